@@ -1,0 +1,70 @@
+/** Shapes shared by the Checker, the Mover and the tools that drive them. */
+
+/** Why a probe failed, when it did. `auth` means the server answered but rejected our login. */
+export type ProbeFailure = 'refused' | 'timeout' | 'reset' | 'unreachable' | 'auth' | 'protocol' | 'error';
+
+/** One probe of one node. */
+export interface ProbeResult {
+  readonly node: string;
+  /** True when the node is alive for failover purposes (see README: an auth rejection is alive). */
+  readonly ok: boolean;
+  /** Milliseconds from start to verdict. */
+  readonly latencyMs: number;
+  /** Set when the probe did not fully succeed. */
+  readonly failure?: ProbeFailure;
+  /** Human-readable detail, such as the MySQL error code. */
+  readonly detail?: string;
+  /** Epoch milliseconds when the probe started. */
+  readonly startedAt: number;
+}
+
+/** Where one route table sends the VIP now. */
+export interface TableState {
+  readonly routeTableId: string;
+  /** The ENI or instance id the VIP route targets; undefined when the route is missing. */
+  readonly target?: string;
+  /** The configured node that target belongs to; undefined when missing or foreign. */
+  readonly node?: string;
+  /** Set when the table itself could not be read (for example InvalidRouteTableID.NotFound). */
+  readonly error?: string;
+}
+
+/** The Mover's input. */
+export interface MoveRequest {
+  /** Name of the node the VIP must end on. */
+  readonly target: string;
+  /** Why the move was asked for; recorded in the logs. */
+  readonly reason: string;
+  /**
+   * The node the caller saw as active when it decided (compare-and-swap). When the tables
+   * already point somewhere else, another actor moved first and this request is stale.
+   * Omit it to converge unconditionally (split tables, record repair, operator request).
+   */
+  readonly expectedActive?: string;
+}
+
+/** Outcome of one table's update during a move. */
+export interface TableOutcome {
+  readonly routeTableId: string;
+  readonly action: 'unchanged' | 'replaced' | 'created' | 'failed';
+  /** AWS error name and message when the table failed. */
+  readonly error?: string;
+}
+
+/** The Mover's answer. */
+export interface MoveResult {
+  /**
+   * moved: at least one table was changed and every table now targets the node.
+   * already-active: nothing to change in the tables (the record may have been repaired).
+   * stale: expectedActive no longer matched; nothing changed.
+   * partial: some tables could not be changed; see tables.
+   */
+  readonly status: 'moved' | 'already-active' | 'stale' | 'partial';
+  readonly target: string;
+  readonly tables: readonly TableOutcome[];
+  /** True when the record parameter was written by this call. */
+  readonly recordWritten: boolean;
+  /** The record's value before this call (undefined when missing). */
+  readonly previousRecord?: string;
+  readonly durationMs: number;
+}
