@@ -1,0 +1,296 @@
+/** The Checker: probes until the next scheduled run takes over, and acts through the Mover. */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { RuntimeConfig } from '../../lib/config';
+import { decide, type Decision } from './decide';
+import { AwsDeadlineError, awsErrorName, awsErrorText } from './errors';
+import { UNKNOWN, observe, resetAfterMove, suspect, type NodeHealth } from './health';
+import type { Log } from './log';
+import type { Prober } from './probe';
+import { readPaused, readRecord, type RecordState } from './record';
+import { placementOf, readTables, type Placement } from './routes';
+import type { MoveRequest, MoveResult, ProbeResult, TableState } from './types';
+
+export interface CheckerDeps {
+  readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
+  readonly lambda: LambdaClient;
+  readonly prober: Prober;
+  readonly logger: Log;
+}
+
+export interface CheckerOptions {
+  readonly moverFunctionName: string;
+  /** Epoch ms the schedule fired for this run (the EventBridge event's time). */
+  readonly scheduledAt: number;
+  /** Time left before Lambda stops this run. */
+  readonly remainingMs: () => number;
+  /** How long one AWS read may take before the run fails. @default 3000 */
+  readonly apiTimeoutMs?: number;
+  /** How often tables, record and pause flag are re-read while probing. @default 10000 */
+  readonly refreshMs?: number;
+}
+
+/** Probe statistics of one node over the run. */
+export interface NodeProbeSummary {
+  readonly probes: number;
+  readonly failed: number;
+  readonly state: NodeHealth['state'];
+  readonly last?: { readonly ok: boolean; readonly latencyMs: number; readonly failure?: string; readonly detail?: string };
+  readonly maxLatencyMs: number;
+}
+
+export interface MoveAttempt {
+  readonly at: number;
+  readonly request: MoveRequest;
+  readonly result?: MoveResult;
+  readonly error?: string;
+}
+
+/** What one run saw and did; also its final structured log line. */
+export interface CheckerReport {
+  readonly active?: string;
+  readonly placement: Placement;
+  readonly tables: readonly TableState[];
+  readonly record?: string;
+  readonly paused: boolean;
+  readonly nodes: Readonly<Record<string, NodeProbeSummary>>;
+  readonly decision: Decision;
+  readonly moves: readonly MoveAttempt[];
+  readonly durationMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs reads under one deadline, so a hanging endpoint fails the run instead of stalling it. */
+async function withDeadline<T>(what: string, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const signal = AbortSignal.timeout(ms);
+  try {
+    return await run(signal);
+  } catch (e) {
+    if (signal.aborted) throw new AwsDeadlineError(`${what} did not answer within ${ms} ms; no move was made`, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * One scheduled Checker run.
+ *
+ * Reads where the VIP goes (tables: truth; record: the record), then probes every node every
+ * `intervalMs` — every `confirmIntervalMs` while the active node is suspect, with probes
+ * pipelined so a frozen node costs one timeout, not `fall` of them — until the window plus the
+ * overlap with the next run has passed and nothing is in doubt. Each result feeds the pure
+ * `decide`; moves and repairs go through the Mover, which serialises them.
+ */
+export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, options: CheckerOptions): Promise<CheckerReport> {
+  const { config } = runtime;
+  const { detection } = config;
+  const log = deps.logger;
+  const started = Date.now();
+  const apiTimeoutMs = options.apiTimeoutMs ?? 3000;
+  const refreshMs = options.refreshMs ?? 10_000;
+  const windowEnd = options.scheduledAt + runtime.windowMs + runtime.overlapMs;
+  // Leave time for a move in flight to finish and for the final report.
+  const hardStop = started + options.remainingMs() - (config.mover.timeoutSeconds * 1000 + 2000);
+  const maxInFlight = Math.ceil(config.probe.timeoutMs / detection.confirmIntervalMs) + 1;
+
+  let tables: TableState[] = [];
+  let record: RecordState = {};
+  let paused = false;
+  const refresh = async () => {
+    [tables, record, paused] = await withDeadline('AWS (DescribeRouteTables, GetParameter)', apiTimeoutMs, (signal) =>
+      Promise.all([
+        readTables(deps.ec2, config, signal),
+        readRecord(deps.ssm, config.parameterName, signal),
+        readPaused(deps.ssm, config.pauseParameterName, signal),
+      ]),
+    );
+  };
+  await refresh();
+  let lastRefresh = Date.now();
+  let lastMoveAt = record.lastModified;
+
+  const health: Record<string, NodeHealth> = Object.fromEntries(config.nodes.map((n) => [n.name, UNKNOWN]));
+  const stats: Record<string, { probes: number; failed: number; maxLatencyMs: number; last?: ProbeResult }> = Object.fromEntries(
+    config.nodes.map((n) => [n.name, { probes: 0, failed: 0, maxLatencyMs: 0 }]),
+  );
+  const queues: Record<string, { result?: ProbeResult }[]> = Object.fromEntries(config.nodes.map((n) => [n.name, []]));
+  const moves: MoveAttempt[] = [];
+  let moving: Promise<void> | undefined;
+  let lastLogged = '';
+  let decision: Decision = { action: 'none', why: 'no probe yet' };
+
+  const observation = () => ({
+    placement: placementOf(tables),
+    record: record.value,
+    health,
+    paused,
+    lastMoveAt,
+    now: Date.now(),
+  });
+
+  const report = (d: Decision) => {
+    const text = d.action === 'hold' || d.action === 'none' ? d.why : d.reason;
+    if (text === lastLogged) return;
+    lastLogged = text;
+    const fields = { event: 'decision', decision: d, health };
+    if (d.action === 'hold' && d.severity === 'error') log.error(text, fields);
+    else if (d.action === 'hold') log.warn(text, fields);
+    else log.info(text, fields);
+  };
+
+  const invokeMover = async (request: MoveRequest) => {
+    const at = Date.now();
+    log.info(`invoking the Mover: ${request.reason}`, { event: 'invoke-mover', request });
+    try {
+      const out = await deps.lambda.send(
+        new InvokeCommand({
+          FunctionName: options.moverFunctionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(request)),
+        }),
+        { abortSignal: AbortSignal.timeout(config.mover.timeoutSeconds * 1000 + 2000) },
+      );
+      const payload = out.Payload ? (JSON.parse(new TextDecoder().decode(out.Payload)) as unknown) : undefined;
+      if (out.FunctionError) {
+        const err = payload as { errorType?: string; errorMessage?: string } | undefined;
+        throw new Error(`Mover failed (${out.FunctionError}): ${err?.errorType ?? ''} ${err?.errorMessage ?? ''}`.trim());
+      }
+      const result = payload as MoveResult;
+      moves.push({ at, request, result });
+      if (result.status === 'moved' || result.status === 'already-active') {
+        tables = tables.map((t) => (t.error ? t : { ...t, node: result.target }));
+        record = { ...record, value: result.target };
+      }
+      if (result.status === 'moved') {
+        lastMoveAt = Date.now();
+        for (const name of Object.keys(health)) health[name] = resetAfterMove(health[name] as NodeHealth);
+      }
+      const level = result.status === 'partial' ? 'error' : result.status === 'stale' ? 'warn' : 'info';
+      log[level](`Mover answered ${result.status}`, { event: 'mover-result', result });
+      if (result.status !== 'moved' && result.status !== 'already-active') await refresh().catch(() => undefined);
+    } catch (e) {
+      const error = awsErrorName(e) === 'TooManyRequestsException' ? 'another Mover is running' : awsErrorText(e);
+      moves.push({ at, request, error });
+      log.error(`Mover invocation failed: ${error}`, { event: 'mover-error', request, error });
+      await refresh().catch(() => undefined);
+    }
+  };
+
+  const evaluate = () => {
+    if (moving) return;
+    decision = decide(config, observation());
+    report(decision);
+    const d = decision;
+    if (d.action !== 'move' && d.action !== 'converge') return;
+    const request: MoveRequest =
+      d.action === 'move'
+        ? { target: d.target, reason: d.reason, expectedActive: d.from }
+        : { target: d.target, reason: d.reason };
+    moving = (async () => {
+      // The flag may have been set since the last refresh; a move is worth one more read.
+      paused = await readPaused(deps.ssm, config.pauseParameterName, AbortSignal.timeout(apiTimeoutMs)).catch(() => paused);
+      if (paused && d.action === 'move') return void report(decide(config, observation()));
+      await invokeMover(request);
+    })().finally(() => {
+      moving = undefined;
+    });
+  };
+
+  const drain = (name: string) => {
+    const queue = queues[name] as { result?: ProbeResult }[];
+    while (queue[0]?.result) {
+      const result = (queue.shift() as { result: ProbeResult }).result;
+      const before = health[name] as NodeHealth;
+      const after = observe(before, result.ok, detection);
+      health[name] = after;
+      const s = stats[name] as (typeof stats)[string];
+      s.probes += 1;
+      if (!result.ok) s.failed += 1;
+      s.maxLatencyMs = Math.max(s.maxLatencyMs, result.latencyMs);
+      s.last = result;
+      log.debug(`probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`, { event: 'probe', result });
+      if (result.failure === 'auth') {
+        log.error(`${name} rejected the probe's login (${result.detail}); counting it alive; fix the monitor credentials`, { event: 'probe-auth', result });
+      }
+      if (after.state !== before.state && before.state !== 'unknown') {
+        const fields = { event: 'health', node: name, from: before.state, to: after.state, result };
+        if (after.state === 'down') log.warn(`${name} is down after ${after.failures} consecutive failures`, fields);
+        else log.info(`${name} is ${after.state} after ${after.successes} consecutive successes`, fields);
+      }
+    }
+    evaluate();
+  };
+
+  const probeRound = () => {
+    for (const node of config.nodes) {
+      const queue = queues[node.name] as { result?: ProbeResult }[];
+      if (queue.length >= maxInFlight) continue;
+      const slot: { result?: ProbeResult } = {};
+      queue.push(slot);
+      void deps.prober(node).then((result) => {
+        slot.result = result;
+        drain(node.name);
+      });
+    }
+  };
+
+  const activeName = () => {
+    const p = placementOf(tables);
+    return p.kind === 'consistent' ? p.node : undefined;
+  };
+  const inDoubt = () => {
+    const active = activeName();
+    return moving !== undefined || (active !== undefined && suspect(health[active] as NodeHealth));
+  };
+  const inFlight = () => Object.values(queues).some((q) => q.length > 0);
+
+  let rounds = 0;
+  for (;;) {
+    const now = Date.now();
+    if (now >= hardStop) break;
+    if (rounds > 0 && now >= windowEnd && !inDoubt()) break;
+    if (now - lastRefresh >= refreshMs && !moving) {
+      lastRefresh = now;
+      await refresh().catch((e: unknown) => log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }));
+    }
+    probeRound();
+    rounds += 1;
+    const active = activeName();
+    const fast = active !== undefined && suspect(health[active] as NodeHealth);
+    await sleep(fast ? detection.confirmIntervalMs : detection.intervalMs);
+  }
+  // Let probes in flight land (each is bounded by its own timeout) and a move finish.
+  while (inFlight() || moving) {
+    if (moving) await moving;
+    else await sleep(Math.min(50, config.probe.timeoutMs));
+  }
+
+  const active = activeName();
+  decision = decide(config, observation());
+  const nodes: Record<string, NodeProbeSummary> = Object.fromEntries(
+    config.nodes.map((n) => {
+      const s = stats[n.name] as (typeof stats)[string];
+      const last = s.last && { ok: s.last.ok, latencyMs: s.last.latencyMs, failure: s.last.failure, detail: s.last.detail };
+      return [n.name, { probes: s.probes, failed: s.failed, state: (health[n.name] as NodeHealth).state, last, maxLatencyMs: s.maxLatencyMs }];
+    }),
+  );
+  const final: CheckerReport = {
+    active,
+    placement: placementOf(tables),
+    tables,
+    record: record.value,
+    paused,
+    nodes,
+    decision,
+    moves,
+    durationMs: Date.now() - started,
+  };
+  const line = `run done: VIP on ${active ?? 'no single node'}; ${decision.action === 'hold' || decision.action === 'none' ? decision.why : decision.reason}`;
+  const fields = { event: 'summary', ...final };
+  if (decision.action === 'hold' && decision.severity === 'error') log.error(line, fields);
+  else if (tables.some((t) => t.error) || moves.some((m) => m.error || m.result?.status === 'partial')) log.error(line, fields);
+  else log.info(line, fields);
+  return final;
+}
