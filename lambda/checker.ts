@@ -20,7 +20,10 @@ const runtime = loadRuntimeConfig(process.env);
 const moverFunctionName = process.env[ENV.moverFunction] ?? '';
 const prober = proberFor(runtime.config.probe, secrets);
 
-export const handler = async (event: Partial<ScheduledEvent>, context: Context): Promise<CheckerReport> =>
+export const handler = async (
+  event: Partial<ScheduledEvent>,
+  context: Context,
+): Promise<CheckerReport> =>
   runChecker({ ec2, ssm, lambda, prober, logger }, runtime, {
     moverFunctionName,
     scheduledAt: event.time ? Date.parse(event.time) : Date.now(),

@@ -11,4 +11,5 @@ const ec2 = new EC2Client({ maxAttempts: 6 });
 const ssm = new SSMClient({ maxAttempts: 6 });
 const { config } = loadRuntimeConfig(process.env);
 
-export const handler = async (event: unknown): Promise<MoveResult> => moveVip({ ec2, ssm, logger }, config, event);
+export const handler = async (event: unknown): Promise<MoveResult> =>
+  moveVip({ ec2, ssm, logger }, config, event);

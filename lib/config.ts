@@ -75,7 +75,9 @@ const nodeSchema = z
     }),
     networkInterfaceId: idField(ids.eni, 'eni-0123456789abcdef0', 'an ENI id').optional(),
     instanceId: idField(ids.instance, 'i-0123456789abcdef0', 'an instance id').optional(),
-    address: z.string().regex(IPV4, { message: 'must be the private IPv4 address to probe, such as 10.0.1.10' }),
+    address: z
+      .string()
+      .regex(IPV4, { message: 'must be the private IPv4 address to probe, such as 10.0.1.10' }),
   })
   .strict();
 
@@ -142,14 +144,17 @@ const detectionSchema = z
       .min(0, { message: 'must be 0 or more seconds' })
       .max(86400, { message: 'must be at most 86400 seconds' })
       .default(300),
-    failback: z.enum(['never', 'preferred'], { message: 'must be "never" or "preferred"' }).default('never'),
+    failback: z
+      .enum(['never', 'preferred'], { message: 'must be "never" or "preferred"' })
+      .default('never'),
   })
   .strict();
 
 const configSchema = z
   .object({
     name: z.string().regex(GROUP_NAME, {
-      message: 'must be 1-40 lowercase letters, digits or "-", starting with a letter or digit, such as orders-db',
+      message:
+        'must be 1-40 lowercase letters, digits or "-", starting with a letter or digit, such as orders-db',
     }),
     vip: z.string(),
     vpc: z
@@ -161,7 +166,9 @@ const configSchema = z
             z
               .object({
                 subnetId: idField(ids.subnet, 'subnet-0123456789abcdef0', 'a subnet id'),
-                availabilityZone: z.string().regex(AZ, { message: 'must be an availability zone such as eu-west-1a' }),
+                availabilityZone: z
+                  .string()
+                  .regex(AZ, { message: 'must be an availability zone such as eu-west-1a' }),
               })
               .strict(),
           )
@@ -171,16 +178,31 @@ const configSchema = z
     routeTableIds: z
       .array(idField(ids.routeTable, 'rtb-0123456789abcdef0', 'a route table id'))
       .min(1, { message: 'must list every route table whose VIP route moves (at least one)' }),
-    nodes: z.array(nodeSchema).min(2, { message: 'must list at least two nodes: a master and a standby' }),
+    nodes: z
+      .array(nodeSchema)
+      .min(2, { message: 'must list at least two nodes: a master and a standby' }),
     probe: probeSchema,
     scheduleMinutes: z
       .number({ message: 'must be a number of minutes' })
       .int({ message: 'must be a whole number of minutes' })
       .min(1, { message: 'must be from 1 to 10 minutes' })
-      .max(10, { message: 'must be from 1 to 10 minutes (one Checker run must fit in the 15-minute Lambda limit)' })
+      .max(10, {
+        message:
+          'must be from 1 to 10 minutes (one Checker run must fit in the 15-minute Lambda limit)',
+      })
       .default(1),
-    parameterName: z.string().regex(PARAMETER_NAME, { message: 'must be an SSM parameter path such as /vip-failover/orders-db/active' }).optional(),
-    pauseParameterName: z.string().regex(PARAMETER_NAME, { message: 'must be an SSM parameter path such as /vip-failover/orders-db/paused' }).optional(),
+    parameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/active',
+      })
+      .optional(),
+    pauseParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/paused',
+      })
+      .optional(),
     detection: detectionSchema.default(() => detectionSchema.parse({})),
     mover: z
       .object({
@@ -199,9 +221,17 @@ const configSchema = z
     logRetentionDays: z
       .number()
       .int()
-      .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), {
-        message: 'must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365 ... days',
-      })
+      .refine(
+        (d) =>
+          [
+            1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+            2922, 3288, 3653,
+          ].includes(d),
+        {
+          message:
+            'must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365 ... days',
+        },
+      )
       .default(30),
   })
   .strict();
@@ -223,7 +253,11 @@ export interface ProbeConfig {
   readonly type: 'tcp' | 'mysql';
   readonly port: number;
   readonly timeoutMs: number;
-  readonly mysql?: { readonly user: string; readonly passwordSecretArn: string; readonly database?: string };
+  readonly mysql?: {
+    readonly user: string;
+    readonly passwordSecretArn: string;
+    readonly database?: string;
+  };
 }
 
 /** Thresholds and policy of failure detection. */
@@ -274,7 +308,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 function fieldName(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
     '',
   );
 }
@@ -289,14 +324,20 @@ function crossChecks(c: FailoverConfig): string[] {
   const vipMatch = /^(.+)\/32$/.exec(c.vip);
   const vipIp = vipMatch?.[1];
   if (!vipIp || ipToInt(vipIp) === undefined) {
-    problems.push(`vip ${show(c.vip)} is not an IPv4 /32; write the overlay address like 192.168.100.10/32`);
+    problems.push(
+      `vip ${show(c.vip)} is not an IPv4 /32; write the overlay address like 192.168.100.10/32`,
+    );
   } else if (vpcCidr && cidrContains(c.vpc.cidr, vipIp)) {
     problems.push(
       `vip ${c.vip} lies inside the VPC CIDR ${c.vpc.cidr}; an overlay IP must be outside it (for example 192.168.100.10/32)`,
     );
   }
 
-  const seen = { name: new Map<string, number>(), target: new Map<string, number>(), address: new Map<string, number>() };
+  const seen = {
+    name: new Map<string, number>(),
+    target: new Map<string, number>(),
+    address: new Map<string, number>(),
+  };
   c.nodes.forEach((node, i) => {
     const targets = [node.networkInterfaceId, node.instanceId].filter((t) => t !== undefined);
     if (targets.length !== 1) {
@@ -314,7 +355,9 @@ function crossChecks(c: FailoverConfig): string[] {
       if (value === undefined) continue;
       const first = seen[kind].get(value);
       if (first !== undefined) {
-        problems.push(`nodes[${i}].${field} ${show(value)} repeats nodes[${first}]; every node needs its own ${field}`);
+        problems.push(
+          `nodes[${i}].${field} ${show(value)} repeats nodes[${first}]; every node needs its own ${field}`,
+        );
       } else {
         seen[kind].set(value, i);
       }
@@ -325,18 +368,24 @@ function crossChecks(c: FailoverConfig): string[] {
       );
     }
     if (vipIp && node.address === vipIp) {
-      problems.push(`nodes[${i}].address ${node.address} is the VIP; probe the node's own private IP, not the overlay address`);
+      problems.push(
+        `nodes[${i}].address ${node.address} is the VIP; probe the node's own private IP, not the overlay address`,
+      );
     }
   });
 
   const tables = new Set<string>();
   c.routeTableIds.forEach((id, i) => {
-    if (tables.has(id)) problems.push(`routeTableIds[${i}] ${show(id)} is listed twice; list each route table once`);
+    if (tables.has(id))
+      problems.push(`routeTableIds[${i}] ${show(id)} is listed twice; list each route table once`);
     tables.add(id);
   });
   const subnets = new Set<string>();
   c.vpc.subnets.forEach((s, i) => {
-    if (subnets.has(s.subnetId)) problems.push(`vpc.subnets[${i}].subnetId ${show(s.subnetId)} is listed twice; list each subnet once`);
+    if (subnets.has(s.subnetId))
+      problems.push(
+        `vpc.subnets[${i}].subnetId ${show(s.subnetId)} is listed twice; list each subnet once`,
+      );
     subnets.add(s.subnetId);
   });
 
@@ -346,7 +395,9 @@ function crossChecks(c: FailoverConfig): string[] {
     );
   }
   if (c.probe.type === 'tcp' && c.probe.mysql) {
-    problems.push('probe.mysql is set but probe.type is "tcp"; remove probe.mysql or set probe.type to "mysql"');
+    problems.push(
+      'probe.mysql is set but probe.type is "tcp"; remove probe.mysql or set probe.type to "mysql"',
+    );
   }
   const d = c.detection;
   if (d.confirmIntervalMs > d.intervalMs) {
@@ -361,7 +412,9 @@ function crossChecks(c: FailoverConfig): string[] {
     );
   }
   if (c.parameterName === c.pauseParameterName) {
-    problems.push(`pauseParameterName ${show(c.pauseParameterName)} equals parameterName; give the pause flag its own parameter`);
+    problems.push(
+      `pauseParameterName ${show(c.pauseParameterName)} equals parameterName; give the pause flag its own parameter`,
+    );
   }
   return problems;
 }
@@ -414,7 +467,10 @@ function stripPassword(input: unknown): unknown {
 }
 
 /** The node a route target (ENI or instance id) belongs to, if any. */
-export function nodeByTarget(config: FailoverConfig, target: string | undefined): NodeConfig | undefined {
+export function nodeByTarget(
+  config: FailoverConfig,
+  target: string | undefined,
+): NodeConfig | undefined {
   if (!target) return undefined;
   return config.nodes.find((n) => n.networkInterfaceId === target || n.instanceId === target);
 }
@@ -428,16 +484,28 @@ export function nodeByName(config: FailoverConfig, name: string): NodeConfig | u
  * How long one scheduled Checker run keeps probing, and how long it overlaps the next run,
  * so that no gap between probes exceeds one interval across invocation boundaries.
  */
-export function checkerWindow(config: FailoverConfig): { windowMs: number; overlapMs: number; timeoutSeconds: number } {
+export function checkerWindow(config: FailoverConfig): {
+  windowMs: number;
+  overlapMs: number;
+  timeoutSeconds: number;
+} {
   const d = config.detection;
   const windowMs = config.scheduleMinutes * 60_000;
   if (d.mode === 'economy') {
     // One probe round per run: the run lasts one probe plus, at worst, a move.
-    return { windowMs: 0, overlapMs: 0, timeoutSeconds: Math.ceil((d.fall * (config.probe.timeoutMs + d.confirmIntervalMs)) / 1000) + config.mover.timeoutSeconds + 10 };
+    return {
+      windowMs: 0,
+      overlapMs: 0,
+      timeoutSeconds:
+        Math.ceil((d.fall * (config.probe.timeoutMs + d.confirmIntervalMs)) / 1000) +
+        config.mover.timeoutSeconds +
+        10,
+    };
   }
   // The next run needs `fall` probes of its own before it can act; cover that plus delivery jitter.
   const overlapMs = 15_000 + d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
-  const timeoutSeconds = Math.ceil((windowMs + overlapMs) / 1000) + config.mover.timeoutSeconds + 10;
+  const timeoutSeconds =
+    Math.ceil((windowMs + overlapMs) / 1000) + config.mover.timeoutSeconds + 10;
   return { windowMs, overlapMs, timeoutSeconds: Math.min(timeoutSeconds, 900) };
 }
 
@@ -451,9 +519,16 @@ export interface RuntimeConfig {
 }
 
 /** The runtime config for a validated config; `windowMs` may be compressed for local drills. */
-export function runtimeConfig(config: FailoverConfig, overrides: { windowMs?: number; overlapMs?: number } = {}): RuntimeConfig {
+export function runtimeConfig(
+  config: FailoverConfig,
+  overrides: { windowMs?: number; overlapMs?: number } = {},
+): RuntimeConfig {
   const w = checkerWindow(config);
-  return { config, windowMs: overrides.windowMs ?? w.windowMs, overlapMs: overrides.overlapMs ?? w.overlapMs };
+  return {
+    config,
+    windowMs: overrides.windowMs ?? w.windowMs,
+    overlapMs: overrides.overlapMs ?? w.overlapMs,
+  };
 }
 
 /**
@@ -463,19 +538,30 @@ export function runtimeConfig(config: FailoverConfig, overrides: { windowMs?: nu
  */
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig {
   const raw = env[ENV.config];
-  if (!raw) throw new ConfigError([`environment variable ${ENV.config} is missing; deploy the function with the vip-failover stack`]);
+  if (!raw)
+    throw new ConfigError([
+      `environment variable ${ENV.config} is missing; deploy the function with the vip-failover stack`,
+    ]);
   let parsed: { config?: unknown; windowMs?: unknown; overlapMs?: unknown };
   try {
     parsed = JSON.parse(raw) as typeof parsed;
   } catch (e) {
-    throw new ConfigError([`environment variable ${ENV.config} is not JSON (${(e as Error).message}); redeploy the stack`]);
+    throw new ConfigError([
+      `environment variable ${ENV.config} is not JSON (${(e as Error).message}); redeploy the stack`,
+    ]);
   }
   const config = validateConfig(parsed.config);
   const num = (v: unknown, field: string): number => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new ConfigError([`${ENV.config}.${field} ${show(v)} must be a non-negative number of milliseconds; redeploy the stack`]);
+      throw new ConfigError([
+        `${ENV.config}.${field} ${show(v)} must be a non-negative number of milliseconds; redeploy the stack`,
+      ]);
     }
     return v;
   };
-  return { config, windowMs: num(parsed.windowMs, 'windowMs'), overlapMs: num(parsed.overlapMs, 'overlapMs') };
+  return {
+    config,
+    windowMs: num(parsed.windowMs, 'windowMs'),
+    overlapMs: num(parsed.overlapMs, 'overlapMs'),
+  };
 }

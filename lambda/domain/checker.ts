@@ -37,7 +37,12 @@ export interface NodeProbeSummary {
   readonly probes: number;
   readonly failed: number;
   readonly state: NodeHealth['state'];
-  readonly last?: { readonly ok: boolean; readonly latencyMs: number; readonly failure?: string; readonly detail?: string };
+  readonly last?: {
+    readonly ok: boolean;
+    readonly latencyMs: number;
+    readonly failure?: string;
+    readonly detail?: string;
+  };
   readonly maxLatencyMs: number;
 }
 
@@ -64,12 +69,19 @@ export interface CheckerReport {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs reads under one deadline, so a hanging endpoint fails the run instead of stalling it. */
-async function withDeadline<T>(what: string, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  what: string,
+  ms: number,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const signal = AbortSignal.timeout(ms);
   try {
     return await run(signal);
   } catch (e) {
-    if (signal.aborted) throw new AwsDeadlineError(`${what} did not answer within ${ms} ms; no move was made`, { cause: e });
+    if (signal.aborted)
+      throw new AwsDeadlineError(`${what} did not answer within ${ms} ms; no move was made`, {
+        cause: e,
+      });
     throw e;
   }
 }
@@ -83,7 +95,11 @@ async function withDeadline<T>(what: string, ms: number, run: (signal: AbortSign
  * overlap with the next run has passed and nothing is in doubt. Each result feeds the pure
  * `decide`; moves and repairs go through the Mover, which serialises them.
  */
-export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, options: CheckerOptions): Promise<CheckerReport> {
+export async function runChecker(
+  deps: CheckerDeps,
+  runtime: RuntimeConfig,
+  options: CheckerOptions,
+): Promise<CheckerReport> {
   const { config } = runtime;
   const { detection } = config;
   const log = deps.logger;
@@ -99,23 +115,33 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
   let record: RecordState = {};
   let paused = false;
   const refresh = async () => {
-    [tables, record, paused] = await withDeadline('AWS (DescribeRouteTables, GetParameter)', apiTimeoutMs, (signal) =>
-      Promise.all([
-        readTables(deps.ec2, config, signal),
-        readRecord(deps.ssm, config.parameterName, signal),
-        readPaused(deps.ssm, config.pauseParameterName, signal),
-      ]),
+    [tables, record, paused] = await withDeadline(
+      'AWS (DescribeRouteTables, GetParameter)',
+      apiTimeoutMs,
+      (signal) =>
+        Promise.all([
+          readTables(deps.ec2, config, signal),
+          readRecord(deps.ssm, config.parameterName, signal),
+          readPaused(deps.ssm, config.pauseParameterName, signal),
+        ]),
     );
   };
   await refresh();
   let lastRefresh = Date.now();
   let lastMoveAt = record.lastModified;
 
-  const health: Record<string, NodeHealth> = Object.fromEntries(config.nodes.map((n) => [n.name, UNKNOWN]));
-  const stats: Record<string, { probes: number; failed: number; maxLatencyMs: number; last?: ProbeResult }> = Object.fromEntries(
+  const health: Record<string, NodeHealth> = Object.fromEntries(
+    config.nodes.map((n) => [n.name, UNKNOWN]),
+  );
+  const stats: Record<
+    string,
+    { probes: number; failed: number; maxLatencyMs: number; last?: ProbeResult }
+  > = Object.fromEntries(
     config.nodes.map((n) => [n.name, { probes: 0, failed: 0, maxLatencyMs: 0 }]),
   );
-  const queues: Record<string, { result?: ProbeResult }[]> = Object.fromEntries(config.nodes.map((n) => [n.name, []]));
+  const queues: Record<string, { result?: ProbeResult }[]> = Object.fromEntries(
+    config.nodes.map((n) => [n.name, []]),
+  );
   const moves: MoveAttempt[] = [];
   let moving: Promise<void> | undefined;
   let lastLogged = '';
@@ -152,10 +178,14 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
         }),
         { abortSignal: AbortSignal.timeout(config.mover.timeoutSeconds * 1000 + 2000) },
       );
-      const payload = out.Payload ? (JSON.parse(new TextDecoder().decode(out.Payload)) as unknown) : undefined;
+      const payload = out.Payload
+        ? (JSON.parse(new TextDecoder().decode(out.Payload)) as unknown)
+        : undefined;
       if (out.FunctionError) {
         const err = payload as { errorType?: string; errorMessage?: string } | undefined;
-        throw new Error(`Mover failed (${out.FunctionError}): ${err?.errorType ?? ''} ${err?.errorMessage ?? ''}`.trim());
+        throw new Error(
+          `Mover failed (${out.FunctionError}): ${err?.errorType ?? ''} ${err?.errorMessage ?? ''}`.trim(),
+        );
       }
       const result = payload as MoveResult;
       moves.push({ at, request, result });
@@ -165,13 +195,19 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
       }
       if (result.status === 'moved') {
         lastMoveAt = Date.now();
-        for (const name of Object.keys(health)) health[name] = resetAfterMove(health[name] as NodeHealth);
+        for (const name of Object.keys(health))
+          health[name] = resetAfterMove(health[name] as NodeHealth);
       }
-      const level = result.status === 'partial' ? 'error' : result.status === 'stale' ? 'warn' : 'info';
+      const level =
+        result.status === 'partial' ? 'error' : result.status === 'stale' ? 'warn' : 'info';
       log[level](`Mover answered ${result.status}`, { event: 'mover-result', result });
-      if (result.status !== 'moved' && result.status !== 'already-active') await refresh().catch(() => undefined);
+      if (result.status !== 'moved' && result.status !== 'already-active')
+        await refresh().catch(() => undefined);
     } catch (e) {
-      const error = awsErrorName(e) === 'TooManyRequestsException' ? 'another Mover is running' : awsErrorText(e);
+      const error =
+        awsErrorName(e) === 'TooManyRequestsException'
+          ? 'another Mover is running'
+          : awsErrorText(e);
       moves.push({ at, request, error });
       log.error(`Mover invocation failed: ${error}`, { event: 'mover-error', request, error });
       await refresh().catch(() => undefined);
@@ -190,7 +226,11 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
         : { target: d.target, reason: d.reason };
     moving = (async () => {
       // The flag may have been set since the last refresh; a move is worth one more read.
-      paused = await readPaused(deps.ssm, config.pauseParameterName, AbortSignal.timeout(apiTimeoutMs)).catch(() => paused);
+      paused = await readPaused(
+        deps.ssm,
+        config.pauseParameterName,
+        AbortSignal.timeout(apiTimeoutMs),
+      ).catch(() => paused);
       if (paused && d.action === 'move') return void report(decide(config, observation()));
       await invokeMover(request);
     })().finally(() => {
@@ -210,14 +250,25 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
       if (!result.ok) s.failed += 1;
       s.maxLatencyMs = Math.max(s.maxLatencyMs, result.latencyMs);
       s.last = result;
-      log.debug(`probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`, { event: 'probe', result });
+      log.debug(
+        `probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`,
+        { event: 'probe', result },
+      );
       if (result.failure === 'auth') {
-        log.error(`${name} rejected the probe's login (${result.detail}); counting it alive; fix the monitor credentials`, { event: 'probe-auth', result });
+        log.error(
+          `${name} rejected the probe's login (${result.detail}); counting it alive; fix the monitor credentials`,
+          { event: 'probe-auth', result },
+        );
       }
       if (after.state !== before.state && before.state !== 'unknown') {
         const fields = { event: 'health', node: name, from: before.state, to: after.state, result };
-        if (after.state === 'down') log.warn(`${name} is down after ${after.failures} consecutive failures`, fields);
-        else log.info(`${name} is ${after.state} after ${after.successes} consecutive successes`, fields);
+        if (after.state === 'down')
+          log.warn(`${name} is down after ${after.failures} consecutive failures`, fields);
+        else
+          log.info(
+            `${name} is ${after.state} after ${after.successes} consecutive successes`,
+            fields,
+          );
       }
     }
     evaluate();
@@ -253,7 +304,9 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
     if (rounds > 0 && now >= windowEnd && !inDoubt()) break;
     if (now - lastRefresh >= refreshMs && !moving) {
       lastRefresh = now;
-      await refresh().catch((e: unknown) => log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }));
+      await refresh().catch((e: unknown) =>
+        log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }),
+      );
     }
     probeRound();
     rounds += 1;
@@ -272,8 +325,22 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
   const nodes: Record<string, NodeProbeSummary> = Object.fromEntries(
     config.nodes.map((n) => {
       const s = stats[n.name] as (typeof stats)[string];
-      const last = s.last && { ok: s.last.ok, latencyMs: s.last.latencyMs, failure: s.last.failure, detail: s.last.detail };
-      return [n.name, { probes: s.probes, failed: s.failed, state: (health[n.name] as NodeHealth).state, last, maxLatencyMs: s.maxLatencyMs }];
+      const last = s.last && {
+        ok: s.last.ok,
+        latencyMs: s.last.latencyMs,
+        failure: s.last.failure,
+        detail: s.last.detail,
+      };
+      return [
+        n.name,
+        {
+          probes: s.probes,
+          failed: s.failed,
+          state: (health[n.name] as NodeHealth).state,
+          last,
+          maxLatencyMs: s.maxLatencyMs,
+        },
+      ];
     }),
   );
   const final: CheckerReport = {
@@ -290,7 +357,11 @@ export async function runChecker(deps: CheckerDeps, runtime: RuntimeConfig, opti
   const line = `run done: VIP on ${active ?? 'no single node'}; ${decision.action === 'hold' || decision.action === 'none' ? decision.why : decision.reason}`;
   const fields = { event: 'summary', ...final };
   if (decision.action === 'hold' && decision.severity === 'error') log.error(line, fields);
-  else if (tables.some((t) => t.error) || moves.some((m) => m.error || m.result?.status === 'partial')) log.error(line, fields);
+  else if (
+    tables.some((t) => t.error) ||
+    moves.some((m) => m.error || m.result?.status === 'partial')
+  )
+    log.error(line, fields);
   else log.info(line, fields);
   return final;
 }

@@ -19,7 +19,12 @@ export type Decision =
   /** Nothing to do. */
   | { readonly action: 'none'; readonly why: string }
   /** Move the VIP off `from` to `target` (compare-and-swap on `from`). */
-  | { readonly action: 'move'; readonly target: string; readonly from: string; readonly reason: string }
+  | {
+      readonly action: 'move';
+      readonly target: string;
+      readonly from: string;
+      readonly reason: string;
+    }
   /** Converge split tables, or repair the record, on `target` (unconditional). */
   | { readonly action: 'converge'; readonly target: string; readonly reason: string }
   /** Something needs a human or more time; nothing moves. `severity` error is an alert. */
@@ -32,7 +37,12 @@ function eligible(h: NodeHealth | undefined, strict: boolean, rise: number): boo
 }
 
 /** Nodes in order of preference that are usable targets. */
-function healthyNodes(config: FailoverConfig, o: Observation, strict: boolean, except?: string): string[] {
+function healthyNodes(
+  config: FailoverConfig,
+  o: Observation,
+  strict: boolean,
+  except?: string,
+): string[] {
   return config.nodes
     .map((n) => n.name)
     .filter((name) => name !== except && eligible(o.health[name], strict, config.detection.rise));
@@ -52,10 +62,15 @@ function healthyNodes(config: FailoverConfig, o: Observation, strict: boolean, e
  */
 export function decide(config: FailoverConfig, o: Observation): Decision {
   const { placement } = o;
-  const inCooldown = o.lastMoveAt !== undefined && o.now - o.lastMoveAt < config.detection.cooldownSeconds * 1000;
+  const inCooldown =
+    o.lastMoveAt !== undefined && o.now - o.lastMoveAt < config.detection.cooldownSeconds * 1000;
 
   if (placement.kind === 'unreadable') {
-    return { action: 'hold', severity: 'error', why: 'no route table could be read; check routeTableIds and IAM' };
+    return {
+      action: 'hold',
+      severity: 'error',
+      why: 'no route table could be read; check routeTableIds and IAM',
+    };
   }
   if (placement.kind === 'foreign') {
     return {
@@ -65,16 +80,30 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
     };
   }
   if (placement.kind === 'split') {
-    if (o.paused) return { action: 'hold', severity: 'warn', why: 'route tables are split but moves are paused' };
+    if (o.paused)
+      return {
+        action: 'hold',
+        severity: 'warn',
+        why: 'route tables are split but moves are paused',
+      };
     const healthy = healthyNodes(config, o, false);
     if (healthy.length === 0) {
-      return { action: 'hold', severity: 'error', why: `route tables are split (${placement.nodes.join(', ') || 'route missing'}) and no node is healthy to converge on` };
+      return {
+        action: 'hold',
+        severity: 'error',
+        why: `route tables are split (${placement.nodes.join(', ') || 'route missing'}) and no node is healthy to converge on`,
+      };
     }
     const target =
-      (o.record !== undefined && placement.nodes.includes(o.record) && healthy.includes(o.record) ? o.record : undefined) ??
+      (o.record !== undefined && placement.nodes.includes(o.record) && healthy.includes(o.record)
+        ? o.record
+        : undefined) ??
       healthy.find((n) => placement.nodes.includes(n)) ??
       (healthy[0] as string);
-    const what = placement.missing.length > 0 ? `route missing in ${placement.missing.join(', ')}` : `tables split between ${placement.nodes.join(', ')}`;
+    const what =
+      placement.missing.length > 0
+        ? `route missing in ${placement.missing.join(', ')}`
+        : `tables split between ${placement.nodes.join(', ')}`;
     return { action: 'converge', target, reason: `${what}; converging on ${target}` };
   }
 
@@ -100,7 +129,12 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
           : `${active} is down and no standby is healthy; not moving the VIP to an unproven node`,
       };
     }
-    if (o.paused) return { action: 'hold', severity: 'error', why: `${active} is down but moves are paused; ${standby} is healthy` };
+    if (o.paused)
+      return {
+        action: 'hold',
+        severity: 'error',
+        why: `${active} is down but moves are paused; ${standby} is healthy`,
+      };
     return {
       action: 'move',
       target: standby,
@@ -110,9 +144,19 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
   }
 
   const preferred = config.nodes[0]?.name as string;
-  if (config.detection.failback === 'preferred' && active !== preferred && eligible(o.health[preferred], true, config.detection.rise)) {
-    if (inCooldown) return { action: 'none', why: `failback to ${preferred} waits for the cooldown` };
-    if (o.paused) return { action: 'hold', severity: 'warn', why: `failback to ${preferred} is due but moves are paused` };
+  if (
+    config.detection.failback === 'preferred' &&
+    active !== preferred &&
+    eligible(o.health[preferred], true, config.detection.rise)
+  ) {
+    if (inCooldown)
+      return { action: 'none', why: `failback to ${preferred} waits for the cooldown` };
+    if (o.paused)
+      return {
+        action: 'hold',
+        severity: 'warn',
+        why: `failback to ${preferred} is due but moves are paused`,
+      };
     return {
       action: 'move',
       target: preferred,

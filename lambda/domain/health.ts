@@ -42,5 +42,10 @@ export function suspect(health: NodeHealth): boolean {
 
 /** Counters restart after a move; a node we just left for dead stays down until it rises again. */
 export function resetAfterMove(health: NodeHealth): NodeHealth {
-  return { state: health.state === 'down' ? 'down' : 'unknown', successes: 0, failures: 0, lastOk: health.lastOk };
+  return {
+    state: health.state === 'down' ? 'down' : 'unknown',
+    successes: 0,
+    failures: 0,
+    lastOk: health.lastOk,
+  };
 }

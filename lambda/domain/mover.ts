@@ -17,8 +17,13 @@ export interface MoverDeps {
 
 const requestSchema = z
   .object({
-    target: z.string({ message: 'must be the name of a configured node' }).min(1, { message: 'must not be empty' }),
-    reason: z.string({ message: 'must be a string saying why the move was asked for' }).max(1000).default('manual'),
+    target: z
+      .string({ message: 'must be the name of a configured node' })
+      .min(1, { message: 'must not be empty' }),
+    reason: z
+      .string({ message: 'must be a string saying why the move was asked for' })
+      .max(1000)
+      .default('manual'),
     expectedActive: z.string({ message: 'must be the name of a configured node' }).optional(),
   })
   .strict();
@@ -32,9 +37,13 @@ export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRe
   const parsed = requestSchema.safeParse(event);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
-      if (i.code === 'unrecognized_keys') return `unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'unrecognized_keys')
+        return `unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       const field = i.path.join('.') || 'event';
-      const value = i.path.length > 0 && event && typeof event === 'object' ? (event as Record<string, unknown>)[String(i.path[0])] : event;
+      const value =
+        i.path.length > 0 && event && typeof event === 'object'
+          ? (event as Record<string, unknown>)[String(i.path[0])]
+          : event;
       return `${field} ${value === undefined ? '(missing)' : JSON.stringify(value)} ${i.message}`;
     });
     throw new InvalidMoveRequestError(
@@ -44,7 +53,9 @@ export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRe
   for (const field of ['target', 'expectedActive'] as const) {
     const value = parsed.data[field];
     if (value !== undefined && !nodeByName(config, value)) {
-      throw new InvalidMoveRequestError(`invalid move request: ${field} "${value}" is not a configured node; use one of ${names}`);
+      throw new InvalidMoveRequestError(
+        `invalid move request: ${field} "${value}" is not a configured node; use one of ${names}`,
+      );
     }
   }
   return parsed.data;
@@ -60,14 +71,22 @@ export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRe
  * written once every readable table targets the node; tables that fail are reported by id with
  * the AWS error, and the next Checker run converges them.
  */
-export async function moveVip(deps: MoverDeps, config: FailoverConfig, event: unknown): Promise<MoveResult> {
+export async function moveVip(
+  deps: MoverDeps,
+  config: FailoverConfig,
+  event: unknown,
+): Promise<MoveResult> {
   const started = Date.now();
   const request = parseMoveRequest(config, event);
   const node = nodeByName(config, request.target);
-  if (!node) throw new InvalidMoveRequestError(`target "${request.target}" is not a configured node`);
+  if (!node)
+    throw new InvalidMoveRequestError(`target "${request.target}" is not a configured node`);
   const log = deps.logger;
 
-  const [tables, record] = await Promise.all([readTables(deps.ec2, config), readRecord(deps.ssm, config.parameterName)]);
+  const [tables, record] = await Promise.all([
+    readTables(deps.ec2, config),
+    readRecord(deps.ssm, config.parameterName),
+  ]);
   const result = (
     status: MoveResult['status'],
     outcomes: readonly TableOutcome[],
@@ -81,7 +100,13 @@ export async function moveVip(deps: MoverDeps, config: FailoverConfig, event: un
     durationMs: Date.now() - started,
   });
 
-  const blocking = tables.filter((t) => !t.error && t.node !== node.name && t.target !== undefined && t.node !== request.expectedActive);
+  const blocking = tables.filter(
+    (t) =>
+      !t.error &&
+      t.node !== node.name &&
+      t.target !== undefined &&
+      t.node !== request.expectedActive,
+  );
   if (request.expectedActive !== undefined && blocking.length > 0) {
     log.warn('move refused: the tables changed since the caller looked', {
       event: 'move-stale',
@@ -99,13 +124,16 @@ export async function moveVip(deps: MoverDeps, config: FailoverConfig, event: un
   const failed = outcomes.filter((o) => o.action === 'failed');
   const changed = outcomes.some((o) => o.action === 'replaced' || o.action === 'created');
   // A table we could not even read cannot carry traffic elsewhere; record what the rest say.
-  const readableFailed = failed.filter((o) => !tables.find((t) => t.routeTableId === o.routeTableId)?.error);
+  const readableFailed = failed.filter(
+    (o) => !tables.find((t) => t.routeTableId === o.routeTableId)?.error,
+  );
   let recordWritten = false;
   if (readableFailed.length === 0 && record.value !== node.name) {
     await writeRecord(deps.ssm, config.parameterName, node.name);
     recordWritten = true;
   }
-  const status: MoveResult['status'] = failed.length > 0 ? 'partial' : changed ? 'moved' : 'already-active';
+  const status: MoveResult['status'] =
+    failed.length > 0 ? 'partial' : changed ? 'moved' : 'already-active';
   const summary = result(status, outcomes, recordWritten);
   const fields = { event: 'move', request, ...summary };
   if (status === 'partial') {
@@ -117,7 +145,9 @@ export async function moveVip(deps: MoverDeps, config: FailoverConfig, event: un
     log.info(`VIP moved to ${node.name}: ${request.reason}`, fields);
   } else {
     log.info(
-      recordWritten ? `VIP already on ${node.name}; record repaired from ${JSON.stringify(record.value ?? null)}` : `VIP already on ${node.name}`,
+      recordWritten
+        ? `VIP already on ${node.name}; record repaired from ${JSON.stringify(record.value ?? null)}`
+        : `VIP already on ${node.name}`,
       fields,
     );
   }

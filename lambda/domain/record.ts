@@ -11,7 +11,11 @@ export interface RecordState {
 }
 
 /** Reads the record; a missing parameter is a state, not an error. */
-export async function readRecord(ssm: SSMClient, name: string, signal?: AbortSignal): Promise<RecordState> {
+export async function readRecord(
+  ssm: SSMClient,
+  name: string,
+  signal?: AbortSignal,
+): Promise<RecordState> {
   try {
     const out = await ssm.send(new GetParameterCommand({ Name: name }), { abortSignal: signal });
     return {
@@ -26,13 +30,23 @@ export async function readRecord(ssm: SSMClient, name: string, signal?: AbortSig
 }
 
 /** Writes the active node's name as a plain String, so it reads well in the console; versions are the history. */
-export async function writeRecord(ssm: SSMClient, name: string, node: string): Promise<number | undefined> {
-  const out = await ssm.send(new PutParameterCommand({ Name: name, Value: node, Type: 'String', Overwrite: true }));
+export async function writeRecord(
+  ssm: SSMClient,
+  name: string,
+  node: string,
+): Promise<number | undefined> {
+  const out = await ssm.send(
+    new PutParameterCommand({ Name: name, Value: node, Type: 'String', Overwrite: true }),
+  );
   return out.Version;
 }
 
 /** True when operators paused automatic moves. A missing flag means not paused. */
-export async function readPaused(ssm: SSMClient, name: string, signal?: AbortSignal): Promise<boolean> {
+export async function readPaused(
+  ssm: SSMClient,
+  name: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const { value } = await readRecord(ssm, name, signal);
   return value !== undefined && /^\s*(true|yes|1|paused)\s*$/i.test(value);
 }

@@ -15,7 +15,11 @@ export type Placement =
   /** Every readable table sends the VIP to this node (some tables may be unreadable). */
   | { readonly kind: 'consistent'; readonly node: string }
   /** Tables disagree, or some lack the route: converge them. */
-  | { readonly kind: 'split'; readonly nodes: readonly string[]; readonly missing: readonly string[] }
+  | {
+      readonly kind: 'split';
+      readonly nodes: readonly string[];
+      readonly missing: readonly string[];
+    }
   /** Some table sends the VIP to a target that is not a configured node. */
   | { readonly kind: 'foreign'; readonly targets: readonly string[] }
   /** No table could be read. */
@@ -26,7 +30,8 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
   const routeTableId = table.RouteTableId ?? '(unknown)';
   if (!route) return { routeTableId };
   // An instance route also shows the instance's ENI; match on the instance first.
-  const node = nodeByTarget(config, route.InstanceId) ?? nodeByTarget(config, route.NetworkInterfaceId);
+  const node =
+    nodeByTarget(config, route.InstanceId) ?? nodeByTarget(config, route.NetworkInterfaceId);
   const target = node
     ? (node.networkInterfaceId ?? node.instanceId)
     : (route.NetworkInterfaceId ?? route.InstanceId ?? route.GatewayId ?? route.State ?? 'unknown');
@@ -37,14 +42,22 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
  * Reads the VIP route of every configured table in one call. AWS fails the whole call when one
  * id is unknown; then each table is read on its own so one bad id does not blind us to the rest.
  */
-export async function readTables(ec2: EC2Client, config: FailoverConfig, signal?: AbortSignal): Promise<TableState[]> {
+export async function readTables(
+  ec2: EC2Client,
+  config: FailoverConfig,
+  signal?: AbortSignal,
+): Promise<TableState[]> {
   const ids = [...config.routeTableIds];
   try {
-    const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ids }), { abortSignal: signal });
+    const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ids }), {
+      abortSignal: signal,
+    });
     const byId = new Map((out.RouteTables ?? []).map((t) => [t.RouteTableId, t]));
     return ids.map((id) => {
       const table = byId.get(id);
-      return table ? tableState(config, table) : { routeTableId: id, error: 'not returned by DescribeRouteTables' };
+      return table
+        ? tableState(config, table)
+        : { routeTableId: id, error: 'not returned by DescribeRouteTables' };
     });
   } catch (e) {
     if (awsErrorName(e) !== 'InvalidRouteTableID.NotFound') throw e;
@@ -53,11 +66,16 @@ export async function readTables(ec2: EC2Client, config: FailoverConfig, signal?
   return Promise.all(
     ids.map(async (id): Promise<TableState> => {
       try {
-        const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }), { abortSignal: signal });
+        const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }), {
+          abortSignal: signal,
+        });
         const table = out.RouteTables?.[0];
-        return table ? tableState(config, table) : { routeTableId: id, error: 'not returned by DescribeRouteTables' };
+        return table
+          ? tableState(config, table)
+          : { routeTableId: id, error: 'not returned by DescribeRouteTables' };
       } catch (e) {
-        if (awsErrorName(e) === 'InvalidRouteTableID.NotFound') return { routeTableId: id, error: awsErrorText(e) };
+        if (awsErrorName(e) === 'InvalidRouteTableID.NotFound')
+          return { routeTableId: id, error: awsErrorText(e) };
         throw e;
       }
     }),
@@ -68,16 +86,21 @@ export async function readTables(ec2: EC2Client, config: FailoverConfig, signal?
 export function placementOf(tables: readonly TableState[]): Placement {
   const readable = tables.filter((t) => !t.error);
   if (readable.length === 0) return { kind: 'unreadable' };
-  const foreign = readable.filter((t) => t.target !== undefined && t.node === undefined).map((t) => t.target as string);
+  const foreign = readable
+    .filter((t) => t.target !== undefined && t.node === undefined)
+    .map((t) => t.target as string);
   if (foreign.length > 0) return { kind: 'foreign', targets: [...new Set(foreign)] };
   const nodes = [...new Set(readable.filter((t) => t.node).map((t) => t.node as string))];
   const missing = readable.filter((t) => t.target === undefined).map((t) => t.routeTableId);
-  if (nodes.length === 1 && missing.length === 0) return { kind: 'consistent', node: nodes[0] as string };
+  if (nodes.length === 1 && missing.length === 0)
+    return { kind: 'consistent', node: nodes[0] as string };
   return { kind: 'split', nodes, missing };
 }
 
 function routeTarget(node: NodeConfig): { NetworkInterfaceId: string } | { InstanceId: string } {
-  return node.networkInterfaceId ? { NetworkInterfaceId: node.networkInterfaceId } : { InstanceId: node.instanceId as string };
+  return node.networkInterfaceId
+    ? { NetworkInterfaceId: node.networkInterfaceId }
+    : { InstanceId: node.instanceId as string };
 }
 
 /** ReplaceRoute's answer when the route is not there (AWS: "There is no route defined for ..."). */

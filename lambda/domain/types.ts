@@ -1,7 +1,8 @@
 /** Shapes shared by the Checker, the Mover and the tools that drive them. */
 
 /** Why a probe failed, when it did. `auth` means the server answered but rejected our login. */
-export type ProbeFailure = 'refused' | 'timeout' | 'reset' | 'unreachable' | 'auth' | 'protocol' | 'error';
+export type ProbeFailure =
+  'refused' | 'timeout' | 'reset' | 'unreachable' | 'auth' | 'protocol' | 'error';
 
 /** One probe of one node. */
 export interface ProbeResult {
