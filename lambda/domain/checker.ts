@@ -107,6 +107,13 @@ export async function runChecker(
   const apiTimeoutMs = options.apiTimeoutMs ?? 3000;
   const refreshMs = options.refreshMs ?? 10_000;
   const windowEnd = options.scheduledAt + runtime.windowMs + runtime.overlapMs;
+  // One actor at a time: the previous run acts until its overlap ends at scheduledAt + overlapMs,
+  // then this one takes over. Both probe meanwhile, so this run's counters are warm by then.
+  const actFrom = runtime.windowMs > 0 ? options.scheduledAt + runtime.overlapMs : 0;
+  const canAct = () => {
+    const now = Date.now();
+    return now >= actFrom && now < windowEnd;
+  };
   // Leave time for a move in flight to finish and for the final report.
   const hardStop = started + options.remainingMs() - (config.mover.timeoutSeconds * 1000 + 2000);
   const maxInFlight = Math.ceil(config.probe.timeoutMs / detection.confirmIntervalMs) + 1;
@@ -220,6 +227,7 @@ export async function runChecker(
     report(decision);
     const d = decision;
     if (d.action !== 'move' && d.action !== 'converge') return;
+    if (!canAct()) return;
     const request: MoveRequest =
       d.action === 'move'
         ? { target: d.target, reason: d.reason, expectedActive: d.from }
