@@ -112,7 +112,8 @@ export async function runChecker(
   const actFrom = runtime.windowMs > 0 ? options.scheduledAt + runtime.overlapMs : 0;
   const canAct = () => {
     const now = Date.now();
-    return now >= actFrom && now < windowEnd;
+    // Economy runs do not overlap: each acts on its own probe round.
+    return runtime.windowMs === 0 || (now >= actFrom && now < windowEnd);
   };
   // Leave time for a move in flight to finish and for the final report.
   const hardStop = started + options.remainingMs() - (config.mover.timeoutSeconds * 1000 + 2000);
