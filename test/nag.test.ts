@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations, type PolicyViolation } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { VipFailoverStack } from '../lib/vip-failover-stack';
+
+type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const example: Raw = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', 'config', 'example.json'), 'utf8'),
+);
+
+/** cdk-nag reads the construct tree, not the bundles: skip esbuild. */
+function stackFor(config: Raw): { app: App; stack: VipFailoverStack } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return { app, stack: new VipFailoverStack(app, 'Nag', { config }) };
+}
+
+const ruleNames = (violations: PolicyViolation[], severity: string) =>
+  violations.filter((v) => v.severity === severity).map((v) => v.ruleName);
+
+describe.each<[string, Raw]>([
+  ['the example config', example],
+  ['a tcp probe', { ...example, probe: { type: 'tcp', port: 3306 } }],
+  ['interface endpoints', { ...example, interfaceEndpoints: true }],
+  [
+    'a tcp probe with interface endpoints',
+    { ...example, probe: { type: 'tcp', port: 22 }, interfaceEndpoints: true },
+  ],
+])('AwsSolutionsChecks on %s', (_name, config) => {
+  let app: App;
+  let stack: VipFailoverStack;
+  let violations: PolicyViolation[];
+  beforeAll(() => {
+    ({ app, stack } = stackFor(config));
+    violations = new AwsSolutionsChecks(app, { verbose: true }).validateScope(app).violations;
+  });
+
+  it('finds no unacknowledged errors', () => {
+    expect(ruleNames(violations, 'error')).toEqual([]);
+  });
+
+  it('finds no unacknowledged warnings', () => {
+    expect(ruleNames(violations, 'warning')).toEqual([]);
+  });
+
+  it('leaves no CDK warnings or errors', () => {
+    const annotations = Annotations.fromStack(stack);
+
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('synthesizes with the checks registered as a validation plugin', () => {
+    const fresh = stackFor(config).app;
+    Validations.of(fresh).addPlugins(new AwsSolutionsChecks(fresh, { verbose: true }));
+
+    expect(() => fresh.synth()).not.toThrow();
+  });
+});
+
+describe('acknowledgments', () => {
+  it('are the two IAM5 Resource::* findings and the subnet route table warning, with reasons', () => {
+    const { stack } = stackFor(example);
+
+    const acks = stack.node.findAll().flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>))
+        .map(([id, reason]) => ({ path: c.node.path, id, reason })),
+    );
+
+    expect(acks.map(({ path: p, id }) => [p, id])).toEqual([
+      ['Nag/Failover', expect.stringMatching(/@aws-cdk\/aws-ec2:noSubnetRouteTableId$/)],
+      ['Nag/Failover/MoverRole', expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/)],
+      ['Nag/Failover/CheckerRole', expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/)],
+    ]);
+    expect(acks[1]!.reason).toMatch(/actions without resource-level permissions/);
+    expect(acks[2]!.reason).toMatch(/actions without resource-level permissions/);
+  });
+
+  it('do not hide a new wildcard action', () => {
+    const { app, stack } = stackFor(example);
+    stack.failover.checker.role!.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ec2:*'], resources: ['*'] }),
+    );
+
+    const { violations } = new AwsSolutionsChecks(app).validateScope(app);
+
+    expect(violations.map((v) => v.ruleName)).toEqual(['AwsSolutions-IAM5[Action::ec2:*]']);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::ec2:\*\]/);
+  });
+});
