@@ -213,7 +213,12 @@ const configSchema = z
           .max(1, { message: 'must be 1 (serialised moves) or null (no reservation)' })
           .nullable()
           .default(1),
-        timeoutSeconds: z.number().int().min(5).max(300).default(30),
+        timeoutSeconds: z
+          .number({ message: 'must be a number of seconds' })
+          .int({ message: 'must be a whole number of seconds' })
+          .min(5, { message: 'must be from 5 to 300 seconds' })
+          .max(300, { message: 'must be from 5 to 300 seconds' })
+          .default(30),
       })
       .strict()
       .default(() => ({ reservedConcurrency: 1, timeoutSeconds: 30 })),
@@ -445,9 +450,20 @@ export function validateConfig(input: unknown): FailoverConfig {
         const where = fieldName(path);
         return `${where ? `${where}: ` : ''}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling`;
       }
-      return `${fieldName(path) || '(config)'} ${show(valueAt(withoutPassword, path))} ${issue.message}`;
+      // zod's own wording ("Invalid input: expected array ...") does not say what to write.
+      const message =
+        issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')
+          ? issue.expected === 'object' && path.length === 0
+            ? 'must be a JSON object shaped like config/example.json'
+            : `must be ${issue.expected === 'array' ? 'a list' : `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`}${valueAt(withoutPassword, path) === undefined ? ' (required)' : ''}`
+          : issue.message;
+      return `${fieldName(path) || '(config)'} ${show(valueAt(withoutPassword, path))} ${message}`;
     });
-    throw new ConfigError([...early, ...problems]);
+    throw new ConfigError([
+      ...early,
+      ...problems,
+      ...crossChecksOfInvalid(withoutPassword, problems),
+    ]);
   }
   const raw = parsed.data;
   const config: FailoverConfig = {
@@ -458,6 +474,32 @@ export function validateConfig(input: unknown): FailoverConfig {
   const problems = [...early, ...crossChecks(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Cross-field checks on a config that failed the schema, so every problem is reported at once.
+ * Only problems about fields the schema did not already reject are kept.
+ */
+function crossChecksOfInvalid(input: unknown, schemaProblems: readonly string[]): string[] {
+  const fields = schemaProblems.map((p) => p.split(/[ :]/)[0] as string);
+  const rejected = (problem: string) =>
+    fields.some((f) => problem.startsWith(f) || f.startsWith(problem.split(/[ :]/)[0] as string));
+  try {
+    const defaults = configSchema.partial().safeParse(input);
+    const c = {
+      ...(defaults.success ? defaults.data : {}),
+      ...(input as object),
+    } as FailoverConfig;
+    const withNames = {
+      ...c,
+      parameterName: c.parameterName ?? `/vip-failover/${c.name}/active`,
+      pauseParameterName: c.pauseParameterName ?? `/vip-failover/${c.name}/paused`,
+    };
+    return crossChecks(withNames).filter((p) => !rejected(p));
+  } catch {
+    // Too malformed to relate fields (for example nodes is not a list): the schema problems say enough.
+    return [];
+  }
 }
 
 function stripPassword(input: unknown): unknown {
