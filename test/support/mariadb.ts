@@ -3,7 +3,7 @@
  *
  * `mariadb-install-db` runs once per MariaDB version into a template datadir cached under
  * os.tmpdir(); each server gets a copy, so a start costs a file copy plus mariadbd's boot
- * (a few hundred ms). Servers listen on 127.0.0.1 only, on a free port, with grants enforced.
+ * (a few hundred ms). Servers listen on loopback only (127.0.0.1 or another 127/8 address), with grants enforced.
  *
  * No server may outlive the process that started it, frozen or not: `stopAll()` is the normal
  * path, a process 'exit' hook SIGKILLs whatever is left, and a tiny watchdog shell per server
@@ -21,9 +21,10 @@ import { createConnection } from 'mysql2/promise';
 
 const execFileAsync = promisify(execFile);
 
-/** A running (or killed, restartable) MariaDB server on 127.0.0.1. */
+/** A running (or killed, restartable) MariaDB server on a loopback address. */
 export interface MariaDbServer {
-  readonly host: '127.0.0.1';
+  /** The loopback address it listens on (127.0.0.1 unless asked for another 127/8 address). */
+  readonly host: string;
   readonly port: number;
   /** Unix socket the harness itself uses for admin statements. */
   readonly socket: string;
@@ -53,6 +54,13 @@ export interface MariaDbServer {
 
 /** Options of {@link startMariaDb}. */
 export interface MariaDbOptions {
+  /**
+   * Loopback address to bind, such as 127.0.0.11: two servers on distinct 127/8 addresses can
+   * share one port, as nodes of a failover group share the probe port. Default 127.0.0.1.
+   */
+  readonly host?: string;
+  /** Port to listen on; default a free one. */
+  readonly port?: number;
   /** Extra mariadbd arguments, such as `--max-connections=5`. */
   readonly args?: readonly string[];
   /** How long to wait for the server to accept a login. Default 30 s. */
@@ -82,7 +90,12 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   installExitHook();
   // A free port can be taken between our probe and mariadbd's bind; pick another then.
   for (let attempt = 1; ; attempt++) {
-    const server = new Server(bin.mariadbd, root, datadir, await freePort(), options);
+    const host = options.host ?? '127.0.0.1';
+    if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
+      throw new Error(`MariaDB host ${host} is not a loopback address; tests only use 127.0.0.0/8`);
+    }
+    const port = options.port ?? (await freePort(host));
+    const server = new Server(bin.mariadbd, root, datadir, host, port, options);
     live.add(server);
     try {
       await server.boot();
@@ -90,7 +103,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     } catch (e) {
       await server.halt();
       live.delete(server);
-      if (!(e instanceof PortTakenError) || attempt >= 3) {
+      if (!(e instanceof PortTakenError) || attempt >= 3 || options.port !== undefined) {
         await rm(root, { recursive: true, force: true });
         throw e;
       }
@@ -111,7 +124,6 @@ export function mariaDbVersion(): string {
 class PortTakenError extends Error {}
 
 class Server implements MariaDbServer {
-  readonly host = '127.0.0.1';
   readonly socket: string;
   private child: ChildProcess | undefined;
   private watchdog: ChildProcess | undefined;
@@ -123,6 +135,7 @@ class Server implements MariaDbServer {
     private readonly mariadbd: string,
     private readonly root: string,
     readonly datadir: string,
+    readonly host: string,
     readonly port: number,
     private readonly options: MariaDbOptions,
   ) {
@@ -150,7 +163,7 @@ class Server implements MariaDbServer {
         '--no-defaults',
         `--datadir=${this.datadir}`,
         `--port=${this.port}`,
-        '--bind-address=127.0.0.1',
+        `--bind-address=${this.host}`,
         `--socket=${this.socket}`,
         `--pid-file=${join(this.root, 'mariadbd.pid')}`,
         `--log-error=${logFile}`,
@@ -404,11 +417,12 @@ function templateDir(bin: Binaries): Promise<string> {
   return templatePromise;
 }
 
-function freePort(): Promise<number> {
+/** A port free on `host`; exported so a drill can pick one port that all its nodes share. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+    srv.listen({ port: 0, host }, () => {
       const address = srv.address();
       srv.close(() =>
         typeof address === 'object' && address
