@@ -1,0 +1,154 @@
+import net from 'node:net';
+import os from 'node:os';
+import { DescribeRouteTablesCommand } from '@aws-sdk/client-ec2';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import example from '../../config/example.json';
+import { validateConfig } from '../../lib/config';
+import { applyAwsEnv, awsEnv, childEnv, LocalAws, type CallRecord } from '../../tools/local-aws';
+import { localClients, sdkError, type LocalClients } from '../support/aws-env';
+
+const config = validateConfig(example);
+
+let aws: LocalAws;
+let c: LocalClients;
+
+beforeAll(async () => {
+  aws = await LocalAws.start();
+  c = localClients(aws);
+});
+afterAll(async () => {
+  c.destroy();
+  await aws.stop();
+});
+beforeEach(() => {
+  aws.clearCalls();
+  aws.reset();
+  aws.seed(config, { active: 'db-a' });
+});
+
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('local-aws server', () => {
+  it('listens on 127.0.0.1 only', async () => {
+    // Prepare
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && i.family === 'IPv4')
+      .map((i) => i?.address as string);
+
+    // Act
+    const loopback = await connects('127.0.0.1', aws.port);
+    const others = await Promise.all(external.map((ip) => connects(ip, aws.port)));
+
+    // Assess
+    expect(aws.endpoint).toBe(`http://127.0.0.1:${aws.port}`);
+    expect(loopback).toBe(true);
+    expect(others.every((ok) => !ok)).toBe(true);
+  });
+
+  it('logs every call with service, action, params, status, error code and timestamps', async () => {
+    // Prepare
+    const seen: CallRecord[] = [];
+    const off = aws.onCall((r) => seen.push(r));
+
+    // Act
+    await c.ec2.send(
+      new DescribeRouteTablesCommand({ RouteTableIds: [config.routeTableIds[0] as string] }),
+    );
+    await sdkError(c.ssm.send(new GetParameterCommand({ Name: '/missing' })));
+    off();
+    await c.ssm.send(new GetParameterCommand({ Name: config.parameterName }));
+
+    // Assess
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({
+      service: 'ec2',
+      action: 'DescribeRouteTables',
+      params: { 'RouteTableId.1': config.routeTableIds[0] },
+      status: 200,
+    });
+    expect(seen[1]).toMatchObject({
+      service: 'ssm',
+      action: 'GetParameter',
+      status: 400,
+      errorCode: 'ParameterNotFound',
+    });
+    for (const r of seen) expect(r.endedAt).toBeGreaterThanOrEqual(r.startedAt);
+    expect(aws.calls()).toHaveLength(3);
+  });
+
+  it('keeps secret values out of the call log', async () => {
+    await c.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: config.probe.mysql?.passwordSecretArn,
+        SecretString: 'hunter2',
+      }),
+    );
+
+    const [record] = aws.calls({ action: 'PutSecretValue' });
+
+    expect(JSON.stringify(record)).not.toContain('hunter2');
+    expect(record?.params['SecretString']).toBe('***');
+  });
+
+  it('serves clients built with no options once the environment points at it', async () => {
+    // Prepare
+    const restore = applyAwsEnv(aws.endpoint, aws.region);
+    process.env['AWS_MAX_ATTEMPTS'] = '7';
+    restore();
+    process.env['AWS_ENDPOINT_URL_SSM'] = 'http://127.0.0.1:1';
+    const restoreAgain = applyAwsEnv(aws.endpoint, aws.region);
+    const ssm = new SSMClient({});
+
+    // Act
+    let out;
+    try {
+      out = await ssm.send(new GetParameterCommand({ Name: config.parameterName }));
+    } finally {
+      ssm.destroy();
+      restoreAgain();
+    }
+
+    // Assess
+    expect(out.Parameter?.Value).toBe('db-a');
+    expect(process.env['AWS_ENDPOINT_URL_SSM']).toBe('http://127.0.0.1:1');
+    expect(process.env['AWS_ENDPOINT_URL']).toBeUndefined();
+    delete process.env['AWS_ENDPOINT_URL_SSM'];
+    delete process.env['AWS_MAX_ATTEMPTS'];
+  });
+
+  it('builds a child environment without the variables that would override it', () => {
+    const env = childEnv(aws.endpoint, 'eu-west-1', {
+      PATH: '/bin',
+      AWS_MAX_ATTEMPTS: '5',
+      AWS_ENDPOINT_URL_EC2: 'http://x',
+    });
+
+    expect(env).toEqual({ PATH: '/bin', ...awsEnv(aws.endpoint, 'eu-west-1') });
+  });
+
+  it('refuses to seed an active node the config does not have', () => {
+    expect(() => aws.seed(config, { active: 'db-z' })).toThrow(/db-z/);
+  });
+
+  it('stops idempotently and refuses connections afterwards', async () => {
+    // Prepare
+    const own = await LocalAws.start();
+
+    // Act
+    await Promise.all([own.stop(), own.stop()]);
+
+    // Assess
+    expect(await connects('127.0.0.1', own.port)).toBe(false);
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * A local AWS-compatible endpoint for the failover functions: EC2 route tables, SSM parameters,
+ * Secrets Manager secrets and Lambda Invoke, over the wire protocols the SDK v3 clients speak,
+ * with fault injection. Dev tooling only: never bundled into a Lambda.
+ *
+ * Crash semantics: a fault rule with `crash: true` hits only a mutating call (EC2
+ * Create/Replace/DeleteRoute, SSM Put/DeleteParameter, Secrets Manager PutSecretValue/CreateSecret)
+ * made from inside a running invocation of a registered function. The invocation then ends at
+ * once (its Invoke answers `X-Amz-Function-Error: Unhandled`, errorType `Runtime.ExitError`), the
+ * call is dropped, and every later mutating call from that invocation is dropped too until its
+ * handler settles. Dropped means the socket is destroyed without an answer and nothing is
+ * applied: what the dead process had done stays done, nothing after it lands. A timed-out
+ * invocation is treated the same way, as Lambda freezes a timed-out sandbox.
+ */
+import { nodeByTarget, type FailoverConfig } from '../../lib/config';
+import { CallLog, type CallFilter, type CallRecord, type CallStart } from './calls';
+import { Ec2Model, type RouteTarget } from './ec2';
+import { awsEnv } from './env';
+import { Faults, seededRandom } from './faults';
+import {
+  LambdaEmulator,
+  type FunctionOptions,
+  type InvocationRecord,
+  type LambdaHandler,
+} from './lambda';
+import { seedWorld, type SeedOptions } from './seed';
+import { SecretsModel, type SecretView } from './secrets';
+import { LocalAwsServer } from './server';
+import { SsmModel, type ParameterVersion } from './ssm';
+
+export interface LocalAwsOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  readonly port?: number;
+  readonly region?: string;
+  readonly accountId?: string;
+  /** Seeds the fault generator so probabilistic faults and random latencies repeat. */
+  readonly seed?: number;
+  /** Or the generator itself (returns [0, 1)). Math.random when neither is given. */
+  readonly random?: () => number;
+}
+
+export class LocalAws {
+  /** `http://127.0.0.1:PORT`: give it to clients as `endpoint` or AWS_ENDPOINT_URL. */
+  readonly endpoint: string;
+  readonly ec2: Ec2Model;
+  readonly ssm: SsmModel;
+  readonly secrets: SecretsModel;
+  readonly lambda: LambdaEmulator;
+  readonly faults: Faults;
+  private readonly log = new CallLog();
+  private seeded?: FailoverConfig;
+
+  private constructor(
+    private readonly server: LocalAwsServer,
+    parts: {
+      ec2: Ec2Model;
+      ssm: SsmModel;
+      secrets: SecretsModel;
+      lambda: LambdaEmulator;
+      faults: Faults;
+      log: CallLog;
+    },
+    readonly port: number,
+    readonly region: string,
+    readonly accountId: string,
+  ) {
+    this.endpoint = `http://127.0.0.1:${port}`;
+    this.ec2 = parts.ec2;
+    this.ssm = parts.ssm;
+    this.secrets = parts.secrets;
+    this.lambda = parts.lambda;
+    this.faults = parts.faults;
+    this.log = parts.log;
+  }
+
+  static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
+    const region = options.region ?? 'eu-west-1';
+    const accountId = options.accountId ?? '123456789012';
+    const owner = Symbol('local-aws');
+    const parts = {
+      ec2: new Ec2Model(accountId),
+      ssm: new SsmModel(region, accountId),
+      secrets: new SecretsModel(region, accountId),
+      lambda: new LambdaEmulator(owner, region, accountId),
+      faults: new Faults(
+        options.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random),
+      ),
+      log: new CallLog(),
+    };
+    const server = new LocalAwsServer({ owner, ...parts });
+    const port = await server.listen(options.port ?? 0);
+    return new LocalAws(server, parts, port, region, accountId);
+  }
+
+  /** Environment variables for a process (or process.env) that should use this endpoint. */
+  env(): Record<string, string> {
+    return awsEnv(this.endpoint, this.region);
+  }
+
+  // ---- world ----
+
+  /** Creates the failover group's world from its config; see seedWorld. */
+  seed(config: FailoverConfig, options: SeedOptions): void {
+    seedWorld(this, config, options);
+    this.seeded = config;
+  }
+
+  /** Forgets every table, ENI, parameter, secret and the seeded config (functions stay). */
+  reset(): void {
+    this.ec2.reset();
+    this.ssm.reset();
+    this.secrets.reset();
+    this.seeded = undefined;
+  }
+
+  /** Where each seeded table's VIP route points: the configured node's id when it is one. */
+  routeTargets(): Record<string, string | undefined> {
+    const config = this.requireSeeded();
+    const out: Record<string, string | undefined> = {};
+    for (const id of config.routeTableIds) {
+      const route = this.ec2.route(id, config.vip);
+      const node =
+        nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
+      out[id] = node
+        ? (node.networkInterfaceId ?? node.instanceId)
+        : (route?.networkInterfaceId ?? route?.instanceId ?? route?.gatewayId);
+    }
+    return out;
+  }
+
+  /** The node each seeded table's VIP route points at (undefined: missing or foreign). */
+  routeNodes(): Record<string, string | undefined> {
+    const config = this.requireSeeded();
+    const out: Record<string, string | undefined> = {};
+    for (const [id, target] of Object.entries(this.routeTargets()))
+      out[id] = nodeByTarget(config, target)?.name;
+    return out;
+  }
+
+  /** Removes a table's VIP route (or the route for `cidr`). */
+  deleteRoute(routeTableId: string, cidr?: string): boolean {
+    return this.ec2.deleteRoute(routeTableId, cidr ?? this.requireSeeded().vip);
+  }
+
+  /** Points a table's VIP route (or `cidr`) at any target, foreign ones included. */
+  pointRoute(routeTableId: string, target: string | RouteTarget, cidr?: string): void {
+    this.ec2.setRoute(routeTableId, cidr ?? this.requireSeeded().vip, target);
+  }
+
+  registerNetworkInterface(
+    networkInterfaceId: string,
+    options: { instanceId?: string } = {},
+  ): void {
+    this.ec2.registerNetworkInterface(networkInterfaceId, options);
+  }
+
+  parameter(name: string): ParameterVersion | undefined {
+    return this.ssm.parameter(name);
+  }
+
+  parameterHistory(name: string): ParameterVersion[] {
+    return this.ssm.history(name);
+  }
+
+  putParameter(name: string, value: string): number {
+    return this.ssm.put(name, value);
+  }
+
+  deleteParameter(name: string): boolean {
+    return this.ssm.delete(name);
+  }
+
+  secret(secretId: string): SecretView | undefined {
+    return this.secrets.secret(secretId);
+  }
+
+  /** Stores a new AWSCURRENT version, as a rotation would. */
+  rotateSecret(secretId: string, secretString: string): SecretView {
+    return this.secrets.rotate(secretId, secretString);
+  }
+
+  // ---- functions ----
+
+  /** Registers an in-process function for Invoke; returns its ARN. */
+  registerFunction<TEvent = unknown>(
+    name: string,
+    handler: LambdaHandler<TEvent>,
+    options: FunctionOptions = {},
+  ): string {
+    return this.lambda.register(name, handler, options);
+  }
+
+  onInvocation(listener: (r: InvocationRecord) => void): () => void {
+    return this.lambda.onInvocation(listener);
+  }
+
+  // ---- observation ----
+
+  /** Called once per completed (or dropped) call; returns the unsubscribe function. */
+  onCall(listener: (r: CallRecord) => void): () => void {
+    return this.log.onCall(listener);
+  }
+
+  /** Called when a call arrives, before faults delay or hold it. */
+  onCallStart(listener: (r: CallStart) => void): () => void {
+    return this.log.onCallStart(listener);
+  }
+
+  calls(filter?: CallFilter): CallRecord[] {
+    return this.log.calls(filter);
+  }
+
+  clearCalls(): void {
+    this.log.clear();
+  }
+
+  /** Closes every socket, releases held calls, ends invocations and clears timers. */
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  private requireSeeded(): FailoverConfig {
+    if (!this.seeded) throw new Error('local-aws: call seed(config, { active }) first');
+    return this.seeded;
+  }
+}
+
+export { awsEnv, applyAwsEnv, childEnv, LOCAL_CREDENTIALS, AWS_ENV_TO_UNSET } from './env';
+export { seededRandom } from './faults';
+export type { FaultRule, FaultHandle, FaultErrorPreset, FaultErrorSpec } from './faults';
+export type { CallRecord, CallStart, CallFilter, DropReason } from './calls';
+export type { FunctionOptions, LambdaHandler, InvocationRecord, InvocationOutcome } from './lambda';
+export type { SeedOptions } from './seed';
+export type { ParameterVersion } from './ssm';
+export type { SecretView } from './secrets';
+export type { Ec2RouteView, Ec2RouteTableView, RouteTarget } from './ec2';
+export type { ServiceName } from './protocol';
