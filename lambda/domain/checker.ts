@@ -2,7 +2,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { RuntimeConfig } from '../../lib/config';
+import { nodeByName, type RuntimeConfig } from '../../lib/config';
 import { decide, type Decision } from './decide';
 import { AwsDeadlineError, awsErrorName, awsErrorText } from './errors';
 import { UNKNOWN, observe, resetAfterMove, suspect, type NodeHealth } from './health';
@@ -122,6 +122,7 @@ export async function runChecker(
   let tables: TableState[] = [];
   let record: RecordState = {};
   let paused = false;
+  let lastMoveAt: number | undefined;
   const refresh = async () => {
     [tables, record, paused] = await withDeadline(
       'AWS (DescribeRouteTables, GetParameter)',
@@ -133,10 +134,13 @@ export async function runChecker(
           readPaused(deps.ssm, config.pauseParameterName, signal),
         ]),
     );
+    // A move another actor made during this run starts a cooldown too.
+    if (record.lastModified !== undefined) {
+      lastMoveAt = Math.max(lastMoveAt ?? 0, record.lastModified);
+    }
   };
   await refresh();
   let lastRefresh = Date.now();
-  let lastMoveAt = record.lastModified;
 
   const health: Record<string, NodeHealth> = Object.fromEntries(
     config.nodes.map((n) => [n.name, UNKNOWN]),
@@ -198,7 +202,10 @@ export async function runChecker(
       const result = payload as MoveResult;
       moves.push({ at, request, result });
       if (result.status === 'moved' || result.status === 'already-active') {
-        tables = tables.map((t) => (t.error ? t : { ...t, node: result.target }));
+        // The route target too: a table whose route was missing now has one.
+        const node = nodeByName(config, result.target);
+        const target = node?.networkInterfaceId ?? node?.instanceId;
+        tables = tables.map((t) => (t.error ? t : { ...t, target, node: result.target }));
         record = { ...record, value: result.target };
       }
       if (result.status === 'moved') {
@@ -224,6 +231,8 @@ export async function runChecker(
 
   const evaluate = () => {
     if (moving) return;
+    // Until every node has a first result, the first to answer looks like the only healthy one.
+    if (config.nodes.some((n) => health[n.name]?.lastOk === undefined)) return;
     decision = decide(config, observation());
     report(decision);
     const d = decision;
@@ -240,7 +249,11 @@ export async function runChecker(
         config.pauseParameterName,
         AbortSignal.timeout(apiTimeoutMs),
       ).catch(() => paused);
-      if (paused && d.action === 'move') return void report(decide(config, observation()));
+      if (paused) {
+        // Paused lets a record repair through (it moves no traffic), not a move or a split converge.
+        const again = decide(config, observation());
+        if (again.action !== d.action) return void report(again);
+      }
       await invokeMover(request);
     })().finally(() => {
       moving = undefined;

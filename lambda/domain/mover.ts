@@ -22,7 +22,8 @@ const requestSchema = z
       .min(1, { message: 'must not be empty' }),
     reason: z
       .string({ message: 'must be a string saying why the move was asked for' })
-      .max(1000)
+      // Its own message: zod would otherwise report the type's message for a string too long.
+      .max(1000, { message: 'must be at most 1000 characters' })
       .default('manual'),
     expectedActive: z.string({ message: 'must be the name of a configured node' }).optional(),
   })

@@ -34,7 +34,18 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
     nodeByTarget(config, route.InstanceId) ?? nodeByTarget(config, route.NetworkInterfaceId);
   const target = node
     ? (node.networkInterfaceId ?? node.instanceId)
-    : (route.NetworkInterfaceId ?? route.InstanceId ?? route.GatewayId ?? route.State ?? 'unknown');
+    : (route.NetworkInterfaceId ??
+      route.InstanceId ??
+      route.GatewayId ??
+      route.TransitGatewayId ??
+      route.VpcPeeringConnectionId ??
+      route.NatGatewayId ??
+      route.LocalGatewayId ??
+      route.CarrierGatewayId ??
+      route.EgressOnlyInternetGatewayId ??
+      route.CoreNetworkArn ??
+      route.State ??
+      'unknown');
   return { routeTableId, target, node: node?.name };
 }
 

@@ -1,0 +1,487 @@
+import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { runtimeConfig } from '../lib/config';
+import { runChecker, type CheckerDeps, type CheckerOptions } from '../lambda/domain/checker';
+import { AwsDeadlineError } from '../lambda/domain/errors';
+import {
+  invokeAnswer,
+  scriptedProber,
+  simulatedAws,
+  type Prober,
+  type World,
+} from './support/domain-checker';
+import {
+  ENI_A,
+  RTB_1,
+  RTB_2,
+  RTB_3,
+  detection,
+  exampleConfig,
+  logRecorder,
+  type LogRecorder,
+} from './support/domain-fixtures';
+
+// Validated minimums (interval 100 ms, confirm 50 ms, probe timeout 50 ms) keep each run short.
+const config = exampleConfig({
+  probe: { type: 'tcp', port: 3306, timeoutMs: 50 },
+  detection: detection({ intervalMs: 100, confirmIntervalMs: 50, fall: 3, rise: 2 }),
+});
+const runtime = runtimeConfig(config, { windowMs: 600, overlapMs: 100 });
+const MOVER = 'vip-failover-orders-db-mover';
+
+let log: LogRecorder;
+
+beforeEach(() => {
+  log = logRecorder();
+});
+
+/** Options of a run that may act from its start: the previous run's overlap has just ended. */
+function options(overrides: Partial<CheckerOptions> = {}): CheckerOptions {
+  return {
+    moverFunctionName: MOVER,
+    scheduledAt: Date.now() - runtime.overlapMs,
+    remainingMs: () => 120_000,
+    apiTimeoutMs: 2000,
+    ...overrides,
+  };
+}
+
+function checkerDeps(prober: Prober, ec2: EC2Client = new EC2Client({})): CheckerDeps {
+  return { ec2, ssm: new SSMClient({}), lambda: new LambdaClient({}), prober, logger: log };
+}
+
+function world(overrides: Partial<World> = {}): World {
+  return { tables: ['db-a', 'db-a', 'db-a'], record: 'db-a', paused: [], ...overrides };
+}
+
+/** One Checker run against a simulated world with scripted probes. */
+async function run(
+  w: World,
+  scripts: Record<string, string>,
+  opts: Partial<CheckerOptions> = {},
+  delayMs: Record<string, number> = {},
+) {
+  const aws = simulatedAws(config, w);
+  const { prober, calls } = scriptedProber(scripts, delayMs);
+  const deps = checkerDeps(prober);
+  const report = await runChecker(deps, runtime, options(opts));
+  return { report, calls, ...aws };
+}
+
+describe('runChecker', () => {
+  it('does not invoke the Mover while the master is healthy', async () => {
+    // Act
+    const { report, lambdaMock, ec2Mock } = await run(world(), { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeRouteTablesCommand, {
+      RouteTableIds: [RTB_1, RTB_2, RTB_3],
+    });
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual({ action: 'none', why: 'db-a is up' });
+    expect(log.messages('error')).toEqual([]);
+    expect(log.messages('info')).toContain('run done: VIP on db-a; db-a is up');
+  });
+
+  it('invokes the Mover once, with the exact request, after fall consecutive failures', async () => {
+    // Prepare
+    const w = world();
+
+    // Act
+    const { report, lambdaMock, invocations } = await run(w, { 'db-a': '++---', 'db-b': '+' });
+
+    // Assess
+    expect(lambdaMock).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(lambdaMock).toHaveReceivedCommandWith(InvokeCommand, {
+      FunctionName: MOVER,
+      InvocationType: 'RequestResponse',
+    });
+    expect(invocations()).toEqual([
+      {
+        target: 'db-b',
+        reason: 'db-a failed 3 consecutive probes; db-b is healthy',
+        expectedActive: 'db-a',
+      },
+    ]);
+    expect(report.moves).toEqual([
+      expect.objectContaining({
+        request: invocations()[0],
+        result: expect.objectContaining({ status: 'moved' }),
+      }),
+    ]);
+    expect(report.active).toBe('db-b');
+    expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+  });
+
+  it('does not act before fall consecutive failures', async () => {
+    // Prepare
+    const w = world();
+    const { prober, calls } = scriptedProber({ 'db-a': '++---', 'db-b': '+' });
+    const aws = simulatedAws(config, w);
+    const probesOfAAtInvoke: number[] = [];
+    aws.lambdaMock.on(InvokeCommand).callsFake(() => {
+      probesOfAAtInvoke.push(calls['db-a'] ?? 0);
+      return invokeAnswer({
+        status: 'stale',
+        target: 'db-b',
+        tables: [],
+        recordWritten: false,
+        durationMs: 1,
+      });
+    });
+    const deps = checkerDeps(prober);
+
+    // Act
+    await runChecker(deps, runtime, options());
+
+    // Assess
+    expect(probesOfAAtInvoke.length).toBeGreaterThan(0);
+    // Two successes, then three failures: the third failure is the fifth probe.
+    expect(probesOfAAtInvoke[0]).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each([
+    ['a lone failure', '+-+'],
+    ['fall - 1 failures in a row', '--+'],
+    ['failures that are not consecutive', '+--+--+'],
+  ])('does not invoke the Mover after %s', async (_name, script) => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': script, 'db-b': '+' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual({ action: 'none', why: 'db-a is up' });
+  });
+
+  it('holds and logs an error when no standby is healthy', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': '+---', 'db-b': '-' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual({
+      action: 'hold',
+      severity: 'error',
+      why: 'db-a is down and no standby is healthy; not moving the VIP to an unproven node',
+    });
+    expect(log.messages('error')).toContain(
+      'db-a is down and no standby is healthy; not moving the VIP to an unproven node',
+    );
+  });
+
+  it('does not move while operators paused moves', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world({ paused: ['true'] }), {
+      'db-a': '+---',
+      'db-b': '+',
+    });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.paused).toBe(true);
+    expect(log.messages('error')).toContain('db-a is down but moves are paused; db-b is healthy');
+  });
+
+  it('does not move when the pause flag was set since the last read', async () => {
+    // Prepare: the flag reads "false" at the start of the run, "true" when the move is due.
+    const w = world({ paused: ['false', 'true'] });
+
+    // Act
+    const { lambdaMock } = await run(w, { 'db-a': '+---', 'db-b': '+' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(log.messages('error')).toContain('db-a is down but moves are paused; db-b is healthy');
+  });
+
+  it('does not converge split tables when the pause flag was set since the last read', async () => {
+    // Prepare
+    const w = world({ tables: ['db-a', 'db-b', 'db-a'], paused: ['false', 'true'] });
+
+    // Act
+    const { lambdaMock } = await run(w, { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(log.messages('warn')).toContain('route tables are split but moves are paused');
+  });
+
+  it('repairs a drifted record through the Mover, without expectedActive', async () => {
+    // Prepare
+    const w = world({ record: 'db-b' });
+
+    // Act
+    const { report, invocations } = await run(w, { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(invocations()).toEqual([
+      {
+        target: 'db-a',
+        reason: 'record says "db-b" but every table targets db-a; repairing the record',
+      },
+    ]);
+    expect(w.record).toBe('db-a');
+    expect(report.record).toBe('db-a');
+    expect(report.decision).toEqual({ action: 'none', why: 'db-a is up' });
+  });
+
+  it('repairs a drifted record even while paused', async () => {
+    // Prepare
+    const w = world({ record: undefined, paused: ['true'] });
+
+    // Act
+    const { invocations } = await run(w, { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(invocations()).toEqual([
+      {
+        target: 'db-a',
+        reason: 'record is missing but every table targets db-a; repairing the record',
+      },
+    ]);
+  });
+
+  it('converges a table that lacks the route once, then stops', async () => {
+    // Prepare
+    const w = world({ tables: ['db-a', 'db-a', 'missing'] });
+
+    // Act
+    const { report, invocations } = await run(w, { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(invocations()).toEqual([
+      { target: 'db-a', reason: `route missing in ${RTB_3}; converging on db-a` },
+    ]);
+    expect(report.placement).toEqual({ kind: 'consistent', node: 'db-a' });
+    expect(report.tables).toEqual([
+      { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_2, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_3, target: ENI_A, node: 'db-a' },
+    ]);
+  });
+
+  it.each([
+    ['a table lacks the route', ['db-a', 'db-a', 'missing'] as World['tables']],
+    ['the tables are split', ['db-a', 'db-b', 'db-a'] as World['tables']],
+  ])(
+    "converges on the record's healthy node when %s, whichever node answers first",
+    async (_name, tables) => {
+      // Prepare: db-b answers sooner than db-a, and both are healthy.
+      const w = world({ tables });
+
+      // Act
+      const { invocations } = await run(w, { 'db-a': '+', 'db-b': '+' }, {}, { 'db-a': 20 });
+
+      // Assess
+      expect(invocations()).toEqual([
+        { target: 'db-a', reason: expect.stringMatching(/converging on db-a$/) },
+      ]);
+      expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
+    },
+  );
+
+  it('fails the run with AwsDeadlineError when DescribeRouteTables hangs, and never invokes the Mover', async () => {
+    // Prepare: an EC2 client that never answers but honours the abort signal, as the SDK does.
+    const hanging = {
+      send: (_command: unknown, options?: { abortSignal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener(
+            'abort',
+            () => reject(options.abortSignal?.reason),
+            { once: true },
+          );
+        }),
+    } as unknown as EC2Client;
+    const { lambdaMock } = simulatedAws(config, world());
+    const { prober, calls } = scriptedProber({});
+    const deps = checkerDeps(prober, hanging);
+
+    const started = Date.now();
+
+    // Act
+    const checking = runChecker(deps, runtime, options({ apiTimeoutMs: 200 }));
+
+    // Assess
+    await expect(checking).rejects.toThrow(AwsDeadlineError);
+    // Bounded by the deadline, not by the hanging call (generous margin for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expect(checking).rejects.toThrow(
+      'AWS (DescribeRouteTables, GetParameter) did not answer within 200 ms; no move was made',
+    );
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(calls).toEqual({});
+  });
+
+  it('logs a Mover FunctionError as an error and finishes the run', async () => {
+    // Prepare
+    const w = world();
+    const aws = simulatedAws(config, w);
+    aws.lambdaMock.on(InvokeCommand).resolves(
+      invokeAnswer(
+        {
+          errorType: 'AccessDeniedException',
+          errorMessage: 'User is not authorized to perform: ec2:ReplaceRoute',
+          trace: [],
+        },
+        'Unhandled',
+      ),
+    );
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '+' });
+    const deps = checkerDeps(prober);
+
+    // Act
+    const report = await runChecker(deps, runtime, options());
+
+    // Assess
+    const failure =
+      'Mover invocation failed: Error: Mover failed (Unhandled): AccessDeniedException User is not authorized to perform: ec2:ReplaceRoute';
+    expect(aws.lambdaMock).toHaveReceivedCommand(InvokeCommand);
+    expect(log.messages('error')).toContain(failure);
+    expect(report.moves[0]).toEqual(
+      expect.objectContaining({
+        request: {
+          target: 'db-b',
+          reason: 'db-a failed 3 consecutive probes; db-b is healthy',
+          expectedActive: 'db-a',
+        },
+        error: failure.replace('Mover invocation failed: ', ''),
+      }),
+    );
+    expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
+    expect(log.entries.at(-1)).toEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(/^run done: VIP on db-a; /),
+      }),
+    );
+  });
+
+  it('reports a throttled Mover as another Mover running', async () => {
+    // Prepare
+    const aws = simulatedAws(config, world());
+    aws.lambdaMock.on(InvokeCommand).rejects(
+      new TooManyRequestsException({
+        $metadata: {},
+        message: 'Rate Exceeded.',
+        Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      }),
+    );
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '+' });
+    const deps = checkerDeps(prober);
+
+    // Act
+    const report = await runChecker(deps, runtime, options());
+
+    // Assess
+    expect(log.messages('error')).toContain('Mover invocation failed: another Mover is running');
+    expect(report.moves[0]?.error).toBe('another Mover is running');
+  });
+
+  it('leaves acting to the previous run until its overlap ends', async () => {
+    // Prepare: this run was scheduled just now; the previous one acts for overlapMs more.
+    const scheduledAt = Date.now();
+    const w = world();
+    const aws = simulatedAws(config, w);
+    const invokedAt: number[] = [];
+    aws.lambdaMock.on(InvokeCommand).callsFake(() => {
+      invokedAt.push(Date.now());
+      return invokeAnswer({
+        status: 'stale',
+        target: 'db-b',
+        tables: [],
+        recordWritten: false,
+        durationMs: 1,
+      });
+    });
+    const { prober } = scriptedProber({ 'db-a': '-', 'db-b': '+' });
+    const deps = checkerDeps(prober);
+
+    // Act
+    await runChecker(deps, runtime, options({ scheduledAt }));
+
+    // Assess
+    expect(invokedAt.length).toBeGreaterThan(0);
+    expect(invokedAt[0]).toBeGreaterThanOrEqual(scheduledAt + runtime.overlapMs);
+  });
+
+  it('keeps the cooldown of a move another actor made during the run', async () => {
+    // Prepare: failback is preferred and db-a is healthy; meanwhile an operator moves the VIP to db-b.
+    const failback = exampleConfig({
+      probe: { type: 'tcp', port: 3306, timeoutMs: 50 },
+      detection: detection({
+        intervalMs: 100,
+        confirmIntervalMs: 50,
+        fall: 3,
+        rise: 2,
+        failback: 'preferred',
+      }),
+    });
+    const w = world();
+    const aws = simulatedAws(failback, w);
+    const { prober } = scriptedProber({ 'db-a': '+', 'db-b': '+' });
+    const deps = checkerDeps(prober);
+    setTimeout(() => {
+      w.tables = ['db-b', 'db-b', 'db-b'];
+      w.record = 'db-b';
+      w.recordWrittenAt = Date.now();
+    }, 150);
+
+    // Act
+    const report = await runChecker(
+      deps,
+      runtimeConfig(failback, { windowMs: 600, overlapMs: 100 }),
+      options({ refreshMs: 100 }),
+    );
+
+    // Assess
+    expect(aws.lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.active).toBe('db-b');
+    expect(report.decision).toEqual({
+      action: 'none',
+      why: 'failback to db-a waits for the cooldown',
+    });
+  });
+
+  it('ends with a report of per-node probe counts and the decision', async () => {
+    // Act
+    const { report, calls } = await run(world(), { 'db-a': '+', 'db-b': '+-' });
+    const failedB = (calls['db-b'] ?? 0) - 1;
+
+    // Assess
+    expect(report.nodes).toEqual({
+      'db-a': {
+        probes: calls['db-a'],
+        failed: 0,
+        state: 'up',
+        last: { ok: true, latencyMs: 2, failure: undefined, detail: undefined },
+        maxLatencyMs: 2,
+      },
+      'db-b': {
+        probes: calls['db-b'],
+        failed: failedB,
+        state: failedB >= config.detection.fall ? 'down' : 'up',
+        last: { ok: false, latencyMs: 50, failure: 'timeout', detail: 'no answer within 50 ms' },
+        maxLatencyMs: 50,
+      },
+    });
+    expect(calls['db-a']).toBeGreaterThanOrEqual(3);
+    expect(report).toEqual(
+      expect.objectContaining({
+        active: 'db-a',
+        placement: { kind: 'consistent', node: 'db-a' },
+        record: 'db-a',
+        paused: false,
+        decision: { action: 'none', why: 'db-a is up' },
+        moves: [],
+      }),
+    );
+    const summary = log.entries.at(-1);
+    expect(summary).toEqual(
+      expect.objectContaining({ level: 'info', message: 'run done: VIP on db-a; db-a is up' }),
+    );
+    expect(summary?.fields).toEqual(
+      expect.objectContaining({ event: 'summary', nodes: report.nodes }),
+    );
+  });
+});

@@ -1,0 +1,542 @@
+import {
+  CreateRouteCommand,
+  DescribeRouteTablesCommand,
+  EC2Client,
+  ReplaceRouteCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { InvalidMoveRequestError } from '../lambda/domain/errors';
+import { moveVip, parseMoveRequest } from '../lambda/domain/mover';
+import {
+  ENI_B,
+  INSTANCE_C,
+  RTB_1,
+  RTB_2,
+  RTB_3,
+  VIP,
+  describeAnswer,
+  logRecorder,
+  noRouteDefined,
+  requestLimitExceeded,
+  routeTable,
+  routeTableNotFound,
+  threeNodeConfig,
+  type LogRecorder,
+  type VipTarget,
+} from './support/domain-fixtures';
+
+const ec2Mock = mockClient(EC2Client);
+const ssmMock = mockClient(SSMClient);
+const config = threeNodeConfig();
+const RECORD = config.parameterName;
+const ALL = [RTB_1, RTB_2, RTB_3];
+
+let log: LogRecorder;
+const deps = () => ({ ec2: new EC2Client({}), ssm: new SSMClient({}), logger: log });
+
+/** The tables and the record as the Mover will read them. */
+function given(tables: [VipTarget, VipTarget, VipTarget], record: string | undefined) {
+  ec2Mock.on(DescribeRouteTablesCommand).resolves(describeAnswer(...tables));
+  if (record === undefined) {
+    ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ $metadata: {}, message: '' }));
+  } else {
+    ssmMock
+      .on(GetParameterCommand)
+      .resolves({ Parameter: { Name: RECORD, Value: record, Version: 3 } });
+  }
+  ec2Mock.on(ReplaceRouteCommand).resolves({});
+  ec2Mock.on(CreateRouteCommand).resolves({ Return: true });
+  ssmMock.on(PutParameterCommand).resolves({ Version: 4 });
+}
+
+function expectNoWrites() {
+  expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
+  expect(ec2Mock).not.toHaveReceivedCommand(CreateRouteCommand);
+  expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+}
+
+beforeEach(() => {
+  ec2Mock.reset();
+  ssmMock.reset();
+  log = logRecorder();
+});
+
+describe('moveVip', () => {
+  it('repoints every route table to the standby and records it', async () => {
+    // Prepare
+    given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+    // Act
+    const result = await moveVip(deps(), config, {
+      target: 'db-b',
+      reason: 'db-a failed 6 consecutive probes; db-b is healthy',
+      expectedActive: 'db-a',
+    });
+
+    // Assess
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: ALL });
+    expect(ssmMock).toHaveReceivedCommandWith(GetParameterCommand, { Name: RECORD });
+    expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 3);
+    for (const id of ALL) {
+      expect(ec2Mock).toHaveReceivedCommandWith(ReplaceRouteCommand, {
+        RouteTableId: id,
+        DestinationCidrBlock: VIP,
+        NetworkInterfaceId: ENI_B,
+      });
+    }
+    expect(ssmMock).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+    expect(ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input).toEqual({
+      Name: RECORD,
+      Value: 'db-b',
+      Type: 'String',
+      Overwrite: true,
+    });
+    expect(result).toEqual({
+      status: 'moved',
+      target: 'db-b',
+      tables: ALL.map((routeTableId) => ({ routeTableId, action: 'replaced' })),
+      recordWritten: true,
+      previousRecord: 'db-a',
+      durationMs: expect.any(Number),
+    });
+    expect(log.messages('info')).toEqual([
+      'VIP moved to db-b: db-a failed 6 consecutive probes; db-b is healthy',
+    ]);
+  });
+
+  it('writes the record only after the tables moved', async () => {
+    // Prepare
+    given(['db-a', 'db-a', 'db-a'], 'db-a');
+    const order: string[] = [];
+    ec2Mock.on(ReplaceRouteCommand).callsFake((input: { RouteTableId: string }) => {
+      order.push(`ReplaceRoute ${input.RouteTableId}`);
+      return {};
+    });
+    ssmMock.on(PutParameterCommand).callsFake(() => {
+      order.push('PutParameter');
+      return { Version: 4 };
+    });
+
+    // Act
+    await moveVip(deps(), config, { target: 'db-b', reason: 'test', expectedActive: 'db-a' });
+
+    // Assess
+    expect(order).toEqual([...ALL.map((id) => `ReplaceRoute ${id}`), 'PutParameter']);
+  });
+
+  it('routes a node configured by instance id through InstanceId', async () => {
+    // Prepare
+    given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+    // Act
+    await moveVip(deps(), config, { target: 'db-c', reason: 'test' });
+
+    // Assess
+    expect(ec2Mock.commandCalls(ReplaceRouteCommand).map((c) => c.args[0].input)).toEqual(
+      ALL.map((id) => ({ RouteTableId: id, DestinationCidrBlock: VIP, InstanceId: INSTANCE_C })),
+    );
+  });
+
+  it('creates the route where it is missing', async () => {
+    // Prepare
+    given(['db-a', 'missing', 'db-a'], 'db-a');
+
+    // Act
+    const result = await moveVip(deps(), config, {
+      target: 'db-b',
+      reason: 'test',
+      expectedActive: 'db-a',
+    });
+
+    // Assess
+    expect(ec2Mock).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
+    expect(ec2Mock.commandCalls(CreateRouteCommand)[0]?.args[0].input).toEqual({
+      RouteTableId: RTB_2,
+      DestinationCidrBlock: VIP,
+      NetworkInterfaceId: ENI_B,
+    });
+    expect(ec2Mock).not.toHaveReceivedCommandWith(ReplaceRouteCommand, { RouteTableId: RTB_2 });
+    expect(result.tables).toEqual([
+      { routeTableId: RTB_1, action: 'replaced' },
+      { routeTableId: RTB_2, action: 'created' },
+      { routeTableId: RTB_3, action: 'replaced' },
+    ]);
+    expect(result.status).toBe('moved');
+  });
+
+  it('creates a route that vanished between the read and the write', async () => {
+    // Prepare
+    given(['db-a', 'db-a', 'db-a'], 'db-a');
+    ec2Mock.on(ReplaceRouteCommand, { RouteTableId: RTB_3 }).rejects(noRouteDefined());
+
+    // Act
+    const result = await moveVip(deps(), config, {
+      target: 'db-b',
+      reason: 'test',
+      expectedActive: 'db-a',
+    });
+
+    // Assess
+    expect(ec2Mock).toHaveReceivedCommandWith(CreateRouteCommand, {
+      RouteTableId: RTB_3,
+      DestinationCidrBlock: VIP,
+      NetworkInterfaceId: ENI_B,
+    });
+    expect(result.status).toBe('moved');
+    expect(result.recordWritten).toBe(true);
+  });
+
+  it('converges split tables unconditionally when no expectedActive is given', async () => {
+    // Prepare
+    given(['db-a', 'db-c', 'db-b'], 'db-b');
+
+    // Act
+    const result = await moveVip(deps(), config, { target: 'db-b', reason: 'tables split' });
+
+    // Assess
+    expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 2);
+    expect(ec2Mock).not.toHaveReceivedCommandWith(ReplaceRouteCommand, { RouteTableId: RTB_3 });
+    expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+    expect(result).toMatchObject({
+      status: 'moved',
+      tables: [
+        { routeTableId: RTB_1, action: 'replaced' },
+        { routeTableId: RTB_2, action: 'replaced' },
+        { routeTableId: RTB_3, action: 'unchanged' },
+      ],
+      recordWritten: false,
+    });
+  });
+
+  it('defaults the reason to "manual"', async () => {
+    // Prepare
+    given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+    // Act
+    await moveVip(deps(), config, { target: 'db-b' });
+
+    // Assess
+    expect(log.messages('info')).toEqual(['VIP moved to db-b: manual']);
+  });
+
+  describe('on a duplicate request', () => {
+    it('changes nothing when the VIP is already on the node and the record agrees', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], 'db-b');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      expectNoWrites();
+      expect(result).toEqual({
+        status: 'already-active',
+        target: 'db-b',
+        tables: ALL.map((routeTableId) => ({ routeTableId, action: 'unchanged' })),
+        recordWritten: false,
+        previousRecord: 'db-b',
+        durationMs: expect.any(Number),
+      });
+      expect(log.messages('info')).toEqual(['VIP already on db-b']);
+    });
+
+    it('repairs the record when it differs', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'repair' });
+
+      // Assess
+      expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
+      expect(ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
+        { Name: RECORD, Value: 'db-b', Type: 'String', Overwrite: true },
+      ]);
+      expect(result).toMatchObject({
+        status: 'already-active',
+        recordWritten: true,
+        previousRecord: 'db-a',
+      });
+      expect(log.messages('info')).toEqual(['VIP already on db-b; record repaired from "db-a"']);
+    });
+
+    it('creates a missing record', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], undefined);
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'repair' });
+
+      // Assess
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
+        Name: RECORD,
+        Value: 'db-b',
+      });
+      expect(result).toMatchObject({
+        status: 'already-active',
+        recordWritten: true,
+        previousRecord: undefined,
+      });
+      expect(log.messages('info')).toEqual(['VIP already on db-b; record repaired from null']);
+    });
+  });
+
+  describe('compare-and-swap on expectedActive', () => {
+    it('refuses a stale request when a table targets a third node, and writes nothing', async () => {
+      // Prepare
+      given(['db-a', 'db-c', 'db-a'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      expectNoWrites();
+      expect(result).toEqual({
+        status: 'stale',
+        target: 'db-b',
+        tables: ALL.map((routeTableId) => ({ routeTableId, action: 'unchanged' })),
+        recordWritten: false,
+        previousRecord: 'db-a',
+        durationMs: expect.any(Number),
+      });
+      expect(log.messages('warn')).toEqual([
+        'move refused: the tables changed since the caller looked',
+      ]);
+    });
+
+    it('refuses a stale request when a table targets something outside the config', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'foreign'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      expectNoWrites();
+      expect(result.status).toBe('stale');
+    });
+
+    it('is not stale when a table merely lacks the route', async () => {
+      // Prepare
+      given(['db-a', 'missing', 'db-b'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      expect(result.tables).toEqual([
+        { routeTableId: RTB_1, action: 'replaced' },
+        { routeTableId: RTB_2, action: 'created' },
+        { routeTableId: RTB_3, action: 'unchanged' },
+      ]);
+      expect(result.status).toBe('moved');
+    });
+  });
+
+  describe('on partial failure', () => {
+    it('reports which tables moved and which failed with the AWS error, and does not record', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ec2Mock.on(ReplaceRouteCommand, { RouteTableId: RTB_2 }).rejects(requestLimitExceeded());
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      expect(result).toEqual({
+        status: 'partial',
+        target: 'db-b',
+        tables: [
+          { routeTableId: RTB_1, action: 'replaced' },
+          {
+            routeTableId: RTB_2,
+            action: 'failed',
+            error: 'RequestLimitExceeded: Request limit exceeded.',
+          },
+          { routeTableId: RTB_3, action: 'replaced' },
+        ],
+        recordWritten: false,
+        previousRecord: 'db-a',
+        durationMs: expect.any(Number),
+      });
+      expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+      expect(log.messages('error')).toEqual([
+        `VIP move to db-b incomplete: ${RTB_2} (RequestLimitExceeded: Request limit exceeded.) did not move; the next Checker run converges them`,
+      ]);
+    });
+
+    it('records the node when every readable table targets it, though an unreadable one failed', async () => {
+      // Prepare
+      ec2Mock
+        .on(DescribeRouteTablesCommand, { RouteTableIds: ALL }, true)
+        .rejects(routeTableNotFound(RTB_3))
+        .on(DescribeRouteTablesCommand, { RouteTableIds: [RTB_1] }, true)
+        .resolves({ RouteTables: [routeTable(RTB_1, 'db-a')] })
+        .on(DescribeRouteTablesCommand, { RouteTableIds: [RTB_2] }, true)
+        .resolves({ RouteTables: [routeTable(RTB_2, 'db-a')] })
+        .on(DescribeRouteTablesCommand, { RouteTableIds: [RTB_3] }, true)
+        .rejects(routeTableNotFound(RTB_3))
+        .on(ReplaceRouteCommand)
+        .resolves({})
+        .on(ReplaceRouteCommand, { RouteTableId: RTB_3 })
+        .rejects(routeTableNotFound(RTB_3));
+      ssmMock
+        .on(GetParameterCommand)
+        .resolves({ Parameter: { Name: RECORD, Value: 'db-a' } })
+        .on(PutParameterCommand)
+        .resolves({ Version: 2 });
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      expect(result).toMatchObject({
+        status: 'partial',
+        tables: [
+          { routeTableId: RTB_1, action: 'replaced' },
+          { routeTableId: RTB_2, action: 'replaced' },
+          {
+            routeTableId: RTB_3,
+            action: 'failed',
+            error: `InvalidRouteTableID.NotFound: The routeTable ID '${RTB_3}' does not exist`,
+          },
+        ],
+        recordWritten: true,
+      });
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
+        Name: RECORD,
+        Value: 'db-b',
+      });
+    });
+
+    it('lets a failed read propagate before any write', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ec2Mock.on(DescribeRouteTablesCommand).rejects(requestLimitExceeded());
+
+      // Act
+      const move = moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+      });
+
+      // Assess
+      await expect(move).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+      expectNoWrites();
+    });
+  });
+
+  describe('on a malformed request', () => {
+    it.each<[string, unknown, RegExp]>([
+      ['no event', undefined, /^invalid move request: event \(missing\) /],
+      ['a string', 'db-b', /^invalid move request: event "db-b" /],
+      [
+        'a missing target',
+        { reason: 'test' },
+        /target \(missing\) must be the name of a configured node/,
+      ],
+      ['an empty target', { target: '' }, /target "" must not be empty/],
+      [
+        'a target of the wrong type',
+        { target: 42 },
+        /target 42 must be the name of a configured node/,
+      ],
+      [
+        'a reason of the wrong type',
+        { target: 'db-b', reason: 7 },
+        /reason 7 must be a string saying why/,
+      ],
+      [
+        'a reason too long',
+        { target: 'db-b', reason: 'x'.repeat(1001) },
+        /reason "x+" must be at most 1000 characters/,
+      ],
+      ['an unknown field', { target: 'db-b', force: true }, /unknown field "force"/],
+      [
+        'an unknown target',
+        { target: 'db-z' },
+        /target "db-z" is not a configured node; use one of db-a, db-b, db-c/,
+      ],
+      [
+        'an unknown expectedActive',
+        { target: 'db-b', expectedActive: 'db-z' },
+        /expectedActive "db-z" is not a configured node; use one of db-a, db-b, db-c/,
+      ],
+    ])('refuses %s with a clear message and changes nothing', async (_name, event, message) => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      const move = moveVip(deps(), config, event);
+
+      // Assess
+      await expect(move).rejects.toThrow(InvalidMoveRequestError);
+      await expect(move).rejects.toThrow(message);
+      expect(ec2Mock.calls()).toHaveLength(0);
+      expect(ssmMock.calls()).toHaveLength(0);
+    });
+
+    it('says what a valid request looks like', () => {
+      // Act
+      const parse = () => parseMoveRequest(config, { target: 42 });
+
+      // Assess
+      expect(parse).toThrow(
+        /Expected \{"target": one of db-a, db-b, db-c, "reason": "\.\.\.", "expectedActive"\?: node\}/,
+      );
+    });
+  });
+});
+
+describe('parseMoveRequest', () => {
+  it('accepts a complete request as it is', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      reason: 'failover',
+      expectedActive: 'db-a',
+    });
+
+    // Assess
+    expect(request).toEqual({ target: 'db-b', reason: 'failover', expectedActive: 'db-a' });
+  });
+
+  it('names the error InvalidMoveRequestError', () => {
+    // Act
+    const parse = () => parseMoveRequest(config, {});
+
+    // Assess
+    expect(parse).toThrow(expect.objectContaining({ name: 'InvalidMoveRequestError' }));
+  });
+});
