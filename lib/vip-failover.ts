@@ -259,6 +259,12 @@ export class VipFailover extends Construct {
         actions: ['ssm:GetParameter', 'ssm:PutParameter'],
         resources: [recordArn],
       }),
+      // The Checker's automatic moves honour the pause flag, read in the Mover's own round trip.
+      new iam.PolicyStatement({
+        sid: 'ReadPauseFlag',
+        actions: ['ssm:GetParameter'],
+        resources: [pauseArn],
+      }),
     ]);
 
     const common = {

@@ -209,15 +209,27 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('lets the Mover read and write only the record parameter', () => {
+    it('lets the Mover write only the record parameter and read only it and the pause flag', () => {
       const ssm = b
         .statements('mover')
         .filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:')));
+      const byAction = (action: string) =>
+        ssm
+          .filter((s) => actionsOf(s).includes(action))
+          .flatMap(resourcesOf)
+          .map(arnText);
 
-      expect(ssm).toHaveLength(1);
-      expect(actionsOf(ssm[0]!).sort()).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
-      expect(resourcesOf(ssm[0]!).map(arnText)).toEqual([
+      expect(ssm.flatMap(actionsOf).sort()).toEqual([
+        'ssm:GetParameter',
+        'ssm:GetParameter',
+        'ssm:PutParameter',
+      ]);
+      expect(byAction('ssm:PutParameter')).toEqual([
         scoped('ssm', 'parameter/vip-failover/orders-db/active'),
+      ]);
+      expect(byAction('ssm:GetParameter')).toEqual([
+        scoped('ssm', 'parameter/vip-failover/orders-db/active'),
+        scoped('ssm', 'parameter/vip-failover/orders-db/paused'),
       ]);
     });
 

@@ -75,14 +75,23 @@ async function withDeadline<T>(
   run: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const signal = AbortSignal.timeout(ms);
+  const expired = () =>
+    new AwsDeadlineError(`${what} did not answer within ${ms} ms; no move was made`, {
+      cause: signal.reason,
+    });
+  // Race the signal too, so the deadline holds even for a client that ignores abortSignal.
+  let onAbort: () => void = () => undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    onAbort = () => reject(expired());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    return await run(signal);
+    return await Promise.race([run(signal), deadline]);
   } catch (e) {
-    if (signal.aborted)
-      throw new AwsDeadlineError(`${what} did not answer within ${ms} ms; no move was made`, {
-        cause: e,
-      });
+    if (signal.aborted && !(e instanceof AwsDeadlineError)) throw expired();
     throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -170,12 +179,23 @@ export async function runChecker(
 
   const report = (d: Decision) => {
     const text = d.action === 'hold' || d.action === 'none' ? d.why : d.reason;
-    if (text === lastLogged) return;
-    lastLogged = text;
+    // A move keeps its identity while its failure count grows; log it once.
+    const key = d.action === 'move' ? `move ${d.from} ${d.target}` : `${d.action} ${text}`;
+    if (key === lastLogged) return;
+    lastLogged = key;
     const fields = { event: 'decision', decision: d, health };
     if (d.action === 'hold' && d.severity === 'error') log.error(text, fields);
     else if (d.action === 'hold') log.warn(text, fields);
+    else if (d.action === 'none') log.debug(text, fields);
     else log.info(text, fields);
+  };
+
+  // After a failed or refused move, wait before asking again: a throttled API needs air.
+  let backoffMs = 0;
+  let nextActAt = 0;
+  const backOff = () => {
+    backoffMs = Math.min(Math.max(backoffMs * 2, detection.intervalMs), 30_000);
+    nextActAt = Date.now() + backoffMs;
   };
 
   const invokeMover = async (request: MoveRequest) => {
@@ -190,9 +210,13 @@ export async function runChecker(
         }),
         { abortSignal: AbortSignal.timeout(config.mover.timeoutSeconds * 1000 + 2000) },
       );
-      const payload = out.Payload
-        ? (JSON.parse(new TextDecoder().decode(out.Payload)) as unknown)
-        : undefined;
+      const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+      let payload: unknown;
+      try {
+        payload = text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        payload = { errorMessage: text };
+      }
       if (out.FunctionError) {
         const err = payload as { errorType?: string; errorMessage?: string } | undefined;
         throw new Error(
@@ -214,11 +238,15 @@ export async function runChecker(
           health[name] = resetAfterMove(health[name] as NodeHealth);
       }
       const level =
-        result.status === 'partial' ? 'error' : result.status === 'stale' ? 'warn' : 'info';
+        result.status === 'partial' ? 'error' : result.status === 'moved' ? 'info' : 'warn';
       log[level](`Mover answered ${result.status}`, { event: 'mover-result', result });
-      if (result.status !== 'moved' && result.status !== 'already-active')
+      if (result.status === 'moved' || result.status === 'already-active') backoffMs = 0;
+      else {
+        backOff();
         await refresh().catch(() => undefined);
+      }
     } catch (e) {
+      backOff();
       const error =
         awsErrorName(e) === 'TooManyRequestsException'
           ? 'another Mover is running'
@@ -237,33 +265,50 @@ export async function runChecker(
     report(decision);
     const d = decision;
     if (d.action !== 'move' && d.action !== 'converge') return;
-    if (!canAct()) return;
-    const request: MoveRequest =
-      d.action === 'move'
-        ? { target: d.target, reason: d.reason, expectedActive: d.from }
-        : { target: d.target, reason: d.reason };
+    if (!canAct() || Date.now() < nextActAt) return;
     moving = (async () => {
-      // The flag may have been set since the last refresh; a move is worth one more read.
-      paused = await readPaused(
-        deps.ssm,
-        config.pauseParameterName,
-        AbortSignal.timeout(apiTimeoutMs),
-      ).catch(() => paused);
-      if (paused) {
-        // Paused lets a record repair through (it moves no traffic), not a move or a split converge.
-        const again = decide(config, observation());
-        if (again.action !== d.action) return void report(again);
+      let act: Decision = d;
+      // What we read before our turn began may predate the previous run's moves: look again.
+      if (lastRefresh < actFrom) {
+        lastRefresh = Date.now();
+        await refresh();
+        act = decide(config, observation());
+        if (act.action !== 'move' && act.action !== 'converge') return void report(act);
       }
+      // automatic: the Mover re-reads the pause flag in the same round trip as the tables,
+      // so a flag set since our last refresh still stops the move at no extra latency.
+      const request: MoveRequest =
+        act.action === 'move'
+          ? { target: act.target, reason: act.reason, expectedActive: act.from, automatic: true }
+          : { target: act.target, reason: act.reason, automatic: true };
       await invokeMover(request);
-    })().finally(() => {
-      moving = undefined;
-    });
+    })()
+      .catch((e: unknown) =>
+        log.error(`could not act: ${awsErrorText(e)}`, { event: 'act-error', decision: d }),
+      )
+      .finally(() => {
+        moving = undefined;
+      });
   };
 
+  // Alerts that would repeat every probe are logged once per run; the summary carries them on.
+  const alerted = new Set<string>();
   const drain = (name: string) => {
     const queue = queues[name] as { result?: ProbeResult }[];
     while (queue[0]?.result) {
       const result = (queue.shift() as { result: ProbeResult }).result;
+      if (!result.ok && result.detail?.startsWith('secret:')) {
+        // We could not read our own password: that says nothing about the node, so it never
+        // counts toward fall; it is an alert.
+        if (!alerted.has(`secret ${name}`)) {
+          alerted.add(`secret ${name}`);
+          log.error(`probe of ${name} skipped: ${result.detail}`, {
+            event: 'probe-secret',
+            result,
+          });
+        }
+        continue;
+      }
       const before = health[name] as NodeHealth;
       const after = observe(before, result.ok, detection);
       health[name] = after;
@@ -276,7 +321,8 @@ export async function runChecker(
         `probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`,
         { event: 'probe', result },
       );
-      if (result.failure === 'auth') {
+      if (result.failure === 'auth' && !alerted.has(`auth ${name}`)) {
+        alerted.add(`auth ${name}`);
         log.error(
           `${name} rejected the probe's login (${result.detail}); counting it alive; fix the monitor credentials`,
           { event: 'probe-auth', result },

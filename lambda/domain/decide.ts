@@ -51,9 +51,10 @@ function healthyNodes(
 /**
  * Decides the next step.
  *
- * - Tables split or missing the route: converge on the healthy node the record names, else the
- *   most preferred healthy node among those the tables use, else the most preferred healthy node.
- * - Tables consistent but the record disagrees: repair the record (allowed while paused: it moves no traffic).
+ * - Tables split or missing the route: converge on the live (up) node the record names, else the
+ *   most preferred live node among those the tables use, else the most preferred live node.
+ * - Tables consistent but the record disagrees: repair the record (allowed while paused: it
+ *   moves no traffic), unless the active node is down: the failover writes the record anyway.
  * - Active node confirmed down: move to the most preferred healthy standby. Never to an unproven
  *   node: with none healthy, hold and alert.
  * - Cooldown after a move blocks failback, and any move to a standby that has not yet risen
@@ -86,7 +87,10 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
         severity: 'warn',
         why: 'route tables are split but moves are paused',
       };
-    const healthy = healthyNodes(config, o, false);
+    // Converging picks among live nodes: a lone lost probe must not steer traffic off a node.
+    const healthy = config.nodes
+      .map((n) => n.name)
+      .filter((name) => o.health[name]?.state === 'up');
     if (healthy.length === 0) {
       return {
         action: 'hold',
@@ -108,15 +112,15 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
   }
 
   const active = placement.node;
-  if (o.record !== active) {
-    return {
-      action: 'converge',
-      target: active,
-      reason: `record ${o.record === undefined ? 'is missing' : `says ${JSON.stringify(o.record)}`} but every table targets ${active}; repairing the record`,
-    };
-  }
-
+  const repairRecord = (): Decision => ({
+    action: 'converge',
+    target: active,
+    reason: `record ${o.record === undefined ? 'is missing' : `says ${JSON.stringify(o.record)}`} but every table targets ${active}; repairing the record`,
+  });
   const activeHealth = o.health[active];
+  // A failover writes the record anyway, so a dead master comes before a record repair.
+  if (o.record !== active && activeHealth?.state !== 'down') return repairRecord();
+
   if (activeHealth?.state === 'down') {
     const standby = healthyNodes(config, o, inCooldown, active)[0];
     if (!standby) {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { nodeByName, type FailoverConfig } from '../../lib/config';
 import { InvalidMoveRequestError } from './errors';
 import type { Log } from './log';
-import { readRecord, writeRecord } from './record';
+import { readPaused, readRecord, writeRecord } from './record';
 import { pointTables, readTables } from './routes';
 import type { MoveRequest, MoveResult, TableOutcome } from './types';
 
@@ -26,6 +26,7 @@ const requestSchema = z
       .max(1000, { message: 'must be at most 1000 characters' })
       .default('manual'),
     expectedActive: z.string({ message: 'must be the name of a configured node' }).optional(),
+    automatic: z.boolean({ message: 'must be true or false' }).optional(),
   })
   .strict();
 
@@ -84,9 +85,11 @@ export async function moveVip(
     throw new InvalidMoveRequestError(`target "${request.target}" is not a configured node`);
   const log = deps.logger;
 
-  const [tables, record] = await Promise.all([
+  // One round trip of reads; the pause flag only matters to the Checker's automatic requests.
+  const [tables, record, paused] = await Promise.all([
     readTables(deps.ec2, config),
     readRecord(deps.ssm, config.parameterName),
+    request.automatic ? readPaused(deps.ssm, config.pauseParameterName) : Promise.resolve(false),
   ]);
   const result = (
     status: MoveResult['status'],
@@ -121,6 +124,22 @@ export async function moveVip(
     );
   }
 
+  const needsRoutes = tables.some((t) => !t.error && t.node !== node.name);
+  if (paused && needsRoutes) {
+    log.warn(
+      `move to ${node.name} refused: automatic moves are paused (${config.pauseParameterName})`,
+      {
+        event: 'move-paused',
+        request,
+      },
+    );
+    return result(
+      'paused',
+      tables.map((t) => ({ routeTableId: t.routeTableId, action: 'unchanged' })),
+      false,
+    );
+  }
+
   const outcomes = await pointTables(deps.ec2, config, tables, node);
   const failed = outcomes.filter((o) => o.action === 'failed');
   const changed = outcomes.some((o) => o.action === 'replaced' || o.action === 'created');
@@ -128,8 +147,10 @@ export async function moveVip(
   const readableFailed = failed.filter(
     (o) => !tables.find((t) => t.routeTableId === o.routeTableId)?.error,
   );
+  // Only record what at least one table confirms.
+  const confirmed = outcomes.some((o) => o.action !== 'failed');
   let recordWritten = false;
-  if (readableFailed.length === 0 && record.value !== node.name) {
+  if (confirmed && readableFailed.length === 0 && record.value !== node.name) {
     await writeRecord(deps.ssm, config.parameterName, node.name);
     recordWritten = true;
   }

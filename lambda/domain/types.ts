@@ -42,6 +42,11 @@ export interface MoveRequest {
    * Omit it to converge unconditionally (split tables, record repair, operator request).
    */
   readonly expectedActive?: string;
+  /**
+   * True for the Checker's own requests: they honour the operators' pause flag (a record repair
+   * still goes through). An operator's manual request omits it and moves even while paused.
+   */
+  readonly automatic?: boolean;
 }
 
 /** Outcome of one table's update during a move. */
@@ -59,8 +64,9 @@ export interface MoveResult {
    * already-active: nothing to change in the tables (the record may have been repaired).
    * stale: expectedActive no longer matched; nothing changed.
    * partial: some tables could not be changed; see tables.
+   * paused: an automatic request met the pause flag; nothing changed in the tables.
    */
-  readonly status: 'moved' | 'already-active' | 'stale' | 'partial';
+  readonly status: 'moved' | 'already-active' | 'stale' | 'partial' | 'paused';
   readonly target: string;
   readonly tables: readonly TableOutcome[];
   /** True when the record parameter was written by this call. */
