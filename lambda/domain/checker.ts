@@ -291,6 +291,8 @@ export async function runChecker(
       });
   };
 
+  // Ends the loop's current pause early, so a first failure is confirmed at once.
+  let wake: () => void = () => undefined;
   // Alerts that would repeat every probe are logged once per run; the summary carries them on.
   const alerted = new Set<string>();
   const drain = (name: string) => {
@@ -317,6 +319,8 @@ export async function runChecker(
       if (!result.ok) s.failed += 1;
       s.maxLatencyMs = Math.max(s.maxLatencyMs, result.latencyMs);
       s.last = result;
+      // The active node's first failure: confirm now, not after the rest of a regular interval.
+      if (!result.ok && before.failures === 0 && name === activeName()) wake();
       log.debug(
         `probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`,
         { event: 'probe', result },
@@ -370,7 +374,9 @@ export async function runChecker(
     const now = Date.now();
     if (now >= hardStop) break;
     if (rounds > 0 && now >= windowEnd && !inDoubt()) break;
-    if (now - lastRefresh >= refreshMs && !moving) {
+    // Refresh when due, and as our turn to act begins: the previous run may have moved the VIP.
+    const turnBegins = lastRefresh < actFrom && now >= actFrom;
+    if ((now - lastRefresh >= refreshMs || turnBegins) && !moving) {
       lastRefresh = now;
       await refresh().catch((e: unknown) =>
         log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }),
@@ -380,7 +386,16 @@ export async function runChecker(
     rounds += 1;
     const active = activeName();
     const fast = active !== undefined && suspect(health[active] as NodeHealth);
-    await sleep(fast ? detection.confirmIntervalMs : detection.intervalMs);
+    let nap = fast ? detection.confirmIntervalMs : detection.intervalMs;
+    if (lastRefresh < actFrom && actFrom > now) nap = Math.min(nap, actFrom - now);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, nap);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake = () => undefined;
   }
   // Let probes in flight land (each is bounded by its own timeout) and a move finish.
   while (inFlight() || moving) {

@@ -128,7 +128,10 @@ export class LocalCluster {
     const windowMs = options.windowMs ?? 5000;
     const runtime = runtimeConfig(config, {
       windowMs: config.detection.mode === 'economy' ? 0 : windowMs,
-      overlapMs: config.detection.mode === 'economy' ? 0 : (options.overlapMs ?? detectionBoundMs(config) + 1000),
+      overlapMs:
+        config.detection.mode === 'economy'
+          ? 0
+          : (options.overlapMs ?? detectionBoundMs(config) + 1000),
     });
 
     const password = randomBytes(PROBE_USER_PASSWORD_BYTES).toString('base64url');
@@ -177,7 +180,17 @@ export class LocalCluster {
       reservedConcurrency: config.mover.reservedConcurrency,
       timeoutMs: config.mover.timeoutSeconds * 1000,
     });
-    return new LocalCluster(config, runtime, aws, nodes, password, handlers, logs, stopLogs, restoreEnv);
+    return new LocalCluster(
+      config,
+      runtime,
+      aws,
+      nodes,
+      password,
+      handlers,
+      logs,
+      stopLogs,
+      restoreEnv,
+    );
   }
 
   /** The node names in order of preference. */
@@ -188,7 +201,10 @@ export class LocalCluster {
   /** One scheduled Checker run, as EventBridge would start it at `scheduledAt`. */
   runChecker(scheduledAt = Date.now()): Promise<CheckerReport> {
     const timeoutMs =
-      this.runtime.windowMs + this.runtime.overlapMs + this.config.mover.timeoutSeconds * 1000 + 10_000;
+      this.runtime.windowMs +
+      this.runtime.overlapMs +
+      this.config.mover.timeoutSeconds * 1000 +
+      10_000;
     const deadline = Date.now() + timeoutMs;
     const context = {
       functionName: CHECKER_FUNCTION,

@@ -1,6 +1,6 @@
 /**
  * Reads the handlers' structured log lines as they are written. The handlers log exactly as in
- * Lambda (Powertools JSON on stdout); we only watch stdout, and may keep those lines off the
+ * Lambda (Powertools JSON on stdout and stderr); we only watch the streams, and may keep those lines off the
  * terminal so the drill can print them readably instead.
  */
 
@@ -17,31 +17,36 @@ type Listener = (record: LogRecord) => void;
 
 const listeners = new Set<Listener>();
 let swallow = 0;
-let original: typeof process.stdout.write | undefined;
+// Powertools writes INFO and DEBUG to stdout, WARN and ERROR to stderr.
+const streams = [process.stdout, process.stderr];
+let originals: (typeof process.stdout.write)[] | undefined;
 
 function install(): void {
-  if (original) return;
-  const write = process.stdout.write.bind(process.stdout) as typeof process.stdout.write;
-  original = write;
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : undefined;
-    const records = text ? parseLines(text) : [];
-    if (records.length > 0) {
-      for (const r of records) for (const l of listeners) l(r);
-      if (swallow > 0) {
-        const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-        cb?.();
-        return true;
+  if (originals) return;
+  originals = streams.map((stream) => {
+    const write = stream.write.bind(stream) as typeof stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text =
+        typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : undefined;
+      const records = text ? parseLines(text) : [];
+      if (records.length > 0) {
+        for (const r of records) for (const l of listeners) l(r);
+        if (swallow > 0) {
+          const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+          cb?.();
+          return true;
+        }
       }
-    }
-    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+    return write;
+  });
 }
 
 function uninstall(): void {
-  if (!original || listeners.size > 0) return;
-  process.stdout.write = original;
-  original = undefined;
+  if (!originals || listeners.size > 0) return;
+  streams.forEach((stream, i) => (stream.write = originals?.[i] as typeof stream.write));
+  originals = undefined;
 }
 
 function parseLines(text: string): LogRecord[] {
