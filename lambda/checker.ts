@@ -6,7 +6,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ENV, loadRuntimeConfig } from '../lib/config';
 import { runChecker, type CheckerReport } from './domain/checker';
 import { proberFor } from './domain/probe';
-import { logger } from './domain/log';
+import { invocationLogger } from './domain/log';
 
 // Built once per container; only AWS_ENDPOINT_URL differs between Lambda and a local drill.
 // Short socket timeouts: a hanging API must fail this run, not stall detection.
@@ -24,7 +24,7 @@ export const handler = async (
   event: Partial<ScheduledEvent>,
   context: Context,
 ): Promise<CheckerReport> =>
-  runChecker({ ec2, ssm, lambda, prober, logger }, runtime, {
+  runChecker({ ec2, ssm, lambda, prober, logger: invocationLogger(context) }, runtime, {
     moverFunctionName,
     scheduledAt: event.time ? Date.parse(event.time) : Date.now(),
     remainingMs: () => context.getRemainingTimeInMillis(),

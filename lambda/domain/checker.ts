@@ -219,9 +219,8 @@ export async function runChecker(
       }
       if (out.FunctionError) {
         const err = payload as { errorType?: string; errorMessage?: string } | undefined;
-        throw new Error(
-          `Mover failed (${out.FunctionError}): ${err?.errorType ?? ''} ${err?.errorMessage ?? ''}`.trim(),
-        );
+        const detail = [err?.errorType, err?.errorMessage].filter(Boolean).join(' ');
+        throw new Error(`Mover failed (${out.FunctionError}): ${detail}`.trim());
       }
       const result = payload as MoveResult;
       moves.push({ at, request, result });
@@ -437,14 +436,22 @@ export async function runChecker(
     moves,
     durationMs: Date.now() - started,
   };
-  const line = `run done: VIP on ${active ?? 'no single node'}; ${decision.action === 'hold' || decision.action === 'none' ? decision.why : decision.reason}`;
+  // An alert must say what is wrong in its message, not only in its fields.
+  const failedMoves = moves.filter((m) => m.error || m.result?.status === 'partial').length;
+  const problems = [
+    ...tables
+      .filter((t) => t.error)
+      .map((t) => `route table ${t.routeTableId} unreadable (${t.error})`),
+    ...(failedMoves > 0
+      ? [`${failedMoves} Mover call${failedMoves === 1 ? '' : 's'} failed or incomplete`]
+      : []),
+  ];
+  const line =
+    `run done: VIP on ${active ?? 'no single node'}; ${decision.action === 'hold' || decision.action === 'none' ? decision.why : decision.reason}` +
+    problems.map((p) => `; ${p}`).join('');
   const fields = { event: 'summary', ...final };
   if (decision.action === 'hold' && decision.severity === 'error') log.error(line, fields);
-  else if (
-    tables.some((t) => t.error) ||
-    moves.some((m) => m.error || m.result?.status === 'partial')
-  )
-    log.error(line, fields);
+  else if (problems.length > 0) log.error(line, fields);
   else log.info(line, fields);
   return final;
 }
