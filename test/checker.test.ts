@@ -6,6 +6,7 @@ import { runChecker, type CheckerDeps, type CheckerOptions } from '../lambda/dom
 import { AwsDeadlineError } from '../lambda/domain/errors';
 import {
   invokeAnswer,
+  invokeTextAnswer,
   scriptedProber,
   simulatedAws,
   type Prober,
@@ -84,6 +85,15 @@ describe('runChecker', () => {
     expect(log.messages('info')).toContain('run done: VIP on db-a; db-a is up');
   });
 
+  it('logs a decision to do nothing at debug, once', async () => {
+    // Act
+    await run(world(), { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(log.messages('debug').filter((m) => m === 'db-a is up')).toHaveLength(1);
+    expect(log.messages('info')).not.toContain('db-a is up');
+  });
+
   it('invokes the Mover once, with the exact request, after fall consecutive failures', async () => {
     // Prepare
     const w = world();
@@ -102,6 +112,7 @@ describe('runChecker', () => {
         target: 'db-b',
         reason: 'db-a failed 3 consecutive probes; db-b is healthy',
         expectedActive: 'db-a',
+        automatic: true,
       },
     ]);
     expect(report.moves).toEqual([
@@ -183,16 +194,27 @@ describe('runChecker', () => {
     expect(log.messages('error')).toContain('db-a is down but moves are paused; db-b is healthy');
   });
 
-  it('does not move when the pause flag was set since the last read', async () => {
-    // Prepare: the flag reads "false" at the start of the run, "true" when the move is due.
+  it('leaves the pause flag set since its last read to the Mover, which moves nothing', async () => {
+    // Prepare: the flag reads "false" at the start of the run, "true" when the Mover reads it.
     const w = world({ paused: ['false', 'true'] });
 
     // Act
-    const { lambdaMock } = await run(w, { 'db-a': '+---', 'db-b': '+' });
+    const { report, lambdaMock, invocations, pauseReadsBeforeInvoke } = await run(w, {
+      'db-a': '+---',
+      'db-b': '+',
+    });
 
-    // Assess
-    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    // Assess: one automatic request, refused; the Checker then reads the flag and holds.
+    expect(lambdaMock).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(invocations()).toEqual([expect.objectContaining({ target: 'db-b', automatic: true })]);
+    expect(report.moves[0]?.result).toEqual(expect.objectContaining({ status: 'paused' }));
+    expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
+    expect(w.record).toBe('db-a');
+    expect(report.paused).toBe(true);
+    expect(log.messages('warn')).toContain('Mover answered paused');
     expect(log.messages('error')).toContain('db-a is down but moves are paused; db-b is healthy');
+    // The Checker read the flag once, at the start: it no longer reads it again before acting.
+    expect(pauseReadsBeforeInvoke).toEqual([1]);
   });
 
   it('does not converge split tables when the pause flag was set since the last read', async () => {
@@ -200,10 +222,12 @@ describe('runChecker', () => {
     const w = world({ tables: ['db-a', 'db-b', 'db-a'], paused: ['false', 'true'] });
 
     // Act
-    const { lambdaMock } = await run(w, { 'db-a': '+', 'db-b': '+' });
+    const { report, lambdaMock } = await run(w, { 'db-a': '+', 'db-b': '+' });
 
     // Assess
-    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(lambdaMock).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(report.moves[0]?.result).toEqual(expect.objectContaining({ status: 'paused' }));
+    expect(w.tables).toEqual(['db-a', 'db-b', 'db-a']);
     expect(log.messages('warn')).toContain('route tables are split but moves are paused');
   });
 
@@ -219,6 +243,7 @@ describe('runChecker', () => {
       {
         target: 'db-a',
         reason: 'record says "db-b" but every table targets db-a; repairing the record',
+        automatic: true,
       },
     ]);
     expect(w.record).toBe('db-a');
@@ -233,13 +258,15 @@ describe('runChecker', () => {
     // Act
     const { invocations } = await run(w, { 'db-a': '+', 'db-b': '+' });
 
-    // Assess
+    // Assess: the Mover read the flag and let the repair through.
     expect(invocations()).toEqual([
       {
         target: 'db-a',
         reason: 'record is missing but every table targets db-a; repairing the record',
+        automatic: true,
       },
     ]);
+    expect(w.record).toBe('db-a');
   });
 
   it('converges a table that lacks the route once, then stops', async () => {
@@ -251,7 +278,11 @@ describe('runChecker', () => {
 
     // Assess
     expect(invocations()).toEqual([
-      { target: 'db-a', reason: `route missing in ${RTB_3}; converging on db-a` },
+      {
+        target: 'db-a',
+        reason: `route missing in ${RTB_3}; converging on db-a`,
+        automatic: true,
+      },
     ]);
     expect(report.placement).toEqual({ kind: 'consistent', node: 'db-a' });
     expect(report.tables).toEqual([
@@ -275,7 +306,11 @@ describe('runChecker', () => {
 
       // Assess
       expect(invocations()).toEqual([
-        { target: 'db-a', reason: expect.stringMatching(/converging on db-a$/) },
+        {
+          target: 'db-a',
+          reason: expect.stringMatching(/converging on db-a$/),
+          automatic: true,
+        },
       ]);
       expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
     },
@@ -313,6 +348,26 @@ describe('runChecker', () => {
     expect(calls).toEqual({});
   });
 
+  it('fails the run at the deadline even with a client that ignores the abort signal', async () => {
+    // Prepare
+    const deaf = { send: () => new Promise(() => undefined) } as unknown as EC2Client;
+    const { lambdaMock } = simulatedAws(config, world());
+    const { prober, calls } = scriptedProber({});
+    const started = Date.now();
+
+    // Act
+    const checking = runChecker(checkerDeps(prober, deaf), runtime, options({ apiTimeoutMs: 200 }));
+
+    // Assess
+    await expect(checking).rejects.toThrow(AwsDeadlineError);
+    await expect(checking).rejects.toThrow(
+      'AWS (DescribeRouteTables, GetParameter) did not answer within 200 ms; no move was made',
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(calls).toEqual({});
+  }, 10_000);
+
   it('logs a Mover FunctionError as an error and finishes the run', async () => {
     // Prepare
     const w = world();
@@ -344,6 +399,7 @@ describe('runChecker', () => {
           target: 'db-b',
           reason: 'db-a failed 3 consecutive probes; db-b is healthy',
           expectedActive: 'db-a',
+          automatic: true,
         },
         error: failure.replace('Mover invocation failed: ', ''),
       }),
@@ -355,6 +411,130 @@ describe('runChecker', () => {
         message: expect.stringMatching(/^run done: VIP on db-a; /),
       }),
     );
+  });
+
+  it('reads a Mover error payload that is not JSON as the error message', async () => {
+    // Prepare
+    const aws = simulatedAws(config, world());
+    aws.lambdaMock
+      .on(InvokeCommand)
+      .resolves(invokeTextAnswer('Internal Server Error', 'Unhandled'));
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '+' });
+
+    // Act
+    const report = await runChecker(checkerDeps(prober), runtime, options());
+
+    // Assess
+    expect(log.messages('error')).toContain(
+      'Mover invocation failed: Error: Mover failed (Unhandled): Internal Server Error',
+    );
+    expect(report.moves[0]?.error).toBe('Error: Mover failed (Unhandled): Internal Server Error');
+  });
+
+  it('backs off before invoking the Mover again after a FunctionError, doubling the wait', async () => {
+    // Prepare: db-b answers 30 ms after db-a, so each round decides twice.
+    const aws = simulatedAws(config, world());
+    const invokedAt: number[] = [];
+    aws.lambdaMock.on(InvokeCommand).callsFake(() => {
+      invokedAt.push(Date.now());
+      return invokeAnswer({ errorType: 'Error', errorMessage: 'boom', trace: [] }, 'Unhandled');
+    });
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '+' }, { 'db-b': 30 });
+
+    // Act
+    await runChecker(checkerDeps(prober), runtime, options());
+
+    // Assess: each wait is at least intervalMs, doubling; never an Invoke per decision.
+    expect(invokedAt.length).toBeGreaterThanOrEqual(2);
+    const gaps = invokedAt.slice(1).map((t, i) => t - (invokedAt[i] as number));
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(config.detection.intervalMs * 2 ** i);
+    });
+  });
+
+  it('logs a move decision once while the failure count grows', async () => {
+    // Prepare: every Invoke fails, so db-a stays active and keeps failing.
+    const aws = simulatedAws(config, world());
+    aws.lambdaMock
+      .on(InvokeCommand)
+      .resolves(invokeAnswer({ errorType: 'Error', errorMessage: 'boom', trace: [] }, 'Unhandled'));
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '+' });
+
+    // Act
+    const report = await runChecker(checkerDeps(prober), runtime, options());
+
+    // Assess
+    const decisions = log
+      .messages('info')
+      .filter((m) => /^db-a failed \d+ consecutive probes; db-b is healthy$/.test(m));
+    expect(decisions).toEqual(['db-a failed 3 consecutive probes; db-b is healthy']);
+    expect(report.decision).toEqual(
+      expect.objectContaining({
+        action: 'move',
+        reason: expect.not.stringMatching(/failed 3 consecutive/),
+      }),
+    );
+  });
+
+  it('never counts a probe that could not read its password toward fall, and alerts once', async () => {
+    // Prepare: db-a answers once, then every probe fails to read the secret.
+    const w = world();
+
+    // Act
+    const { report, calls, lambdaMock } = await run(w, { 'db-a': '+s', 'db-b': '+' });
+
+    // Assess
+    expect(calls['db-a']).toBeGreaterThan(config.detection.fall + 1);
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.nodes['db-a']).toEqual(
+      expect.objectContaining({ probes: 1, failed: 0, state: 'up' }),
+    );
+    expect(log.messages('error').filter((m) => m.startsWith('probe of db-a skipped'))).toEqual([
+      'probe of db-a skipped: secret: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue',
+    ]);
+    expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
+  });
+
+  it('counts a rejected login as alive and alerts once per node', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': 'a', 'db-b': 'a' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.nodes['db-a']?.state).toBe('up');
+    expect(report.nodes['db-a']?.probes).toBeGreaterThan(1);
+    expect(log.messages('error').filter((m) => /rejected the probe's login/.test(m))).toEqual([
+      "db-a rejected the probe's login (server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied); counting it alive; fix the monitor credentials",
+      "db-b rejected the probe's login (server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied); counting it alive; fix the monitor credentials",
+    ]);
+  });
+
+  it('re-reads the tables before its first act when it last read them before its turn began', async () => {
+    // Prepare: this run was scheduled just now, and the previous run, acting for a long overlap
+    // (time enough for this run to decide first), fails over meanwhile.
+    const scheduledAt = Date.now();
+    const longOverlap = runtimeConfig(config, { windowMs: 300, overlapMs: 400 });
+    const w = world();
+    const aws = simulatedAws(config, w);
+    const scripted = scriptedProber({ 'db-a': '-', 'db-b': '+' });
+    const prober: Prober = (node) => {
+      if (node.name === 'db-a' && scripted.calls['db-a'] === 1) {
+        w.tables = ['db-b', 'db-b', 'db-b'];
+        w.record = 'db-b';
+        w.recordWrittenAt = Date.now();
+      }
+      return scripted.prober(node);
+    };
+
+    // Act
+    const report = await runChecker(checkerDeps(prober), longOverlap, options({ scheduledAt }));
+
+    // Assess: it decided to move on its stale read, then looked again and left the VIP alone.
+    expect(log.messages('info')).toContain('db-a failed 3 consecutive probes; db-b is healthy');
+    expect(aws.ec2Mock.commandCalls(DescribeRouteTablesCommand).length).toBeGreaterThanOrEqual(2);
+    expect(aws.lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.active).toBe('db-b');
+    expect(report.decision).toEqual({ action: 'none', why: 'db-b is up' });
   });
 
   it('reports a throttled Mover as another Mover running', async () => {

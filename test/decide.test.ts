@@ -161,6 +161,21 @@ describe('decide', () => {
         observation([up, up, up], { record: undefined, paused: true }),
         converge('db-a', /repairing the record/),
       ],
+      [
+        'repairs the record after a lone failure of the active node',
+        observation([flaky, up, up], { record: 'db-b' }),
+        converge('db-a', /record says "db-b" but every table targets db-a/),
+      ],
+      [
+        'fails over a dead master before repairing a missing record, since the move writes it',
+        observation([down, up, up], { record: undefined }),
+        move('db-b', 'db-a', /^db-a failed 3 consecutive probes; db-b is healthy$/),
+      ],
+      [
+        "fails over to the preferred standby, not to the record's node",
+        observation([down, up, up], { record: 'db-c' }),
+        move('db-b', 'db-a', /db-b is healthy/),
+      ],
     ])('%s', (_name, o, expected) => {
       // Act
       const decision = decide(never, o);
@@ -194,6 +209,21 @@ describe('decide', () => {
         'converges on the preferred healthy node when no table node is healthy',
         observation([up, down, down], { placement: splitBC, record: 'db-b' }),
         converge('db-a', /converging on db-a/),
+      ],
+      [
+        "keeps the record's node after a lone lost probe",
+        observation([flaky, up, up], { placement: splitAB, record: 'db-a' }),
+        converge('db-a', /^tables split between db-a, db-b; converging on db-a$/),
+      ],
+      [
+        'keeps the preferred table node after a lone lost probe',
+        observation([flaky, up, up], { placement: splitAB, record: 'db-c' }),
+        converge('db-a', /converging on db-a/),
+      ],
+      [
+        'never converges on a node not yet judged',
+        observation([UNKNOWN, up, up], { placement: splitAB, record: 'db-a' }),
+        converge('db-b', /converging on db-b/),
       ],
       [
         'converges on the table node when the route is missing in one table',

@@ -35,25 +35,37 @@ const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 const config = threeNodeConfig();
 const RECORD = config.parameterName;
+const PAUSE = config.pauseParameterName;
 const ALL = [RTB_1, RTB_2, RTB_3];
 
 let log: LogRecorder;
 const deps = () => ({ ec2: new EC2Client({}), ssm: new SSMClient({}), logger: log });
 
-/** The tables and the record as the Mover will read them. */
-function given(tables: [VipTarget, VipTarget, VipTarget], record: string | undefined) {
+/** The tables, the record and the pause flag as the Mover will read them (undefined: missing). */
+function given(
+  tables: [VipTarget, VipTarget, VipTarget],
+  record: string | undefined,
+  pauseFlag?: string,
+) {
+  const missing = new ParameterNotFound({ $metadata: {}, message: '' });
   ec2Mock.on(DescribeRouteTablesCommand).resolves(describeAnswer(...tables));
-  if (record === undefined) {
-    ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ $metadata: {}, message: '' }));
-  } else {
+  if (record === undefined) ssmMock.on(GetParameterCommand, { Name: RECORD }).rejects(missing);
+  else
     ssmMock
-      .on(GetParameterCommand)
+      .on(GetParameterCommand, { Name: RECORD })
       .resolves({ Parameter: { Name: RECORD, Value: record, Version: 3 } });
-  }
+  if (pauseFlag === undefined) ssmMock.on(GetParameterCommand, { Name: PAUSE }).rejects(missing);
+  else
+    ssmMock
+      .on(GetParameterCommand, { Name: PAUSE })
+      .resolves({ Parameter: { Name: PAUSE, Value: pauseFlag, Version: 1 } });
   ec2Mock.on(ReplaceRouteCommand).resolves({});
   ec2Mock.on(CreateRouteCommand).resolves({ Return: true });
   ssmMock.on(PutParameterCommand).resolves({ Version: 4 });
 }
+
+/** The parameters the Mover read, by exact GetParameter input. */
+const parametersRead = () => ssmMock.commandCalls(GetParameterCommand).map((c) => c.args[0].input);
 
 function expectNoWrites() {
   expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
@@ -355,6 +367,129 @@ describe('moveVip', () => {
     });
   });
 
+  describe('with the pause flag', () => {
+    it('refuses an automatic move while paused: reads the flag, writes nothing, answers paused', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a', 'true');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'db-a failed 3 consecutive probes; db-b is healthy',
+        expectedActive: 'db-a',
+        automatic: true,
+      });
+
+      // Assess
+      expect(parametersRead()).toHaveLength(2);
+      expect(parametersRead()).toEqual(expect.arrayContaining([{ Name: RECORD }, { Name: PAUSE }]));
+      expectNoWrites();
+      expect(result).toEqual({
+        status: 'paused',
+        target: 'db-b',
+        tables: ALL.map((routeTableId) => ({ routeTableId, action: 'unchanged' })),
+        recordWritten: false,
+        previousRecord: 'db-a',
+        durationMs: expect.any(Number),
+      });
+      expect(log.messages('warn')).toEqual([
+        `move to db-b refused: automatic moves are paused (${PAUSE})`,
+      ]);
+    });
+
+    it('refuses an automatic converge of split tables while paused', async () => {
+      // Prepare: only one table needs the route; that is still traffic moving.
+      given(['db-a', 'db-a', 'missing'], 'db-a', 'paused');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-a',
+        reason: `route missing in ${RTB_3}; converging on db-a`,
+        automatic: true,
+      });
+
+      // Assess
+      expectNoWrites();
+      expect(result.status).toBe('paused');
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['"false"', 'false'],
+    ])('moves an automatic request when the flag is %s', async (_name, flag) => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a', flag);
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+        automatic: true,
+      });
+
+      // Assess
+      expect(parametersRead()).toEqual(expect.arrayContaining([{ Name: PAUSE }]));
+      expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 3);
+      expect(result).toMatchObject({ status: 'moved', recordWritten: true });
+    });
+
+    it("moves an operator's manual request even while paused, without reading the flag", async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a', 'true');
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'maintenance' });
+
+      // Assess
+      expect(parametersRead()).toEqual([{ Name: RECORD }]);
+      expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 3);
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
+        Name: RECORD,
+        Value: 'db-b',
+      });
+      expect(result).toMatchObject({ status: 'moved', recordWritten: true });
+    });
+
+    it('repairs the record of an automatic request while paused, since that moves no traffic', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], 'db-a', 'true');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'record says "db-a" but every table targets db-b; repairing the record',
+        automatic: true,
+      });
+
+      // Assess
+      expect(parametersRead()).toEqual(expect.arrayContaining([{ Name: PAUSE }]));
+      expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
+      expect(ec2Mock).not.toHaveReceivedCommand(CreateRouteCommand);
+      expect(ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
+        { Name: RECORD, Value: 'db-b', Type: 'String', Overwrite: true },
+      ]);
+      expect(result).toMatchObject({ status: 'already-active', recordWritten: true });
+    });
+
+    it('answers stale before paused when another actor moved first', async () => {
+      // Prepare
+      given(['db-a', 'db-c', 'db-a'], 'db-a', 'true');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'test',
+        expectedActive: 'db-a',
+        automatic: true,
+      });
+
+      // Assess
+      expectNoWrites();
+      expect(result.status).toBe('stale');
+    });
+  });
+
   describe('on partial failure', () => {
     it('reports which tables moved and which failed with the AWS error, and does not record', async () => {
       // Prepare
@@ -439,6 +574,40 @@ describe('moveVip', () => {
       });
     });
 
+    it('writes no record when no table could be read', async () => {
+      // Prepare: every table id is unknown, so no table confirms the node.
+      ec2Mock
+        .on(DescribeRouteTablesCommand)
+        .callsFake((input: { RouteTableIds: string[] }) => {
+          throw routeTableNotFound(input.RouteTableIds[0] as string);
+        })
+        .on(ReplaceRouteCommand)
+        .callsFake((input: { RouteTableId: string }) => {
+          throw routeTableNotFound(input.RouteTableId);
+        });
+      ssmMock
+        .on(GetParameterCommand)
+        .resolves({ Parameter: { Name: RECORD, Value: 'db-a' } })
+        .on(PutParameterCommand)
+        .resolves({ Version: 2 });
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'test' });
+
+      // Assess
+      expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+      expect(result).toMatchObject({
+        status: 'partial',
+        tables: ALL.map((routeTableId) => ({
+          routeTableId,
+          action: 'failed',
+          error: `InvalidRouteTableID.NotFound: The routeTable ID '${routeTableId}' does not exist`,
+        })),
+        recordWritten: false,
+        previousRecord: 'db-a',
+      });
+    });
+
     it('lets a failed read propagate before any write', async () => {
       // Prepare
       given(['db-a', 'db-a', 'db-a'], 'db-a');
@@ -484,6 +653,11 @@ describe('moveVip', () => {
       ],
       ['an unknown field', { target: 'db-b', force: true }, /unknown field "force"/],
       [
+        'an automatic flag that is not a boolean',
+        { target: 'db-b', automatic: 'yes' },
+        /automatic "yes" must be true or false/,
+      ],
+      [
         'an unknown target',
         { target: 'db-z' },
         /target "db-z" is not a configured node; use one of db-a, db-b, db-c/,
@@ -526,10 +700,16 @@ describe('parseMoveRequest', () => {
       target: 'db-b',
       reason: 'failover',
       expectedActive: 'db-a',
+      automatic: true,
     });
 
     // Assess
-    expect(request).toEqual({ target: 'db-b', reason: 'failover', expectedActive: 'db-a' });
+    expect(request).toEqual({
+      target: 'db-b',
+      reason: 'failover',
+      expectedActive: 'db-a',
+      automatic: true,
+    });
   });
 
   it('names the error InvalidMoveRequestError', () => {

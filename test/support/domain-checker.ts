@@ -1,7 +1,8 @@
 /**
  * A small simulated world for Checker specs: route tables, the record and the pause flag behind
- * mocked EC2 and SSM clients, a Mover behind a mocked Lambda client that repoints that world,
- * and probers whose answers are scripted per node.
+ * mocked EC2 and SSM clients, a Mover behind a mocked Lambda client that repoints that world
+ * (honouring expectedActive, and the pause flag for automatic requests), and probers whose
+ * answers are scripted per node.
  */
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
@@ -10,14 +11,37 @@ import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FailoverConfig } from '../../lib/config';
 import type { CheckerDeps } from '../../lambda/domain/checker';
+import { readPaused } from '../../lambda/domain/record';
 import type { MoveRequest, MoveResult, ProbeResult } from '../../lambda/domain/types';
 import { RTB_1, RTB_2, RTB_3, describeAnswer, type VipTarget } from './domain-fixtures';
 
 export type Prober = CheckerDeps['prober'];
 
+/** What one character of a probe script answers. */
+const ANSWERS: Readonly<Record<string, Omit<ProbeResult, 'node' | 'startedAt'>>> = {
+  '+': { ok: true, latencyMs: 2 },
+  '-': { ok: false, latencyMs: 50, failure: 'timeout', detail: 'no answer within 50 ms' },
+  // The server refused our login: alive for failover purposes.
+  a: {
+    ok: true,
+    latencyMs: 3,
+    failure: 'auth',
+    detail: 'server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied',
+  },
+  // Our own password could not be read: the node was not contacted.
+  s: {
+    ok: false,
+    latencyMs: 1,
+    failure: 'error',
+    detail:
+      'secret: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue',
+  },
+};
+
 /**
- * A prober answering from a script per node: `+` a success, `-` a failure. The last answer of a
- * script repeats forever. `calls` counts the probes of each node; `delayMs` slows a node's answers.
+ * A prober answering from a script per node: `+` a success, `-` a failure (timeout), `a` a login
+ * rejection (alive), `s` a password that could not be read. The last answer of a script repeats
+ * forever. `calls` counts the probes of each node; `delayMs` slows a node's answers.
  */
 export function scriptedProber(
   scripts: Readonly<Record<string, string>>,
@@ -32,18 +56,9 @@ export function scriptedProber(
     const delay = delayMs[node.name];
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     const script = scripts[node.name] ?? '+';
-    const ok = (script[n - 1] ?? script[script.length - 1]) === '+';
-    const result: ProbeResult = ok
-      ? { node: node.name, ok, latencyMs: 2, startedAt: Date.now() }
-      : {
-          node: node.name,
-          ok,
-          latencyMs: 50,
-          failure: 'timeout',
-          detail: 'no answer within 50 ms',
-          startedAt: Date.now(),
-        };
-    return result;
+    const answer = ANSWERS[script[n - 1] ?? script[script.length - 1] ?? '+'];
+    if (!answer) throw new Error(`unknown probe script character in ${JSON.stringify(script)}`);
+    return { node: node.name, ...answer, startedAt: Date.now() };
   };
   return { prober, calls };
 }
@@ -56,6 +71,17 @@ export function invokeAnswer(payload: unknown, functionError?: string): InvokeCo
     ExecutedVersion: '$LATEST',
     ...(functionError ? { FunctionError: functionError } : {}),
     Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(payload)),
+  };
+}
+
+/** An Invoke answer whose payload is not JSON, as when the runtime itself fails. */
+export function invokeTextAnswer(text: string, functionError: string): InvokeCommandOutput {
+  return {
+    $metadata: { httpStatusCode: 200 },
+    StatusCode: 200,
+    ExecutedVersion: '$LATEST',
+    FunctionError: functionError,
+    Payload: Uint8ArrayBlobAdapter.fromString(text),
   };
 }
 
@@ -80,6 +106,8 @@ export function simulatedAws(config: FailoverConfig, world: World) {
   const ssmMock = mockClient(SSMClient);
   const lambdaMock = mockClient(LambdaClient);
   let pauseReads = 0;
+  /** For each Invoke, how many times the pause flag had been read before it (by anyone). */
+  const pauseReadsBeforeInvoke: number[] = [];
 
   ec2Mock.on(DescribeRouteTablesCommand).callsFake(() => describeAnswer(...world.tables));
   ssmMock.on(GetParameterCommand, { Name: config.parameterName }).callsFake(() => {
@@ -99,11 +127,34 @@ export function simulatedAws(config: FailoverConfig, world: World) {
     return { Parameter: { Name: config.pauseParameterName, Type: 'String', Value: value } };
   });
 
-  /** The Mover: repoints every table and writes the record, as moveVip does on success. */
-  const mover = (request: MoveRequest): MoveResult => {
+  /**
+   * The Mover, as moveVip behaves over this world: a stale compare-and-swap and an automatic
+   * request that meets the pause flag change nothing; otherwise every table is repointed and the
+   * record written. Only automatic requests read the pause flag, through SSM as the Checker does,
+   * so each such request takes its turn in `world.paused`.
+   */
+  const mover = async (request: MoveRequest): Promise<MoveResult> => {
     const target = request.target as VipTarget;
     const previousRecord = world.record;
-    const tables = [RTB_1, RTB_2, RTB_3].map((routeTableId, i) => ({
+    const ids = [RTB_1, RTB_2, RTB_3];
+    const unchanged = ids.map((routeTableId) => ({ routeTableId, action: 'unchanged' as const }));
+    const refused = (status: 'stale' | 'paused'): MoveResult => ({
+      status,
+      target,
+      tables: unchanged,
+      recordWritten: false,
+      previousRecord,
+      durationMs: 40,
+    });
+    const paused =
+      request.automatic === true &&
+      (await readPaused(new SSMClient({}), config.pauseParameterName));
+    const elsewhere = world.tables.some(
+      (t) => t !== target && t !== 'missing' && t !== request.expectedActive,
+    );
+    if (request.expectedActive !== undefined && elsewhere) return refused('stale');
+    if (paused && world.tables.some((t) => t !== target)) return refused('paused');
+    const tables = ids.map((routeTableId, i) => ({
       routeTableId,
       action:
         world.tables[i] === target
@@ -128,13 +179,14 @@ export function simulatedAws(config: FailoverConfig, world: World) {
       durationMs: 40,
     };
   };
-  lambdaMock
-    .on(InvokeCommand)
-    .callsFake((input: { Payload?: unknown }) => invokeAnswer(mover(requestOf(input.Payload))));
+  lambdaMock.on(InvokeCommand).callsFake(async (input: { Payload?: unknown }) => {
+    pauseReadsBeforeInvoke.push(pauseReads);
+    return invokeAnswer(await mover(requestOf(input.Payload)));
+  });
 
   /** The requests the Checker sent to the Mover, in order. */
   const invocations = () =>
     lambdaMock.commandCalls(InvokeCommand).map((c) => requestOf(c.args[0].input.Payload));
 
-  return { ec2Mock, ssmMock, lambdaMock, invocations };
+  return { ec2Mock, ssmMock, lambdaMock, invocations, pauseReadsBeforeInvoke };
 }
