@@ -176,6 +176,16 @@ describe('decide', () => {
         observation([down, up, up], { record: 'db-c' }),
         move('db-b', 'db-a', /db-b is healthy/),
       ],
+      [
+        'repairs the record while holding a dead master with no healthy standby',
+        observation([down, down, down], { record: 'db-b' }),
+        converge('db-a', /record says "db-b" but every table targets db-a/),
+      ],
+      [
+        'repairs the record while holding a dead master because moves are paused',
+        observation([down, up, up], { record: undefined, paused: true }),
+        converge('db-a', /record is missing but every table targets db-a/),
+      ],
     ])('%s', (_name, o, expected) => {
       // Act
       const decision = decide(never, o);

@@ -223,6 +223,9 @@ export async function runChecker(
         throw new Error(`Mover failed (${out.FunctionError}): ${detail}`.trim());
       }
       const result = payload as MoveResult;
+      if (typeof result?.status !== 'string') {
+        throw new Error(`Mover answered without a result: ${text.slice(0, 200) || '(empty)'}`);
+      }
       moves.push({ at, request, result });
       if (result.status === 'moved' || result.status === 'already-active') {
         // The route target too: a table whose route was missing now has one.

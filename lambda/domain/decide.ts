@@ -123,6 +123,8 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
 
   if (activeHealth?.state === 'down') {
     const standby = healthyNodes(config, o, inCooldown, active)[0];
+    // Holding moves no traffic; the record may still be put right meanwhile.
+    if ((!standby || o.paused) && o.record !== active) return repairRecord();
     if (!standby) {
       const unproven = healthyNodes(config, o, false, active)[0];
       return {
