@@ -365,9 +365,30 @@ export async function runChecker(
     const p = placementOf(tables);
     return p.kind === 'consistent' ? p.node : undefined;
   };
+  // An economy run probes once, but a failback needs `rise` successes in one run: keep probing
+  // while the preferred node is answering, not yet risen, and the cooldown is over.
+  const failbackRising = () => {
+    if (runtime.windowMs > 0 || detection.failback !== 'preferred') return false;
+    const preferred = config.nodes[0]?.name as string;
+    const h = health[preferred] as NodeHealth;
+    const active = activeName();
+    const cooled =
+      lastMoveAt === undefined || Date.now() - lastMoveAt >= detection.cooldownSeconds * 1000;
+    return (
+      active !== undefined &&
+      active !== preferred &&
+      h.lastOk === true &&
+      h.successes < detection.rise &&
+      cooled
+    );
+  };
   const inDoubt = () => {
     const active = activeName();
-    return moving !== undefined || (active !== undefined && suspect(health[active] as NodeHealth));
+    return (
+      moving !== undefined ||
+      (active !== undefined && suspect(health[active] as NodeHealth)) ||
+      failbackRising()
+    );
   };
   const inFlight = () => Object.values(queues).some((q) => q.length > 0);
 
@@ -403,6 +424,13 @@ export async function runChecker(
   while (inFlight() || moving) {
     if (moving) await moving;
     else await sleep(Math.min(50, config.probe.timeoutMs));
+  }
+  // The next run may have moved the VIP, or operators lifted the pause, since our last read: the
+  // summary and its alert level must describe the present, not a read up to refreshMs old.
+  if (options.remainingMs() > apiTimeoutMs + 1000) {
+    await refresh().catch((e: unknown) =>
+      log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }),
+    );
   }
 
   const active = activeName();
