@@ -554,7 +554,7 @@ describe('runChecker', () => {
     const report = await runChecker(deps, runtime, options());
 
     // Assess
-    expect(log.messages('error')).toContain('Mover invocation failed: another Mover is running');
+    expect(log.messages('warn')).toContain('Mover not invoked: another Mover is running');
     expect(report.moves[0]?.error).toBe('another Mover is running');
   });
 

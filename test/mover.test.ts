@@ -522,7 +522,7 @@ describe('moveVip', () => {
       });
       expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
       expect(log.messages('error')).toEqual([
-        `VIP move to db-b incomplete: ${RTB_2} (RequestLimitExceeded: Request limit exceeded.) did not move; the next Checker run converges them`,
+        `VIP move to db-b incomplete: ${RTB_2} (RequestLimitExceeded: Request limit exceeded.) did not move; the Checker alerts on every run and converges them once they can be updated`,
       ]);
     });
 

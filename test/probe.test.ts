@@ -342,7 +342,7 @@ describe('mysqlProber', () => {
       port: steady.port,
       timeoutMs: TIMEOUT_MS,
       user: 'rotor',
-      password: secretPassword(new SecretsManagerClient({}), ARN),
+      password: secretPassword(new SecretsManagerClient({}), ARN, { refetchIntervalMs: 0 }),
     });
 
     // Act
@@ -513,7 +513,7 @@ describe('secretPassword', () => {
       .rejectsOnce(new Error('throttled'))
       .resolvesOnce({ SecretString: 'old' })
       .resolves({ SecretString: 'new' });
-    const source = secretPassword(new SecretsManagerClient({}), ARN);
+    const source = secretPassword(new SecretsManagerClient({}), ARN, { refetchIntervalMs: 0 });
 
     // Act
     const failed = await source.get().catch((e: Error) => e.message);
@@ -525,6 +525,22 @@ describe('secretPassword', () => {
     expect(failed).toMatch(/GetSecretValue .* failed: .*throttled/);
     expect([old, rotated]).toEqual(['old', 'new']);
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 3);
+  });
+
+  it('re-reads a rejected secret at most once per refetch interval', async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'wrong' });
+    const source = secretPassword(new SecretsManagerClient({}), ARN, { refetchIntervalMs: 60_000 });
+    await source.get();
+
+    // Act: every probe is rejected and invalidates
+    for (let i = 0; i < 5; i++) {
+      source.invalidate();
+      await source.get();
+    }
+
+    // Assess
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
   });
 });
 

@@ -4,7 +4,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type RuntimeConfig } from '../../lib/config';
 import { decide, type Decision } from './decide';
-import { AwsDeadlineError, awsErrorName, awsErrorText } from './errors';
+import { AwsDeadlineError, AwsUnavailableError, awsErrorName, awsErrorText } from './errors';
 import { UNKNOWN, observe, resetAfterMove, suspect, type NodeHealth } from './health';
 import type { Log } from './log';
 import type { Prober } from './probe';
@@ -89,7 +89,10 @@ async function withDeadline<T>(
     return await Promise.race([run(signal), deadline]);
   } catch (e) {
     if (signal.aborted && !(e instanceof AwsDeadlineError)) throw expired();
-    throw e;
+    if (e instanceof AwsDeadlineError) throw e;
+    throw new AwsUnavailableError(`${what} failed (${awsErrorText(e)}); no move was made`, {
+      cause: e,
+    });
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -187,6 +190,8 @@ export async function runChecker(
     if (d.action === 'hold' && d.severity === 'error') log.error(text, fields);
     else if (d.action === 'hold') log.warn(text, fields);
     else if (d.action === 'none') log.debug(text, fields);
+    // Drift between the record and the tables, or between tables, is worth a look.
+    else if (d.action === 'converge') log.warn(text, fields);
     else log.info(text, fields);
   };
 
@@ -227,6 +232,7 @@ export async function runChecker(
         throw new Error(`Mover answered without a result: ${text.slice(0, 200) || '(empty)'}`);
       }
       moves.push({ at, request, result });
+      const before = activeName();
       if (result.status === 'moved' || result.status === 'already-active') {
         // The route target too: a table whose route was missing now has one.
         const node = nodeByName(config, result.target);
@@ -234,7 +240,8 @@ export async function runChecker(
         tables = tables.map((t) => (t.error ? t : { ...t, target, node: result.target }));
         record = { ...record, value: result.target };
       }
-      if (result.status === 'moved') {
+      // A route recreated for the same node is a repair, not a move: no cooldown, no reset.
+      if (result.status === 'moved' && before !== result.target) {
         lastMoveAt = Date.now();
         for (const name of Object.keys(health))
           health[name] = resetAfterMove(health[name] as NodeHealth);
@@ -249,12 +256,13 @@ export async function runChecker(
       }
     } catch (e) {
       backOff();
-      const error =
-        awsErrorName(e) === 'TooManyRequestsException'
-          ? 'another Mover is running'
-          : awsErrorText(e);
+      // Reserved concurrency turning us away means a move is already under way: expected.
+      const busy = awsErrorName(e) === 'TooManyRequestsException';
+      const error = busy ? 'another Mover is running' : awsErrorText(e);
       moves.push({ at, request, error });
-      log.error(`Mover invocation failed: ${error}`, { event: 'mover-error', request, error });
+      const fields = { event: 'mover-error', request, error };
+      if (busy) log.warn(`Mover not invoked: ${error}`, fields);
+      else log.error(`Mover invocation failed: ${error}`, fields);
       await refresh().catch(() => undefined);
     }
   };

@@ -16,6 +16,14 @@ export class AwsDeadlineError extends Error {
   }
 }
 
+/** An AWS API answered with an error (or could not be reached) during the Checker's reads. */
+export class AwsUnavailableError extends Error {
+  public override readonly name = 'AwsUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** The name and message of an AWS SDK error, for logs and results. */
 export function awsErrorText(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;

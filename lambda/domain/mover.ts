@@ -36,6 +36,11 @@ const requestSchema = z
  */
 export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRequest {
   const names = config.nodes.map((n) => n.name).join(', ');
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new InvalidMoveRequestError(
+      `invalid move request: event ${event === undefined ? '(missing)' : JSON.stringify(event)} is not a JSON object. Expected {"target": one of ${names}, "reason": "...", "expectedActive"?: node}`,
+    );
+  }
   const parsed = requestSchema.safeParse(event);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
@@ -160,7 +165,7 @@ export async function moveVip(
   const fields = { event: 'move', request, ...summary };
   if (status === 'partial') {
     log.error(
-      `VIP move to ${node.name} incomplete: ${failed.map((f) => `${f.routeTableId} (${f.error})`).join(', ')} did not move; the next Checker run converges them`,
+      `VIP move to ${node.name} incomplete: ${failed.map((f) => `${f.routeTableId} (${f.error})`).join(', ')} did not move; the Checker alerts on every run and converges them once they can be updated`,
       fields,
     );
   } else if (status === 'moved') {

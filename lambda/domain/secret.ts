@@ -20,9 +20,13 @@ export interface SecretPasswordOptions {
    * until the kernel gives up on the SYN, minutes later.
    */
   readonly fetchTimeoutMs?: number;
+  /** Least time between two reads after `invalidate`. @default 10000 */
+  readonly refetchIntervalMs?: number;
 }
 
 const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+/** A rejected password is re-read at most this often: a wrong secret must not flood the API. */
+const DEFAULT_REFETCH_INTERVAL_MS = 10_000;
 
 /**
  * A {@link PasswordSource} backed by one Secrets Manager secret.
@@ -34,6 +38,8 @@ const DEFAULT_FETCH_TIMEOUT_MS = 5000;
  *
  * The value is fetched once and cached; concurrent `get` calls share one request. A failed
  * fetch is not cached, so the next `get` tries again. Errors name the secret and the AWS error.
+ * `invalidate` takes effect at most once per `refetchIntervalMs`, so a rotation is picked up
+ * within seconds while a secret that stays wrong costs one read per interval, not one per probe.
  */
 export function secretPassword(
   client: SecretsManagerClient,
@@ -41,7 +47,9 @@ export function secretPassword(
   options: SecretPasswordOptions = {},
 ): PasswordSource {
   const fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const refetchIntervalMs = options.refetchIntervalMs ?? DEFAULT_REFETCH_INTERVAL_MS;
   let cached: Promise<string> | undefined;
+  let fetchedAt = -Infinity;
 
   async function fetch(): Promise<string> {
     const abort = new AbortController();
@@ -70,6 +78,7 @@ export function secretPassword(
   return {
     get() {
       if (!cached) {
+        fetchedAt = Date.now();
         const pending = fetch();
         cached = pending;
         // Forget a failure so the next probe retries, unless an invalidate already replaced it.
@@ -80,7 +89,7 @@ export function secretPassword(
       return cached;
     },
     invalidate() {
-      cached = undefined;
+      if (Date.now() - fetchedAt >= refetchIntervalMs) cached = undefined;
     },
   };
 }
