@@ -20,6 +20,7 @@ import type { CheckerReport } from '../../lambda/domain/checker';
 import type { MoveResult } from '../../lambda/domain/types';
 import { LocalAws, applyAwsEnv } from '../local-aws';
 import { freePort, startMariaDb, type MariaDbServer } from '../../test/support/mariadb';
+import { FlakyProxy } from './flaky-proxy';
 import { watchLogs, type LogRecord } from './logs';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -66,6 +67,17 @@ export interface ClusterOptions {
   /** Keep the handlers' JSON log lines off stdout. @default true */
   readonly quiet?: boolean;
   readonly loadHandlers?: LoadHandlers;
+  /**
+   * A flaky network path to one node: its MariaDB binds `backendHost` (default 127.0.0.21 for
+   * the first node, .22 for the second ...) and a {@link FlakyProxy} listens on the node's
+   * probed address instead, resetting `resetFraction` of the connections at random (seeded).
+   */
+  readonly flakyProxy?: {
+    readonly node: string;
+    readonly resetFraction: number;
+    readonly seed?: number;
+    readonly backendHost?: string;
+  };
 }
 
 /** The VIP's placement as the endpoint holds it. */
@@ -112,6 +124,8 @@ export class LocalCluster {
     readonly logs: readonly LogRecord[],
     stopLogs: () => void,
     restoreEnv: () => void,
+    /** Flaky proxies by node name (see ClusterOptions.flakyProxy). */
+    readonly proxies: Readonly<Record<string, FlakyProxy>> = {},
   ) {
     this.stopLogs = stopLogs;
     this.restoreEnv = restoreEnv;
@@ -134,10 +148,30 @@ export class LocalCluster {
           : (options.overlapMs ?? detectionBoundMs(config) + 1000),
     });
 
+    const flaky = options.flakyProxy;
+    const flakyIndex = flaky ? config.nodes.findIndex((n) => n.name === flaky.node) : -1;
+    if (flaky && flakyIndex < 0)
+      throw new Error(`flakyProxy.node ${JSON.stringify(flaky.node)} is not a configured node`);
+    const backendHost = flaky?.backendHost ?? `127.0.0.${21 + flakyIndex}`;
+
     const password = randomBytes(PROBE_USER_PASSWORD_BYTES).toString('base64url');
     const servers = await Promise.all(
-      config.nodes.map((n) => startMariaDb({ host: n.address, port })),
+      config.nodes.map((n, i) =>
+        startMariaDb({ host: i === flakyIndex ? backendHost : n.address, port }),
+      ),
     );
+    const proxies: Record<string, FlakyProxy> = {};
+    if (flaky) {
+      const node = config.nodes[flakyIndex] as { name: string; address: string };
+      proxies[node.name] = await FlakyProxy.start({
+        listenHost: node.address,
+        listenPort: port,
+        targetHost: backendHost,
+        targetPort: port,
+        resetFraction: flaky.resetFraction,
+        seed: flaky.seed,
+      });
+    }
     const nodes: Record<string, MariaDbServer> = {};
     config.nodes.forEach((n, i) => (nodes[n.name] = servers[i] as MariaDbServer));
     if (config.probe.mysql) {
@@ -190,6 +224,7 @@ export class LocalCluster {
       logs,
       stopLogs,
       restoreEnv,
+      proxies,
     );
   }
 
@@ -286,6 +321,7 @@ export class LocalCluster {
     this.stopped = true;
     await this.stopSchedule();
     await Promise.all(Object.values(this.nodes).map((n) => n.stop()));
+    await Promise.all(Object.values(this.proxies).map((p) => p.stop()));
     await this.aws.stop();
     this.stopLogs();
     this.restoreEnv();

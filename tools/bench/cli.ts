@@ -1,0 +1,107 @@
+/**
+ * `npm run bench -- --json FILE [--runs N]`: time to failover (kill, freeze) and false failovers
+ * (flap) at default detection settings.
+ * `npm run bench -- --soak MINUTES --json FILE`: the soak benchmark.
+ *
+ * A benchmark, not a test: it prints figures and PASS/MISS against the targets, and exits 0
+ * whatever the figures (non-zero only when the harness itself fails).
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { failoverSummary, runFailoverBench } from './failover';
+import { runSoak, soakSummary } from './soak';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --json FILE         write the figures and the settings used as JSON
+  --runs N            kill runs and freeze runs, N each (default 10)
+  --flap-probes N     probes of the flapping master at least (default 600)
+  --soak MINUTES      run the soak benchmark instead, for MINUTES minutes
+  --seed N            seed of every random choice (default 1)
+  -h, --help          this text`;
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positive(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    fail(`--${flag} ${JSON.stringify(value)} must be a positive number`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        json: { type: 'string' },
+        runs: { type: 'string' },
+        'flap-probes': { type: 'string' },
+        soak: { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const seed = Math.floor(positive('seed', values.seed, 1));
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  const started = Date.now();
+  let output: unknown;
+  if (values.soak !== undefined) {
+    const minutes = positive('soak', values.soak, 10);
+    print(`vip-failover soak benchmark (${minutes} min)`);
+    const r = await runSoak({
+      minutes,
+      seed,
+      apiLatencyMs: [50, 200],
+      throttleFraction: 0.05,
+      serverErrorFraction: 0.03,
+      eventEverySeconds: [3, 7],
+      maxOutageSeconds: 20,
+      sampleMs: 100,
+      print,
+    });
+    process.stdout.write(soakSummary(r));
+    output = { benchmark: 'soak', ...r };
+  } else {
+    const runs = Math.floor(positive('runs', values.runs, 10));
+    print(
+      `vip-failover time-to-failover benchmark (${runs} kill runs, ${runs} freeze runs, a flap run)`,
+    );
+    const r = await runFailoverBench({
+      runs,
+      seed,
+      flapProbes: Math.floor(positive('flap-probes', values['flap-probes'], 600)),
+      flapFraction: 0.2,
+      apiLatencyMs: [100, 200],
+      print,
+    });
+    process.stdout.write(failoverSummary(r));
+    output = { benchmark: 'failover', ...r };
+  }
+  print(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify(output, null, 2)}\n`);
+    print(`  wrote ${values.json}`);
+  }
+}
+
+// Ctrl-C: exit through 'exit' hooks, which SIGKILL every MariaDB server (frozen ones too).
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
