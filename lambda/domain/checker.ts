@@ -66,6 +66,12 @@ export interface CheckerReport {
   readonly durationMs: number;
 }
 
+/** A probe in flight, or answered and waiting for older ones: results are used in start order. */
+interface Slot {
+  readonly startedAt: number;
+  result?: ProbeResult;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs reads under one deadline, so a hanging endpoint fails the run instead of stalling it. */
@@ -135,24 +141,53 @@ export async function runChecker(
   let record: RecordState = {};
   let paused = false;
   let lastMoveAt: number | undefined;
-  const refresh = async () => {
-    [tables, record, paused] = await withDeadline(
-      'AWS (DescribeRouteTables, GetParameter)',
-      apiTimeoutMs,
-      (signal) =>
-        Promise.all([
-          readTables(deps.ec2, config, signal),
-          readRecord(deps.ssm, config.parameterName, signal),
-          readPaused(deps.ssm, config.pauseParameterName, signal),
-        ]),
-    );
-    // A move another actor made during this run starts a cooldown too.
-    if (record.lastModified !== undefined) {
-      lastMoveAt = Math.max(lastMoveAt ?? 0, record.lastModified);
-    }
+  // When the state we hold was read (the read's start), and when the last read began.
+  let readAt = 0;
+  let lastRefresh = 0;
+  // Bumped when a Mover answer updates the state, so an older read in flight cannot undo it.
+  let epoch = 0;
+  let refreshing: Promise<void> | undefined;
+  /** Reads tables, record and pause flag; one read at a time, shared by whoever asks. */
+  const refresh = (): Promise<void> => {
+    if (refreshing) return refreshing;
+    const startedAt = Date.now();
+    const startEpoch = epoch;
+    lastRefresh = startedAt;
+    refreshing = (async () => {
+      const read = await withDeadline(
+        'AWS (DescribeRouteTables, GetParameter)',
+        apiTimeoutMs,
+        (signal) =>
+          Promise.all([
+            readTables(deps.ec2, config, signal),
+            readRecord(deps.ssm, config.parameterName, signal),
+            readPaused(deps.ssm, config.pauseParameterName, signal),
+          ]),
+      );
+      if (epoch !== startEpoch) return;
+      [tables, record, paused] = read;
+      readAt = startedAt;
+      // A move another actor made during this run starts a cooldown too.
+      if (record.lastModified !== undefined) {
+        lastMoveAt = Math.max(lastMoveAt ?? 0, record.lastModified);
+      }
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
   };
-  await refresh();
-  let lastRefresh = Date.now();
+  // A throttled or failing first read is retried briefly: a run that dies here leaves nobody
+  // acting for a whole window. A read that hangs past its deadline is not: fail fast instead.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await refresh();
+      break;
+    } catch (e) {
+      if (e instanceof AwsDeadlineError || attempt >= 3) throw e;
+      log.warn(`first read failed, retrying: ${awsErrorText(e)}`, { event: 'refresh-error' });
+      await sleep(250 * attempt);
+    }
+  }
 
   const health: Record<string, NodeHealth> = Object.fromEntries(
     config.nodes.map((n) => [n.name, UNKNOWN]),
@@ -163,9 +198,7 @@ export async function runChecker(
   > = Object.fromEntries(
     config.nodes.map((n) => [n.name, { probes: 0, failed: 0, maxLatencyMs: 0 }]),
   );
-  const queues: Record<string, { result?: ProbeResult }[]> = Object.fromEntries(
-    config.nodes.map((n) => [n.name, []]),
-  );
+  const queues: Record<string, Slot[]> = Object.fromEntries(config.nodes.map((n) => [n.name, []]));
   const moves: MoveAttempt[] = [];
   let moving: Promise<void> | undefined;
   let lastLogged = '';
@@ -239,6 +272,7 @@ export async function runChecker(
         const target = node?.networkInterfaceId ?? node?.instanceId;
         tables = tables.map((t) => (t.error ? t : { ...t, target, node: result.target }));
         record = { ...record, value: result.target };
+        epoch += 1;
       }
       // A route recreated for the same node is a repair, not a move: no cooldown, no reset.
       if (result.status === 'moved' && before !== result.target) {
@@ -279,8 +313,7 @@ export async function runChecker(
     moving = (async () => {
       let act: Decision = d;
       // What we read before our turn began may predate the previous run's moves: look again.
-      if (lastRefresh < actFrom) {
-        lastRefresh = Date.now();
+      if (readAt < actFrom) {
         await refresh();
         act = decide(config, observation());
         if (act.action !== 'move' && act.action !== 'converge') return void report(act);
@@ -303,12 +336,13 @@ export async function runChecker(
 
   // Ends the loop's current pause early, so a first failure is confirmed at once.
   let wake: () => void = () => undefined;
+  let lastRound = -Infinity;
   // Alerts that would repeat every probe are logged once per run; the summary carries them on.
   const alerted = new Set<string>();
   const drain = (name: string) => {
-    const queue = queues[name] as { result?: ProbeResult }[];
+    const queue = queues[name] as Slot[];
     while (queue[0]?.result) {
-      const result = (queue.shift() as { result: ProbeResult }).result;
+      const result = (queue.shift() as Required<Slot>).result;
       if (!result.ok && result.detail?.startsWith('secret:')) {
         // We could not read our own password: that says nothing about the node, so it never
         // counts toward fall; it is an alert.
@@ -330,7 +364,10 @@ export async function runChecker(
       s.maxLatencyMs = Math.max(s.maxLatencyMs, result.latencyMs);
       s.last = result;
       // The active node's first failure: confirm now, not after the rest of a regular interval.
-      if (!result.ok && before.failures === 0 && name === activeName()) wake();
+      if (!result.ok && before.failures === 0 && name === activeName()) {
+        lastRound = -Infinity;
+        wake();
+      }
       log.debug(
         `probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`,
         { event: 'probe', result },
@@ -358,9 +395,9 @@ export async function runChecker(
 
   const probeRound = () => {
     for (const node of config.nodes) {
-      const queue = queues[node.name] as { result?: ProbeResult }[];
+      const queue = queues[node.name] as Slot[];
       if (queue.length >= maxInFlight) continue;
-      const slot: { result?: ProbeResult } = {};
+      const slot: Slot = { startedAt: Date.now() };
       queue.push(slot);
       void deps.prober(node).then((result) => {
         slot.result = result;
@@ -399,6 +436,20 @@ export async function runChecker(
     );
   };
   const inFlight = () => Object.values(queues).some((q) => q.length > 0);
+  /**
+   * Probe at the confirmation rate while the active node is suspect, and also while its oldest
+   * probe has gone unanswered longer than a confirmation interval: a frozen node never answers,
+   * so waiting for its first timeout before speeding up would cost a whole timeout more.
+   */
+  const confirming = () => {
+    const active = activeName();
+    if (active === undefined) return false;
+    const oldest = queues[active]?.find((slot) => !slot.result);
+    return (
+      suspect(health[active] as NodeHealth) ||
+      (oldest !== undefined && Date.now() - oldest.startedAt > detection.confirmIntervalMs)
+    );
+  };
 
   let rounds = 0;
   for (;;) {
@@ -406,19 +457,23 @@ export async function runChecker(
     if (now >= hardStop) break;
     if (rounds > 0 && now >= windowEnd && !inDoubt()) break;
     // Refresh when due, and as our turn to act begins: the previous run may have moved the VIP.
+    // Never awaited here: a slow API must not stall the probes.
     const turnBegins = lastRefresh < actFrom && now >= actFrom;
-    if ((now - lastRefresh >= refreshMs || turnBegins) && !moving) {
-      lastRefresh = now;
-      await refresh().catch((e: unknown) =>
+    if ((now - lastRefresh >= refreshMs || turnBegins) && !moving && !refreshing) {
+      refresh().catch((e: unknown) =>
         log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }),
       );
     }
-    probeRound();
-    rounds += 1;
-    const active = activeName();
-    const fast = active !== undefined && suspect(health[active] as NodeHealth);
-    let nap = fast ? detection.confirmIntervalMs : detection.intervalMs;
+    const cadence = () => (confirming() ? detection.confirmIntervalMs : detection.intervalMs);
+    if (now - lastRound >= cadence()) {
+      probeRound();
+      rounds += 1;
+      lastRound = now;
+    }
+    // Wake at least every confirmation interval to notice a probe that has gone quiet.
+    let nap = Math.min(lastRound + cadence() - Date.now(), detection.confirmIntervalMs);
     if (lastRefresh < actFrom && actFrom > now) nap = Math.min(nap, actFrom - now);
+    nap = Math.max(nap, 1);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, nap);
       wake = () => {

@@ -4,7 +4,7 @@
  * benchmark.
  */
 import type { CallRecord } from '../local-aws';
-import { LocalCluster, detectionBoundMs, type ClusterOptions } from './cluster';
+import { LocalCluster, MOVER_FUNCTION, detectionBoundMs, type ClusterOptions } from './cluster';
 import type { LogRecord } from './logs';
 
 export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart'] as const;
@@ -244,6 +244,8 @@ async function drive(
     }
   }
 
+  // The Invoke call is logged when it ends, just after the Mover's last write: let it land.
+  await cluster.waitFor(() => cluster.aws.lambda.running(MOVER_FUNCTION) === 0, 5000);
   const final = cluster.placement();
   const afterDeath = switches.filter((c) => c.endedAt >= deathAt);
   const firstSwitchAfterDeath = afterDeath[0];
