@@ -216,13 +216,15 @@ export async function runChecker(
   const report = (d: Decision) => {
     const text = d.action === 'hold' || d.action === 'none' ? d.why : d.reason;
     // A move keeps its identity while its failure count grows; log it once.
-    const key = d.action === 'move' ? `move ${d.from} ${d.target}` : `${d.action} ${text}`;
+    const key = `${canAct()} ${d.action === 'move' ? `move ${d.from} ${d.target}` : `${d.action} ${text}`}`;
     if (key === lastLogged) return;
     lastLogged = key;
     const fields = { event: 'decision', decision: d, health };
     if (d.action === 'hold' && d.severity === 'error') log.error(text, fields);
     else if (d.action === 'hold') log.warn(text, fields);
     else if (d.action === 'none') log.debug(text, fields);
+    // Not our turn: the run that may act logs the decision that counts.
+    else if (!canAct()) log.debug(`${text} (not this run's turn to act)`, fields);
     // Drift between the record and the tables, or between tables, is worth a look.
     else if (d.action === 'converge') log.warn(text, fields);
     else log.info(text, fields);
