@@ -14,8 +14,10 @@ const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
 const ec2 = new EC2Client({ requestHandler });
 const ssm = new SSMClient({ requestHandler });
 const secrets = new SecretsManagerClient({ requestHandler });
-// The Mover may take its whole timeout; the Checker bounds the call itself.
-const lambda = new LambdaClient({ maxAttempts: 2 });
+// The Mover may take its whole timeout; the Checker bounds the call itself. One attempt: a 429
+// means a Mover is already moving, and the Checker's own backoff and re-read handle it better
+// than a blind retry that would only find the VIP already moved.
+const lambda = new LambdaClient({ maxAttempts: 1 });
 const runtime = loadRuntimeConfig(process.env);
 const moverFunctionName = process.env[ENV.moverFunction] ?? '';
 const prober = proberFor(runtime.config.probe, secrets);
