@@ -108,8 +108,8 @@ async function withDeadline<T>(
  * One scheduled Checker run.
  *
  * Reads where the VIP goes (tables: truth; record: the record), then probes every node every
- * `intervalMs` — every `confirmIntervalMs` while the active node is suspect, with probes
- * pipelined so a frozen node costs one timeout, not `fall` of them — until the window plus the
+ * `intervalMs` — every `confirmIntervalMs` once the active node has failed or gone quiet, with
+ * probes pipelined so a frozen node costs one timeout, not `fall` of them — until the window plus the
  * overlap with the next run has passed and nothing is in doubt. Each result feeds the pure
  * `decide`; moves and repairs go through the Mover, which serialises them.
  */
@@ -496,6 +496,9 @@ export async function runChecker(
     await refresh().catch((e: unknown) =>
       log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }),
     );
+  } else {
+    // Nothing may run on after the handler returns: Lambda freezes the container.
+    await refreshing?.catch(() => undefined);
   }
 
   const active = activeName();
