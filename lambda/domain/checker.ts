@@ -443,13 +443,19 @@ export async function runChecker(
    * probe has gone unanswered longer than a confirmation interval: a frozen node never answers,
    * so waiting for its first timeout before speeding up would cost a whole timeout more.
    */
+  const quietSince = (): number | undefined => {
+    const active = activeName();
+    return active === undefined
+      ? undefined
+      : queues[active]?.find((slot) => !slot.result)?.startedAt;
+  };
   const confirming = () => {
     const active = activeName();
     if (active === undefined) return false;
-    const oldest = queues[active]?.find((slot) => !slot.result);
+    const quiet = quietSince();
     return (
       suspect(health[active] as NodeHealth) ||
-      (oldest !== undefined && Date.now() - oldest.startedAt > detection.confirmIntervalMs)
+      (quiet !== undefined && Date.now() - quiet >= detection.confirmIntervalMs)
     );
   };
 
@@ -472,8 +478,13 @@ export async function runChecker(
       rounds += 1;
       lastRound = now;
     }
-    // Wake at least every confirmation interval to notice a probe that has gone quiet.
-    let nap = Math.min(lastRound + cadence() - Date.now(), detection.confirmIntervalMs);
+    // Wake when the next round is due, or when the active's probe in flight turns quiet.
+    let nap = lastRound + cadence() - Date.now();
+    const quiet = quietSince();
+    if (quiet !== undefined) {
+      const quietAt = quiet + detection.confirmIntervalMs;
+      if (quietAt > Date.now()) nap = Math.min(nap, quietAt - Date.now());
+    }
     if (lastRefresh < actFrom && actFrom > now) nap = Math.min(nap, actFrom - now);
     nap = Math.max(nap, 1);
     await new Promise<void>((resolve) => {
