@@ -7,7 +7,7 @@ import {
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
 import { LocalAws } from '../../tools/local-aws';
-import { localClients, sdkError, type LocalClients } from '../support/aws-env';
+import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
 const [T1, T2, T3] = config.routeTableIds as [string, string, string];
@@ -18,14 +18,7 @@ const VIP = config.vip;
 let aws: LocalAws;
 let c: LocalClients;
 
-beforeAll(async () => {
-  aws = await LocalAws.start();
-  c = localClients(aws);
-});
-afterAll(async () => {
-  c.destroy();
-  await aws.stop();
-});
+useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.reset();
   aws.seed(config, { active: 'db-a' });

@@ -6,7 +6,7 @@ import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
 import { LocalAws } from '../../tools/local-aws';
 import { Faults, seededRandom } from '../../tools/local-aws/faults';
-import { clientConfig, localClients, sdkError, type LocalClients } from '../support/aws-env';
+import { clientConfig, useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
 const [T1, T2, T3] = config.routeTableIds as [string, string, string];
@@ -17,14 +17,7 @@ const RECORD = config.parameterName;
 let aws: LocalAws;
 let c: LocalClients;
 
-beforeAll(async () => {
-  aws = await LocalAws.start({ seed: 1 });
-  c = localClients(aws);
-});
-afterAll(async () => {
-  c.destroy();
-  await aws.stop();
-});
+useLocalAws((started) => ({ aws, c } = started), { seed: 1 });
 beforeEach(() => {
   aws.faults.clear();
   aws.clearCalls();

@@ -1,18 +1,11 @@
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { LocalAws, type InvocationRecord } from '../../tools/local-aws';
-import { localClients, sdkError, type LocalClients } from '../support/aws-env';
+import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 let aws: LocalAws;
 let c: LocalClients;
 
-beforeAll(async () => {
-  aws = await LocalAws.start();
-  c = localClients(aws);
-});
-afterAll(async () => {
-  c.destroy();
-  await aws.stop();
-});
+useLocalAws((started) => ({ aws, c } = started));
 
 const json = (out: InvokeCommandOutput): unknown =>
   JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8'));

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-se
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
 import { LocalAws } from '../../tools/local-aws';
-import { localClients, sdkError, type LocalClients } from '../support/aws-env';
+import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
 const ARN = config.probe.mysql?.passwordSecretArn as string;
@@ -11,14 +11,7 @@ const NAME = 'orders-db-vip-monitor';
 let aws: LocalAws;
 let c: LocalClients;
 
-beforeAll(async () => {
-  aws = await LocalAws.start();
-  c = localClients(aws);
-});
-afterAll(async () => {
-  c.destroy();
-  await aws.stop();
-});
+useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.reset();
   aws.seed(config, { active: 'db-a', secretString: '{"password":"s3cret"}' });

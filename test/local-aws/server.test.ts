@@ -6,21 +6,14 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
 import { applyAwsEnv, awsEnv, childEnv, LocalAws, type CallRecord } from '../../tools/local-aws';
-import { localClients, sdkError, type LocalClients } from '../support/aws-env';
+import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
 
 let aws: LocalAws;
 let c: LocalClients;
 
-beforeAll(async () => {
-  aws = await LocalAws.start();
-  c = localClients(aws);
-});
-afterAll(async () => {
-  c.destroy();
-  await aws.stop();
-});
+useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.clearCalls();
   aws.reset();

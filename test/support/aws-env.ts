@@ -3,7 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { LOCAL_CREDENTIALS } from '../../tools/local-aws';
+import { LOCAL_CREDENTIALS, LocalAws, type LocalAwsOptions } from '../../tools/local-aws';
 
 export interface LocalEndpoint {
   readonly endpoint: string;
@@ -68,4 +68,24 @@ export async function sdkError(
     };
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/**
+ * One endpoint and its clients for a whole spec file: starts them before the first test, hands
+ * them to `use`, and closes both after the last.
+ */
+export function useLocalAws(
+  use: (started: { aws: LocalAws; c: LocalClients }) => void,
+  options: LocalAwsOptions = {},
+): void {
+  let started: { aws: LocalAws; c: LocalClients } | undefined;
+  beforeAll(async () => {
+    const aws = await LocalAws.start(options);
+    started = { aws, c: localClients(aws) };
+    use(started);
+  });
+  afterAll(async () => {
+    started?.c.destroy();
+    await started?.aws.stop();
+  });
 }
