@@ -5,7 +5,7 @@
  */
 import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../drill/cluster';
 import { seededRandom } from '../local-aws';
-import { CallWatch, followLogs, probeOf } from './observe';
+import { CallWatch, probeOf } from './observe';
 import { round, secs, sleep, summarise, table, verdict, type Summary } from './stats';
 
 export type Kind = 'kill' | 'freeze';
@@ -128,7 +128,7 @@ export async function runFailoverBench(o: FailoverBenchOptions): Promise<Failove
     const okProbes = new Map<string, number[]>();
     const failures: { node: string; sent: number; answered: number }[] = [];
     const downs: { node: string; at: number }[] = [];
-    const stopLogs = followLogs(cluster, (r) => {
+    const stopLogs = cluster.followLogs((r) => {
       const p = probeOf(r);
       if (p && !p.ok) {
         failures.push({ node: p.node, sent: p.startedAt, answered: p.startedAt + p.latencyMs });
@@ -341,7 +341,7 @@ async function runFlap(
     let probes = 0;
     let failed = 0;
     let downs = 0;
-    const stopLogs = followLogs(cluster, (r) => {
+    const stopLogs = cluster.followLogs((r) => {
       const p = probeOf(r);
       if (p?.node === master) {
         probes += 1;

@@ -118,19 +118,6 @@ export class CallWatch {
   }
 }
 
-/** Calls `onRecord` for every handler log record from now on, polling the cluster's log. */
-export function followLogs(cluster: LocalCluster, onRecord: (r: LogRecord) => void): () => void {
-  let seen = cluster.logs.length;
-  const pump = () => {
-    while (seen < cluster.logs.length) onRecord(cluster.logs[seen++] as LogRecord);
-  };
-  const timer = setInterval(pump, 20);
-  return () => {
-    pump();
-    clearInterval(timer);
-  };
-}
-
 /** A probe result as the Checker logs it (debug line, event "probe"). */
 export interface ProbeLog {
   readonly node: string;

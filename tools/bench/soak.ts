@@ -5,7 +5,7 @@
  */
 import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../drill/cluster';
 import { seededRandom } from '../local-aws';
-import { CallWatch, followLogs } from './observe';
+import { CallWatch } from './observe';
 import { round, secs, sleep, table, verdict } from './stats';
 
 export interface SoakOptions {
@@ -189,7 +189,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     reason: string;
   }
   const moveLogs: MoveLog[] = [];
-  const stopLogs = followLogs(cluster, (r) => {
+  const stopLogs = cluster.followLogs((r) => {
     if (r.event === 'move') {
       const req = r.request as { target: string; expectedActive?: string; reason: string };
       const at = Date.parse(String(r.timestamp)) - Number(r.durationMs ?? 0);

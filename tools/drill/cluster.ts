@@ -310,6 +310,23 @@ export class LocalCluster {
     return predicate();
   }
 
+  /**
+   * Calls `onRecord` for every handler log record from now on, until the returned function is
+   * called (which delivers what is left). Polled, so a listener that prints never re-enters the
+   * stdout hook that captures the records.
+   */
+  followLogs(onRecord: (r: LogRecord) => void): () => void {
+    let seen = this.logs.length;
+    const pump = () => {
+      while (seen < this.logs.length) onRecord(this.logs[seen++] as LogRecord);
+    };
+    const timer = setInterval(pump, 20);
+    return () => {
+      pump();
+      clearInterval(timer);
+    };
+  }
+
   /** Log records whose message matches `pattern`. */
   logsMatching(pattern: RegExp, level?: string): LogRecord[] {
     return this.logs.filter((r) => pattern.test(r.message) && (!level || r.level === level));

@@ -5,7 +5,6 @@
  */
 import type { CallRecord } from '../local-aws';
 import { LocalCluster, MOVER_FUNCTION, detectionBoundMs, type ClusterOptions } from './cluster';
-import type { LogRecord } from './logs';
 
 export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -143,8 +142,7 @@ async function drive(
     }
   });
   const lastProbe: Record<string, string> = {};
-  const logged = cluster.logs.length;
-  const onLog = (r: LogRecord) => {
+  const stopLogs = cluster.followLogs((r) => {
     if (r.event === 'probe') {
       const res = r.result as { node: string; ok: boolean; latencyMs: number; failure?: string };
       const text = res.ok ? 'ok' : `FAILED (${res.failure})`;
@@ -160,11 +158,7 @@ async function drive(
     ) {
       note(r.event ?? 'log', `${r.level === 'ERROR' ? 'ALERT ' : ''}${r.message}`);
     }
-  };
-  let seen = logged;
-  const pump = setInterval(() => {
-    while (seen < cluster.logs.length) onLog(cluster.logs[seen++] as LogRecord);
-  }, 20);
+  });
 
   const runErrors: string[] = [];
   cluster.startSchedule((e) => runErrors.push(String(e)));
@@ -260,9 +254,9 @@ async function drive(
     moveExpected && firstInvoke && moveEnd > 0 ? (moveEnd - firstInvoke.startedAt) / 1000 : null;
   if (!problem && runErrors.length > 0) problem = `a Checker run failed: ${runErrors[0]}`;
 
+  stopLogs();
   note('end', problem ? `FAILED: ${problem}` : `ok: ${expected}`);
   note('end', 'waiting for the Checker runs under way to finish');
-  clearInterval(pump);
   stopCalls();
   await cluster.stopSchedule();
   return {
