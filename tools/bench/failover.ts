@@ -5,7 +5,7 @@
  */
 import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../drill/cluster';
 import { seededRandom } from '../local-aws';
-import { CallWatch, probeOf } from './observe';
+import { CallWatch, probeOf } from '../drill/observe';
 import { round, secs, sleep, summarise, table, verdict, type Summary } from './stats';
 
 export type Kind = 'kill' | 'freeze';

@@ -5,7 +5,7 @@
  */
 import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../drill/cluster';
 import { seededRandom } from '../local-aws';
-import { CallWatch } from './observe';
+import { CallWatch } from '../drill/observe';
 import { round, secs, sleep, table, verdict } from './stats';
 
 export interface SoakOptions {

@@ -3,8 +3,8 @@
  * master, and a verdict on where the VIP ends. Shared by the CLI, the integration tests and the
  * benchmark.
  */
-import type { CallRecord } from '../local-aws';
 import { LocalCluster, MOVER_FUNCTION, detectionBoundMs, type ClusterOptions } from './cluster';
+import { CallWatch } from './observe';
 
 export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -107,9 +107,8 @@ async function drive(
     );
   }
 
-  const switches: CallRecord[] = [];
-  const records: CallRecord[] = [];
-  const invokes: CallRecord[] = [];
+  // The measurements come from CallWatch (shared with the benchmarks); this listener only prints.
+  const watch = new CallWatch(cluster);
   const stopCalls = cluster.aws.onCall((call) => {
     if (call.status !== 200) {
       if (call.service !== 'unknown' && call.status !== 0 && call.action !== 'GetParameter') {
@@ -119,7 +118,6 @@ async function drive(
     }
     const p = call.params as Record<string, unknown>;
     if (call.action === 'ReplaceRoute' || call.action === 'CreateRoute') {
-      switches.push(call);
       const target = String(p.NetworkInterfaceId ?? p.InstanceId ?? '?');
       const node = config.nodes.find(
         (n) => n.networkInterfaceId === target || n.instanceId === target,
@@ -130,15 +128,12 @@ async function drive(
         call.endedAt,
       );
     } else if (call.action === 'PutParameter' && p.Name === config.parameterName) {
-      records.push(call);
       const version = cluster.aws.parameter(config.parameterName)?.version;
       note(
         'record',
         `record ${config.parameterName} = ${String(p.Value)} (version ${version})`,
         call.endedAt,
       );
-    } else if (call.action === 'Invoke') {
-      invokes.push(call);
     }
   });
   const lastProbe: Record<string, string> = {};
@@ -241,23 +236,19 @@ async function drive(
   // The Invoke call is logged when it ends, just after the Mover's last write: let it land.
   await cluster.waitFor(() => cluster.aws.lambda.running(MOVER_FUNCTION) === 0, 5000);
   const final = cluster.placement();
-  const afterDeath = switches.filter((c) => c.endedAt >= deathAt);
-  const firstSwitchAfterDeath = afterDeath[0];
-  const lastSwitch = afterDeath
-    .filter((c) => c.endedAt <= (firstSwitchAfterDeath?.endedAt ?? 0) + 30_000)
-    .at(-1);
-  const timeToFailover = moveExpected && lastSwitch ? (lastSwitch.endedAt - deathAt) / 1000 : null;
-  const firstInvoke = invokes.find((c) => c.startedAt >= deathAt);
-  const recordAfter = records.find((c) => firstInvoke && c.endedAt >= firstInvoke.startedAt);
-  const moveEnd = Math.max(lastSwitch?.endedAt ?? 0, recordAfter?.endedAt ?? 0);
+  const failover = moveExpected ? watch.failover(deathAt, standby) : undefined;
+  const timeToFailover = failover ? (failover.allSwitchedAt - deathAt) / 1000 : null;
   const moveS =
-    moveExpected && firstInvoke && moveEnd > 0 ? (moveEnd - firstInvoke.startedAt) / 1000 : null;
+    failover?.invoke && failover.moveEndedAt !== undefined
+      ? (failover.moveEndedAt - failover.invoke.startedAt) / 1000
+      : null;
   if (!problem && runErrors.length > 0) problem = `a Checker run failed: ${runErrors[0]}`;
 
   stopLogs();
   note('end', problem ? `FAILED: ${problem}` : `ok: ${expected}`);
   note('end', 'waiting for the Checker runs under way to finish');
   stopCalls();
+  watch.stop();
   await cluster.stopSchedule();
   return {
     scenario: options.scenario,

@@ -3,8 +3,8 @@
  * writes, Mover invocations, each tied to the invocation that made it) and the handlers' logs.
  */
 import type { CallRecord, CallStart } from '../local-aws';
-import type { LocalCluster } from '../drill/cluster';
-import type { LogRecord } from '../drill/logs';
+import type { LocalCluster } from './cluster';
+import type { LogRecord } from './logs';
 
 /** One successful route change of the VIP. */
 export interface Switch {
