@@ -465,15 +465,21 @@ export function validateConfig(input: unknown): FailoverConfig {
       ...crossChecksOfInvalid(withoutPassword, problems),
     ]);
   }
-  const raw = parsed.data;
-  const config: FailoverConfig = {
-    ...raw,
-    parameterName: raw.parameterName ?? `/vip-failover/${raw.name}/active`,
-    pauseParameterName: raw.pauseParameterName ?? `/vip-failover/${raw.name}/paused`,
-  };
+  const config: FailoverConfig = withParameterNames(parsed.data);
   const problems = [...early, ...crossChecks(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The parameter names a config leaves out default to paths under `/vip-failover/<name>/`. */
+function withParameterNames<
+  T extends { name: string; parameterName?: string; pauseParameterName?: string },
+>(c: T): T & { parameterName: string; pauseParameterName: string } {
+  return {
+    ...c,
+    parameterName: c.parameterName ?? `/vip-failover/${c.name}/active`,
+    pauseParameterName: c.pauseParameterName ?? `/vip-failover/${c.name}/paused`,
+  };
 }
 
 /**
@@ -490,12 +496,7 @@ function crossChecksOfInvalid(input: unknown, schemaProblems: readonly string[])
       ...(defaults.success ? defaults.data : {}),
       ...(input as object),
     } as FailoverConfig;
-    const withNames = {
-      ...c,
-      parameterName: c.parameterName ?? `/vip-failover/${c.name}/active`,
-      pauseParameterName: c.pauseParameterName ?? `/vip-failover/${c.name}/paused`,
-    };
-    return crossChecks(withNames).filter((p) => !rejected(p));
+    return crossChecks(withParameterNames(c)).filter((p) => !rejected(p));
   } catch {
     // Too malformed to relate fields (for example nodes is not a list): the schema problems say enough.
     return [];
