@@ -1,8 +1,10 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two projects: `unit` (pure domain, SDK contracts with aws-sdk-client-mock, stack and config; an
+ * injected clock, no MariaDB, no local endpoint) and `integration` (real MariaDB servers and the
+ * local AWS endpoint on loopback). `npm run test:unit` runs the first; `npm test` runs both.
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     // tsconfig sets isolatedModules, so ts-jest only transpiles; `npm run typecheck` type-checks once.
     '^.+\\.ts$': 'ts-jest',
@@ -10,4 +12,20 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testTimeout: 60000,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: [
+        '<rootDir>/test/integration/**/*.test.ts',
+        '<rootDir>/test/local-aws/**/*.test.ts',
+      ],
+    },
+  ],
 };
