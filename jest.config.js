@@ -11,7 +11,6 @@ const shared = {
   },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
-  testTimeout: 60000,
 };
 
 /** @type {import('jest').Config} */
