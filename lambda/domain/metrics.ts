@@ -1,0 +1,92 @@
+/**
+ * One run's figures as CloudWatch metrics, in the embedded metric format: Powertools Metrics writes
+ * them into the log, so nothing on the probe path calls PutMetricData.
+ */
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+
+export const METRIC_NAMESPACE = 'VipFailover';
+
+/** The metric names the alarms and the dashboard use. */
+export const METRIC = {
+  heartbeat: 'Heartbeat',
+  probes: 'Probes',
+  probeFailures: 'ProbeFailures',
+  probeLatency: 'ProbeLatencyMax',
+  nodeUp: 'NodeUp',
+  healthyStandbys: 'HealthyStandbys',
+  paused: 'Paused',
+  moves: 'Moves',
+  moveFailures: 'MoveFailures',
+  moveDuration: 'MoveDuration',
+  timeToFailover: 'TimeToFailover',
+  holds: 'Holds',
+} as const;
+
+/**
+ * The Checker's metrics. No default `service` dimension: alarms and the dashboard name a metric
+ * by its exact dimensions, and `Group` (plus `Node` or `Kind`) is all they need.
+ */
+export function createMetrics(): Metrics {
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'vip-failover' });
+  metrics.clearDefaultDimensions();
+  return metrics;
+}
+
+/** The part of Powertools Metrics used here, so specs can record what is emitted. */
+export type MetricsSink = Pick<Metrics, 'addMetric' | 'addDimensions' | 'publishStoredMetrics'>;
+
+export interface NodeFigures {
+  readonly name: string;
+  readonly probes: number;
+  readonly failed: number;
+  readonly maxLatencyMs: number;
+  readonly up: boolean;
+}
+
+/** What one Checker run measured. */
+export interface RunFigures {
+  readonly group: string;
+  readonly active?: string;
+  readonly nodes: readonly NodeFigures[];
+  readonly paused: boolean;
+  /** Kinds of the conditions holding at the end of the run (no-standby, blackhole ...). */
+  readonly holds: readonly string[];
+  readonly moves: number;
+  readonly moveFailures: number;
+  /** Mover invocation to answer, per successful move. */
+  readonly moveDurationsMs: readonly number[];
+  /** First failed probe of the old master to the last table switched, per failover. */
+  readonly timeToFailoverMs: readonly number[];
+}
+
+/**
+ * Emits one run's metrics: a line per node (Group, Node), one per hold (Group, Kind), then the
+ * group's line with the heartbeat. Publishing clears the dimensions, so each line has its own.
+ */
+export function emitRunMetrics(metrics: MetricsSink, f: RunFigures): void {
+  for (const node of f.nodes) {
+    metrics.addDimensions({ Group: f.group, Node: node.name });
+    metrics.addMetric(METRIC.probes, MetricUnit.Count, node.probes);
+    metrics.addMetric(METRIC.probeFailures, MetricUnit.Count, node.failed);
+    metrics.addMetric(METRIC.probeLatency, MetricUnit.Milliseconds, node.maxLatencyMs);
+    metrics.addMetric(METRIC.nodeUp, MetricUnit.Count, node.up ? 1 : 0);
+    metrics.publishStoredMetrics();
+  }
+  for (const kind of new Set(f.holds)) {
+    metrics.addDimensions({ Group: f.group, Kind: kind });
+    metrics.addMetric(METRIC.holds, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+  }
+  metrics.addDimensions({ Group: f.group });
+  metrics.addMetric(METRIC.heartbeat, MetricUnit.Count, 1);
+  const standbys = f.nodes.filter((n) => n.up && n.name !== f.active).length;
+  metrics.addMetric(METRIC.healthyStandbys, MetricUnit.Count, standbys);
+  metrics.addMetric(METRIC.paused, MetricUnit.Count, f.paused ? 1 : 0);
+  metrics.addMetric(METRIC.moves, MetricUnit.Count, f.moves);
+  metrics.addMetric(METRIC.moveFailures, MetricUnit.Count, f.moveFailures);
+  for (const ms of f.moveDurationsMs)
+    metrics.addMetric(METRIC.moveDuration, MetricUnit.Milliseconds, ms);
+  for (const ms of f.timeToFailoverMs)
+    metrics.addMetric(METRIC.timeToFailover, MetricUnit.Milliseconds, ms);
+  metrics.publishStoredMetrics();
+}
