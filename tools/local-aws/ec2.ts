@@ -3,7 +3,7 @@
  * failover functions use on them: DescribeRouteTables, CreateRoute, ReplaceRoute, DeleteRoute.
  */
 import { createHash } from 'node:crypto';
-import { parseCidr } from '../../lib/config';
+import { ipv4Block, sameBlock } from './cidr';
 import { AwsError, type Reply } from './protocol';
 import { ec2Response, type XmlValue } from './xml';
 
@@ -72,16 +72,6 @@ const OTHER_TARGETS = [
 
 function malformed(code: string, id: string, prefix: string): AwsError {
   return new AwsError(code, `Invalid id: "${id}" (expecting "${prefix}-...")`);
-}
-
-function sameCidr(a: string, b: string): boolean {
-  const x = parseCidr(a);
-  const y = parseCidr(b);
-  if (!x || !y) return a === b;
-  // Compare networks, not spellings: a route is identified by the block it covers.
-  const base = (c: { network: number; prefix: number }) =>
-    Math.floor(c.network / 2 ** (32 - c.prefix));
-  return x.prefix === y.prefix && base(x) === base(y);
 }
 
 /** AWS filter values accept `*` and `?` wildcards. */
@@ -216,7 +206,7 @@ export class Ec2Model {
   /** The route for `cidr` in a table, or undefined. */
   route(routeTableId: string, cidr: string): Ec2RouteView | undefined {
     return this.routeTable(routeTableId)?.routes.find((r) =>
-      sameCidr(r.destinationCidrBlock, cidr),
+      sameBlock(r.destinationCidrBlock, cidr),
     );
   }
 
@@ -239,7 +229,7 @@ export class Ec2Model {
     if ('networkInterfaceId' in t && !this.enis.has(t.networkInterfaceId))
       this.registerNetworkInterface(t.networkInterfaceId);
     if ('instanceId' in t && !this.instances.has(t.instanceId)) this.registerInstance(t.instanceId);
-    const existing = table.routes.find((r) => sameCidr(r.destinationCidrBlock, cidr));
+    const existing = table.routes.find((r) => sameBlock(r.destinationCidrBlock, cidr));
     const route: Ec2Route = {
       destinationCidrBlock: existing?.destinationCidrBlock ?? cidr,
       origin: existing?.origin ?? 'CreateRoute',
@@ -255,7 +245,7 @@ export class Ec2Model {
     const table = this.tables.get(routeTableId);
     if (!table) return false;
     const before = table.routes.length;
-    table.routes = table.routes.filter((r) => !sameCidr(r.destinationCidrBlock, cidr));
+    table.routes = table.routes.filter((r) => !sameBlock(r.destinationCidrBlock, cidr));
     return table.routes.length !== before;
   }
 
@@ -446,7 +436,7 @@ export class Ec2Model {
         'The request must contain the parameter destinationCidrBlock',
       );
     }
-    if (!parseCidr(cidr)) {
+    if (!ipv4Block(cidr)) {
       throw new AwsError(
         'InvalidParameterValue',
         `Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
@@ -527,7 +517,7 @@ export class Ec2Model {
     const table = this.tableFor(params);
     const cidr = this.cidrOf(params);
     const target = this.resolvedTarget(this.targetOf(params), true);
-    if (table.routes.some((r) => sameCidr(r.destinationCidrBlock, cidr))) {
+    if (table.routes.some((r) => sameBlock(r.destinationCidrBlock, cidr))) {
       throw new AwsError('RouteAlreadyExists', `The route identified by ${cidr} already exists`);
     }
     return () => {
@@ -541,7 +531,7 @@ export class Ec2Model {
   private replaceRoute(params: Readonly<Record<string, string>>): () => void {
     const table = this.tableFor(params);
     const cidr = this.cidrOf(params);
-    const existing = table.routes.find((r) => sameCidr(r.destinationCidrBlock, cidr));
+    const existing = table.routes.find((r) => sameBlock(r.destinationCidrBlock, cidr));
     // AWS answers InvalidParameterValue here, not InvalidRoute.NotFound as DeleteRoute does.
     if (!existing) {
       throw new AwsError(
@@ -563,7 +553,7 @@ export class Ec2Model {
   private deleteRouteCall(params: Readonly<Record<string, string>>): () => void {
     const table = this.tableFor(params);
     const cidr = this.cidrOf(params);
-    const existing = table.routes.find((r) => sameCidr(r.destinationCidrBlock, cidr));
+    const existing = table.routes.find((r) => sameBlock(r.destinationCidrBlock, cidr));
     if (!existing) {
       throw new AwsError(
         'InvalidRoute.NotFound',
