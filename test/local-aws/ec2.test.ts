@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
-import { LocalAws } from '../../tools/local-aws';
+import { LocalAws, seedWorld, routeNodes, routeTargets } from '../../tools/local-aws';
 import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
@@ -21,7 +21,7 @@ let c: LocalClients;
 useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.reset();
-  aws.seed(config, { active: 'db-a' });
+  seedWorld(aws, config, { active: 'db-a' });
 });
 
 describe('ec2 route tables', () => {
@@ -100,7 +100,7 @@ describe('ec2 route tables', () => {
 
   it('combines filters (AND) with wildcard values (OR within a filter)', async () => {
     // Prepare
-    aws.pointRoute(T3, ENI_B);
+    aws.pointRoute(T3, ENI_B, VIP);
 
     // Act
     const out = await c.ec2.send(
@@ -158,13 +158,13 @@ describe('ec2 routes', () => {
 
     // Assess
     expect(out.$metadata.httpStatusCode).toBe(200);
-    expect(aws.routeTargets()).toEqual({ [T1]: ENI_B, [T2]: ENI_A, [T3]: ENI_A });
-    expect(aws.routeNodes()).toEqual({ [T1]: 'db-b', [T2]: 'db-a', [T3]: 'db-a' });
+    expect(routeTargets(aws, config)).toEqual({ [T1]: ENI_B, [T2]: ENI_A, [T3]: ENI_A });
+    expect(routeNodes(aws, config)).toEqual({ [T1]: 'db-b', [T2]: 'db-a', [T3]: 'db-a' });
   });
 
   it('answers ReplaceRoute on a missing route with InvalidParameterValue, as AWS does', async () => {
     // Prepare
-    aws.deleteRoute(T1);
+    aws.deleteRoute(T1, VIP);
 
     // Act
     const err = await sdkError(
@@ -196,7 +196,7 @@ describe('ec2 routes', () => {
     );
 
     expect(err.name).toBe('InvalidNetworkInterfaceID.NotFound');
-    expect(aws.routeTargets()[T1]).toBe(ENI_A);
+    expect(routeTargets(aws, config)[T1]).toBe(ENI_A);
   });
 
   it('rejects an unknown instance with InvalidInstanceID.NotFound', async () => {
@@ -290,7 +290,7 @@ describe('ec2 routes', () => {
   it('creates a route after DeleteRoute removed it', async () => {
     // Act
     await c.ec2.send(new DeleteRouteCommand({ RouteTableId: T2, DestinationCidrBlock: VIP }));
-    const afterDelete = aws.routeTargets()[T2];
+    const afterDelete = routeTargets(aws, config)[T2];
     await c.ec2.send(
       new CreateRouteCommand({
         RouteTableId: T2,
@@ -309,7 +309,7 @@ describe('ec2 routes', () => {
   });
 
   it('answers DeleteRoute on a missing route with InvalidRoute.NotFound', async () => {
-    aws.deleteRoute(T1);
+    aws.deleteRoute(T1, VIP);
 
     const err = await sdkError(
       c.ec2.send(new DeleteRouteCommand({ RouteTableId: T1, DestinationCidrBlock: VIP })),
@@ -360,7 +360,7 @@ describe('ec2 routes', () => {
     );
 
     expect(err.name).toBe('DryRunOperation');
-    expect(aws.routeTargets()[T1]).toBe(ENI_A);
+    expect(routeTargets(aws, config)[T1]).toBe(ENI_A);
   });
 
   it('shows a route to a deleted ENI as blackhole', async () => {
@@ -374,9 +374,9 @@ describe('ec2 routes', () => {
   });
 
   it('points a route at a foreign target through the helper', async () => {
-    aws.pointRoute(T2, 'eni-0fffffffffffffff0');
+    aws.pointRoute(T2, 'eni-0fffffffffffffff0', VIP);
 
-    expect(aws.routeTargets()[T2]).toBe('eni-0fffffffffffffff0');
-    expect(aws.routeNodes()[T2]).toBeUndefined();
+    expect(routeTargets(aws, config)[T2]).toBe('eni-0fffffffffffffff0');
+    expect(routeNodes(aws, config)[T2]).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
-import { LocalAws } from '../../tools/local-aws';
+import { LocalAws, seedWorld, routeTargets } from '../../tools/local-aws';
 import { Faults, seededRandom } from '../../tools/local-aws/faults';
 import { clientConfig, useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
@@ -22,7 +22,7 @@ beforeEach(() => {
   aws.faults.clear();
   aws.clearCalls();
   aws.reset();
-  aws.seed(config, { active: 'db-a' });
+  seedWorld(aws, config, { active: 'db-a' });
 });
 
 const describeT1 = () => c.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [T1] }));
@@ -333,7 +333,7 @@ describe('fault crash', () => {
       errorType: 'Runtime.ExitError',
       errorMessage: `RequestId: ${out.$metadata.requestId} Error: Runtime exited with error: signal: killed`,
     });
-    expect(aws.routeTargets()).toEqual({ [T1]: ENI_B, [T2]: ENI_A, [T3]: ENI_A });
+    expect(routeTargets(aws, config)).toEqual({ [T1]: ENI_B, [T2]: ENI_A, [T3]: ENI_A });
     expect(aws.parameter(RECORD)).toMatchObject({ value: 'db-a', version: 1 });
     expect(rule.hits).toBe(1);
     const mutating = aws
@@ -361,7 +361,7 @@ describe('fault crash', () => {
 
     // Assess
     expect(out.FunctionError).toBe('Unhandled');
-    expect(aws.routeTargets()).toEqual({ [T1]: ENI_A, [T2]: ENI_A, [T3]: ENI_A });
+    expect(routeTargets(aws, config)).toEqual({ [T1]: ENI_A, [T2]: ENI_A, [T3]: ENI_A });
     expect(aws.parameter(RECORD)?.version).toBe(1);
     expect(aws.calls().filter((r) => r.status === 200 && r.action !== 'Invoke')).toEqual([]);
     const dropped = aws.calls().filter((r) => r.dropped);
@@ -390,7 +390,7 @@ describe('fault crash', () => {
     expect(dead.FunctionError).toBe('Unhandled');
     expect(second.FunctionError).toBeUndefined();
     expect(json(second)).toBe('moved');
-    expect(aws.routeTargets()).toEqual({ [T1]: ENI_B, [T2]: ENI_B, [T3]: ENI_B });
+    expect(routeTargets(aws, config)).toEqual({ [T1]: ENI_B, [T2]: ENI_B, [T3]: ENI_B });
     expect(aws.parameterHistory(RECORD).map((p) => p.value)).toEqual(['db-a', 'db-b']);
     const puts = aws.calls({ action: 'PutParameter' });
     expect(puts.map((r) => [r.status, r.dropped])).toEqual([
@@ -414,7 +414,7 @@ describe('fault crash', () => {
 
     // Assess
     expect(rule.hits).toBe(0);
-    expect(aws.routeTargets()[T1]).toBe(ENI_B);
+    expect(routeTargets(aws, config)[T1]).toBe(ENI_B);
   });
 
   it('drops the later mutating calls of an invocation that timed out', async () => {

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
-import { LocalAws } from '../../tools/local-aws';
+import { LocalAws, seedWorld } from '../../tools/local-aws';
 import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
@@ -14,7 +14,7 @@ let c: LocalClients;
 useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.reset();
-  aws.seed(config, { active: 'db-a', secretString: '{"password":"s3cret"}' });
+  seedWorld(aws, config, { active: 'db-a', secretString: '{"password":"s3cret"}' });
 });
 
 describe('secrets manager', () => {
@@ -87,7 +87,7 @@ describe('secrets manager', () => {
   });
 
   it('seeds a default JSON secret when no secret string is given', async () => {
-    aws.seed(config, { active: 'db-a' });
+    seedWorld(aws, config, { active: 'db-a' });
 
     const out = await c.secrets.send(new GetSecretValueCommand({ SecretId: ARN }));
 

@@ -5,7 +5,14 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
-import { applyAwsEnv, awsEnv, childEnv, LocalAws, type CallRecord } from '../../tools/local-aws';
+import {
+  applyAwsEnv,
+  awsEnv,
+  childEnv,
+  LocalAws,
+  type CallRecord,
+  seedWorld,
+} from '../../tools/local-aws';
 import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
@@ -17,7 +24,7 @@ useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.clearCalls();
   aws.reset();
-  aws.seed(config, { active: 'db-a' });
+  seedWorld(aws, config, { active: 'db-a' });
 });
 
 function connects(host: string, port: number): Promise<boolean> {
@@ -131,7 +138,7 @@ describe('local-aws server', () => {
   });
 
   it('refuses to seed an active node the config does not have', () => {
-    expect(() => aws.seed(config, { active: 'db-z' })).toThrow(/db-z/);
+    expect(() => seedWorld(aws, config, { active: 'db-z' })).toThrow(/db-z/);
   });
 
   it('stops idempotently and refuses connections afterwards', async () => {

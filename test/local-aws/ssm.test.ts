@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import example from '../../config/example.json';
 import { validateConfig } from '../../lib/config';
-import { LocalAws } from '../../tools/local-aws';
+import { LocalAws, seedWorld } from '../../tools/local-aws';
 import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
 
 const config = validateConfig(example);
@@ -19,7 +19,7 @@ let c: LocalClients;
 useLocalAws((started) => ({ aws, c } = started));
 beforeEach(() => {
   aws.reset();
-  aws.seed(config, { active: 'db-a' });
+  seedWorld(aws, config, { active: 'db-a' });
 });
 
 describe('ssm parameters', () => {
@@ -48,7 +48,7 @@ describe('ssm parameters', () => {
   it('seeds the pause flag as "false" unless paused', async () => {
     // Act
     const running = await c.ssm.send(new GetParameterCommand({ Name: config.pauseParameterName }));
-    aws.seed(config, { active: 'db-a', paused: true });
+    seedWorld(aws, config, { active: 'db-a', paused: true });
     const paused = await c.ssm.send(new GetParameterCommand({ Name: config.pauseParameterName }));
 
     // Assess

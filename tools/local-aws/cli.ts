@@ -2,10 +2,9 @@
  * Serves the emulator standalone, seeded from a config file, until Ctrl-C:
  *   tsx tools/local-aws/cli.ts --config config/example.json --port 4566 --active db-a
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { validateConfig } from '../../lib/config';
 import { LocalAws } from './index';
+import { seedFromFile } from './seed';
 
 const USAGE = `usage: tsx tools/local-aws/cli.ts --config FILE --active NODE [--port 4566] [--region eu-west-1]
                  [--account 123456789012] [--secret-string S] [--paused] [--seed N] [--quiet]`;
@@ -31,8 +30,6 @@ async function main(): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  const config = validateConfig(JSON.parse(readFileSync(values.config, 'utf8')) as unknown);
-  const active = values.active ?? config.nodes[0]?.name ?? '';
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port ${values.port} must be 0-65535`);
@@ -42,8 +39,8 @@ async function main(): Promise<void> {
     accountId: values.account,
     ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
   });
-  aws.seed(config, {
-    active,
+  const { group, active } = seedFromFile(aws, values.config, {
+    ...(values.active !== undefined ? { active: values.active } : {}),
     paused: values.paused,
     ...(values['secret-string'] !== undefined ? { secretString: values['secret-string'] } : {}),
   });
@@ -59,7 +56,7 @@ async function main(): Promise<void> {
   }
   console.log(aws.endpoint);
   console.error(
-    `local-aws: serving ${config.name} (active ${active}) on ${aws.endpoint}; Ctrl-C to stop. Environment:`,
+    `local-aws: serving ${group} (active ${active}) on ${aws.endpoint}; Ctrl-C to stop. Environment:`,
   );
   for (const [k, v] of Object.entries(aws.env())) console.error(`  export ${k}=${v}`);
   console.error('  unset AWS_MAX_ATTEMPTS');

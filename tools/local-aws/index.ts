@@ -1,7 +1,8 @@
 /**
- * A local AWS-compatible endpoint for the failover functions: EC2 route tables, SSM parameters,
- * Secrets Manager secrets and Lambda Invoke, over the wire protocols the SDK v3 clients speak,
- * with fault injection. Dev tooling only: never bundled into a Lambda.
+ * A local AWS-compatible endpoint: EC2 route tables, SSM parameters, Secrets Manager secrets and
+ * Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
+ * AWS concepts only; seed.ts turns a failover config into this state and reads it back in the
+ * config's terms. Dev tooling only: never bundled into a Lambda.
  *
  * Crash semantics: a fault rule with `crash: true` hits only a mutating call (EC2
  * Create/Replace/DeleteRoute, SSM Put/DeleteParameter, Secrets Manager PutSecretValue/CreateSecret)
@@ -12,7 +13,6 @@
  * applied: what the dead process had done stays done, nothing after it lands. A timed-out
  * invocation is treated the same way, as Lambda freezes a timed-out sandbox.
  */
-import { nodeByTarget, type FailoverConfig } from '../../lib/config';
 import { CallLog, type CallFilter, type CallRecord, type CallStart } from './calls';
 import { Ec2Model, type RouteTarget } from './ec2';
 import { awsEnv } from './env';
@@ -23,7 +23,6 @@ import {
   type InvocationRecord,
   type LambdaHandler,
 } from './lambda';
-import { seedWorld, type SeedOptions } from './seed';
 import { SecretsModel, type SecretView } from './secrets';
 import { LocalAwsServer } from './server';
 import { SsmModel, type ParameterVersion } from './ssm';
@@ -47,8 +46,7 @@ export class LocalAws {
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
   readonly faults: Faults;
-  private readonly log = new CallLog();
-  private seeded?: FailoverConfig;
+  private readonly log: CallLog;
 
   private constructor(
     private readonly server: LocalAwsServer,
@@ -99,52 +97,21 @@ export class LocalAws {
 
   // ---- world ----
 
-  /** Creates the failover group's world from its config; see seedWorld. */
-  seed(config: FailoverConfig, options: SeedOptions): void {
-    seedWorld(this, config, options);
-    this.seeded = config;
-  }
-
-  /** Forgets every table, ENI, parameter, secret and the seeded config (functions stay). */
+  /** Forgets every table, ENI, instance, parameter and secret (functions stay). */
   reset(): void {
     this.ec2.reset();
     this.ssm.reset();
     this.secrets.reset();
-    this.seeded = undefined;
   }
 
-  /** Where each seeded table's VIP route points: the configured node's id when it is one. */
-  routeTargets(): Record<string, string | undefined> {
-    const config = this.requireSeeded();
-    const out: Record<string, string | undefined> = {};
-    for (const id of config.routeTableIds) {
-      const route = this.ec2.route(id, config.vip);
-      const node =
-        nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
-      out[id] = node
-        ? (node.networkInterfaceId ?? node.instanceId)
-        : (route?.networkInterfaceId ?? route?.instanceId ?? route?.gatewayId);
-    }
-    return out;
+  /** Removes a table's route for `cidr`; false when there was none. */
+  deleteRoute(routeTableId: string, cidr: string): boolean {
+    return this.ec2.deleteRoute(routeTableId, cidr);
   }
 
-  /** The node each seeded table's VIP route points at (undefined: missing or foreign). */
-  routeNodes(): Record<string, string | undefined> {
-    const config = this.requireSeeded();
-    const out: Record<string, string | undefined> = {};
-    for (const [id, target] of Object.entries(this.routeTargets()))
-      out[id] = nodeByTarget(config, target)?.name;
-    return out;
-  }
-
-  /** Removes a table's VIP route (or the route for `cidr`). */
-  deleteRoute(routeTableId: string, cidr?: string): boolean {
-    return this.ec2.deleteRoute(routeTableId, cidr ?? this.requireSeeded().vip);
-  }
-
-  /** Points a table's VIP route (or `cidr`) at any target, foreign ones included. */
-  pointRoute(routeTableId: string, target: string | RouteTarget, cidr?: string): void {
-    this.ec2.setRoute(routeTableId, cidr ?? this.requireSeeded().vip, target);
+  /** Points a table's route for `cidr` at any target, foreign ones included. */
+  pointRoute(routeTableId: string, target: string | RouteTarget, cidr: string): void {
+    this.ec2.setRoute(routeTableId, cidr, target);
   }
 
   registerNetworkInterface(
@@ -218,11 +185,6 @@ export class LocalAws {
   stop(): Promise<void> {
     return this.server.stop();
   }
-
-  private requireSeeded(): FailoverConfig {
-    if (!this.seeded) throw new Error('local-aws: call seed(config, { active }) first');
-    return this.seeded;
-  }
 }
 
 export { awsEnv, applyAwsEnv, childEnv, LOCAL_CREDENTIALS, AWS_ENV_TO_UNSET } from './env';
@@ -230,7 +192,15 @@ export { seededRandom } from './faults';
 export type { FaultRule, FaultHandle, FaultErrorPreset, FaultErrorSpec } from './faults';
 export type { CallRecord, CallStart, CallFilter, DropReason } from './calls';
 export type { FunctionOptions, LambdaHandler, InvocationRecord, InvocationOutcome } from './lambda';
-export type { SeedOptions } from './seed';
+export {
+  seedWorld,
+  seedFromFile,
+  routeNodes,
+  routeTargets,
+  DEFAULT_PROBE_PASSWORD,
+  type SeedOptions,
+  type SeedModels,
+} from './seed';
 export type { ParameterVersion } from './ssm';
 export type { SecretView } from './secrets';
 export type { Ec2RouteView, Ec2RouteTableView, RouteTarget } from './ec2';

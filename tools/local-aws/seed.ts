@@ -1,6 +1,17 @@
-/** Builds the world a failover group lives in from the same config the CDK app takes. */
-import { nodeByName, type FailoverConfig } from '../../lib/config';
-import type { Ec2Model } from './ec2';
+/**
+ * Builds the world a failover group lives in from the same config the CDK app takes, through the
+ * endpoint's generic model API, and reads that world back in the config's terms (which node a
+ * table's VIP route points at). The one module of the endpoint that knows the failover config.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  nodeByName,
+  nodeByTarget,
+  validateConfig,
+  type FailoverConfig,
+  type NodeConfig,
+} from '../../lib/config';
+import type { Ec2Model, Ec2RouteView } from './ec2';
 import type { SecretsModel } from './secrets';
 import type { SsmModel } from './ssm';
 
@@ -13,6 +24,13 @@ export interface SeedOptions {
   readonly paused?: boolean;
 }
 
+/** The models seeding writes to: a LocalAws has them. */
+export interface SeedModels {
+  readonly ec2: Ec2Model;
+  readonly ssm: SsmModel;
+  readonly secrets: SecretsModel;
+}
+
 export const DEFAULT_PROBE_PASSWORD = 'local-aws-password';
 
 /**
@@ -20,11 +38,7 @@ export const DEFAULT_PROBE_PASSWORD = 'local-aws-password';
  * instance, the record and pause parameters, and the probe secret when the config names one.
  * Seeding again replaces these objects, so each seed starts from version 1.
  */
-export function seedWorld(
-  models: { readonly ec2: Ec2Model; readonly ssm: SsmModel; readonly secrets: SecretsModel },
-  config: FailoverConfig,
-  options: SeedOptions,
-): void {
+export function seedWorld(models: SeedModels, config: FailoverConfig, options: SeedOptions): void {
   const active = nodeByName(config, options.active);
   if (!active) {
     throw new Error(
@@ -40,7 +54,7 @@ export function seedWorld(
       );
     else if (node.instanceId) ec2.registerInstance(node.instanceId);
   }
-  const target = active.networkInterfaceId ?? active.instanceId;
+  const target = nodeTarget(active);
   if (!target)
     throw new Error(
       `local-aws seed: node ${active.name} has neither networkInterfaceId nor instanceId`,
@@ -61,4 +75,62 @@ export function seedWorld(
         JSON.stringify({ username: mysql.user, password: DEFAULT_PROBE_PASSWORD }),
     );
   }
+}
+
+/**
+ * Reads and validates a config file and seeds its world; `active` defaults to the first node.
+ * Returns what it seeded, for the CLI to report.
+ */
+export function seedFromFile(
+  models: SeedModels,
+  file: string,
+  options: Omit<SeedOptions, 'active'> & { readonly active?: string },
+): { readonly group: string; readonly active: string } {
+  const config = validateConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  const active = options.active ?? config.nodes[0]?.name ?? '';
+  seedWorld(models, config, { ...options, active });
+  return { group: config.name, active };
+}
+
+/** The id a route to this node uses: its ENI when it has one, as the Mover points routes. */
+function nodeTarget(node: NodeConfig): string | undefined {
+  return node.networkInterfaceId ?? node.instanceId;
+}
+
+/** The configured node a route sends traffic to. An instance route also shows the instance's ENI, so the instance is matched first. */
+function nodeOfRoute(
+  config: FailoverConfig,
+  route: Ec2RouteView | undefined,
+): NodeConfig | undefined {
+  return nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
+}
+
+/**
+ * Where each configured table's VIP route points: the node's configured id when it is a node,
+ * otherwise the route's own target; undefined when the route (or the table) is missing.
+ */
+export function routeTargets(
+  models: Pick<SeedModels, 'ec2'>,
+  config: FailoverConfig,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const id of config.routeTableIds) {
+    const route = models.ec2.route(id, config.vip);
+    const node = nodeOfRoute(config, route);
+    out[id] = node
+      ? nodeTarget(node)
+      : (route?.networkInterfaceId ?? route?.instanceId ?? route?.gatewayId);
+  }
+  return out;
+}
+
+/** The node each configured table's VIP route points at (undefined: missing or foreign). */
+export function routeNodes(
+  models: Pick<SeedModels, 'ec2'>,
+  config: FailoverConfig,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const id of config.routeTableIds)
+    out[id] = nodeOfRoute(config, models.ec2.route(id, config.vip))?.name;
+  return out;
 }
