@@ -80,7 +80,7 @@ describe('runChecker', () => {
       RouteTableIds: [RTB_1, RTB_2, RTB_3],
     });
     expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
-    expect(report.decision).toEqual({ action: 'none', why: 'db-a is up' });
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
     expect(log.messages('error')).toEqual([]);
     expect(log.messages('info')).toContain('run done: VIP on db-a; db-a is up');
   });
@@ -162,7 +162,7 @@ describe('runChecker', () => {
 
     // Assess
     expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
-    expect(report.decision).toEqual({ action: 'none', why: 'db-a is up' });
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
   });
 
   it('holds and logs an error when no standby is healthy', async () => {
@@ -174,7 +174,7 @@ describe('runChecker', () => {
     expect(report.decision).toEqual({
       action: 'hold',
       severity: 'error',
-      why: 'db-a is down and no standby is healthy; not moving the VIP to an unproven node',
+      reason: 'db-a is down and no standby is healthy; not moving the VIP to an unproven node',
     });
     expect(log.messages('error')).toContain(
       'db-a is down and no standby is healthy; not moving the VIP to an unproven node',
@@ -248,7 +248,7 @@ describe('runChecker', () => {
     ]);
     expect(w.record).toBe('db-a');
     expect(report.record).toBe('db-a');
-    expect(report.decision).toEqual({ action: 'none', why: 'db-a is up' });
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
   });
 
   it('repairs a drifted record even while paused', async () => {
@@ -536,7 +536,7 @@ describe('runChecker', () => {
     expect(aws.ec2Mock.commandCalls(DescribeRouteTablesCommand).length).toBeGreaterThanOrEqual(2);
     expect(aws.lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
     expect(report.active).toBe('db-b');
-    expect(report.decision).toEqual({ action: 'none', why: 'db-b is up' });
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-b is up' });
   });
 
   it('reports a throttled Mover as another Mover running', async () => {
@@ -621,7 +621,7 @@ describe('runChecker', () => {
     expect(report.active).toBe('db-b');
     expect(report.decision).toEqual({
       action: 'none',
-      why: 'failback to db-a waits for the cooldown',
+      reason: 'failback to db-a waits for the cooldown',
     });
   });
 
@@ -654,7 +654,7 @@ describe('runChecker', () => {
         placement: { kind: 'consistent', node: 'db-a' },
         record: 'db-a',
         paused: false,
-        decision: { action: 'none', why: 'db-a is up' },
+        decision: { action: 'none', reason: 'db-a is up' },
         moves: [],
       }),
     );

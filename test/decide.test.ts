@@ -45,7 +45,10 @@ function observation(health: Health, overrides: Partial<Observation> = {}): Obse
 
 const onB = { placement: { kind: 'consistent', node: 'db-b' }, record: 'db-b' } as const;
 
-const none = (why: RegExp): Decision => ({ action: 'none', why: expect.stringMatching(why) });
+const none = (reason: RegExp): Decision => ({
+  action: 'none',
+  reason: expect.stringMatching(reason),
+});
 const move = (target: string, from: string, reason: RegExp): Decision => ({
   action: 'move',
   target,
@@ -57,10 +60,10 @@ const converge = (target: string, reason: RegExp): Decision => ({
   target,
   reason: expect.stringMatching(reason),
 });
-const hold = (severity: 'warn' | 'error', why: RegExp): Decision => ({
+const hold = (severity: 'warn' | 'error', reason: RegExp): Decision => ({
   action: 'hold',
   severity,
-  why: expect.stringMatching(why),
+  reason: expect.stringMatching(reason),
 });
 
 describe('decide', () => {

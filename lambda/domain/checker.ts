@@ -202,7 +202,7 @@ export async function runChecker(
   const moves: MoveAttempt[] = [];
   let moving: Promise<void> | undefined;
   let lastLogged = '';
-  let decision: Decision = { action: 'none', why: 'no probe yet' };
+  let decision: Decision = { action: 'none', reason: 'no probe yet' };
 
   const observation = () => ({
     placement: placementOf(tables),
@@ -214,7 +214,7 @@ export async function runChecker(
   });
 
   const report = (d: Decision) => {
-    const text = d.action === 'hold' || d.action === 'none' ? d.why : d.reason;
+    const text = d.reason;
     // A move keeps its identity while its failure count grows; log it once.
     const key = `${canAct()} ${d.action === 'move' ? `move ${d.from} ${d.target}` : `${d.action} ${text}`}`;
     if (key === lastLogged) return;
@@ -557,7 +557,7 @@ export async function runChecker(
       : []),
   ];
   const line =
-    `run done: VIP on ${active ?? 'no single node'}; ${decision.action === 'hold' || decision.action === 'none' ? decision.why : decision.reason}` +
+    `run done: VIP on ${active ?? 'no single node'}; ${decision.reason}` +
     problems.map((p) => `; ${p}`).join('');
   const fields = { event: 'summary', ...final };
   if (decision.action === 'hold' && decision.severity === 'error') log.error(line, fields);

@@ -17,7 +17,7 @@ export interface Observation {
 
 export type Decision =
   /** Nothing to do. */
-  | { readonly action: 'none'; readonly why: string }
+  | { readonly action: 'none'; readonly reason: string }
   /** Move the VIP off `from` to `target` (compare-and-swap on `from`). */
   | {
       readonly action: 'move';
@@ -28,7 +28,7 @@ export type Decision =
   /** Converge split tables, or repair the record, on `target` (unconditional). */
   | { readonly action: 'converge'; readonly target: string; readonly reason: string }
   /** Something needs a human or more time; nothing moves. `severity` error is an alert. */
-  | { readonly action: 'hold'; readonly severity: 'warn' | 'error'; readonly why: string };
+  | { readonly action: 'hold'; readonly severity: 'warn' | 'error'; readonly reason: string };
 
 /** Usable as a target: answered its latest probe and is up; in cooldown it must also have risen. */
 function eligible(h: NodeHealth | undefined, strict: boolean, rise: number): boolean {
@@ -70,14 +70,14 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
     return {
       action: 'hold',
       severity: 'error',
-      why: 'no route table could be read; check routeTableIds and IAM',
+      reason: 'no route table could be read; check routeTableIds and IAM',
     };
   }
   if (placement.kind === 'foreign') {
     return {
       action: 'hold',
       severity: 'error',
-      why: `the VIP route targets ${placement.targets.join(', ')}, which is not a configured node; leaving an operator's change alone (point it back at a node, or invoke the Mover, to resume)`,
+      reason: `the VIP route targets ${placement.targets.join(', ')}, which is not a configured node; leaving an operator's change alone (point it back at a node, or invoke the Mover, to resume)`,
     };
   }
   if (placement.kind === 'split') {
@@ -85,7 +85,7 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
       return {
         action: 'hold',
         severity: 'warn',
-        why: 'route tables are split but moves are paused',
+        reason: 'route tables are split but moves are paused',
       };
     // Converging picks among live nodes: a lone lost probe must not steer traffic off a node.
     const healthy = config.nodes
@@ -95,7 +95,7 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
       return {
         action: 'hold',
         severity: 'error',
-        why: `route tables are split (${placement.nodes.join(', ') || 'route missing'}) and no node is healthy to converge on`,
+        reason: `route tables are split (${placement.nodes.join(', ') || 'route missing'}) and no node is healthy to converge on`,
       };
     }
     const target =
@@ -130,7 +130,7 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
       return {
         action: 'hold',
         severity: 'error',
-        why: unproven
+        reason: unproven
           ? `${active} is down; ${unproven} answers but has not risen ${config.detection.rise} times since the last move (cooldown)`
           : `${active} is down and no standby is healthy; not moving the VIP to an unproven node`,
       };
@@ -139,7 +139,7 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
       return {
         action: 'hold',
         severity: 'error',
-        why: `${active} is down but moves are paused; ${standby} is healthy`,
+        reason: `${active} is down but moves are paused; ${standby} is healthy`,
       };
     return {
       action: 'move',
@@ -156,12 +156,12 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
     eligible(o.health[preferred], true, config.detection.rise)
   ) {
     if (inCooldown)
-      return { action: 'none', why: `failback to ${preferred} waits for the cooldown` };
+      return { action: 'none', reason: `failback to ${preferred} waits for the cooldown` };
     if (o.paused)
       return {
         action: 'hold',
         severity: 'warn',
-        why: `failback to ${preferred} is due but moves are paused`,
+        reason: `failback to ${preferred} is due but moves are paused`,
       };
     return {
       action: 'move',
@@ -170,5 +170,5 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
       reason: `failback: ${preferred} is preferred and rose ${config.detection.rise} times`,
     };
   }
-  return { action: 'none', why: `${active} is ${activeHealth?.state ?? 'unknown'}` };
+  return { action: 'none', reason: `${active} is ${activeHealth?.state ?? 'unknown'}` };
 }
