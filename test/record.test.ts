@@ -6,7 +6,13 @@ import {
   SSMServiceException,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readPaused, readRecord, writeRecord } from '../lambda/domain/record';
+import {
+  parsePause,
+  pauseValue,
+  readPaused,
+  readRecord,
+  writeRecord,
+} from '../lambda/domain/record';
 
 const ssmMock = mockClient(SSMClient);
 const ssm = new SSMClient({});
@@ -159,4 +165,43 @@ describe('readPaused', () => {
     // Assess
     expect(paused).toBe(false);
   });
+});
+
+describe('parsePause', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+
+  it('reads a pause with an end as paused until then', () => {
+    const value = pauseValue({ until: now + 60_000, reason: 'patching', by: 'alice' });
+
+    expect(parsePause(value, now)).toEqual({
+      paused: true,
+      until: now + 60_000,
+      reason: 'patching',
+      by: 'alice',
+    });
+  });
+
+  it('lifts a pause by itself once its end has passed, and says it expired', () => {
+    const value = pauseValue({ until: now - 1, reason: 'patching' });
+
+    expect(parsePause(value, now)).toMatchObject({
+      paused: false,
+      expired: true,
+      reason: 'patching',
+    });
+  });
+
+  it('reads a pause without an end as open-ended', () => {
+    expect(parsePause(pauseValue({ reason: 'migration' }), now)).toEqual({
+      paused: true,
+      reason: 'migration',
+    });
+  });
+
+  it.each(['{"paused":false}', '{"until":"2099-01-01T00:00:00Z"}', '{not json', '[]', '0'])(
+    'reads %j as not paused',
+    (value) => {
+      expect(parsePause(value, now).paused).toBe(false);
+    },
+  );
 });
