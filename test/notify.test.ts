@@ -1,25 +1,11 @@
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
-import {
-  GetParameterCommand,
-  ParameterNotFound,
-  PutParameterCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Condition } from '../lambda/domain/alerts';
-import { AlertChannel } from '../lambda/domain/notify';
+import { planAlerts, type Condition } from '../lambda/domain/alerts';
+import { publishAll } from '../lambda/domain/notify';
 import { logRecorder } from './support/domain-fixtures';
 
 const snsMock = mockClient(SNSClient);
-const ssmMock = mockClient(SSMClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:111111111111:vip-failover-orders-db';
-const STATE = '/vip-failover/orders-db/alerts';
-const config = {
-  group: 'orders-db',
-  topicArn: TOPIC,
-  stateParameterName: STATE,
-  reminderMs: 3_600_000,
-};
 const blackhole: Condition = {
   key: 'blackhole',
   kind: 'blackhole',
@@ -27,64 +13,46 @@ const blackhole: Condition = {
   body: 'The ENI of db-a is gone. Attach it, or move the VIP.',
   facts: { active: 'db-a' },
 };
+const started = planAlerts('orders-db', {}, [blackhole], [], 0, 3_600_000).notifications;
 
 beforeEach(() => {
   snsMock.reset();
-  ssmMock.reset();
-  ssmMock
-    .on(GetParameterCommand)
-    .rejects(new ParameterNotFound({ $metadata: { httpStatusCode: 400 }, message: '' }));
-  ssmMock.on(PutParameterCommand).resolves({ Version: 1 });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
 });
 
-describe('AlertChannel', () => {
-  it('publishes a new condition with its facts as message attributes and keeps it open', async () => {
-    // Prepare
-    const channel = new AlertChannel(new SNSClient({}), new SSMClient({}), config, logRecorder());
-
+describe('publishAll', () => {
+  it('publishes the subject, the body with its facts, and the facts as message attributes', async () => {
     // Act
-    await channel.update([blackhole], [], Date.parse('2026-12-01T10:00:00Z'));
+    const failed = await publishAll(new SNSClient({}), TOPIC, started, logRecorder());
 
     // Assess
+    expect(failed).toBe(0);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: TOPIC,
       Subject: '[orders-db] VIP route is blackhole in 3 tables',
+      Message: expect.stringMatching(/^The ENI of db-a is gone\. .*\n\n(.|\n)*active: db-a/),
       MessageAttributes: expect.objectContaining({
         kind: { DataType: 'String', StringValue: 'blackhole' },
+        phase: { DataType: 'String', StringValue: 'start' },
         active: { DataType: 'String', StringValue: 'db-a' },
       }),
     });
-    expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
-      Name: STATE,
-      Overwrite: true,
-      Value: expect.stringContaining('"blackhole"'),
-    });
   });
 
-  it('publishes nothing and writes nothing while a condition it already reported holds', async () => {
+  it('sends at most 10 message attributes, as SNS allows', async () => {
     // Prepare
-    const now = Date.parse('2026-12-01T10:00:00Z');
-    ssmMock.on(GetParameterCommand).resolves({
-      Parameter: {
-        Value: JSON.stringify({
-          blackhole: { kind: 'blackhole', subject: blackhole.subject, since: now, lastSentAt: now },
-        }),
-      },
-    });
-    const channel = new AlertChannel(new SNSClient({}), new SSMClient({}), config, logRecorder());
+    const facts = Object.fromEntries([...Array(15).keys()].map((i) => [`f${i}`, 'v']));
+    const many = planAlerts('g', {}, [{ ...blackhole, facts }], [], 0, 1).notifications;
 
     // Act
-    await channel.update([blackhole], [], now + 60_000);
-    await channel.update([blackhole], [], now + 120_000);
+    await publishAll(new SNSClient({}), TOPIC, many, logRecorder());
 
     // Assess
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-    expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
-    expect(ssmMock).toHaveReceivedCommandTimes(GetParameterCommand, 1);
+    const input = snsMock.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(Object.keys(input?.MessageAttributes ?? {})).toHaveLength(10);
   });
 
-  it('logs a failed publish at ERROR and goes on', async () => {
+  it('logs a failed publish at ERROR, counts it and goes on', async () => {
     // Prepare
     snsMock.on(PublishCommand).rejects(
       new SNSServiceException({
@@ -95,13 +63,12 @@ describe('AlertChannel', () => {
       }),
     );
     const log = logRecorder();
-    const channel = new AlertChannel(new SNSClient({}), new SSMClient({}), config, log);
 
     // Act
-    const sent = await channel.update([], [{ kind: 'moved', subject: 's', body: 'b' }], 0);
+    const failed = await publishAll(new SNSClient({}), TOPIC, started, log);
 
     // Assess
-    expect(sent).toHaveLength(1);
+    expect(failed).toBe(1);
     expect(log.messages('error')).toEqual([
       'could not publish the notification: AuthorizationErrorException: not authorized',
     ]);
@@ -110,15 +77,9 @@ describe('AlertChannel', () => {
   it('logs without publishing when no topic is configured', async () => {
     // Prepare
     const log = logRecorder();
-    const channel = new AlertChannel(
-      new SNSClient({}),
-      new SSMClient({}),
-      { ...config, topicArn: undefined },
-      log,
-    );
 
     // Act
-    await channel.update([blackhole], [], 0);
+    await publishAll(new SNSClient({}), undefined, started, log);
 
     // Assess
     expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
