@@ -29,6 +29,12 @@ const config = exampleConfig({
   detection: detection({ intervalMs: 100, confirmIntervalMs: 50, fall: 3, rise: 2 }),
 });
 const runtime = runtimeConfig(config, { windowMs: 600, overlapMs: 100 });
+/** The same group, failing back to db-a, the preferred node, once it has risen. */
+const failback = exampleConfig({
+  probe: config.probe,
+  detection: { ...config.detection, failback: 'preferred' },
+});
+const failbackRuntime = runtimeConfig(failback, { windowMs: 600, overlapMs: 100 });
 const MOVER = 'vip-failover-orders-db-mover';
 
 let log: LogRecorder;
@@ -589,16 +595,6 @@ describe('runChecker', () => {
 
   it('keeps the cooldown of a move another actor made during the run', async () => {
     // Prepare: failback is preferred and db-a is healthy; meanwhile an operator moves the VIP to db-b.
-    const failback = exampleConfig({
-      probe: { type: 'tcp', port: 3306, timeoutMs: 50 },
-      detection: detection({
-        intervalMs: 100,
-        confirmIntervalMs: 50,
-        fall: 3,
-        rise: 2,
-        failback: 'preferred',
-      }),
-    });
     const w = world();
     const aws = simulatedAws(failback, w);
     const { prober } = scriptedProber({ 'db-a': '+', 'db-b': '+' });
@@ -610,15 +606,64 @@ describe('runChecker', () => {
     }, 150);
 
     // Act
-    const report = await runChecker(
-      deps,
-      runtimeConfig(failback, { windowMs: 600, overlapMs: 100 }),
-      options({ refreshMs: 100 }),
-    );
+    const report = await runChecker(deps, failbackRuntime, options({ refreshMs: 100 }));
 
     // Assess
     expect(aws.lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
     expect(report.active).toBe('db-b');
+    expect(report.decision).toEqual({
+      action: 'none',
+      reason: 'failback to db-a waits for the cooldown',
+    });
+  });
+
+  it('starts no cooldown and resets no health when it recreates a missing route for the active node', async () => {
+    // Prepare: db-b holds the VIP but one table lost its route; db-a, the preferred node, is
+    // healthy. Count db-a's probes made before each Mover call.
+    const w = world({ tables: ['db-b', 'db-b', 'missing'], record: 'db-b' });
+    const aws = simulatedAws(failback, w);
+    const scripted = scriptedProber({ 'db-a': '+', 'db-b': '+' });
+    const probesOfABeforeInvoke: number[] = [];
+    const prober: Prober = (node) => {
+      if (node.name === 'db-a')
+        probesOfABeforeInvoke[aws.invocations().length] = (scripted.calls['db-a'] ?? 0) + 1;
+      return scripted.prober(node);
+    };
+
+    // Act
+    const report = await runChecker(checkerDeps(prober), failbackRuntime, options());
+
+    // Assess: the repair is followed by the failback, with no cooldown in between, as soon as
+    // db-a has risen once: the successes it had before the repair still count.
+    expect(aws.invocations()).toEqual([
+      { target: 'db-b', reason: `route missing in ${RTB_3}; converging on db-b`, automatic: true },
+      {
+        target: 'db-a',
+        reason: 'failback: db-a is preferred and rose 2 times',
+        expectedActive: 'db-b',
+        automatic: true,
+      },
+    ]);
+    expect(probesOfABeforeInvoke[1]).toBe(failback.detection.rise);
+    expect(report.active).toBe('db-a');
+  });
+
+  it('waits for the cooldown before failing back after a move of its own', async () => {
+    // Prepare: db-a fails over to db-b, then answers again and rises.
+    const w = world();
+
+    const aws = simulatedAws(failback, w);
+    const { prober } = scriptedProber({ 'db-a': '++---+', 'db-b': '+' });
+
+    // Act
+    const report = await runChecker(checkerDeps(prober), failbackRuntime, options());
+
+    // Assess
+    expect(aws.invocations()).toEqual([
+      expect.objectContaining({ target: 'db-b', expectedActive: 'db-a' }),
+    ]);
+    expect(report.active).toBe('db-b');
+    expect(report.nodes['db-a']?.state).toBe('up');
     expect(report.decision).toEqual({
       action: 'none',
       reason: 'failback to db-a waits for the cooldown',

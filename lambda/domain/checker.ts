@@ -238,8 +238,14 @@ export async function runChecker(
     nextActAt = Date.now() + backoffMs;
   };
 
+  /** True when a node other than `target` held the VIP in some table: a move, not a repair. */
+  const heldElsewhere = (placement: Placement, target: string) =>
+    (placement.kind === 'consistent' && placement.node !== target) ||
+    (placement.kind === 'split' && placement.nodes.some((n) => n !== target));
+
   const invokeMover = async (request: MoveRequest) => {
     const at = Date.now();
+    const before = placementOf(tables);
     log.info(`invoking the Mover: ${request.reason}`, { event: 'invoke-mover', request });
     try {
       const out = await deps.lambda.send(
@@ -267,7 +273,6 @@ export async function runChecker(
         throw new Error(`Mover answered without a result: ${text.slice(0, 200) || '(empty)'}`);
       }
       moves.push({ at, request, result });
-      const before = activeName();
       if (result.status === 'moved' || result.status === 'already-active') {
         // The route target too: a table whose route was missing now has one.
         const node = nodeByName(config, result.target);
@@ -276,8 +281,8 @@ export async function runChecker(
         record = { ...record, value: result.target };
         epoch += 1;
       }
-      // A route recreated for the same node is a repair, not a move: no cooldown, no reset.
-      if (result.status === 'moved' && before !== result.target) {
+      // A route recreated for the node that holds the VIP is a repair: no cooldown, no reset.
+      if (result.status === 'moved' && heldElsewhere(before, result.target)) {
         lastMoveAt = Date.now();
         for (const name of Object.keys(health))
           health[name] = resetAfterMove(health[name] as NodeHealth);
