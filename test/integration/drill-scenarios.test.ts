@@ -4,14 +4,13 @@
  * compressed. The fault suite covers the same faults and more with compressed thresholds.
  */
 import { runDrill, type DrillOptions, type DrillResult } from '../../tools/drill/drill';
-import { isolatedHandlers } from '../support/cluster';
 
 jest.setTimeout(90_000);
 
 const TABLES = ['rtb-0a1b2c3d4e5f60001', 'rtb-0a1b2c3d4e5f60002', 'rtb-0a1b2c3d4e5f60003'];
 
-function drill(options: Omit<DrillOptions, 'loadHandlers'>): Promise<DrillResult> {
-  return runDrill({ windowMs: 2000, warmupMs: 2000, loadHandlers: isolatedHandlers, ...options });
+function drill(options: DrillOptions): Promise<DrillResult> {
+  return runDrill({ windowMs: 2000, warmupMs: 2000, ...options });
 }
 
 /** The timeline entries of one kind. */

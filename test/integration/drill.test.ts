@@ -1,5 +1,4 @@
 import { runDrill } from '../../tools/drill/drill';
-import { isolatedHandlers } from '../support/cluster';
 
 describe('runDrill', () => {
   it('fails over from a killed master to the standby in every table and the record', async () => {
@@ -8,7 +7,6 @@ describe('runDrill', () => {
       scenario: 'kill',
       windowMs: 3000,
       warmupMs: 2000,
-      loadHandlers: isolatedHandlers,
     });
 
     // Assess

@@ -8,42 +8,25 @@
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { MOVER_FUNCTION, type LocalCluster, type Placement } from '../../tools/drill/cluster';
+import { MOVER_FUNCTION, type LocalCluster, type VipSnapshot } from '../../tools/harness/cluster';
 import type { InvocationRecord } from '../../tools/local-aws';
 import { localClients, sdkError } from '../support/aws-env';
+import { everyOther, mutations, recordWrites, served } from '../support/calls';
 import {
-  EndpointGate,
-  SETTLE_MS,
-  checkerVia,
+  PATIENCE_MS,
   events,
-  everyOther,
   expectVipOn,
-  mutations,
   probeResults,
-  recordWrites,
-  served,
+  server,
   startFastCluster,
+  waitForRuns,
   waitUntilWatched,
-} from '../support/faults-cluster';
+} from '../support/cluster';
+import { EndpointGate } from '../support/endpoint-gate';
 
 const FOREIGN_ENI = 'eni-0fffffffffffffff0';
 /** A well-formed route table id that the endpoint does not have. */
 const MISSING_TABLE = 'rtb-0a1b2c3d4e5f6dead';
-
-function server(cluster: LocalCluster, name: string) {
-  const s = cluster.nodes[name];
-  if (!s) throw new Error(`no node ${name}`);
-  return s;
-}
-
-/** Waits until `n` more Checker runs have finished after log index `since`. */
-async function runsFinished(cluster: LocalCluster, n: number, since: number): Promise<void> {
-  const done = await cluster.waitFor(
-    () => events(cluster, 'summary', since).length >= n,
-    SETTLE_MS,
-  );
-  if (!done) throw new Error(`${n} Checker runs did not finish within ${SETTLE_MS} ms`);
-}
 
 describe('fault suite', () => {
   let cluster: LocalCluster | undefined;
@@ -76,7 +59,7 @@ describe('fault suite', () => {
     // The record is written before the Mover returns: wait for its own account of the move too.
     const moved = await c.waitFor(
       () => c.converged() === 'db-b' && events(c, 'move').length > 0,
-      SETTLE_MS,
+      PATIENCE_MS,
     );
 
     // Assess
@@ -134,7 +117,7 @@ describe('fault suite', () => {
       times: 1,
     });
     const invocations: InvocationRecord[] = [];
-    let atCrash: Placement | undefined;
+    let atCrash: VipSnapshot | undefined;
     c.aws.onInvocation((r) => {
       invocations.push(r);
       if (r.outcome === 'crashed') atCrash = c.placement();
@@ -146,7 +129,7 @@ describe('fault suite', () => {
     await server(c, 'db-a').kill();
     const converged = await c.waitFor(
       () => c.converged() === 'db-b' && invocations.some((i) => i.outcome === 'succeeded'),
-      SETTLE_MS,
+      PATIENCE_MS,
     );
 
     // Assess: the split the crash left ...
@@ -216,7 +199,7 @@ describe('fault suite', () => {
       c.startSchedule();
       const repaired = await c.waitFor(
         () => c.aws.parameter(c.config.parameterName)?.value === 'db-a',
-        SETTLE_MS,
+        PATIENCE_MS,
       );
       await c.stopSchedule();
 
@@ -260,11 +243,11 @@ describe('fault suite', () => {
       // Prepare
       const c = await start();
       const [, gap] = c.config.routeTableIds as [string, string];
-      c.aws.deleteRoute(gap);
+      c.deleteVipRoute(gap);
 
       // Act
       c.startSchedule();
-      const repaired = await c.waitFor(() => c.aws.routeNodes()[gap] === 'db-a', SETTLE_MS);
+      const repaired = await c.waitFor(() => c.routeNodes()[gap] === 'db-a', PATIENCE_MS);
       await c.stopSchedule();
 
       // Assess
@@ -301,12 +284,12 @@ describe('fault suite', () => {
       await server(c, 'db-a').kill();
       const moved = await c.waitFor(
         () =>
-          real.every((id) => c.aws.routeNodes()[id] === 'db-b') &&
+          real.every((id) => c.routeNodes()[id] === 'db-b') &&
           c.aws.parameter(c.config.parameterName)?.value === 'db-b',
-        SETTLE_MS,
+        PATIENCE_MS,
       );
       const afterMove = c.logs.length;
-      await runsFinished(c, 2, afterMove);
+      expect(await waitForRuns(c, 2, afterMove)).toBe(true);
       await c.stopSchedule();
 
       // Assess
@@ -352,7 +335,7 @@ describe('fault suite', () => {
         // Prepare
         const c = await start();
         const foreign = t.tables(c);
-        for (const id of foreign) c.aws.pointRoute(id, FOREIGN_ENI);
+        for (const id of foreign) c.pointVipRoute(id, FOREIGN_ENI);
         const before = c.placement();
         c.startSchedule();
         await waitUntilWatched(c);
@@ -360,7 +343,7 @@ describe('fault suite', () => {
         // Act
         await server(c, 'db-a').kill();
         const killedAt = c.logs.length;
-        await runsFinished(c, 3, killedAt);
+        expect(await waitForRuns(c, 3, killedAt)).toBe(true);
         await c.stopSchedule();
 
         // Assess
@@ -416,7 +399,7 @@ describe('fault suite', () => {
       // Prepare: a Checker container whose endpoint is a port where nothing listens yet.
       const c = await start();
       const gate = await EndpointGate.closed(c.aws.endpoint);
-      const checker = checkerVia(c, gate.url);
+      const checker = c.checkerWith({ AWS_ENDPOINT_URL: gate.url });
       try {
         // Act
         const startedAt = Date.now();
@@ -435,7 +418,7 @@ describe('fault suite', () => {
         expect(mutations(c)).toEqual([]);
         expectVipOn(c, 'db-a');
       } finally {
-        checker.restore();
+        checker.destroy();
         await gate.close();
       }
     });
@@ -456,9 +439,9 @@ describe('fault suite', () => {
       await server(c, 'db-a').setPassword(user, rotated);
       const alerted = await c.waitFor(
         () => c.logsMatching(/^db-a rejected the probe's login/, 'ERROR').length > 0,
-        SETTLE_MS,
+        PATIENCE_MS,
       );
-      await runsFinished(c, 2, c.logs.length);
+      expect(await waitForRuns(c, 2, c.logs.length)).toBe(true);
 
       // Assess 1: alive, alerted, the secret re-read after a rejection, no move.
       expect(alerted).toBe(true);
@@ -485,10 +468,10 @@ describe('fault suite', () => {
         c.nodeNames.every((n) =>
           probeResults(c, n).some((r) => r.startedAt > rotatedAt && r.ok && !r.failure),
         );
-      const recovered = await c.waitFor(clean, SETTLE_MS);
+      const recovered = await c.waitFor(clean, PATIENCE_MS);
       const recoveredAt = Date.now();
       const calm = c.logs.length;
-      await runsFinished(c, 1, calm);
+      expect(await waitForRuns(c, 1, calm)).toBe(true);
       await c.stopSchedule();
 
       // Assess 2
@@ -515,20 +498,20 @@ describe('fault suite', () => {
           c.nodeNames.every(
             (n) => c.logsMatching(new RegExp(`^${n} rejected the probe's login`), 'ERROR').length,
           ),
-        SETTLE_MS,
+        PATIENCE_MS,
       );
 
       // Act
       await server(c, 'db-a').kill();
       const moved = await c.waitFor(
         () => c.converged() === 'db-b' && events(c, 'move').length > 0,
-        SETTLE_MS,
+        PATIENCE_MS,
       );
 
       // Assess
       expect(bothRejected).toBe(true);
       expect(moved).toBe(true);
-      expect(c.aws.routeNodes()).toEqual(
+      expect(c.routeNodes()).toEqual(
         Object.fromEntries(c.config.routeTableIds.map((id) => [id, 'db-b'])),
       );
       expect(c.aws.parameter(c.config.parameterName)?.value).toBe('db-b');

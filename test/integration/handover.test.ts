@@ -1,14 +1,6 @@
-import type { LocalCluster } from '../../tools/drill/cluster';
-import { startCluster } from '../support/cluster';
-
-// Thresholds are compressed for speed; the drill tests run at the default settings.
-const INTERVAL_MS = 200;
-const fast = (raw: Record<string, unknown>) => {
-  raw.detection = { intervalMs: INTERVAL_MS, confirmIntervalMs: 100, fall: 3, rise: 2 };
-  (raw.probe as Record<string, unknown>).timeoutMs = 300;
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../lambda/domain/clock';
+import type { LocalCluster } from '../../tools/harness/cluster';
+import { FAST_DETECTION, startFastCluster } from '../support/cluster';
 
 describe('scheduled Checker runs', () => {
   let cluster: LocalCluster | undefined;
@@ -19,7 +11,7 @@ describe('scheduled Checker runs', () => {
 
   it('keep probing across run boundaries with no gap longer than one interval', async () => {
     // Prepare
-    cluster = await startCluster({ adjust: fast, windowMs: 1500 });
+    cluster = await startFastCluster();
 
     // Act: several windows, so several handovers
     cluster.startSchedule();
@@ -37,12 +29,12 @@ describe('scheduled Checker runs', () => {
       .sort((a, b) => a - b);
     const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
     // Timer slack on a busy 2-core machine, not a second interval.
-    expect(Math.max(...gaps)).toBeLessThan(INTERVAL_MS * 1.5);
+    expect(Math.max(...gaps)).toBeLessThan(FAST_DETECTION.intervalMs * 1.5);
   });
 
   it('let only one of two overlapping runs act on a failover', async () => {
     // Prepare: each run overlaps the next by the detection bound plus one second
-    cluster = await startCluster({ adjust: fast, windowMs: 1500 });
+    cluster = await startFastCluster();
     cluster.startSchedule();
     await sleep(2500);
 

@@ -6,25 +6,22 @@
 import { connect } from 'node:net';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { CheckerReport } from '../../lambda/domain/checker';
-import { MOVER_FUNCTION, type LocalCluster } from '../../tools/drill/cluster';
+import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { localClients } from '../support/aws-env';
+import { everyTable, recordHistory, routeSwitches, switchesByTable } from '../support/calls';
 import {
   PATIENCE_MS,
-  everyTable,
   expectVipOn,
   logIndex,
-  probesOf,
-  recordHistory,
-  routeSwitches,
+  probeResults,
   runReports,
+  server,
   startFastCluster,
   startWarmSchedule,
-  switchesByTable,
-  settledTcpSocketHandles,
-  tcpSocketHandles,
   waitForLog,
   waitForRuns,
-} from '../support/integration-cluster';
+} from '../support/cluster';
+import { settledTcpSocketHandles, tcpSocketHandles } from '../support/sockets';
 
 jest.setTimeout(60_000);
 
@@ -35,13 +32,6 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-/** The node's server; throws on a name the cluster does not have. */
-function node(c: LocalCluster, name: string) {
-  const server = c.nodes[name];
-  if (!server) throw new Error(`no node ${name}`);
-  return server;
-}
-
 describe('fault suite', () => {
   it('moves a killed master to the standby', async () => {
     // Prepare
@@ -49,7 +39,7 @@ describe('fault suite', () => {
     const runErrors = await startWarmSchedule(c);
 
     // Act
-    await node(c, 'db-a').kill();
+    await server(c, 'db-a').kill();
     const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
     await c.stopSchedule();
 
@@ -74,7 +64,7 @@ describe('fault suite', () => {
     const before = await settledTcpSocketHandles();
     const c = (cluster = await startFastCluster());
     const runErrors = await startWarmSchedule(c);
-    const master = node(c, 'db-a');
+    const master = server(c, 'db-a');
     const fromLog = c.logs.length;
 
     // Act
@@ -97,7 +87,7 @@ describe('fault suite', () => {
     expect(moved).toBe(true);
     expectVipOn(c, 'db-b');
     expect(switchesByTable(c)).toEqual(everyTable(c, ['db-b']));
-    const failed = probesOf(c, 'db-a', fromLog).filter((p) => !p.ok);
+    const failed = probeResults(c, 'db-a', fromLog).filter((p) => !p.ok);
     expect(failed.length).toBeGreaterThanOrEqual(3);
     for (const p of failed) {
       expect(p).toMatchObject({
@@ -119,11 +109,11 @@ describe('fault suite', () => {
     // Prepare
     const c = (cluster = await startFastCluster());
     const runErrors = await startWarmSchedule(c);
-    await node(c, 'db-b').kill();
+    await server(c, 'db-b').kill();
     expect(await waitForLog(c, /^db-b is down after 3 consecutive failures$/, 'WARN')).toBe(true);
 
     // Act: the master dies with no healthy standby
-    await node(c, 'db-a').kill();
+    await server(c, 'db-a').kill();
     const alerted = await waitForLog(c, /^db-a is down and no standby is healthy/, 'ERROR');
     const fromLog = c.logs.length;
     const ranOn = await waitForRuns(c, 2, fromLog);
@@ -131,7 +121,7 @@ describe('fault suite', () => {
     const heldSwitches = routeSwitches(c).length;
 
     // Act: the standby comes back
-    await node(c, 'db-b').restart();
+    await server(c, 'db-b').restart();
     const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
     await c.stopSchedule();
 
@@ -165,13 +155,15 @@ describe('fault suite', () => {
   describe('master returns after a failover', () => {
     it('stays on the standby over several runs with failback never', async () => {
       // Prepare
-      const c = (cluster = await startFastCluster({ failback: 'never', cooldownSeconds: 0 }));
+      const c = (cluster = await startFastCluster({
+        detection: { failback: 'never', cooldownSeconds: 0 },
+      }));
       const runErrors = await startWarmSchedule(c);
-      await node(c, 'db-a').kill();
+      await server(c, 'db-a').kill();
       expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
 
       // Act
-      await node(c, 'db-a').restart();
+      await server(c, 'db-a').restart();
       const fromLog = c.logs.length;
       const risen = await waitForLog(c, /^db-a is up after 2 consecutive successes$/, 'INFO');
       // Runs that start after db-a is back see it up from their first probes on.
@@ -181,7 +173,7 @@ describe('fault suite', () => {
       // Assess
       expect({ risen, ranOn }).toEqual({ risen: true, ranOn: true });
       expectVipOn(c, 'db-b');
-      expect(probesOf(c, 'db-a').at(-1)).toMatchObject({ ok: true });
+      expect(probeResults(c, 'db-a').at(-1)).toMatchObject({ ok: true });
       expect(switchesByTable(c)).toEqual(everyTable(c, ['db-b']));
       expect(recordHistory(c)).toEqual(['db-a', 'db-b']);
       const later = runReports(c, fromLog);
@@ -194,15 +186,14 @@ describe('fault suite', () => {
       // Prepare
       const cooldownMs = 4000;
       const c = (cluster = await startFastCluster({
-        failback: 'preferred',
-        cooldownSeconds: cooldownMs / 1000,
+        detection: { failback: 'preferred', cooldownSeconds: cooldownMs / 1000 },
       }));
       const runErrors = await startWarmSchedule(c);
-      await node(c, 'db-a').kill();
+      await server(c, 'db-a').kill();
       expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
 
       // Act
-      await node(c, 'db-a').restart();
+      await server(c, 'db-a').restart();
       const back = await c.waitFor(() => c.converged() === 'db-a', PATIENCE_MS);
       await c.stopSchedule();
 
@@ -270,7 +261,7 @@ describe('fault suite', () => {
       if (call.action === 'ReplaceRoute' && !duplicates)
         duplicates = Promise.all([duplicate('RequestResponse'), duplicate('Event')]);
     });
-    await node(c, 'db-a').kill();
+    await server(c, 'db-a').kill();
 
     // Act: two runs whose turns to act coincide, both seeing the dead master
     const scheduledAt = Date.now() - c.runtime.overlapMs;
@@ -318,7 +309,7 @@ describe('fault suite', () => {
       c.aws.putParameter(c.config.pauseParameterName, 'true');
 
       // Act: the master dies while moves are paused
-      await node(c, 'db-a').kill();
+      await server(c, 'db-a').kill();
       const alerted = await waitForLog(
         c,
         /^db-a is down but moves are paused; db-b is healthy$/,
@@ -328,7 +319,7 @@ describe('fault suite', () => {
       const ranOn = await waitForRuns(c, 2, fromLog);
       const heldPlacement = c.placement();
       const heldSwitches = routeSwitches(c).length;
-      const probesWhilePaused = probesOf(c, 'db-a', fromLog);
+      const probesWhilePaused = probeResults(c, 'db-a', fromLog);
 
       // Act: operators lift the pause
       c.aws.putParameter(c.config.pauseParameterName, 'false');
@@ -361,7 +352,7 @@ describe('fault suite', () => {
       // Prepare: a run whose turn to act is now holds a dead master because moves are paused
       const c = (cluster = await startFastCluster());
       c.aws.putParameter(c.config.pauseParameterName, 'true');
-      await node(c, 'db-a').kill();
+      await server(c, 'db-a').kill();
       const scheduledAt = Date.now() - c.runtime.overlapMs;
       const holding = c.runChecker(scheduledAt);
       const alerted = await waitForLog(c, /^db-a is down but moves are paused/, 'ERROR');
@@ -386,13 +377,15 @@ describe('fault suite', () => {
   describe('economy mode', () => {
     it('detects and moves a killed master within one short run', async () => {
       // Prepare
-      const c = (cluster = await startFastCluster({ mode: 'economy', cooldownSeconds: 0 }));
+      const c = (cluster = await startFastCluster({
+        detection: { mode: 'economy', cooldownSeconds: 0 },
+      }));
       const runErrors = await startWarmSchedule(c);
       const fromLog = c.logs.length;
       expect(await waitForRuns(c, 2, fromLog)).toBe(true);
 
       // Act
-      await node(c, 'db-a').kill();
+      await server(c, 'db-a').kill();
       const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
       const afterMove = c.logs.length;
       expect(await waitForRuns(c, 2, afterMove)).toBe(true);
@@ -424,16 +417,14 @@ describe('fault suite', () => {
     it('returns to the preferred master once it has risen, although a run probes once', async () => {
       // Prepare
       const c = (cluster = await startFastCluster({
-        mode: 'economy',
-        failback: 'preferred',
-        cooldownSeconds: 1,
+        detection: { mode: 'economy', failback: 'preferred', cooldownSeconds: 1 },
       }));
       const runErrors = await startWarmSchedule(c);
-      await node(c, 'db-a').kill();
+      await server(c, 'db-a').kill();
       expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
 
       // Act
-      await node(c, 'db-a').restart();
+      await server(c, 'db-a').restart();
       const back = await c.waitFor(() => c.converged() === 'db-a', PATIENCE_MS);
       await c.stopSchedule();
 

@@ -1,28 +1,147 @@
 /**
- * Jest's way to start a LocalCluster: the handlers are loaded in an isolated module registry,
- * so each cluster's handlers read that cluster's environment, as a fresh Lambda container would.
+ * Jest's view of a LocalCluster: one way to start it with compressed detection, the waits the
+ * end-to-end specs share, and the end state every scenario asserts.
  */
-import {
-  LocalCluster,
-  type ClusterOptions,
-  type Handlers,
-  type LoadHandlers,
-} from '../../tools/drill/cluster';
+import type { CheckerReport } from '../../lambda/domain/checker';
+import { sleep } from '../../lambda/domain/clock';
+import type { ProbeResult } from '../../lambda/domain/types';
+import type { FailoverConfigInput } from '../../lib/config';
+import { LocalCluster, type ClusterOptions } from '../../tools/harness/cluster';
+import type { LogRecord } from '../../tools/harness/logs';
+import { probeOf } from '../../tools/harness/observe';
 
-export const isolatedHandlers: LoadHandlers = () => {
-  let handlers: Handlers | undefined;
-  jest.isolateModules(() => {
-    handlers = {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      checker: require('../../lambda/checker') as Handlers['checker'],
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      mover: require('../../lambda/mover') as Handlers['mover'],
-    };
+export type Detection = NonNullable<FailoverConfigInput['detection']>;
+
+/**
+ * Detection thresholds compressed for speed: probes every 200 ms (100 ms while the master is
+ * suspect), death confirmed after 3 failures, rise after 2 successes (production: 1 s, 6, 3).
+ * The decisions under test are the same; only the clock runs faster. The default settings are
+ * covered by the drill scenarios.
+ */
+export const FAST_DETECTION = {
+  intervalMs: 200,
+  confirmIntervalMs: 100,
+  fall: 3,
+  rise: 2,
+} as const satisfies Detection;
+
+/** Probe deadline matching FAST_DETECTION. */
+export const FAST_PROBE_TIMEOUT_MS = 300;
+
+/** How often a compressed Checker run starts. */
+export const FAST_WINDOW_MS = 1500;
+
+/** Upper bound for anything the specs wait for: generous, never a timing assertion. */
+export const PATIENCE_MS = 20_000;
+
+export interface FastClusterOptions extends ClusterOptions {
+  /** Detection settings over FAST_DETECTION (failback, cooldown, mode ...). */
+  readonly detection?: Partial<Detection>;
+}
+
+/** A cluster with FAST_DETECTION (plus `detection`) and a compressed schedule. */
+export function startFastCluster(options: FastClusterOptions = {}): Promise<LocalCluster> {
+  const { detection, ...rest } = options;
+  return LocalCluster.start({
+    windowMs: FAST_WINDOW_MS,
+    ...rest,
+    adjust: (raw) => {
+      raw.detection = { ...(raw.detection as object), ...FAST_DETECTION, ...detection };
+      (raw.probe as { timeoutMs?: number }).timeoutMs = FAST_PROBE_TIMEOUT_MS;
+      options.adjust?.(raw);
+    },
   });
-  return handlers as Handlers;
-};
+}
 
-/** Starts a cluster whose handlers are isolated from every other cluster's. */
-export function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
-  return LocalCluster.start({ ...options, loadHandlers: isolatedHandlers });
+/** Log records of one kind (`event` field), from log index `since` on. */
+export function events(cluster: LocalCluster, event: string, since = 0): LogRecord[] {
+  return cluster.logs.slice(since).filter((r) => r.event === event);
+}
+
+/** Probe results the Checker logged, of one node or all, from log index `since` on. */
+export function probeResults(cluster: LocalCluster, node?: string, since = 0): ProbeResult[] {
+  return cluster.logs
+    .slice(since)
+    .map(probeOf)
+    .filter((p): p is ProbeResult => p !== undefined && (node === undefined || p.node === node));
+}
+
+/** The final report of every Checker run that has ended, from log index `since` on. */
+export function runReports(cluster: LocalCluster, since = 0): CheckerReport[] {
+  return events(cluster, 'summary', since).map((r) => r as unknown as CheckerReport);
+}
+
+/** Waits until `count` more Checker runs have ended after log index `since`. */
+export function waitForRuns(cluster: LocalCluster, count: number, since: number): Promise<boolean> {
+  return cluster.waitFor(() => runReports(cluster, since).length >= count, PATIENCE_MS);
+}
+
+/** Waits for a log line matching `pattern` (at `level` when given). */
+export function waitForLog(
+  cluster: LocalCluster,
+  pattern: RegExp,
+  level?: string,
+): Promise<boolean> {
+  return cluster.waitFor(() => cluster.logsMatching(pattern, level).length > 0, PATIENCE_MS);
+}
+
+/** Index of the first log record matching `pattern`, or -1. */
+export function logIndex(cluster: LocalCluster, pattern: RegExp, level?: string): number {
+  return cluster.logs.findIndex((r) => pattern.test(r.message) && (!level || r.level === level));
+}
+
+/** Waits until every node answered a probe, so the Checker has a view of the whole group. */
+export async function waitUntilWatched(cluster: LocalCluster): Promise<void> {
+  const watched = await cluster.waitFor(
+    () => cluster.nodeNames.every((n) => probeResults(cluster, n).some((p) => p.ok)),
+    PATIENCE_MS,
+  );
+  if (!watched) throw new Error('the Checker never probed every node successfully');
+}
+
+/**
+ * Starts the schedule and waits until every node has answered a probe and the first run's turn
+ * to act has begun, so a fault injected next meets warm counters. Returns the failed runs' errors
+ * as they come (assert it stays empty).
+ */
+export async function startWarmSchedule(cluster: LocalCluster): Promise<string[]> {
+  const errors: string[] = [];
+  const started = Date.now();
+  cluster.startSchedule((e) => errors.push(String(e)));
+  await waitUntilWatched(cluster);
+  await sleep(Math.max(0, started + cluster.runtime.overlapMs - Date.now()));
+  return errors;
+}
+
+/**
+ * The end state every scenario must reach: the VIP route of each given table (every configured
+ * one by default) targets `node`, the record names it, the node's server runs unfrozen and the
+ * Checker's latest probe of it succeeded.
+ */
+export function expectVipOn(
+  cluster: LocalCluster,
+  node: string,
+  tableIds: readonly string[] = cluster.config.routeTableIds,
+): void {
+  const { tables, record } = cluster.placement();
+  expect({
+    tables: Object.fromEntries(tableIds.map((id) => [id, tables[id]])),
+    record,
+  }).toEqual({
+    tables: Object.fromEntries(tableIds.map((id) => [id, node])),
+    record: node,
+  });
+  const server = cluster.nodes[node];
+  expect({ running: server?.running, frozen: server?.frozen }).toEqual({
+    running: true,
+    frozen: false,
+  });
+  expect(probeResults(cluster, node).at(-1)).toMatchObject({ ok: true });
+}
+
+/** The node's server; throws on a name the cluster does not have. */
+export function server(cluster: LocalCluster, name: string) {
+  const s = cluster.nodes[name];
+  if (!s) throw new Error(`no node ${name}`);
+  return s;
 }

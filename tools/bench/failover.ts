@@ -3,9 +3,9 @@
  * settings with AWS API latency injected, then a flap run against a healthy master behind a
  * flaky network path, counting false failovers.
  */
-import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../drill/cluster';
+import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../harness/cluster';
 import { seededRandom } from '../local-aws';
-import { CallWatch, probeOf } from '../drill/observe';
+import { CallWatch, probeOf } from '../harness/observe';
 import { round, secs, sleep, summarise, table, verdict, type Summary } from './stats';
 
 export type Kind = 'kill' | 'freeze';

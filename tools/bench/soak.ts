@@ -3,9 +3,9 @@
  * seconds and random AWS API faults, with a sampler comparing where the VIP goes against which
  * nodes are really alive.
  */
-import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../drill/cluster';
+import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../harness/cluster';
 import { seededRandom } from '../local-aws';
-import { CallWatch } from '../drill/observe';
+import { CallWatch } from '../harness/observe';
 import { round, secs, sleep, table, verdict } from './stats';
 
 export interface SoakOptions {

@@ -3,8 +3,13 @@
  * master, and a verdict on where the VIP ends. Shared by the CLI, the integration tests and the
  * benchmark.
  */
-import { LocalCluster, MOVER_FUNCTION, detectionBoundMs, type ClusterOptions } from './cluster';
-import { CallWatch } from './observe';
+import {
+  LocalCluster,
+  MOVER_FUNCTION,
+  detectionBoundMs,
+  type ClusterOptions,
+} from '../harness/cluster';
+import { CallWatch } from '../harness/observe';
 
 export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart'] as const;
 export type Scenario = (typeof SCENARIOS)[number];

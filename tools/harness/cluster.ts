@@ -1,12 +1,12 @@
 /**
  * A failover group on this machine: two (or more) real MariaDB servers on loopback addresses as
  * the nodes, the local AWS endpoint seeded from the same config the CDK app takes, and the real
- * Checker and Mover handlers reaching it through AWS_ENDPOINT_URL only. The drill, the
- * integration tests and the benchmarks all drive this.
+ * Checker and Mover handlers built by their factories from an environment of their own that
+ * points them at the endpoint. Nothing here writes process.env, so clusters can share a process.
+ * The drill, the integration tests and the benchmarks all drive this.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import {
   ENV,
@@ -17,41 +17,22 @@ import {
   type RuntimeConfig,
 } from '../../lib/config';
 import type { CheckerReport } from '../../lambda/domain/checker';
-import type { MoveResult } from '../../lambda/domain/types';
-import { LocalAws, applyAwsEnv } from '../local-aws';
-import { freePort, startMariaDb, type MariaDbServer } from '../../test/support/mariadb';
+import { sleep } from '../../lambda/domain/clock';
+import {
+  checkerClients,
+  createCheckerHandler,
+  type CheckerHandler,
+} from '../../lambda/checker-handler';
+import { createMoverHandler, moverClients, type MoverHandler } from '../../lambda/mover-handler';
+import { LocalAws, routeNodes, routeTargets, seedWorld, type RouteTarget } from '../local-aws';
 import { FlakyProxy } from './flaky-proxy';
 import { watchLogs, type LogRecord } from './logs';
+import { freePort, startMariaDb, type MariaDbServer } from './mariadb';
+import { EXAMPLE_CONFIG } from './paths';
 
-export const ROOT = resolve(__dirname, '..', '..');
-export const EXAMPLE_CONFIG = resolve(ROOT, 'config', 'example.json');
 export const MOVER_FUNCTION = 'vip-failover-mover';
 export const CHECKER_FUNCTION = 'vip-failover-checker';
 const PROBE_USER_PASSWORD_BYTES = 12;
-
-/** The two handler modules, loaded fresh for each cluster (they read their env at load). */
-export interface Handlers {
-  readonly checker: {
-    handler: (event: Partial<ScheduledEvent>, context: Context) => Promise<CheckerReport>;
-  };
-  readonly mover: { handler: (event: unknown) => Promise<MoveResult> };
-}
-
-export type LoadHandlers = () => Handlers;
-
-/** Loads the handlers afresh through Node's module cache (jest passes its own isolated loader). */
-export const requireHandlers: LoadHandlers = () => {
-  for (const key of Object.keys(require.cache)) {
-    if (key.startsWith(resolve(ROOT, 'lambda')) || key.startsWith(resolve(ROOT, 'lib'))) {
-      delete require.cache[key];
-    }
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const checker = require('../../lambda/checker') as Handlers['checker'];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mover = require('../../lambda/mover') as Handlers['mover'];
-  return { checker, mover };
-};
 
 export interface ClusterOptions {
   /** A config file in the CDK app's format. @default config/example.json */
@@ -66,7 +47,6 @@ export interface ClusterOptions {
   readonly seed?: number;
   /** Keep the handlers' JSON log lines off stdout. @default true */
   readonly quiet?: boolean;
-  readonly loadHandlers?: LoadHandlers;
   /**
    * A flaky network path to one node: its MariaDB binds `backendHost` (default 127.0.0.21 for
    * the first node, .22 for the second ...) and a {@link FlakyProxy} listens on the node's
@@ -80,11 +60,21 @@ export interface ClusterOptions {
   };
 }
 
-/** The VIP's placement as the endpoint holds it. */
-export interface Placement {
+/**
+ * Where the VIP goes as the endpoint holds it, table by table, and the record: what a test
+ * compares. Not the domain's `Placement`, which is the Checker's verdict over the tables.
+ */
+export interface VipSnapshot {
   /** Node name (or raw target when foreign, undefined when missing) per route table. */
   readonly tables: Readonly<Record<string, string | undefined>>;
   readonly record?: string;
+}
+
+/** A Checker container of its own (see LocalCluster.checkerWith). */
+export interface CheckerContainer {
+  run(scheduledAt?: number): Promise<CheckerReport>;
+  /** Closes its SDK clients' sockets. */
+  destroy(): void;
 }
 
 /** Worst-case time from a node's death to its confirmation, without the move. */
@@ -106,126 +96,123 @@ export function localise(raw: Record<string, unknown>, port: number): Record<str
   return copy;
 }
 
+/** The validated config for this machine and the compressed schedule. */
+async function loadLocalConfig(
+  options: ClusterOptions,
+): Promise<{ config: FailoverConfig; runtime: RuntimeConfig }> {
+  const raw = JSON.parse(readFileSync(options.configPath ?? EXAMPLE_CONFIG, 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  options.adjust?.(raw);
+  const port = await freePort('127.0.0.11');
+  const config = validateConfig(localise(raw, port) as FailoverConfigInput);
+  const economy = config.detection.mode === 'economy';
+  const runtime = runtimeConfig(config, {
+    windowMs: economy ? 0 : (options.windowMs ?? 5000),
+    overlapMs: economy ? 0 : (options.overlapMs ?? detectionBoundMs(config) + 1000),
+  });
+  return { config, runtime };
+}
+
+/** One MariaDB server per node (behind a flaky proxy for `options.flakyProxy.node`). */
+async function startNodes(
+  config: FailoverConfig,
+  options: ClusterOptions,
+  password: string,
+): Promise<{ nodes: Record<string, MariaDbServer>; proxies: Record<string, FlakyProxy> }> {
+  const port = config.probe.port;
+  const flaky = options.flakyProxy;
+  const flakyIndex = flaky ? config.nodes.findIndex((n) => n.name === flaky.node) : -1;
+  if (flaky && flakyIndex < 0)
+    throw new Error(`flakyProxy.node ${JSON.stringify(flaky.node)} is not a configured node`);
+  const backendHost = flaky?.backendHost ?? `127.0.0.${21 + flakyIndex}`;
+  const servers = await Promise.all(
+    config.nodes.map((n, i) =>
+      startMariaDb({ host: i === flakyIndex ? backendHost : n.address, port }),
+    ),
+  );
+  const nodes: Record<string, MariaDbServer> = {};
+  config.nodes.forEach((n, i) => (nodes[n.name] = servers[i] as MariaDbServer));
+  const user = config.probe.mysql?.user;
+  if (user) await Promise.all(servers.map((s) => s.createUser(user, password)));
+  const proxies: Record<string, FlakyProxy> = {};
+  if (flaky) {
+    const node = config.nodes[flakyIndex] as { name: string; address: string };
+    proxies[node.name] = await FlakyProxy.start({
+      listenHost: node.address,
+      listenPort: port,
+      targetHost: backendHost,
+      targetPort: port,
+      resetFraction: flaky.resetFraction,
+      seed: flaky.seed,
+    });
+  }
+  return { nodes, proxies };
+}
+
+/** The environment a deployed function would have, aimed at the local endpoint. */
+function handlerEnv(aws: LocalAws, runtime: RuntimeConfig): NodeJS.ProcessEnv {
+  return {
+    ...aws.env(),
+    [ENV.config]: JSON.stringify(runtime),
+    [ENV.moverFunction]: MOVER_FUNCTION,
+    // Probe results are debug lines; the drill shows them live.
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+  };
+}
+
 export class LocalCluster {
   private readonly runs = new Set<Promise<unknown>>();
+  private readonly checker: CheckerContainer;
+  private readonly cleanups: (() => void)[] = [];
   private schedule?: NodeJS.Timeout;
-  private stopLogs: () => void;
-  private restoreEnv: () => void;
   private stopped = false;
+  private readonly records: LogRecord[] = [];
 
   private constructor(
     readonly config: FailoverConfig,
     readonly runtime: RuntimeConfig,
     readonly aws: LocalAws,
     readonly nodes: Readonly<Record<string, MariaDbServer>>,
+    /** The probe user's password on every node, as the seeded secret holds it. */
     readonly password: string,
-    readonly handlers: Handlers,
-    /** Every handler log record seen so far, in order. */
-    readonly logs: readonly LogRecord[],
-    stopLogs: () => void,
-    restoreEnv: () => void,
     /** Flaky proxies by node name (see ClusterOptions.flakyProxy). */
-    readonly proxies: Readonly<Record<string, FlakyProxy>> = {},
+    readonly proxies: Readonly<Record<string, FlakyProxy>>,
+    quiet: boolean,
   ) {
-    this.stopLogs = stopLogs;
-    this.restoreEnv = restoreEnv;
-  }
-
-  static async start(options: ClusterOptions = {}): Promise<LocalCluster> {
-    const raw = JSON.parse(readFileSync(options.configPath ?? EXAMPLE_CONFIG, 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    options.adjust?.(raw);
-    const port = await freePort('127.0.0.11');
-    const config = validateConfig(localise(raw, port) as FailoverConfigInput);
-    const windowMs = options.windowMs ?? 5000;
-    const runtime = runtimeConfig(config, {
-      windowMs: config.detection.mode === 'economy' ? 0 : windowMs,
-      overlapMs:
-        config.detection.mode === 'economy'
-          ? 0
-          : (options.overlapMs ?? detectionBoundMs(config) + 1000),
-    });
-
-    const flaky = options.flakyProxy;
-    const flakyIndex = flaky ? config.nodes.findIndex((n) => n.name === flaky.node) : -1;
-    if (flaky && flakyIndex < 0)
-      throw new Error(`flakyProxy.node ${JSON.stringify(flaky.node)} is not a configured node`);
-    const backendHost = flaky?.backendHost ?? `127.0.0.${21 + flakyIndex}`;
-
-    const password = randomBytes(PROBE_USER_PASSWORD_BYTES).toString('base64url');
-    const servers = await Promise.all(
-      config.nodes.map((n, i) =>
-        startMariaDb({ host: i === flakyIndex ? backendHost : n.address, port }),
-      ),
-    );
-    const proxies: Record<string, FlakyProxy> = {};
-    if (flaky) {
-      const node = config.nodes[flakyIndex] as { name: string; address: string };
-      proxies[node.name] = await FlakyProxy.start({
-        listenHost: node.address,
-        listenPort: port,
-        targetHost: backendHost,
-        targetPort: port,
-        resetFraction: flaky.resetFraction,
-        seed: flaky.seed,
-      });
-    }
-    const nodes: Record<string, MariaDbServer> = {};
-    config.nodes.forEach((n, i) => (nodes[n.name] = servers[i] as MariaDbServer));
-    if (config.probe.mysql) {
-      const user = config.probe.mysql.user;
-      await Promise.all(servers.map((s) => s.createUser(user, password)));
-    }
-
-    const aws = await LocalAws.start({ seed: options.seed });
-    aws.seed(config, {
-      active: (config.nodes[0] as { name: string }).name,
-      secretString: JSON.stringify({ username: config.probe.mysql?.user, password }),
-    });
-    const restoreAws = applyAwsEnv(aws.endpoint);
-    const saved = {
-      config: process.env[ENV.config],
-      mover: process.env[ENV.moverFunction],
-      level: process.env.POWERTOOLS_LOG_LEVEL,
-    };
-    process.env[ENV.config] = JSON.stringify(runtime);
-    process.env[ENV.moverFunction] = MOVER_FUNCTION;
-    // Probe results are debug lines; the drill shows them live.
-    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-    const restoreEnv = () => {
-      restoreAws();
-      for (const [key, name] of [
-        ['config', ENV.config],
-        ['mover', ENV.moverFunction],
-        ['level', 'POWERTOOLS_LOG_LEVEL'],
-      ] as const) {
-        const v = saved[key];
-        if (v === undefined) delete process.env[name];
-        else process.env[name] = v;
-      }
-    };
-
-    const logs: LogRecord[] = [];
-    const stopLogs = watchLogs((r) => logs.push(r), { quiet: options.quiet ?? true });
-    const handlers = (options.loadHandlers ?? requireHandlers)();
-    aws.registerFunction(MOVER_FUNCTION, handlers.mover.handler, {
+    this.cleanups.push(watchLogs((r) => this.records.push(r), { quiet }));
+    const clients = moverClients(this.env);
+    const mover: MoverHandler = createMoverHandler(this.env, clients);
+    this.cleanups.push(() => Object.values(clients).forEach((c) => c.destroy()));
+    aws.registerFunction(MOVER_FUNCTION, mover, {
       reservedConcurrency: config.mover.reservedConcurrency,
       timeoutMs: config.mover.timeoutSeconds * 1000,
     });
-    return new LocalCluster(
-      config,
-      runtime,
-      aws,
-      nodes,
-      password,
-      handlers,
-      logs,
-      stopLogs,
-      restoreEnv,
-      proxies,
-    );
+    this.checker = this.checkerWith();
+    this.cleanups.push(() => this.checker.destroy());
+  }
+
+  static async start(options: ClusterOptions = {}): Promise<LocalCluster> {
+    const { config, runtime } = await loadLocalConfig(options);
+    const password = randomBytes(PROBE_USER_PASSWORD_BYTES).toString('base64url');
+    const { nodes, proxies } = await startNodes(config, options, password);
+    const aws = await LocalAws.start({ seed: options.seed });
+    seedWorld(aws, config, {
+      active: (config.nodes[0] as { name: string }).name,
+      secretString: JSON.stringify({ username: config.probe.mysql?.user, password }),
+    });
+    return new LocalCluster(config, runtime, aws, nodes, password, proxies, options.quiet ?? true);
+  }
+
+  /** The environment the cluster's handlers are built from, as Lambda would give it. */
+  get env(): NodeJS.ProcessEnv {
+    return handlerEnv(this.aws, this.runtime);
+  }
+
+  /** Every handler log record seen so far, in order. */
+  get logs(): readonly LogRecord[] {
+    return this.records;
   }
 
   /** The node names in order of preference. */
@@ -233,25 +220,23 @@ export class LocalCluster {
     return this.config.nodes.map((n) => n.name);
   }
 
+  /**
+   * A Checker container of its own, built from the cluster's environment with `overrides`
+   * (another AWS_ENDPOINT_URL, say), as a fresh Lambda container would be.
+   */
+  checkerWith(overrides: NodeJS.ProcessEnv = {}): CheckerContainer {
+    const env = { ...this.env, ...overrides };
+    const clients = checkerClients(env);
+    const handler: CheckerHandler = createCheckerHandler(env, clients);
+    return {
+      run: (scheduledAt = Date.now()) => handler(scheduledEvent(scheduledAt), this.context()),
+      destroy: () => Object.values(clients).forEach((c) => c.destroy()),
+    };
+  }
+
   /** One scheduled Checker run, as EventBridge would start it at `scheduledAt`. */
   runChecker(scheduledAt = Date.now()): Promise<CheckerReport> {
-    const timeoutMs =
-      this.runtime.windowMs +
-      this.runtime.overlapMs +
-      this.config.mover.timeoutSeconds * 1000 +
-      10_000;
-    const deadline = Date.now() + timeoutMs;
-    const context = {
-      functionName: CHECKER_FUNCTION,
-      awsRequestId: randomUUID(),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    } as unknown as Context;
-    const event: Partial<ScheduledEvent> = {
-      source: 'aws.events',
-      'detail-type': 'Scheduled Event',
-      time: new Date(scheduledAt).toISOString(),
-    };
-    const run = this.handlers.checker.handler(event, context);
+    const run = this.checker.run(scheduledAt);
     const tracked = run.catch(() => undefined).finally(() => this.runs.delete(tracked));
     this.runs.add(tracked);
     return run;
@@ -278,10 +263,15 @@ export class LocalCluster {
     while (this.runs.size > 0) await Promise.all([...this.runs]);
   }
 
+  /** The node each table's VIP route points at (undefined: missing or foreign). */
+  routeNodes(): Record<string, string | undefined> {
+    return routeNodes(this.aws, this.config);
+  }
+
   /** Where the VIP goes now, per table, and the record. */
-  placement(): Placement {
-    const targets = this.aws.routeTargets();
-    const nodes = this.aws.routeNodes();
+  placement(): VipSnapshot {
+    const targets = routeTargets(this.aws, this.config);
+    const nodes = this.routeNodes();
     const tables: Record<string, string | undefined> = {};
     for (const id of this.config.routeTableIds) tables[id] = nodes[id] ?? targets[id];
     return { tables, record: this.aws.parameter(this.config.parameterName)?.value };
@@ -300,12 +290,22 @@ export class LocalCluster {
     return new Set(Object.values(this.placement().tables)).size > 1;
   }
 
+  /** Removes a table's VIP route, as an operator's mistake would. */
+  deleteVipRoute(routeTableId: string): boolean {
+    return this.aws.deleteRoute(routeTableId, this.config.vip);
+  }
+
+  /** Points a table's VIP route at any target, foreign ones included. */
+  pointVipRoute(routeTableId: string, target: string | RouteTarget): void {
+    this.aws.pointRoute(routeTableId, target, this.config.vip);
+  }
+
   /** Waits until `predicate` holds, polling every 25 ms; false when `timeoutMs` passes first. */
   async waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (predicate()) return true;
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
     return predicate();
   }
@@ -340,7 +340,30 @@ export class LocalCluster {
     await Promise.all(Object.values(this.nodes).map((n) => n.stop()));
     await Promise.all(Object.values(this.proxies).map((p) => p.stop()));
     await this.aws.stop();
-    this.stopLogs();
-    this.restoreEnv();
+    for (const cleanup of this.cleanups) cleanup();
   }
+
+  /** A Lambda context whose deadline leaves a run its window, its overlap and a whole move. */
+  private context(): Context {
+    const timeoutMs =
+      this.runtime.windowMs +
+      this.runtime.overlapMs +
+      this.config.mover.timeoutSeconds * 1000 +
+      10_000;
+    const deadline = Date.now() + timeoutMs;
+    return {
+      functionName: CHECKER_FUNCTION,
+      awsRequestId: randomUUID(),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    } as unknown as Context;
+  }
+}
+
+/** The event EventBridge sends for a schedule that fired at `at`. */
+function scheduledEvent(at: number): Partial<ScheduledEvent> {
+  return {
+    source: 'aws.events',
+    'detail-type': 'Scheduled Event',
+    time: new Date(at).toISOString(),
+  };
 }

@@ -9,7 +9,7 @@
  * silence. Loopback (127.0.0.0/8) only.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { seededRandom } from '../local-aws/faults';
+import { seededRandom } from '../local-aws';
 
 const LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 

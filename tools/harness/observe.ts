@@ -1,16 +1,24 @@
 /**
- * What the benchmarks watch on a running cluster: the endpoint's call log (route switches, record
- * writes, Mover invocations, each tied to the invocation that made it) and the handlers' logs.
+ * What the drill, the benchmarks and the tests watch on a running cluster: the endpoint's call
+ * log (route switches, record writes, Mover invocations, each tied to the invocation that made
+ * it) and the handlers' logs.
  */
+import { nodeByTarget, type FailoverConfig } from '../../lib/config';
+import type { ProbeResult } from '../../lambda/domain/types';
 import type { CallRecord, CallStart } from '../local-aws';
 import type { LocalCluster } from './cluster';
 import type { LogRecord } from './logs';
 
-/** One successful route change of the VIP. */
+/** One successful change of a table's VIP route. */
 export interface Switch {
   readonly table: string;
   /** Node the table now targets (undefined: not a configured node). */
   readonly node?: string;
+  /** The route's new target as sent (ENI or instance id). */
+  readonly target: string;
+  readonly action: 'ReplaceRoute' | 'CreateRoute';
+  readonly startedAt: number;
+  /** When the endpoint answered. */
   readonly at: number;
   /** Request id of the Mover invocation that made it. */
   readonly origin?: string;
@@ -31,6 +39,35 @@ export interface RecordWrite {
   readonly origin?: string;
 }
 
+/** The VIP route change a call made, if it was a successful one. */
+export function switchOf(config: FailoverConfig, c: CallRecord): Switch | undefined {
+  if (c.status !== 200 || (c.action !== 'ReplaceRoute' && c.action !== 'CreateRoute')) return;
+  const p = c.params as Record<string, unknown>;
+  if (p.DestinationCidrBlock !== config.vip) return undefined;
+  const target = String(p.NetworkInterfaceId ?? p.InstanceId ?? '');
+  return {
+    table: String(p.RouteTableId),
+    node: nodeByTarget(config, target)?.name,
+    target,
+    action: c.action,
+    startedAt: c.startedAt,
+    at: c.endedAt,
+    origin: c.origin?.requestId,
+  };
+}
+
+/** The record write a call made, if it was a successful one (not of the pause flag). */
+export function recordWriteOf(config: FailoverConfig, c: CallRecord): RecordWrite | undefined {
+  const p = c.params as Record<string, unknown>;
+  if (c.status !== 200 || c.action !== 'PutParameter' || p.Name !== config.parameterName) return;
+  return { value: String(p.Value), at: c.endedAt, origin: c.origin?.requestId };
+}
+
+/** The probe result a log record carries (the Checker's debug line, event "probe"). */
+export function probeOf(r: LogRecord): ProbeResult | undefined {
+  return r.event === 'probe' ? (r.result as ProbeResult) : undefined;
+}
+
 /** Collects switches, record writes and invocations until stop(). */
 export class CallWatch {
   readonly switches: Switch[] = [];
@@ -41,44 +78,12 @@ export class CallWatch {
   private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly cluster: LocalCluster) {
-    const { config } = cluster;
     this.unsubscribe = [
       cluster.aws.onCallStart((c: CallStart) => {
         if (c.action === 'Invoke')
           this.invokes.set(c.requestId, { requestId: c.requestId, startedAt: c.startedAt });
       }),
-      cluster.aws.onCall((c: CallRecord) => {
-        if (c.action === 'Invoke') {
-          const inv = this.invokes.get(c.requestId);
-          if (inv) {
-            inv.endedAt = c.endedAt;
-            inv.status = c.status;
-          }
-        }
-        if (c.status !== 200) {
-          if (c.service !== 'unknown') {
-            const key = `${c.action} ${c.errorCode ?? (c.dropped ? `dropped (${c.dropped})` : c.status)}`;
-            this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
-          }
-          return;
-        }
-        const p = c.params as Record<string, unknown>;
-        if (c.action === 'ReplaceRoute' || c.action === 'CreateRoute') {
-          if (p.DestinationCidrBlock !== undefined && p.DestinationCidrBlock !== config.vip) return;
-          const target = String(p.NetworkInterfaceId ?? p.InstanceId ?? '');
-          const node = config.nodes.find(
-            (n) => n.networkInterfaceId === target || n.instanceId === target,
-          );
-          this.switches.push({
-            table: String(p.RouteTableId),
-            node: node?.name,
-            at: c.endedAt,
-            origin: c.origin?.requestId,
-          });
-        } else if (c.action === 'PutParameter' && p.Name === config.parameterName) {
-          this.records.push({ value: String(p.Value), at: c.endedAt, origin: c.origin?.requestId });
-        }
-      }),
+      cluster.aws.onCall((c) => this.record(c)),
     ];
   }
 
@@ -116,17 +121,21 @@ export class CallWatch {
   stop(): void {
     for (const u of this.unsubscribe) u();
   }
-}
 
-/** A probe result as the Checker logs it (debug line, event "probe"). */
-export interface ProbeLog {
-  readonly node: string;
-  readonly ok: boolean;
-  readonly latencyMs: number;
-  readonly startedAt: number;
-  readonly failure?: string;
-}
-
-export function probeOf(r: LogRecord): ProbeLog | undefined {
-  return r.event === 'probe' ? (r.result as ProbeLog) : undefined;
+  private record(c: CallRecord): void {
+    const { config } = this.cluster;
+    const invoke = c.action === 'Invoke' ? this.invokes.get(c.requestId) : undefined;
+    if (invoke) {
+      invoke.endedAt = c.endedAt;
+      invoke.status = c.status;
+    }
+    if (c.status !== 200 && c.service !== 'unknown') {
+      const key = `${c.action} ${c.errorCode ?? (c.dropped ? `dropped (${c.dropped})` : c.status)}`;
+      this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+    }
+    const change = switchOf(config, c);
+    if (change) this.switches.push(change);
+    const write = recordWriteOf(config, c);
+    if (write) this.records.push(write);
+  }
 }

@@ -1,0 +1,83 @@
+/** The Checker's handler, built from an environment: process.env in Lambda, any object elsewhere. */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { ConfigError, ENV, loadRuntimeConfig } from '../lib/config';
+import { runChecker, type CheckerReport } from './domain/checker';
+import { proberFor } from './domain/probe';
+import { awsClientSettings, invocationLoggers } from './shared-handler';
+
+/** The SDK clients the Checker uses. */
+export interface CheckerClients {
+  readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
+  readonly secrets: SecretsManagerClient;
+  readonly lambda: LambdaClient;
+}
+
+export type CheckerHandler = (
+  event: Partial<ScheduledEvent>,
+  context: Context,
+) => Promise<CheckerReport>;
+
+/** The scheduled event cannot be run: nothing was read or changed. */
+export class InvalidScheduledEventError extends Error {
+  public override readonly name = 'InvalidScheduledEventError';
+}
+
+/** The Checker's clients, aimed where `env` says. */
+export function checkerClients(env: NodeJS.ProcessEnv): CheckerClients {
+  const aws = awsClientSettings(env);
+  // Short socket timeouts: a hanging API must fail this run, not stall detection.
+  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  return {
+    ec2: new EC2Client({ ...aws, requestHandler }),
+    ssm: new SSMClient({ ...aws, requestHandler }),
+    secrets: new SecretsManagerClient({ ...aws, requestHandler }),
+    // The Mover may take its whole timeout; the Checker bounds the call itself. One attempt: a
+    // 429 means a Mover is already moving, and the Checker's own backoff and re-read handle it
+    // better than a blind retry that would only find the VIP already moved.
+    lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
+  };
+}
+
+/** When the schedule fired: the event's `time`, or now for a hand-made event without one. */
+export function scheduledAt(event: Partial<ScheduledEvent>, now = Date.now()): number {
+  const time: unknown = event.time;
+  if (time === undefined) return now;
+  const at = typeof time === 'string' ? Date.parse(time) : NaN;
+  if (Number.isNaN(at)) {
+    throw new InvalidScheduledEventError(
+      `scheduled event time ${JSON.stringify(time)} is not a date; send an ISO 8601 time such as "2025-01-31T12:00:00Z", or leave time out to mean now`,
+    );
+  }
+  return at;
+}
+
+/**
+ * Reads the config and the Mover's name from `env` once (a broken deployment fails at start,
+ * not at the first move) and returns the handler.
+ */
+export function createCheckerHandler(
+  env: NodeJS.ProcessEnv,
+  clients: CheckerClients = checkerClients(env),
+): CheckerHandler {
+  const runtime = loadRuntimeConfig(env);
+  const moverFunctionName = env[ENV.moverFunction];
+  if (!moverFunctionName) {
+    throw new ConfigError([
+      `environment variable ${ENV.moverFunction} is missing; deploy the Checker with the vip-failover stack, which names its Mover there`,
+    ]);
+  }
+  const prober = proberFor(runtime.config.probe, clients.secrets);
+  const loggerFor = invocationLoggers(env);
+  const { ec2, ssm, lambda } = clients;
+  return async (event, context) =>
+    runChecker({ ec2, ssm, lambda, prober, logger: loggerFor(context) }, runtime, {
+      moverFunctionName,
+      scheduledAt: scheduledAt(event),
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    });
+}
