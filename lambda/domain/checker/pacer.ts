@@ -1,0 +1,131 @@
+/**
+ * Paces and pipelines the probes: every `intervalMs`, and every `confirmIntervalMs` while the
+ * active node is in doubt, with up to enough probes in flight per node that a frozen node costs
+ * one timeout, not `fall` of them. Results reach the run in the order their probes started.
+ */
+import type { FailoverConfig, NodeConfig } from '../../../lib/config';
+import type { Clock } from '../clock';
+import type { Prober } from '../probe';
+import type { ProbeResult } from '../types';
+
+/** A probe in flight, or answered and waiting for older ones. */
+interface Slot {
+  readonly startedAt: number;
+  result?: ProbeResult;
+}
+
+export interface PacerDeps {
+  readonly prober: Prober;
+  readonly clock: Clock;
+  /** The node that holds the VIP while the tables agree. */
+  readonly active: () => string | undefined;
+  /** True while the node has failed but is not yet down. */
+  readonly suspect: (name: string) => boolean;
+  /** Takes a node's landed results (possibly none yet), oldest first. */
+  readonly deliver: (name: string, results: readonly ProbeResult[]) => void;
+}
+
+export class Pacer {
+  private readonly queues: Record<string, Slot[]>;
+  private readonly maxInFlight: number;
+  private lastRound = -Infinity;
+  private started = 0;
+  /** Ends the current nap early. */
+  private wakeUp: () => void = () => undefined;
+
+  constructor(
+    private readonly config: FailoverConfig,
+    private readonly deps: PacerDeps,
+  ) {
+    this.queues = Object.fromEntries(config.nodes.map((n) => [n.name, []]));
+    const { detection, probe } = config;
+    this.maxInFlight = Math.ceil(probe.timeoutMs / detection.confirmIntervalMs) + 1;
+  }
+
+  /** Probe rounds started so far. */
+  get rounds(): number {
+    return this.started;
+  }
+
+  inFlight(): boolean {
+    return Object.values(this.queues).some((q) => q.length > 0);
+  }
+
+  /** Starts a round of probes when one is due at `now`. */
+  roundIfDue(now: number): void {
+    if (now - this.lastRound < this.cadence()) return;
+    for (const node of this.config.nodes) this.probe(node);
+    this.started += 1;
+    this.lastRound = now;
+  }
+
+  /** The active node's first failure: confirm now, not after the rest of a regular interval. */
+  confirmNow(): void {
+    this.lastRound = -Infinity;
+    this.wakeUp();
+  }
+
+  /** Ms until the next round is due, or until the active's probe in flight turns quiet. */
+  msToNext(): number {
+    const now = this.deps.clock.now();
+    const next = this.lastRound + this.cadence() - now;
+    const quiet = this.quietSince();
+    if (quiet === undefined) return next;
+    const quietAt = quiet + this.config.detection.confirmIntervalMs;
+    return quietAt > now ? Math.min(next, quietAt - now) : next;
+  }
+
+  /** Waits `ms`, or until confirmNow. */
+  async nap(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = () => undefined;
+  }
+
+  private cadence(): number {
+    const { detection } = this.config;
+    return this.confirming() ? detection.confirmIntervalMs : detection.intervalMs;
+  }
+
+  /**
+   * Probe at the confirmation rate while the active node is suspect, and also while its oldest
+   * probe has gone unanswered longer than a confirmation interval: a frozen node never answers,
+   * so waiting for its first timeout before speeding up would cost a whole timeout more.
+   */
+  private confirming(): boolean {
+    const active = this.deps.active();
+    if (active === undefined) return false;
+    if (this.deps.suspect(active)) return true;
+    const quiet = this.quietSince();
+    const { confirmIntervalMs } = this.config.detection;
+    return quiet !== undefined && this.deps.clock.now() - quiet >= confirmIntervalMs;
+  }
+
+  private quietSince(): number | undefined {
+    const active = this.deps.active();
+    if (active === undefined) return undefined;
+    return this.queues[active]?.find((slot) => !slot.result)?.startedAt;
+  }
+
+  private probe(node: NodeConfig): void {
+    const queue = this.queues[node.name] as Slot[];
+    if (queue.length >= this.maxInFlight) return;
+    const slot: Slot = { startedAt: this.deps.clock.now() };
+    queue.push(slot);
+    void this.deps.prober(node).then((result) => {
+      slot.result = result;
+      this.drain(node.name, queue);
+    });
+  }
+
+  private drain(name: string, queue: Slot[]): void {
+    const landed: ProbeResult[] = [];
+    while (queue[0]?.result) landed.push((queue.shift() as Required<Slot>).result);
+    this.deps.deliver(name, landed);
+  }
+}

@@ -1,0 +1,149 @@
+/** The run's view of where the VIP goes: route tables, record and pause flag, kept fresh. */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { nodeByName, type FailoverConfig } from '../../../lib/config';
+import { sleep, type Clock } from '../clock';
+import { AwsDeadlineError, awsErrorText } from '../errors';
+import { withDeadline } from './deadline';
+import type { Log } from '../log';
+import { readPaused, readRecord, type RecordState } from '../record';
+import { placementOf, readTables, type Placement } from '../routes';
+import type { TableState } from '../types';
+
+export interface ViewDeps {
+  readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
+  readonly clock: Clock;
+  readonly log: Log;
+}
+
+export class View {
+  private current: { tables: TableState[]; record: RecordState; paused: boolean } = {
+    tables: [],
+    record: {},
+    paused: false,
+  };
+  private moveAt?: number;
+  /** When the state held was read (the read's start). */
+  private heldSince = 0;
+  /** When the last read began. */
+  private readBegan = 0;
+  /** Bumped when a Mover answer updates the state, so an older read in flight cannot undo it. */
+  private epoch = 0;
+  private reading?: Promise<void>;
+
+  constructor(
+    private readonly deps: ViewDeps,
+    private readonly config: FailoverConfig,
+    private readonly apiTimeoutMs: number,
+  ) {}
+
+  get tables(): readonly TableState[] {
+    return this.current.tables;
+  }
+  get record(): string | undefined {
+    return this.current.record.value;
+  }
+  get paused(): boolean {
+    return this.current.paused;
+  }
+  /** Epoch ms of the last move: the record's last write, or a move this run made. */
+  get lastMoveAt(): number | undefined {
+    return this.moveAt;
+  }
+  get readAt(): number {
+    return this.heldSince;
+  }
+  get lastRefresh(): number {
+    return this.readBegan;
+  }
+  /** True while a read is in flight. */
+  get refreshing(): boolean {
+    return this.reading !== undefined;
+  }
+  get placement(): Placement {
+    return placementOf(this.current.tables);
+  }
+  /** The node every readable table sends the VIP to; undefined while they disagree. */
+  activeName(): string | undefined {
+    const p = this.placement;
+    return p.kind === 'consistent' ? p.node : undefined;
+  }
+
+  /** Reads tables, record and pause flag; one read at a time, shared by whoever asks. */
+  refresh(): Promise<void> {
+    this.reading ??= this.read().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  /**
+   * A throttled or failing first read is retried briefly: a run that dies here leaves nobody
+   * acting for a whole window. A read that hangs past its deadline is not: fail fast instead.
+   */
+  async firstRead(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.refresh();
+      } catch (e) {
+        if (e instanceof AwsDeadlineError || attempt >= 3) throw e;
+        this.deps.log.warn(`first read failed, retrying: ${awsErrorText(e)}`, {
+          event: 'refresh-error',
+        });
+        await sleep(250 * attempt);
+      }
+    }
+  }
+
+  /** Refreshes and logs a failure instead of throwing: a later read may succeed. */
+  refreshOrLog(): Promise<void> {
+    return this.refresh().catch((e: unknown) =>
+      this.deps.log.error(`refresh failed: ${awsErrorText(e)}`, { event: 'refresh-error' }),
+    );
+  }
+
+  /** Waits for a read in flight: nothing may run on after the handler returns. */
+  async settle(): Promise<void> {
+    await this.reading?.catch(() => undefined);
+  }
+
+  /** The Mover put every table and the record on `node`: newer than any read in flight. */
+  moverPlaced(node: string): void {
+    // The route target too: a table whose route was missing now has one.
+    const config = nodeByName(this.config, node);
+    const target = config?.networkInterfaceId ?? config?.instanceId;
+    const tables = this.current.tables.map((t) => (t.error ? t : { ...t, target, node }));
+    this.current = { ...this.current, tables, record: { ...this.current.record, value: node } };
+    this.epoch += 1;
+  }
+
+  /** This run moved the VIP: the cooldown starts now. */
+  moved(): void {
+    this.moveAt = this.deps.clock.now();
+  }
+
+  private async read(): Promise<void> {
+    const startedAt = this.deps.clock.now();
+    const startEpoch = this.epoch;
+    this.readBegan = startedAt;
+    const { ec2, ssm } = this.deps;
+    const [tables, record, paused] = await withDeadline(
+      'AWS (DescribeRouteTables, GetParameter)',
+      this.apiTimeoutMs,
+      (signal) =>
+        Promise.all([
+          readTables(ec2, this.config, signal),
+          readRecord(ssm, this.config.parameterName, signal),
+          readPaused(ssm, this.config.pauseParameterName, signal),
+        ]),
+    );
+    if (this.epoch !== startEpoch) return;
+    this.current = { tables, record, paused };
+    this.heldSince = startedAt;
+    // A move another actor made during this run starts a cooldown too.
+    if (record.lastModified !== undefined) {
+      this.moveAt = Math.max(this.moveAt ?? 0, record.lastModified);
+    }
+  }
+}
