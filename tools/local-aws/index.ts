@@ -15,6 +15,7 @@
  */
 import { CallLog, type CallFilter, type CallRecord, type CallStart } from './calls';
 import { Ec2Model, type RouteTarget } from './ec2';
+import { Ec2Query } from './ec2-query';
 import { awsEnv } from './env';
 import { Faults, seededRandom } from './faults';
 import {
@@ -85,7 +86,7 @@ export class LocalAws {
       ),
       log: new CallLog(),
     };
-    const server = new LocalAwsServer({ owner, ...parts });
+    const server = new LocalAwsServer({ owner, ...parts, ec2: new Ec2Query(parts.ec2) });
     const port = await server.listen(options.port ?? 0);
     return new LocalAws(server, parts, port, region, accountId);
   }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { enableAttribution, originOf } from './attribution';
 import type { CallLog, CallStart, DropReason } from './calls';
-import type { Ec2Model } from './ec2';
+import type { Ec2Query } from './ec2-query';
 import type { Faults } from './faults';
 import type { InvocationInfo, InvokeParams, LambdaEmulator } from './lambda';
 import { AwsError, errorReply, MUTATING, type Reply, type ServiceName } from './protocol';
@@ -18,7 +18,7 @@ import type { SsmModel } from './ssm';
 
 export interface ServerParts {
   readonly owner: symbol;
-  readonly ec2: Ec2Model;
+  readonly ec2: Ec2Query;
   readonly ssm: SsmModel;
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
