@@ -1,11 +1,21 @@
 /**
- * Lambda Invoke for functions registered in this process: concurrency, async queueing,
- * timeouts, and the crash that fault injection can cause.
+ * Functions registered in this process and their invocations: concurrency, async queueing,
+ * timeouts, and the crash that fault injection can cause. lambda-invoke.ts serves Invoke.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { runAttributed } from './attribution';
-import { AwsError, type Reply } from './protocol';
+import {
+  crashEnding,
+  lambdaContext,
+  resultEnding,
+  stoppedEnding,
+  thrownEnding,
+  timeoutEnding,
+  type Ending,
+  type InvocationOutcome,
+} from './lambda-runtime';
+
+export type { InvocationOutcome } from './lambda-runtime';
 
 export type LambdaHandler<TEvent = unknown> = (event: TEvent, context: Context) => Promise<unknown>;
 
@@ -15,18 +25,6 @@ export interface FunctionOptions {
   /** Lambda's timeout; 3000 ms by default, as in Lambda. */
   readonly timeoutMs?: number;
 }
-
-/** The Invoke request, as read off the wire. */
-export interface InvokeParams {
-  readonly functionName: string;
-  readonly qualifier?: string;
-  readonly invocationType?: string;
-  readonly logType?: string;
-  readonly payload: Buffer;
-}
-
-/** How an invocation ended, from Lambda's side (the handler may run on after a crash or timeout). */
-export type InvocationOutcome = 'succeeded' | 'failed' | 'crashed' | 'timedout' | 'stopped';
 
 export interface InvocationRecord {
   readonly requestId: string;
@@ -58,12 +56,6 @@ interface RegisteredFunction {
   readonly queue: { readonly event: unknown; readonly requestId: string }[];
 }
 
-interface Ending {
-  readonly outcome: InvocationOutcome;
-  readonly payload: string;
-  readonly errorType?: string;
-}
-
 interface Invocation {
   readonly requestId: string;
   readonly fn: RegisteredFunction;
@@ -75,23 +67,7 @@ interface Invocation {
   end(ending: Ending): void;
 }
 
-const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-const ASYNC_PAYLOAD_LIMIT = 256 * 1024;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
-function errorPayload(errorType: string, errorMessage: string, trace?: string[]): string {
-  return JSON.stringify(trace ? { errorType, errorMessage, trace } : { errorType, errorMessage });
-}
-
-/** The payload the Node.js runtime reports for an error thrown by a handler. */
-function thrownPayload(e: unknown): { payload: string; errorType: string } {
-  if (e instanceof Error) {
-    const errorType = e.name || 'Error';
-    return { errorType, payload: errorPayload(errorType, e.message, (e.stack ?? '').split('\n')) };
-  }
-  const errorType = typeof e;
-  return { errorType, payload: errorPayload(errorType, String(e), []) };
-}
 
 export class LambdaEmulator {
   private readonly functions = new Map<string, RegisteredFunction>();
@@ -103,8 +79,8 @@ export class LambdaEmulator {
 
   constructor(
     private readonly owner: symbol,
-    private readonly region: string,
-    private readonly accountId: string,
+    readonly region: string,
+    readonly accountId: string,
   ) {}
 
   arnOf(name: string): string {
@@ -146,6 +122,10 @@ export class LambdaEmulator {
     return this.arnOf(name);
   }
 
+  has(name: string): boolean {
+    return this.functions.has(name);
+  }
+
   unregister(name: string): boolean {
     return this.functions.delete(name);
   }
@@ -170,14 +150,7 @@ export class LambdaEmulator {
   crash(requestId: string): boolean {
     const inv = this.invocations.get(requestId);
     if (!inv || inv.ended) return false;
-    inv.end({
-      outcome: 'crashed',
-      errorType: 'Runtime.ExitError',
-      payload: errorPayload(
-        'Runtime.ExitError',
-        `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
-      ),
-    });
+    inv.end(crashEnding(requestId));
     return true;
   }
 
@@ -208,11 +181,7 @@ export class LambdaEmulator {
   stop(): void {
     this.stopped = true;
     for (const inv of this.invocations.values()) {
-      inv.end({
-        outcome: 'stopped',
-        errorType: 'ServiceException',
-        payload: errorPayload('ServiceException', 'local-aws stopped'),
-      });
+      inv.end(stoppedEnding());
     }
     for (const fn of this.functions.values()) fn.queue.length = 0;
     const waiters = this.settledWaiters;
@@ -220,82 +189,26 @@ export class LambdaEmulator {
     for (const w of waiters) w();
   }
 
-  /** `requestId` is the HTTP request's id: Lambda uses the same id for the invocation. */
-  async handleInvoke(p: InvokeParams, requestId: string = randomUUID()): Promise<Reply> {
-    const fn = this.resolve(p.functionName, p.qualifier);
-    const type = p.invocationType ?? 'RequestResponse';
-    if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') {
-      throw new AwsError('InvalidParameterValueException', `Unsupported InvocationType: ${type}`);
-    }
-    const limit = type === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
-    if (p.payload.length > limit) {
-      throw new AwsError(
-        'RequestTooLargeException',
-        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-        413,
-      );
-    }
-    let event: unknown = {};
-    if (p.payload.length > 0) {
-      try {
-        event = JSON.parse(p.payload.toString('utf8'));
-      } catch (e) {
-        throw new AwsError(
-          'InvalidRequestContentException',
-          `Could not parse request body into json: ${(e as Error).message}`,
-        );
-      }
-    }
-    if (type === 'DryRun') return { status: 204 };
-    const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
-    if (type === 'Event') {
-      fn.queue.push({ event, requestId });
-      this.drain(fn);
-      return { status: 202, headers: { 'content-type': 'application/json' }, body: '' };
-    }
-    if (fn.reservedConcurrency !== null && fn.running >= fn.reservedConcurrency) {
-      throw new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, {
-        Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
-      });
-    }
-    const end = await this.start(fn, event, 'RequestResponse', requestId);
-    return {
-      status: 200,
-      headers: {
-        ...headers,
-        ...(end.outcome === 'succeeded' ? {} : { 'x-amz-function-error': 'Unhandled' }),
-        ...(p.logType === 'Tail' ? { 'x-amz-log-result': this.logTail(requestId, end) } : {}),
-      },
-      body: end.payload,
-    };
+  /** Queues an async event; it starts as soon as the function's concurrency allows. */
+  enqueue(name: string, event: unknown, requestId: string): void {
+    const fn = this.require(name);
+    fn.queue.push({ event, requestId });
+    this.drain(fn);
   }
 
-  /** Accepts a name, `name:$LATEST`, a partial ARN or a full ARN, as Invoke does. */
-  private resolve(nameOrArn: string, qualifierParam?: string): RegisteredFunction {
-    const m =
-      /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:|(\d{12}):function:)?([A-Za-z0-9_-]+)(?::([$A-Za-z0-9_-]+))?$/.exec(
-        nameOrArn,
-      );
-    if (!m) {
-      throw new AwsError(
-        'ValidationException',
-        `1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?`,
-      );
-    }
-    const [, region, account, partialAccount, name, inlineQualifier] = m;
-    const qualifier = inlineQualifier ?? qualifierParam;
-    const fn = this.functions.get(name as string);
-    const sameAccount = (account ?? partialAccount ?? this.accountId) === this.accountId;
-    const sameRegion = (region ?? this.region) === this.region;
-    if (
-      !fn ||
-      !sameAccount ||
-      !sameRegion ||
-      (qualifier !== undefined && qualifier !== '$LATEST')
-    ) {
-      const arn = `${this.arnOf(name as string)}${qualifier ? `:${qualifier}` : ''}`;
-      throw new AwsError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
-    }
+  /**
+   * Starts a synchronous invocation and resolves when Lambda considers it ended; undefined when
+   * the function's reserved concurrency is used up (Invoke answers TooManyRequestsException).
+   */
+  startSync(name: string, event: unknown, requestId: string): Promise<Ending> | undefined {
+    const fn = this.require(name);
+    if (fn.reservedConcurrency !== null && fn.running >= fn.reservedConcurrency) return undefined;
+    return this.start(fn, event, 'RequestResponse', requestId);
+  }
+
+  private require(name: string): RegisteredFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`local-aws: no function ${name}; registerFunction first`);
     return fn;
   }
 
@@ -350,37 +263,15 @@ export class LambdaEmulator {
     };
     this.invocations.set(requestId, inv);
     // A timed-out sandbox is frozen in Lambda; here the handler runs on, as a zombie whose calls are dropped.
-    inv.timer = setTimeout(() => {
-      inv.end({
-        outcome: 'timedout',
-        errorType: 'Sandbox.Timedout',
-        payload: errorPayload(
-          'Sandbox.Timedout',
-          `RequestId: ${requestId} Error: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`,
-        ),
-      });
-    }, fn.timeoutMs);
-    const context = this.contextFor(fn, requestId, deadline, inv);
+    inv.timer = setTimeout(() => inv.end(timeoutEnding(requestId, fn.timeoutMs)), fn.timeoutMs);
+    const context = lambdaContext(
+      { functionName: fn.name, functionArn: this.arnOf(fn.name), requestId, deadline },
+      (e) => inv.end(e),
+    );
     runAttributed({ owner: this.owner, requestId }, async () => fn.handler(event, context))
       .then(
-        (value) => {
-          let payload: string;
-          try {
-            payload = JSON.stringify(value) ?? 'null';
-          } catch (e) {
-            inv.end({
-              outcome: 'failed',
-              errorType: 'Runtime.MarshalError',
-              payload: errorPayload(
-                'Runtime.MarshalError',
-                `Unable to marshal response: ${(e as Error).message}`,
-              ),
-            });
-            return;
-          }
-          inv.end({ outcome: 'succeeded', payload });
-        },
-        (e: unknown) => inv.end({ outcome: 'failed', ...thrownPayload(e) }),
+        (value) => inv.end(resultEnding(value)),
+        (e: unknown) => inv.end(thrownEnding(e)),
       )
       .finally(() => {
         inv.settled = true;
@@ -392,44 +283,5 @@ export class LambdaEmulator {
         }
       });
     return ending;
-  }
-
-  private contextFor(
-    fn: RegisteredFunction,
-    requestId: string,
-    deadline: number,
-    inv: Invocation,
-  ): Context {
-    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-    return {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: fn.name,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: this.arnOf(fn.name),
-      memoryLimitInMB: '128',
-      awsRequestId: requestId,
-      logGroupName: `/aws/lambda/${fn.name}`,
-      logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      // The callback-era API: settle the invocation the way the Node.js runtime would.
-      done: (error?: Error, result?: unknown) =>
-        error
-          ? inv.end({ outcome: 'failed', ...thrownPayload(error) })
-          : inv.end({ outcome: 'succeeded', payload: JSON.stringify(result) ?? 'null' }),
-      fail: (error: Error | string) => inv.end({ outcome: 'failed', ...thrownPayload(error) }),
-      succeed: (result: unknown) =>
-        inv.end({ outcome: 'succeeded', payload: JSON.stringify(result) ?? 'null' }),
-    };
-  }
-
-  /** The base64 log tail Lambda returns with LogType=Tail: here only the platform lines. */
-  private logTail(requestId: string, end: Ending): string {
-    const lines = [
-      `START RequestId: ${requestId} Version: $LATEST`,
-      ...(end.outcome === 'succeeded' ? [] : [`${end.errorType ?? 'Error'}: ${end.payload}`]),
-      `END RequestId: ${requestId}`,
-      `REPORT RequestId: ${requestId}`,
-    ];
-    return Buffer.from(lines.join('\n') + '\n').toString('base64');
   }
 }

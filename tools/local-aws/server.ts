@@ -11,7 +11,8 @@ import { enableAttribution, originOf } from './attribution';
 import type { CallLog, CallStart, DropReason } from './calls';
 import type { Ec2Query } from './ec2-query';
 import type { Faults } from './faults';
-import type { InvocationInfo, InvokeParams, LambdaEmulator } from './lambda';
+import type { InvocationInfo, LambdaEmulator } from './lambda';
+import { handleInvoke, type InvokeParams } from './lambda-invoke';
 import { AwsError, errorReply, MUTATING, type Reply, type ServiceName } from './protocol';
 import type { SecretsModel } from './secrets';
 import type { SsmModel } from './ssm';
@@ -359,7 +360,7 @@ export class LocalAwsServer {
       case 'secretsmanager':
         return this.parts.secrets.handle(call.action, call.params);
       case 'lambda':
-        return this.parts.lambda.handleInvoke(call.params, requestId);
+        return handleInvoke(this.parts.lambda, call.params, requestId);
     }
   }
 
