@@ -4,7 +4,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError, ENV, loadRuntimeConfig } from '../lib/config';
+import { ConfigError, ENV, loadRuntimeConfig } from '../config';
 import { runChecker, type CheckerReport } from './domain/checker';
 import { proberFor } from './domain/probe';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
@@ -68,7 +68,11 @@ export function createCheckerHandler(
   const moverFunctionName = env[ENV.moverFunction];
   if (!moverFunctionName) {
     throw new ConfigError([
-      `environment variable ${ENV.moverFunction} is missing; deploy the Checker with the vip-failover stack, which names its Mover there`,
+      {
+        path: [ENV.moverFunction],
+        message:
+          'is missing from the environment; deploy the Checker with the vip-failover stack, which names its Mover there',
+      },
     ]);
   }
   const prober = proberFor(runtime.config.probe, clients.secrets);

@@ -2,7 +2,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { loadRuntimeConfig } from '../lib/config';
+import { loadRuntimeConfig } from '../config';
 import { moveVip } from './domain/mover';
 import type { MoveResult } from './domain/types';
 import { awsClientSettings, invocationLoggers } from './shared-handler';

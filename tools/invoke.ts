@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
-import { ConfigError, ENV, runtimeConfig, validateConfig } from '../lib/config';
+import { ConfigError, ENV, runtimeConfig, validateConfig } from '../config';
 import { createCheckerHandler } from '../lambda/checker-handler';
 import { createMoverHandler } from '../lambda/mover-handler';
 import { EXAMPLE_CONFIG } from './harness/paths';

@@ -5,7 +5,7 @@
 import type { CheckerReport } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
 import type { ProbeResult } from '../../lambda/domain/types';
-import type { FailoverConfigInput } from '../../lib/config';
+import type { FailoverConfigInput } from '../../config';
 import { LocalCluster, type ClusterOptions } from '../../tools/harness/cluster';
 import type { LogRecord } from '../../tools/harness/logs';
 import { probeOf } from '../../tools/harness/observe';

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../../lib/config';
+import { ConfigError } from '../../config';
 import { SCENARIOS, runDrill, type DrillResult, type Scenario } from './drill';
 
 const USAGE = `usage: npm run drill -- [options]

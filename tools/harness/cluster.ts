@@ -15,7 +15,7 @@ import {
   type FailoverConfig,
   type FailoverConfigInput,
   type RuntimeConfig,
-} from '../../lib/config';
+} from '../../config';
 import type { CheckerReport } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
 import {

@@ -3,7 +3,7 @@
  * log (route switches, record writes, Mover invocations, each tied to the invocation that made
  * it) and the handlers' logs.
  */
-import { nodeByTarget, type FailoverConfig } from '../../lib/config';
+import { nodeByTarget, type FailoverConfig } from '../../config';
 import type { ProbeResult } from '../../lambda/domain/types';
 import type { CallRecord, CallStart } from '../local-aws';
 import type { LocalCluster } from './cluster';

@@ -1,0 +1,115 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Context } from 'aws-lambda';
+import { ENV, runtimeConfig } from '../config';
+import {
+  checkerClients,
+  createCheckerHandler,
+  type CheckerClients,
+} from '../lambda/checker-handler';
+import { createMoverHandler, moverClients } from '../lambda/mover-handler';
+import { exampleConfig } from './support/domain-fixtures';
+
+const ENDPOINT = 'http://127.0.0.1:4599';
+
+/** What the stack deploys, without any AWS settings. */
+function deployedEnv(): NodeJS.ProcessEnv {
+  const runtime = runtimeConfig(exampleConfig(), { windowMs: 0, overlapMs: 0 });
+  return { [ENV.config]: JSON.stringify(runtime), [ENV.moverFunction]: 'vip-failover-mover' };
+}
+
+/** An env naming a local endpoint, region and credentials, none of which process.env holds. */
+const localEnv = (): NodeJS.ProcessEnv => ({
+  ...deployedEnv(),
+  AWS_ENDPOINT_URL: ENDPOINT,
+  AWS_REGION: 'ap-southeast-2',
+  AWS_ACCESS_KEY_ID: 'local-key',
+  AWS_SECRET_ACCESS_KEY: 'local-secret',
+});
+
+const context = {
+  awsRequestId: 'spec',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+function mockedCheckerClients(): CheckerClients {
+  return {
+    ec2: new EC2Client({ region: 'eu-west-1' }),
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
+    lambda: new LambdaClient({ region: 'eu-west-1' }),
+  };
+}
+
+describe('createCheckerHandler', () => {
+  it('rejects a scheduled event whose time is not a date, naming the field and the value', async () => {
+    // Prepare
+    const clients = mockedCheckerClients();
+    const mocks = Object.values(clients).map((c: EC2Client) => mockClient(c));
+    const handler = createCheckerHandler(deployedEnv(), clients);
+
+    // Act
+    const run = handler({ time: 'yesterday-ish' }, context);
+
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: 'InvalidScheduledEventError',
+      message: expect.stringMatching(/^scheduled event time "yesterday-ish" is not a date; /),
+    });
+    for (const m of mocks) expect(m.calls()).toHaveLength(0);
+  });
+
+  it('names the missing Mover function variable when it is built', () => {
+    const env = deployedEnv();
+    delete env[ENV.moverFunction];
+
+    expect(() => createCheckerHandler(env, mockedCheckerClients())).toThrow(
+      /VIP_FAILOVER_MOVER_FUNCTION is missing from the environment/,
+    );
+  });
+
+  it('reads a broken config when it is built, not at the first event', () => {
+    expect(() => createCheckerHandler({ [ENV.moverFunction]: 'm' })).toThrow(
+      /VIP_FAILOVER_CONFIG is missing from the environment/,
+    );
+  });
+});
+
+describe('createMoverHandler', () => {
+  it('reads a broken config when it is built, not at the first event', () => {
+    expect(() => createMoverHandler({ [ENV.config]: '{' })).toThrow(/is not JSON/);
+  });
+});
+
+describe('checkerClients and moverClients', () => {
+  it('aim every client at the endpoint, region and credentials of the env they are given', async () => {
+    // Prepare / Act
+    const clients = [
+      ...Object.values(checkerClients(localEnv())),
+      ...Object.values(moverClients(localEnv())),
+    ];
+
+    // Assess
+    for (const client of clients) {
+      const config = client.config as {
+        region: () => Promise<string>;
+        credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string }>;
+        endpoint?: () => Promise<{ hostname: string; port?: number; protocol: string }>;
+      };
+      await expect(config.region()).resolves.toBe('ap-southeast-2');
+      await expect(config.credentials()).resolves.toMatchObject({
+        accessKeyId: 'local-key',
+        secretAccessKey: 'local-secret',
+      });
+      await expect(config.endpoint?.()).resolves.toMatchObject({
+        hostname: '127.0.0.1',
+        port: 4599,
+        protocol: 'http:',
+      });
+      client.destroy();
+    }
+  });
+});
