@@ -25,7 +25,11 @@ export interface CheckerDeps {
   readonly lambda: LambdaClient;
   readonly prober: Prober;
   readonly logger: Log;
-  /** Every reading of the time in the run. @default systemClock */
+  /**
+   * Every reading of the time in the run. Its waits are setTimeout, so a clock must move with the
+   * timers: the system clock does, and so do jest's fake timers, which fake Date.now as well.
+   * @default systemClock
+   */
   readonly clock?: Clock;
 }
 
