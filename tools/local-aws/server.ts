@@ -1,7 +1,7 @@
 /**
- * The HTTP front: reads a request, works out which service and action it is, applies fault
- * rules and crash semantics, dispatches to the service, and writes the answer in that service's
- * protocol. Listens on 127.0.0.1 only and ignores SigV4 signatures.
+ * The HTTP front: places each request (request.ts), applies fault rules and crash semantics,
+ * dispatches to the service, and writes the answer in that service's protocol. Listens on
+ * 127.0.0.1 only and ignores SigV4 signatures.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -12,8 +12,9 @@ import type { CallLog, CallStart, DropReason } from './calls';
 import type { Ec2Query } from './ec2-query';
 import type { Faults } from './faults';
 import type { InvocationInfo, LambdaEmulator } from './lambda';
-import { handleInvoke, type InvokeParams } from './lambda-invoke';
-import { AwsError, errorReply, MUTATING, type Reply, type ServiceName } from './protocol';
+import { handleInvoke } from './lambda-invoke';
+import { AwsError, errorReply, MUTATING, type Reply } from './protocol';
+import { parseCall, readBody, summarise, Unplaceable, type ParsedCall } from './request';
 import type { SecretsModel } from './secrets';
 import type { SsmModel } from './ssm';
 
@@ -27,158 +28,7 @@ export interface ServerParts {
   readonly log: CallLog;
 }
 
-type ParsedCall =
-  | { readonly service: 'ec2'; readonly action: string; readonly params: Record<string, string> }
-  | {
-      readonly service: 'ssm' | 'secretsmanager';
-      readonly action: string;
-      readonly params: Record<string, unknown>;
-    }
-  | { readonly service: 'lambda'; readonly action: 'Invoke'; readonly params: InvokeParams };
-
-/** A request we cannot even place: answered in the closest protocol, never dispatched. */
-class Unplaceable extends Error {
-  constructor(
-    readonly service: ServiceName,
-    readonly error: AwsError,
-  ) {
-    super(error.message);
-  }
-}
-
-/** Above Lambda's 6 MB payload limit, so that limit is the one reported. */
-const MAX_BODY = 7 * 1024 * 1024;
-const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
-const JSON_TARGETS: Record<string, 'ssm' | 'secretsmanager'> = {
-  AmazonSSM: 'ssm',
-  secretsmanager: 'secretsmanager',
-};
 const HOST = '127.0.0.1';
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseCall(req: http.IncomingMessage, body: Buffer): ParsedCall {
-  const url = new URL(req.url ?? '/', `http://${HOST}`);
-  const header = (name: string) => {
-    const v = req.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  const invoke = LAMBDA_INVOKE.exec(url.pathname);
-  if (invoke && req.method === 'POST') {
-    return {
-      service: 'lambda',
-      action: 'Invoke',
-      params: {
-        functionName: decodeURIComponent(invoke[1] as string),
-        qualifier: url.searchParams.get('Qualifier') ?? undefined,
-        invocationType: header('x-amz-invocation-type'),
-        logType: header('x-amz-log-type'),
-        payload: body,
-      },
-    };
-  }
-  if (url.pathname.startsWith('/2015-03-31/')) {
-    throw new Unplaceable(
-      'lambda',
-      new AwsError(
-        'UnknownOperationException',
-        `local-aws emulates only Invoke, not ${req.method} ${url.pathname}`,
-        404,
-      ),
-    );
-  }
-  const target = header('x-amz-target');
-  if (target) {
-    const [prefix, action] = target.split('.', 2);
-    const service = JSON_TARGETS[prefix ?? ''];
-    if (!service || !action) {
-      throw new Unplaceable(
-        'ssm',
-        new AwsError('UnknownOperationException', `local-aws does not emulate ${target}`),
-      );
-    }
-    let params: unknown;
-    try {
-      params = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
-    } catch (e) {
-      throw new Unplaceable(
-        service,
-        new AwsError('SerializationException', `Malformed JSON: ${(e as Error).message}`),
-      );
-    }
-    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new Unplaceable(
-        service,
-        new AwsError('SerializationException', 'Request body must be a JSON object'),
-      );
-    }
-    return { service, action, params: params as Record<string, unknown> };
-  }
-  // The Query protocol: form fields in the body (POST) or in the query string (GET).
-  const form = new URLSearchParams(req.method === 'POST' ? body.toString('utf8') : '');
-  const params: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) params[k] = v;
-  for (const [k, v] of form) params[k] = v;
-  const action = params['Action'];
-  if (!action) {
-    throw new Unplaceable(
-      'ec2',
-      new AwsError('MissingAction', 'The request must contain the parameter Action'),
-    );
-  }
-  return { service: 'ec2', action, params };
-}
-
-const REDACTED = '***';
-
-/** The parameters as the call log shows them: no secret values, nothing huge. */
-function summarise(call: ParsedCall): Record<string, unknown> {
-  const cut = (v: unknown): unknown =>
-    typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…` : v;
-  switch (call.service) {
-    case 'ec2': {
-      const rest: Record<string, unknown> = { ...call.params };
-      delete rest['Action'];
-      delete rest['Version'];
-      return rest;
-    }
-    case 'ssm':
-    case 'secretsmanager': {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(call.params)) {
-        const secret =
-          k === 'SecretString' ||
-          k === 'SecretBinary' ||
-          (k === 'Value' && call.params['Type'] === 'SecureString');
-        out[k] = secret ? REDACTED : cut(v);
-      }
-      return out;
-    }
-    case 'lambda':
-      return {
-        FunctionName: call.params.functionName,
-        InvocationType: call.params.invocationType ?? 'RequestResponse',
-        ...(call.params.qualifier ? { Qualifier: call.params.qualifier } : {}),
-        payloadBytes: call.params.payload.length,
-      };
-  }
-}
 
 export class LocalAwsServer {
   private readonly server: http.Server;
