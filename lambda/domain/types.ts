@@ -1,14 +1,41 @@
 /** Shapes shared by the Checker, the Mover and the tools that drive them. */
 
-/** Why a probe failed, when it did. `auth` means the server answered but rejected our login. */
+/**
+ * Why a probe did not fully succeed. `auth`: the server answered but rejected our login (alive).
+ * `busy`: the server answered ER_CON_COUNT_ERROR, too many connections (alive). `secret`: our
+ * password could not be read, so only the server's greeting was checked (alive).
+ */
 export type ProbeFailure =
-  'refused' | 'timeout' | 'reset' | 'unreachable' | 'auth' | 'protocol' | 'error';
+  | 'refused'
+  | 'timeout'
+  | 'reset'
+  | 'unreachable'
+  | 'auth'
+  | 'busy'
+  | 'secret'
+  | 'protocol'
+  | 'error';
 
 /** One probe of one node. */
 export interface ProbeResult {
   readonly node: string;
-  /** True when the node is alive for failover purposes (see README: an auth rejection is alive). */
+  /**
+   * True when the node is alive for failover purposes: the server answered, even if it refused
+   * our login or we could not try one (see README: an auth rejection is alive).
+   */
   readonly ok: boolean;
+  /**
+   * True only when the node may receive the VIP: a full MySQL login plus `SELECT 1` succeeded
+   * (for a TCP probe, the connect did). An alive node that refused our login, is out of
+   * connections, or that we could not log in to for want of a password is not eligible.
+   */
+  readonly eligible: boolean;
+  /**
+   * `unreadable` when the probe could not obtain its password (deleted secret, denied
+   * GetSecretValue or KMS decrypt, bad ARN, no answer in time): the login was not tried, and `ok`
+   * rests on the server's MySQL greeting alone. `detail` carries the secret's error.
+   */
+  readonly credentials?: 'unreadable';
   /** Milliseconds from start to verdict. */
   readonly latencyMs: number;
   /** Set when the probe did not fully succeed. */

@@ -1,0 +1,209 @@
+/**
+ * The MySQL probe: a full login plus `SELECT 1` when the password is at hand, the server's
+ * greeting alone when it is not.
+ */
+import type { Socket } from 'node:net';
+import { createConnection } from 'mysql2';
+import type { Prober } from './probe';
+import { classify, describeError, passwordRefused, type ProbeError } from './probe-errors';
+import { judgeGreeting, looksLikeGreeting, notMySql } from './probe-greeting';
+import {
+  SUCCESS,
+  converse,
+  guarded,
+  startStopwatch,
+  toResult,
+  type Outcome,
+  type Phase,
+  type Referee,
+  type Talk,
+} from './probe-socket';
+import type { PasswordSource } from './secret';
+
+/** Options of {@link mysqlProber}. */
+export interface MysqlProberOptions {
+  readonly port: number;
+  /** Deadline of the whole probe: password, connect, greeting, login, `SELECT 1`. */
+  readonly timeoutMs: number;
+  readonly user: string;
+  readonly database?: string;
+  readonly password: PasswordSource;
+}
+
+/**
+ * Probes by MySQL login and `SELECT 1`, all within one deadline of `timeoutMs`. The connection
+ * opens while the password is fetched, so a slow secret costs no extra time.
+ *
+ * Verdicts:
+ * - ok and eligible: logged in and `SELECT 1` answered 1; the connection is then closed with
+ *   COM_QUIT so the server logs no aborted connection.
+ * - ok, not eligible, failure `auth`: the server answered but refused our login (wrong or
+ *   rotated password, unknown or forbidden database, locked or expired account, host blocked,
+ *   account limits). Alive: we never move the VIP away because the monitor's credentials are
+ *   wrong, but neither do we move it to a node we cannot log in to. When the password itself
+ *   was refused, the password source is invalidated so a rotation is picked up.
+ * - ok, not eligible, failure `busy`: ER_CON_COUNT_ERROR (1040). Alive, so that a connection
+ *   storm does not move the VIP, and the storm with it.
+ * - ok, not eligible, `credentials: 'unreadable'`: the password could not be obtained, so the
+ *   probe read the server's greeting instead of logging in (see {@link MysqlConversation}).
+ * - failure `timeout`: the deadline hit; the detail names the step that stalled.
+ * - failure `refused` / `reset` / `unreachable`: the network said no.
+ * - failure `protocol`: the peer does not speak MySQL (or `SELECT 1` returned something odd).
+ * - failure `error`: any other server error.
+ * A dead verdict carries `credentials: 'unreadable'` too when the password could not be read;
+ * its detail then starts with what killed the probe, not with the secret.
+ */
+export function mysqlProber(options: MysqlProberOptions): Prober {
+  return async (node) => {
+    const watch = startStopwatch();
+    let conversation: MysqlConversation | undefined;
+    const verdict = await guarded(watch, () =>
+      converse(node.address, options.port, options.timeoutMs, watch, (socket, referee) => {
+        conversation = new MysqlConversation(socket, referee, options);
+        return conversation;
+      }),
+    );
+    if (conversation?.passwordRefused) options.password.invalidate();
+    return toResult(node.name, watch, verdict);
+  };
+}
+
+type SecretState =
+  | { readonly state: 'pending' }
+  | { readonly state: 'read' }
+  | { readonly state: 'unreadable'; readonly detail: string };
+
+/**
+ * One probe's conversation. The socket is left unread until the password settles: with it,
+ * mysql2 takes the socket and logs in; without it (the secret failed, or did not arrive by the
+ * deadline), the probe reads the greeting and hangs up. Liveness then rests on a real protocol
+ * answer that needs no credentials, and the node is not eligible. Against non-loopback clients
+ * such a hang-up counts towards the server's `max_connect_errors`; once blocked, the server's
+ * ER_HOST_IS_BLOCKED still counts as alive, and FLUSH HOSTS lifts the block.
+ */
+class MysqlConversation implements Talk {
+  /** Set when the server refused the password itself; the caller invalidates the source. */
+  passwordRefused = false;
+  private step: Phase = 'connect';
+  private secret: SecretState = { state: 'pending' };
+  private greeting = Buffer.alloc(0);
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly referee: Referee,
+    private readonly options: MysqlProberOptions,
+  ) {
+    socket.once('connect', () => {
+      if (this.step === 'connect') this.step = 'greeting';
+    });
+    // Through a promise chain, so a source that throws synchronously counts as unreadable too.
+    Promise.resolve()
+      .then(() => options.password.get())
+      .then(
+        (password) => this.logIn(password),
+        (e: unknown) => this.withoutPassword(`secret: ${describeError(e)}`),
+      )
+      // A throw while taking the socket over must end the probe, not escape as a rejection.
+      .catch((e: unknown) => {
+        referee.decide({ ok: false, eligible: false, failure: 'error', detail: describeError(e) });
+        socket.destroy();
+      });
+  }
+
+  phase(): Phase {
+    return this.step;
+  }
+
+  atDeadline(): Outcome | undefined {
+    if (this.secret.state !== 'pending') return undefined;
+    this.secret = {
+      state: 'unreadable',
+      detail: `secret: password not obtained within ${this.options.timeoutMs} ms`,
+    };
+    // Nothing has read the socket yet, so a greeting that arrived waits in its buffer.
+    const buffered = this.socket.read() as Buffer | null;
+    return buffered ? judgeGreeting(buffered) : undefined;
+  }
+
+  amend(outcome: Outcome): Outcome {
+    if (this.secret.state !== 'unreadable') return outcome;
+    const secret = this.secret.detail;
+    const detail = outcome.detail ?? 'no detail';
+    return {
+      ...outcome,
+      eligible: false,
+      credentials: 'unreadable',
+      // A dead verdict leads with its cause: the secret says nothing about the node.
+      detail: outcome.ok
+        ? `${secret}; login not tried; ${detail}`
+        : `${detail}; login not tried, ${secret}`,
+    };
+  }
+
+  private logIn(password: string): void {
+    if (this.referee.decided) return;
+    this.secret = { state: 'read' };
+    const { socket, referee } = this;
+    const conn = createConnection({
+      stream: socket,
+      user: this.options.user,
+      password,
+      database: this.options.database,
+      // One deadline, ours: mysql2's own timer stops at the greeting and would be a second one.
+      connectTimeout: 0,
+      multipleStatements: false,
+    });
+    const fail = (err: ProbeError) => {
+      if (referee.decide(classify(err, this.step)) && passwordRefused(err)) {
+        this.passwordRefused = true;
+      }
+      socket.destroy();
+    };
+    socket.once('data', (chunk: Buffer) => {
+      if (looksLikeGreeting(chunk)) {
+        this.step = 'login';
+        return;
+      }
+      // mysql2 would wait for the rest of a "packet" whose length is garbage, until the deadline.
+      referee.decide(notMySql(chunk));
+      socket.destroy();
+    });
+    // Stays attached for the connection's life, so a late error never goes unhandled.
+    conn.on('error', fail);
+    conn.once('connect', () => {
+      this.step = 'query';
+      conn.query(
+        { sql: 'SELECT 1', rowsAsArray: true },
+        (err: ProbeError | null, rows: unknown) => {
+          if (err) return fail(err);
+          const value = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0][0] : undefined;
+          if (Number(value) !== 1) {
+            referee.decide({
+              ok: false,
+              eligible: false,
+              failure: 'protocol',
+              detail: `SELECT 1 returned ${JSON.stringify(rows)}`,
+            });
+            socket.destroy();
+            return;
+          }
+          referee.decide(SUCCESS);
+          // Graceful COM_QUIT; the server closes, and the deadline still bounds a stall here.
+          conn.end();
+        },
+      );
+    });
+  }
+
+  private withoutPassword(secretDetail: string): void {
+    if (this.referee.decided) return;
+    this.secret = { state: 'unreadable', detail: secretDetail };
+    this.socket.on('data', (chunk: Buffer) => {
+      this.greeting = Buffer.concat([this.greeting, chunk]);
+      const outcome = judgeGreeting(this.greeting);
+      if (!outcome) return;
+      this.referee.decide(outcome);
+      this.socket.destroy();
+    });
+  }
+}
