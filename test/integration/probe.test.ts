@@ -4,28 +4,30 @@
  * exact values: the point is that a probe ends near its deadline, not after mysql2's defaults.
  */
 import {
+  DecryptionFailure,
   GetSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type {} from 'aws-sdk-client-mock-jest';
-import type { ProbeConfig } from '../lib/config';
+import { createConnection, type Connection } from 'mysql2/promise';
+import type { ProbeConfig } from '../../config';
 import {
   mysqlProber,
   proberFor,
   secretPassword,
   tcpProber,
   type PasswordSource,
-} from '../lambda/domain/probe';
-import type { ProbeResult } from '../lambda/domain/types';
+} from '../../lambda/domain/probe';
+import type { ProbeResult } from '../../lambda/domain/types';
+import { startMariaDb, stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
 import {
   closedPort,
   startListener,
   startStalledListener,
   type Listener,
-} from './support/listeners';
-import { startMariaDb, stopAll, type MariaDbServer } from './support/mariadb';
+} from '../support/listeners';
 
 const TIMEOUT_MS = 300;
 /** Headroom over the deadline for a loaded CI machine; a missing deadline would take seconds. */
@@ -76,6 +78,23 @@ function mysql(
   database?: string,
 ) {
   return mysqlProber({ port, timeoutMs: TIMEOUT_MS, user: USER, database, password });
+}
+
+/** A password source over a secret that Secrets Manager refuses with `error`. */
+function unreadable(error: Error): PasswordSource {
+  secrets.on(GetSecretValueCommand).rejects(error);
+  return secretPassword(new SecretsManagerClient({}), ARN);
+}
+
+const notFound = () =>
+  new ResourceNotFoundException({
+    message: "Secrets Manager can't find the specified secret.",
+    $metadata: {},
+  });
+
+/** A password source whose read never ends, as when Secrets Manager is unreachable. */
+function neverPassword(): PasswordSource {
+  return { get: () => new Promise<string>(() => undefined), invalidate: () => undefined };
 }
 
 /** Runs a probe and also measures when its promise settles, which the deadline must bound. */
@@ -131,6 +150,7 @@ describe('tcpProber', () => {
     expect(result).toEqual({
       node: 'db-a',
       ok: true,
+      eligible: true,
       latencyMs: expect.any(Number),
       startedAt: expect.any(Number),
     });
@@ -147,6 +167,7 @@ describe('tcpProber', () => {
     // Assess
     expect(result).toMatchObject({
       ok: false,
+      eligible: false,
       failure: 'refused',
       detail: expect.stringContaining('ECONNREFUSED'),
     });
@@ -191,7 +212,7 @@ describe('tcpProber', () => {
 });
 
 describe('mysqlProber', () => {
-  it('logs in and runs SELECT 1 on a healthy server', async () => {
+  it('logs in and runs SELECT 1 on a healthy server, which makes it eligible', async () => {
     // Prepare
     const probe = mysql(steady.port);
 
@@ -202,6 +223,7 @@ describe('mysqlProber', () => {
     expect(result).toEqual({
       node: 'db-a',
       ok: true,
+      eligible: true,
       latencyMs: expect.any(Number),
       startedAt: expect.any(Number),
     });
@@ -277,7 +299,7 @@ describe('mysqlProber', () => {
     }
   });
 
-  it('treats a refused login as alive and invalidates the password', async () => {
+  it('treats a refused login as alive but not eligible, and invalidates the password', async () => {
     // Prepare
     const password = fixedPassword('not-the-password');
     const probe = mysql(steady.port, password);
@@ -288,16 +310,17 @@ describe('mysqlProber', () => {
     // Assess
     expect(result).toMatchObject({
       ok: true,
+      eligible: false,
       failure: 'auth',
       detail: expect.stringMatching(/ER_ACCESS_DENIED_ERROR \(1045\)/),
     });
     expect(password.invalidations).toBe(1);
   });
 
-  it('treats a database it may not use as alive and keeps the password', async () => {
+  it('treats a database it may not use as alive but not eligible, and keeps the password', async () => {
     // Prepare
     const password = fixedPassword(PASSWORD);
-    const probe = mysql(steady.port, password, 'no_such_db');
+    const probe = mysql(steady.port, password, 'mysql');
 
     // Act
     const result = await probe(node('db-a'));
@@ -305,10 +328,81 @@ describe('mysqlProber', () => {
     // Assess
     expect(result).toMatchObject({
       ok: true,
+      eligible: false,
       failure: 'auth',
-      detail: expect.stringMatching(/\(104[49]\)/),
+      detail: expect.stringMatching(/ER_DBACCESS_DENIED_ERROR \(1044\)/),
     });
     expect(password.invalidations).toBe(0);
+  });
+
+  it('treats an unknown database as alive but not eligible: a standby rebuilt empty', async () => {
+    // Prepare: with rights on every database, the server tells a missing one from a forbidden one
+    await steady.createUser('wide', 'wide-pw');
+    await steady.query("GRANT SELECT ON *.* TO wide@'%'");
+    const probe = mysqlProber({
+      port: steady.port,
+      timeoutMs: TIMEOUT_MS,
+      user: 'wide',
+      database: 'no_such_db',
+      password: fixedPassword('wide-pw'),
+    });
+
+    // Act
+    const result = await probe(node('db-a'));
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: true,
+      eligible: false,
+      failure: 'auth',
+      detail: expect.stringMatching(/ER_BAD_DB_ERROR \(1049\)/),
+    });
+  });
+
+  it('treats a locked account as alive but not eligible', async () => {
+    // Prepare
+    await steady.createUser('locked', 'locked-pw');
+    await steady.query("ALTER USER locked@'%' ACCOUNT LOCK");
+    const probe = mysqlProber({
+      port: steady.port,
+      timeoutMs: TIMEOUT_MS,
+      user: 'locked',
+      password: fixedPassword('locked-pw'),
+    });
+
+    // Act
+    const result = await probe(node('db-a'));
+
+    // Assess: 4151 on MariaDB, 3118 on MySQL
+    expect(result).toMatchObject({
+      ok: true,
+      eligible: false,
+      failure: 'auth',
+      detail: expect.stringMatching(/ER_ACCOUNT_HAS_BEEN_LOCKED \((4151|3118)\)/),
+    });
+  });
+
+  it('treats an expired password as alive but not eligible', async () => {
+    // Prepare
+    await steady.createUser('expired', 'expired-pw');
+    await steady.query("ALTER USER expired@'%' PASSWORD EXPIRE");
+    const probe = mysqlProber({
+      port: steady.port,
+      timeoutMs: TIMEOUT_MS,
+      user: 'expired',
+      password: fixedPassword('expired-pw'),
+    });
+
+    // Act
+    const result = await probe(node('db-a'));
+
+    // Assess: 1820 when the client may log in to change it, 1862 when it may not
+    expect(result).toMatchObject({
+      ok: true,
+      eligible: false,
+      failure: 'auth',
+      detail: expect.stringMatching(/\((1820|1862)\)/),
+    });
   });
 
   it('reports a killed server as refused, and a restarted one as ok', async () => {
@@ -322,8 +416,8 @@ describe('mysqlProber', () => {
     const afterRestart = await probe(node('db-b'));
 
     // Assess
-    expect(whileDead).toMatchObject({ ok: false, failure: 'refused' });
-    expect(afterRestart).toMatchObject({ ok: true });
+    expect(whileDead).toMatchObject({ ok: false, eligible: false, failure: 'refused' });
+    expect(afterRestart).toMatchObject({ ok: true, eligible: true });
     expect(afterRestart.failure).toBeUndefined();
   });
 
@@ -354,53 +448,10 @@ describe('mysqlProber', () => {
     // Assess
     expect(beforeRotation).toMatchObject({ ok: true });
     expect(beforeRotation.failure).toBeUndefined();
-    expect(rejected).toMatchObject({ ok: true, failure: 'auth' });
-    expect(afterRotation).toMatchObject({ ok: true });
+    expect(rejected).toMatchObject({ ok: true, eligible: false, failure: 'auth' });
+    expect(afterRotation).toMatchObject({ ok: true, eligible: true });
     expect(afterRotation.failure).toBeUndefined();
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
-  });
-
-  it('reports an unreadable secret as an error without contacting the node', async () => {
-    // Prepare
-    secrets.on(GetSecretValueCommand).rejects(
-      new ResourceNotFoundException({
-        message: "Secrets Manager can't find the specified secret.",
-        $metadata: {},
-      }),
-    );
-    const probe = mysql(silent.port, secretPassword(new SecretsManagerClient({}), ARN));
-    const acceptedBefore = silent.accepted;
-
-    // Act
-    const result = await probe(node('db-a'));
-
-    // Assess
-    expect(result.ok).toBe(false);
-    expect(result.failure).toBe('error');
-    expect(result.detail).toMatch(/^secret: /);
-    expect(result.detail).toContain('ResourceNotFoundException');
-    expect(result.detail).toContain(ARN);
-    expect(silent.accepted).toBe(acceptedBefore);
-  });
-
-  it('gives up on a password that does not arrive within the timeout', async () => {
-    // Prepare
-    const never: PasswordSource = {
-      get: () => new Promise<string>(() => undefined),
-      invalidate: () => undefined,
-    };
-    const probe = mysql(steady.port, never);
-
-    // Act
-    const outcome = await timed(probe(node('db-a')));
-
-    // Assess
-    expect(outcome.result).toMatchObject({
-      ok: false,
-      failure: 'error',
-      detail: expect.stringMatching(/^secret: /),
-    });
-    expectDeadlineKept(outcome);
   });
 
   it('leaves no socket, timer or unhandled error behind after probes that time out', async () => {
@@ -445,102 +496,273 @@ describe('mysqlProber', () => {
   });
 });
 
-describe('secretPassword', () => {
-  it('asks for exactly the configured secret, once, for concurrent and later gets', async () => {
-    // Prepare
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'plain-pw' });
-    const source = secretPassword(new SecretsManagerClient({}), ARN);
+describe('mysqlProber against a server out of connections', () => {
+  let crowded: MariaDbServer;
+  const hogs: Connection[] = [];
 
-    // Act
-    const [first, second] = await Promise.all([source.get(), source.get()]);
-    const third = await source.get();
-
-    // Assess
-    expect([first, second, third]).toEqual(['plain-pw', 'plain-pw', 'plain-pw']);
-    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
-    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: ARN });
-    expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
-      SecretId: ARN,
-    });
-  });
-
-  it('reads the password field of an RDS-style JSON secret', async () => {
-    // Prepare
-    secrets.on(GetSecretValueCommand).resolves({
-      SecretString: JSON.stringify({
-        engine: 'mysql',
-        username: 'monitor',
-        password: 'json-pw',
-        port: 3306,
-      }),
-    });
-
-    // Act
-    const password = await secretPassword(new SecretsManagerClient({}), ARN).get();
-
-    // Assess
-    expect(password).toBe('json-pw');
-  });
-
-  it('takes a plain secret that merely starts with a brace as the password', async () => {
-    // Prepare
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{not-json' });
-
-    // Act
-    const password = await secretPassword(new SecretsManagerClient({}), ARN).get();
-
-    // Assess
-    expect(password).toBe('{not-json');
-  });
-
-  it('rejects a JSON secret without a password field', async () => {
-    // Prepare
-    secrets
-      .on(GetSecretValueCommand)
-      .resolves({ SecretString: JSON.stringify({ username: 'monitor' }) });
-
-    // Act
-    const got = secretPassword(new SecretsManagerClient({}), ARN).get();
-
-    // Assess
-    await expect(got).rejects.toThrow(/without a string "password" field/);
-  });
-
-  it('reads the secret again after invalidate, and after a failed read', async () => {
-    // Prepare
-    secrets
-      .on(GetSecretValueCommand)
-      .rejectsOnce(new Error('throttled'))
-      .resolvesOnce({ SecretString: 'old' })
-      .resolves({ SecretString: 'new' });
-    const source = secretPassword(new SecretsManagerClient({}), ARN, { refetchIntervalMs: 0 });
-
-    // Act
-    const failed = await source.get().catch((e: Error) => e.message);
-    const old = await source.get();
-    source.invalidate();
-    const rotated = await source.get();
-
-    // Assess
-    expect(failed).toMatch(/GetSecretValue .* failed: .*throttled/);
-    expect([old, rotated]).toEqual(['old', 'new']);
-    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 3);
-  });
-
-  it('re-reads a rejected secret at most once per refetch interval', async () => {
-    // Prepare
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'wrong' });
-    const source = secretPassword(new SecretsManagerClient({}), ARN, { refetchIntervalMs: 60_000 });
-    await source.get();
-
-    // Act: every probe is rejected and invalidates
-    for (let i = 0; i < 5; i++) {
-      source.invalidate();
-      await source.get();
+  beforeAll(async () => {
+    // MariaDB's least max_connections is 10; one more is kept for a SUPER user.
+    crowded = await startMariaDb({ args: ['--max-connections=10'] });
+    await crowded.createUser(USER, PASSWORD);
+    await crowded.createUser('hog', 'hog-pw');
+    for (let i = 0; i < 10; i++) {
+      hogs.push(
+        await createConnection({
+          host: '127.0.0.1',
+          port: crowded.port,
+          user: 'hog',
+          password: 'hog-pw',
+        }),
+      );
     }
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(hogs.map((c) => c.end()));
+  });
+
+  it('treats too many connections after the login as alive but not eligible', async () => {
+    // Prepare
+    const probe = mysql(crowded.port);
+
+    // Act
+    const result = await probe(node('db-a'));
 
     // Assess
-    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    expect(result).toMatchObject({
+      ok: true,
+      eligible: false,
+      failure: 'busy',
+      detail: expect.stringMatching(/ER_CON_COUNT_ERROR \(1040\)/),
+    });
+  });
+
+  it('treats too many connections instead of a greeting as alive, with or without a password', async () => {
+    // Prepare: the SUPER slot taken too, the server answers 1040 before any greeting
+    const root = await createConnection({ socketPath: crowded.socket, user: 'root' });
+    const withPassword = mysql(crowded.port);
+    const withoutPassword = mysql(crowded.port, unreadable(notFound()));
+
+    try {
+      // Act
+      const [logged, greeted] = [
+        await withPassword(node('db-a')),
+        await withoutPassword(node('db-a')),
+      ];
+
+      // Assess
+      expect(logged).toMatchObject({
+        ok: true,
+        eligible: false,
+        failure: 'busy',
+        detail: expect.stringMatching(/\(1040\): Too many connections/),
+      });
+      expect(logged.credentials).toBeUndefined();
+      expect(greeted).toMatchObject({
+        ok: true,
+        eligible: false,
+        failure: 'busy',
+        credentials: 'unreadable',
+        detail: expect.stringMatching(
+          /^secret: .*; login not tried; instead of a greeting, .*ER_CON_COUNT_ERROR \(1040\)/,
+        ),
+      });
+    } finally {
+      await root.end();
+    }
+  });
+});
+
+describe('mysqlProber without a readable secret', () => {
+  const accessDenied = () =>
+    Object.assign(
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/checker is not authorized to perform: secretsmanager:GetSecretValue',
+      ),
+      { name: 'AccessDeniedException' },
+    );
+  const kmsDenied = () =>
+    new DecryptionFailure({ message: 'Access to KMS is not allowed', $metadata: {} });
+
+  it.each([
+    ['ResourceNotFoundException', notFound],
+    ['AccessDeniedException', accessDenied],
+    ['DecryptionFailure', kmsDenied],
+  ])(
+    'judges a live server alive by its greeting when GetSecretValue fails with %s, but not eligible',
+    async (name, error) => {
+      // Prepare
+      const probe = mysql(steady.port, unreadable(error()));
+
+      // Act
+      const result = await probe(node('db-a'));
+
+      // Assess
+      expect(result).toMatchObject({
+        ok: true,
+        eligible: false,
+        failure: 'secret',
+        credentials: 'unreadable',
+      });
+      expect(result.detail).toMatch(new RegExp(`^secret: GetSecretValue \\S+ failed: ${name}`));
+      expect(result.detail).toContain(ARN);
+      expect(result.detail).toMatch(/login not tried; alive by its MySQL greeting \(server 10\./);
+    },
+  );
+
+  it('fails a killed server, naming the refusal before the secret', async () => {
+    // Prepare
+    const probe = mysql(victim.port, unreadable(notFound()));
+    await victim.kill();
+
+    try {
+      // Act
+      const result = await probe(node('db-b'));
+
+      // Assess
+      expect(result).toMatchObject({
+        ok: false,
+        eligible: false,
+        failure: 'refused',
+        credentials: 'unreadable',
+      });
+      expect(result.detail).toMatch(/^ECONNREFUSED: .*; login not tried, secret: GetSecretValue/);
+    } finally {
+      await victim.restart();
+    }
+  });
+
+  it('fails a frozen server within the timeout', async () => {
+    // Prepare
+    const probe = mysql(victim.port, unreadable(notFound()));
+    victim.freeze();
+
+    try {
+      // Act
+      const outcome = await timed(probe(node('db-b')));
+
+      // Assess
+      expect(outcome.result).toMatchObject({
+        ok: false,
+        eligible: false,
+        failure: 'timeout',
+        credentials: 'unreadable',
+        detail: expect.stringMatching(/^TCP connected but no MySQL greeting within 300 ms; /),
+      });
+      expectDeadlineKept(outcome);
+    } finally {
+      victim.thaw();
+    }
+  });
+
+  it('reports a peer that does not speak MySQL as a protocol failure', async () => {
+    // Prepare
+    const web = await startListener('garbage');
+    const probe = mysql(web.port, unreadable(notFound()));
+
+    try {
+      // Act
+      const result = await probe(node('db-a'));
+
+      // Assess
+      expect(result).toMatchObject({
+        ok: false,
+        eligible: false,
+        failure: 'protocol',
+        credentials: 'unreadable',
+        detail: expect.stringContaining('HTTP/1.1'),
+      });
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('judges a live server by its greeting when the password has not come by the deadline', async () => {
+    // Prepare
+    const probe = mysql(steady.port, neverPassword());
+
+    // Act
+    const outcome = await timed(probe(node('db-a')));
+
+    // Assess
+    expect(outcome.result).toMatchObject({
+      ok: true,
+      eligible: false,
+      failure: 'secret',
+      credentials: 'unreadable',
+      detail: expect.stringMatching(
+        /^secret: password not obtained within 300 ms; login not tried; alive by its MySQL greeting/,
+      ),
+    });
+    expectDeadlineKept(outcome);
+  });
+
+  it('fails a silent listener when the password has not come by the deadline either', async () => {
+    // Prepare
+    const probe = mysql(silent.port, neverPassword());
+
+    // Act
+    const outcome = await timed(probe(node('db-a')));
+
+    // Assess
+    expect(outcome.result).toMatchObject({
+      ok: false,
+      eligible: false,
+      failure: 'timeout',
+      credentials: 'unreadable',
+      detail: expect.stringMatching(
+        /^TCP connected but no MySQL greeting within 300 ms; login not tried, secret: password not obtained/,
+      ),
+    });
+    expectDeadlineKept(outcome);
+  });
+
+  it('treats a password source that throws as unreadable', async () => {
+    // Prepare
+    const throwing: PasswordSource = {
+      get: () => {
+        throw new Error('no secret configured');
+      },
+      invalidate: () => undefined,
+    };
+    const probe = mysql(steady.port, throwing);
+
+    // Act
+    const result = await probe(node('db-a'));
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: true,
+      eligible: false,
+      credentials: 'unreadable',
+      detail: expect.stringMatching(/^secret: no secret configured; login not tried/),
+    });
+  });
+
+  it('leaves no socket or timer behind after greeting-only probes', async () => {
+    // Prepare
+    const alive = mysql(steady.port, unreadable(notFound()));
+    const frozen = mysql(victim.port, unreadable(notFound()));
+    const before = liveHandles();
+
+    try {
+      // Act
+      victim.freeze();
+      const results = await Promise.all([
+        ...Array.from({ length: 10 }, () => alive(node('db-a'))),
+        ...Array.from({ length: 10 }, () => frozen(node('db-b'))),
+      ]);
+      const socketsAfter = liveHandles().sockets;
+      const after = await settledHandles(before);
+
+      // Assess
+      expect(results.map((r) => r.ok)).toEqual([...Array(10).fill(true), ...Array(10).fill(false)]);
+      expect(socketsAfter).toBe(before.sockets);
+      expect(after.sockets).toBe(before.sockets);
+      expect(after.timers).toBeLessThanOrEqual(before.timers);
+    } finally {
+      victim.thaw();
+    }
   });
 });
 
@@ -553,7 +775,7 @@ describe('proberFor', () => {
     const result = await proberFor(config, new SecretsManagerClient({}))(node('db-a'));
 
     // Assess
-    expect(result).toMatchObject({ node: 'db-a', ok: true });
+    expect(result).toMatchObject({ node: 'db-a', ok: true, eligible: true });
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
   });
 
@@ -576,6 +798,7 @@ describe('proberFor', () => {
     expect(result).toEqual({
       node: 'db-a',
       ok: true,
+      eligible: true,
       latencyMs: expect.any(Number),
       startedAt: expect.any(Number),
     });
