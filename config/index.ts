@@ -1,0 +1,33 @@
+/**
+ * The one typed config of a failover group, shared by the CDK app, the handlers and the tools.
+ *
+ * Pure TypeScript (no aws-cdk-lib): the app validates it once at synth, writes it into the
+ * functions' environment, and each handler loads it from there once per container.
+ */
+export { isPartialSecretArn, parseArn, partitionOf, secretResourceArn, type ArnParts } from './arn';
+export { cidrContains, ipToInt, parseCidr, specialRangeOf, vpcReservedRole } from './net';
+export { nodeByName, nodeByTarget } from './nodes';
+export {
+  ENV,
+  checkerWindow,
+  jsonErrorPosition,
+  loadRuntimeConfig,
+  runtimeConfig,
+  type RuntimeConfig,
+} from './runtime';
+export {
+  defaultParameterName,
+  type DetectionConfig,
+  type FailoverConfig,
+  type FailoverConfigInput,
+  type NodeConfig,
+  type ProbeConfig,
+} from './schema';
+export {
+  ConfigError,
+  formatProblem,
+  looksLikeSecret,
+  showValue,
+  validateConfig,
+  type ConfigProblem,
+} from './validate';

@@ -1,0 +1,112 @@
+/**
+ * What the stack hands the functions and how it travels: the Checker's run window, computed
+ * once from the config, and the environment variable that carries both to the handlers.
+ */
+import type { FailoverConfig } from './schema';
+import { ConfigError, validateConfig } from './validate';
+
+/** Environment variable names shared by the stack (which sets them) and the handlers. */
+export const ENV = {
+  /** The runtime config as JSON (never a secret: only the secret's ARN). */
+  config: 'VIP_FAILOVER_CONFIG',
+  /** Name of the Mover function the Checker invokes. */
+  moverFunction: 'VIP_FAILOVER_MOVER_FUNCTION',
+} as const;
+
+/**
+ * How long one scheduled Checker run keeps probing, and how long it overlaps the next run,
+ * so that no gap between probes exceeds one interval across invocation boundaries.
+ */
+export function checkerWindow(config: FailoverConfig): {
+  windowMs: number;
+  overlapMs: number;
+  timeoutSeconds: number;
+} {
+  const d = config.detection;
+  const windowMs = config.scheduleMinutes * 60_000;
+  if (d.mode === 'economy') {
+    // One probe round per run: the run lasts one probe plus, at worst, a move.
+    return {
+      windowMs: 0,
+      overlapMs: 0,
+      timeoutSeconds:
+        Math.ceil((d.fall * (config.probe.timeoutMs + d.confirmIntervalMs)) / 1000) +
+        config.mover.timeoutSeconds +
+        10,
+    };
+  }
+  // The next run needs `fall` probes of its own before it can act; cover that plus delivery jitter.
+  const overlapMs = 15_000 + d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
+  const timeoutSeconds =
+    Math.ceil((windowMs + overlapMs) / 1000) + config.mover.timeoutSeconds + 10;
+  return { windowMs, overlapMs, timeoutSeconds: Math.min(timeoutSeconds, 900) };
+}
+
+/** What the stack hands the functions: the validated config and the Checker's run window. */
+export interface RuntimeConfig {
+  readonly config: FailoverConfig;
+  /** How long one scheduled Checker run keeps probing before it hands over to the next. */
+  readonly windowMs: number;
+  /** How long it keeps probing past the window, so the next run has `fall` probes before this one stops. */
+  readonly overlapMs: number;
+}
+
+/** The runtime config for a validated config; `windowMs` may be compressed for local drills. */
+export function runtimeConfig(
+  config: FailoverConfig,
+  overrides: { windowMs?: number; overlapMs?: number } = {},
+): RuntimeConfig {
+  const w = checkerWindow(config);
+  return {
+    config,
+    windowMs: overrides.windowMs ?? w.windowMs,
+    overlapMs: overrides.overlapMs ?? w.overlapMs,
+  };
+}
+
+/** Where a JSON syntax error is, without the excerpt of the input some messages quote. */
+export function jsonErrorPosition(e: unknown): string {
+  const m = /(line \d+ column \d+)|(position \d+)/.exec(e instanceof Error ? e.message : '');
+  return m ? ` at ${m[0]}` : '';
+}
+
+/**
+ * Loads the runtime config a handler was deployed with. Validates the config: the handler's
+ * entry point is its one validation, so a handler never runs on a loosely parsed shape.
+ * @throws ConfigError when the variable is missing or invalid.
+ */
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig {
+  const raw = env[ENV.config];
+  if (!raw) {
+    throw new ConfigError([
+      {
+        path: [ENV.config],
+        message: 'is missing from the environment; deploy the function with the vip-failover stack',
+      },
+    ]);
+  }
+  let parsed: { config?: unknown; windowMs?: unknown; overlapMs?: unknown };
+  try {
+    parsed = JSON.parse(raw) as typeof parsed;
+  } catch (e) {
+    throw new ConfigError(
+      [{ path: [ENV.config], message: `is not JSON${jsonErrorPosition(e)}; redeploy the stack` }],
+      { cause: e },
+    );
+  }
+  const config = validateConfig(parsed.config);
+  const millis = (field: 'windowMs' | 'overlapMs'): number => {
+    const v = parsed[field];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ConfigError([
+        {
+          path: [ENV.config, field],
+          value: v,
+          message: 'must be a non-negative number of milliseconds; redeploy the stack',
+        },
+      ]);
+    }
+    return v;
+  };
+  return { config, windowMs: millis('windowMs'), overlapMs: millis('overlapMs') };
+}
