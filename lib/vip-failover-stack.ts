@@ -1,10 +1,10 @@
 /** The deployable stack of one failover group, and how the app finds its config. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnOutput, Stack, Validations, type Environment, type StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { ConfigError, validateConfig } from './config';
+import { ConfigError, jsonErrorPosition, validateConfig } from '../config';
 import { VipFailover, type VipFailoverOptions } from './vip-failover';
 
 /** cdk.json context key holding the config: an inline object or a JSON file path. */
@@ -15,7 +15,10 @@ export const DEFAULT_CONFIG_PATH = 'config/example.json';
 
 /** Props of {@link VipFailoverStack}. */
 export interface VipFailoverStackProps extends StackProps, VipFailoverOptions {
-  /** The raw failover config (parsed JSON); validated before anything is created. */
+  /**
+   * The failover config: as `validateConfig` returned it (used as it is), or raw parsed JSON
+   * (validated before anything is created). Its `account` and `region` are the stack's `env`.
+   */
   readonly config: unknown;
 }
 
@@ -27,8 +30,24 @@ export class VipFailoverStack extends Stack {
   constructor(scope: Construct, id: string, props: VipFailoverStackProps) {
     // Fail before the stack exists, so a bad config reports every problem and nothing else.
     const config = validateConfig(props.config);
+    // The IAM grants name the config's account and region (the secret's ARN among them), so the
+    // stack deploys exactly there: never wherever the CLI's credentials happen to point.
+    const env = { account: config.account, region: config.region };
+    if (
+      (props.env?.account !== undefined && props.env.account !== env.account) ||
+      (props.env?.region !== undefined && props.env.region !== env.region)
+    ) {
+      throw new ConfigError([
+        {
+          path: ['env'],
+          value: `${props.env.account ?? '?'}/${props.env.region ?? '?'}`,
+          message: `differs from the config's account and region ${env.account}/${env.region}; leave env out or make them equal`,
+        },
+      ]);
+    }
     super(scope, id, {
       ...props,
+      env,
       description:
         props.description ??
         `vip-failover ${config.name}: moves ${config.vip} to a healthy node when the master dies`,
@@ -67,38 +86,48 @@ export class VipFailoverStack extends Stack {
 export function configFromContext(scope: Construct, projectRoot: string): unknown {
   const value: unknown = scope.node.tryGetContext(CONFIG_CONTEXT_KEY) ?? DEFAULT_CONFIG_PATH;
   if (typeof value === 'object' && value !== null) return value;
+  const where = [`context ${CONFIG_CONTEXT_KEY}`];
   if (typeof value !== 'string') {
     throw new ConfigError([
-      `context ${CONFIG_CONTEXT_KEY} ${JSON.stringify(value)} must be a config object or the path of a JSON file`,
+      { path: where, value, message: 'must be a config object or the path of a JSON file' },
     ]);
   }
   const inline = value.trim().startsWith('{');
   const file = path.resolve(projectRoot, value);
+  let text: string;
   try {
-    return JSON.parse(inline ? value : fs.readFileSync(file, 'utf8')) as unknown;
+    text = inline ? value : fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError([
-      `context ${CONFIG_CONTEXT_KEY}: cannot read ${inline ? 'the inline JSON' : file} (${(e as Error).message})`,
-    ]);
+    throw new ConfigError(
+      [{ path: where, message: `cannot read ${file} (${(e as NodeJS.ErrnoException).code})` }],
+      { cause: e },
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    // The parser's message may quote the text, and the text may hold what it should not.
+    throw new ConfigError(
+      [
+        {
+          path: where,
+          message: `${inline ? 'the inline JSON' : file} is not valid JSON${jsonErrorPosition(e)}`,
+        },
+      ],
+      { cause: e },
+    );
   }
 }
 
 /**
- * What `bin/vip-failover.ts` does: reads the config from context, adds the stack
- * `VipFailover-<name>` (in the CLI's default account and region when known) and cdk-nag checks.
+ * What `bin/vip-failover.ts` does: reads the config from context, validates it (the app's one
+ * validation: the stack and the construct use the result as it is), adds the stack
+ * `VipFailover-<name>` in the config's account and region, and cdk-nag checks.
+ * @throws ConfigError listing every problem of the config.
  */
-export function addVipFailoverStack(
-  app: App,
-  projectRoot: string,
-  env: NodeJS.ProcessEnv = process.env,
-): VipFailoverStack {
+export function addVipFailoverStack(app: App, projectRoot: string): VipFailoverStack {
   const config = validateConfig(configFromContext(app, projectRoot));
-  const { CDK_DEFAULT_ACCOUNT: account, CDK_DEFAULT_REGION: region } = env;
-  const stackEnv: Environment | undefined = account || region ? { account, region } : undefined;
-  const stack = new VipFailoverStack(app, `VipFailover-${config.name}`, {
-    config,
-    env: stackEnv,
-  });
+  const stack = new VipFailoverStack(app, `VipFailover-${config.name}`, { config });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;
 }
