@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { runtimeConfig } from '../lib/config';
 import { runChecker, type CheckerDeps, type CheckerOptions } from '../lambda/domain/checker';
+import type { Clock } from '../lambda/domain/clock';
 import { AwsDeadlineError } from '../lambda/domain/errors';
 import {
   invokeAnswer,
@@ -699,6 +700,26 @@ describe('runChecker', () => {
       action: 'none',
       reason: 'failback to db-a waits for the cooldown',
     });
+  });
+
+  it('reads the time only from its clock', async () => {
+    // Prepare: a clock a day ahead of the timers' Date.now. A run that read Date.now anywhere
+    // would find itself a day before its turn to act.
+    const dayAhead: Clock = { now: () => Date.now() + 86_400_000 };
+    const scheduledAt = dayAhead.now() - runtime.overlapMs;
+    const aws = simulatedAws(config, world());
+    const { prober } = scriptedProber({ 'db-a': '++---', 'db-b': '+' });
+    const deps = { ...checkerDeps(prober), clock: dayAhead };
+
+    // Act
+    const report = await drive(runChecker(deps, runtime, options({ scheduledAt })));
+
+    // Assess: it acted in its turn, and stopped when its window ended, by that clock.
+    expect(aws.invocations()).toEqual([
+      expect.objectContaining({ target: 'db-b', expectedActive: 'db-a' }),
+    ]);
+    expect(report.moves[0]?.at).toBeGreaterThanOrEqual(scheduledAt + runtime.overlapMs);
+    expect(report.durationMs).toBeLessThan(runtime.windowMs + runtime.overlapMs + 1000);
   });
 
   it('ends with a report of per-node probe counts and the decision', async () => {

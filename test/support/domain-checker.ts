@@ -11,6 +11,7 @@ import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FailoverConfig } from '../../lib/config';
 import type { CheckerDeps } from '../../lambda/domain/checker';
+import { sleep } from '../../lambda/domain/clock';
 import { readPaused } from '../../lambda/domain/record';
 import type { MoveRequest, MoveResult, ProbeResult } from '../../lambda/domain/types';
 import { RTB_1, RTB_2, RTB_3, describeAnswer, type VipTarget } from './domain-fixtures';
@@ -54,7 +55,7 @@ export function scriptedProber(
   const prober: Prober = async (node) => {
     const n = (calls[node.name] = (calls[node.name] ?? 0) + 1);
     const delay = delayMs[node.name];
-    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay) await sleep(delay);
     const script = scripts[node.name] ?? '+';
     const answer = ANSWERS[script[n - 1] ?? script[script.length - 1] ?? '+'];
     if (!answer) throw new Error(`unknown probe script character in ${JSON.stringify(script)}`);
