@@ -120,21 +120,25 @@ export class Actor {
       return this.failed(at, request, e);
     }
     this.attempts.push({ at, request, result });
-    const placed = result.status === 'moved' || result.status === 'already-active';
-    if (placed) view.moverPlaced(result.target);
-    // A route recreated for the node that holds the VIP is a repair: no cooldown, no reset.
-    if (result.status === 'moved' && heldElsewhere(before, result.target)) {
-      view.moved();
-      this.deps.nodes.resetAfterMove();
-    }
-    const level =
-      result.status === 'partial' ? 'error' : result.status === 'moved' ? 'info' : 'warn';
-    log[level](`Mover answered ${result.status}`, { event: 'mover-result', result });
-    if (placed) this.backoffMs = 0;
+    this.take(result, before);
+    if (result.status === 'moved' || result.status === 'already-active') this.backoffMs = 0;
     else {
       this.backOff();
       await view.refresh().catch(() => undefined);
     }
+  }
+
+  /** Takes the Mover's answer into the view, given where the VIP was before the call. */
+  private take(result: MoveResult, before: Placement): void {
+    const { status, target } = result;
+    if (status === 'moved' || status === 'already-active') this.deps.view.moverPlaced(target);
+    // A route recreated for the node that holds the VIP is a repair: no cooldown, no reset.
+    if (status === 'moved' && heldElsewhere(before, target)) {
+      this.deps.view.moved();
+      this.deps.nodes.resetAfterMove();
+    }
+    const level = status === 'partial' ? 'error' : status === 'moved' ? 'info' : 'warn';
+    this.deps.log[level](`Mover answered ${status}`, { event: 'mover-result', result });
   }
 
   private async failed(at: number, request: MoveRequest, e: unknown): Promise<void> {

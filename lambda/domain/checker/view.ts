@@ -4,11 +4,11 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type FailoverConfig } from '../../../lib/config';
 import { sleep, type Clock } from '../clock';
 import { AwsDeadlineError, awsErrorText } from '../errors';
-import { withDeadline } from './deadline';
 import type { Log } from '../log';
-import { readPaused, readRecord, type RecordState } from '../record';
+import { readPause, readRecord, type RecordState } from '../record';
 import { placementOf, readTables, type Placement } from '../routes';
 import type { TableState } from '../types';
+import { withDeadline } from './deadline';
 
 export interface ViewDeps {
   readonly ec2: EC2Client;
@@ -24,9 +24,7 @@ export class View {
     paused: false,
   };
   private moveAt?: number;
-  /** When the state held was read (the read's start). */
   private heldSince = 0;
-  /** When the last read began. */
   private readBegan = 0;
   /** Bumped when a Mover answer updates the state, so an older read in flight cannot undo it. */
   private epoch = 0;
@@ -51,9 +49,11 @@ export class View {
   get lastMoveAt(): number | undefined {
     return this.moveAt;
   }
+  /** When the state held was read (the read's start). */
   get readAt(): number {
     return this.heldSince;
   }
+  /** When the last read began. */
   get lastRefresh(): number {
     return this.readBegan;
   }
@@ -128,18 +128,18 @@ export class View {
     const startEpoch = this.epoch;
     this.readBegan = startedAt;
     const { ec2, ssm } = this.deps;
-    const [tables, record, paused] = await withDeadline(
+    const [tables, record, pause] = await withDeadline(
       'AWS (DescribeRouteTables, GetParameter)',
       this.apiTimeoutMs,
       (signal) =>
         Promise.all([
           readTables(ec2, this.config, signal),
           readRecord(ssm, this.config.parameterName, signal),
-          readPaused(ssm, this.config.pauseParameterName, signal),
+          readPause(ssm, this.config.pauseParameterName, startedAt, signal),
         ]),
     );
     if (this.epoch !== startEpoch) return;
-    this.current = { tables, record, paused };
+    this.current = { tables, record, paused: pause.paused };
     this.heldSince = startedAt;
     // A move another actor made during this run starts a cooldown too.
     if (record.lastModified !== undefined) {
