@@ -43,7 +43,7 @@ let log: LogRecorder;
 beforeEach(() => {
   // Fake timers drive every wait of a run and its default clock (Date.now) alike, so no spec
   // depends on how fast the machine is.
-  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+  jest.useFakeTimers();
   log = logRecorder();
 });
 
