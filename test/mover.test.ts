@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
-import { moveVip, parseMoveRequest } from '../lambda/domain/mover';
+import { MAX_REQUEST_AGE_MS, moveVip, parseMoveRequest } from '../lambda/domain/mover';
+import type { ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,
   INSTANCE_C,
@@ -39,7 +40,27 @@ const PAUSE = config.pauseParameterName;
 const ALL = [RTB_1, RTB_2, RTB_3];
 
 let log: LogRecorder;
-const deps = () => ({ ec2: new EC2Client({}), ssm: new SSMClient({}), logger: log });
+/** The manual-move check's answer for the target: eligible unless a spec says otherwise. */
+let probeAnswer: Partial<ProbeResult>;
+const probed: string[] = [];
+const NOW = Date.parse('2026-12-01T10:00:00Z');
+const deps = () => ({
+  ec2: new EC2Client({}),
+  ssm: new SSMClient({}),
+  logger: log,
+  clock: { now: () => NOW },
+  prober: async (node: { name: string }): Promise<ProbeResult> => {
+    probed.push(node.name);
+    return {
+      node: node.name,
+      ok: true,
+      eligible: true,
+      latencyMs: 1,
+      startedAt: NOW,
+      ...probeAnswer,
+    };
+  },
+});
 
 /** The tables, the record and the pause flag as the Mover will read them (undefined: missing). */
 function given(
@@ -77,6 +98,8 @@ beforeEach(() => {
   ec2Mock.reset();
   ssmMock.reset();
   log = logRecorder();
+  probeAnswer = {};
+  probed.length = 0;
 });
 
 describe('moveVip', () => {
@@ -108,6 +131,7 @@ describe('moveVip', () => {
       Value: 'db-b',
       Type: 'String',
       Overwrite: true,
+      Description: 'manual: db-a failed 6 consecutive probes; db-b is healthy',
     });
     expect(result).toEqual({
       status: 'moved',
@@ -272,7 +296,13 @@ describe('moveVip', () => {
       // Assess
       expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
       expect(ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
-        { Name: RECORD, Value: 'db-b', Type: 'String', Overwrite: true },
+        {
+          Name: RECORD,
+          Value: 'db-b',
+          Type: 'String',
+          Overwrite: true,
+          Description: 'repair: repair',
+        },
       ]);
       expect(result).toMatchObject({
         status: 'already-active',
@@ -344,6 +374,23 @@ describe('moveVip', () => {
       // Assess
       expectNoWrites();
       expect(result.status).toBe('stale');
+    });
+
+    it('follows the master in the other tables when an automatic request meets a foreign table', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'foreign'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'db-a down',
+        expectedActive: 'db-a',
+        automatic: true,
+      });
+
+      // Assess
+      expect(result.status).toBe('moved');
+      expect(result.tables.map((t) => t.action)).toEqual(['replaced', 'replaced', 'unchanged']);
     });
 
     it('is not stale when a table merely lacks the route', async () => {
@@ -467,7 +514,13 @@ describe('moveVip', () => {
       expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
       expect(ec2Mock).not.toHaveReceivedCommand(CreateRouteCommand);
       expect(ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
-        { Name: RECORD, Value: 'db-b', Type: 'String', Overwrite: true },
+        {
+          Name: RECORD,
+          Value: 'db-b',
+          Type: 'String',
+          Overwrite: true,
+          Description: `repair: record says "db-a" but every table targets db-b; repairing the record`,
+        },
       ]);
       expect(result).toMatchObject({ status: 'already-active', recordWritten: true });
     });
@@ -626,6 +679,141 @@ describe('moveVip', () => {
     });
   });
 
+  describe('request lifetime', () => {
+    it('refuses a request older than its bound and reads nothing', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'queued',
+        requestedAt: new Date(NOW - MAX_REQUEST_AGE_MS - 1000).toISOString(),
+        automatic: true,
+      });
+
+      // Assess
+      expect(result).toMatchObject({ status: 'expired', tables: [], recordWritten: false });
+      expect(result.detail).toMatch(/made at .*, 91 s ago; .* younger than 90 s\. Ask again/);
+      expect(ec2Mock.calls()).toHaveLength(0);
+      expect(ssmMock.calls()).toHaveLength(0);
+    });
+
+    it('acts on a request within its bound', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'fresh',
+        requestedAt: new Date(NOW - 5000).toISOString(),
+        automatic: true,
+      });
+
+      // Assess
+      expect(result.status).toBe('moved');
+    });
+  });
+
+  describe('a manual move', () => {
+    it('checks the target with one probe before any write', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'maintenance',
+        by: 'alice',
+      });
+
+      // Assess
+      expect(probed).toEqual(['db-b']);
+      expect(result.status).toBe('moved');
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
+        Description: 'manual by alice: maintenance',
+      });
+    });
+
+    it('refuses a target that fails its check, and writes nothing', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      probeAnswer = { ok: false, eligible: false, failure: 'refused', detail: 'ECONNREFUSED' };
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'maintenance' });
+
+      // Assess
+      expect(result).toMatchObject({ status: 'refused', recordWritten: false });
+      expect(result.detail).toBe(
+        'db-b failed its check (refused: ECONNREFUSED); fix it, or move with force to skip the check',
+      );
+      expectNoWrites();
+    });
+
+    it('refuses a target that answers but is not eligible (login rejected)', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      probeAnswer = {
+        ok: true,
+        eligible: false,
+        failure: 'auth',
+        detail: 'ER_BAD_DB_ERROR (1049)',
+      };
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'maintenance' });
+
+      // Assess
+      expect(result.status).toBe('refused');
+      expectNoWrites();
+    });
+
+    it('moves to an unchecked target when forced', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      probeAnswer = { ok: false, eligible: false, failure: 'timeout' };
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'dr', force: true });
+
+      // Assess
+      expect(probed).toEqual([]);
+      expect(result.status).toBe('moved');
+    });
+
+    it('repoints a table an operator pointed elsewhere, which an automatic move leaves alone', async () => {
+      // Prepare
+      given(['db-a', 'foreign', 'db-a'], 'db-a');
+
+      // Act
+      const manual = await moveVip(deps(), config, { target: 'db-b', reason: 'take all' });
+
+      // Assess
+      expect(manual.tables.map((t) => t.action)).toEqual(['replaced', 'replaced', 'replaced']);
+    });
+  });
+
+  describe('an automatic move', () => {
+    it('leaves a table whose route targets something outside the config alone', async () => {
+      // Prepare
+      given(['db-a', 'foreign', 'db-a'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'db-a down',
+        automatic: true,
+      });
+
+      // Assess
+      expect(result.tables.map((t) => t.action)).toEqual(['replaced', 'unchanged', 'replaced']);
+      expect(ec2Mock).not.toHaveReceivedCommandWith(ReplaceRouteCommand, { RouteTableId: RTB_2 });
+      expect(probed).toEqual([]);
+    });
+  });
+
   describe('on a malformed request', () => {
     it.each<[string, unknown, RegExp]>([
       ['no event', undefined, /^invalid move request: event \(missing\) /],
@@ -649,9 +837,9 @@ describe('moveVip', () => {
       [
         'a reason too long',
         { target: 'db-b', reason: 'x'.repeat(1001) },
-        /reason "x+" must be at most 1000 characters/,
+        /reason "x{59}… \(1003 characters\) must be at most 1000 characters/,
       ],
-      ['an unknown field', { target: 'db-b', force: true }, /unknown field "force"/],
+      ['an unknown field', { target: 'db-b', hurry: true }, /unknown field "hurry"/],
       [
         'an automatic flag that is not a boolean',
         { target: 'db-b', automatic: 'yes' },

@@ -56,6 +56,29 @@ describe('readTables', () => {
     ]);
   });
 
+  it('marks a route whose target is gone as blackhole, still naming its node', async () => {
+    // Prepare
+    const gone = routeTable(RTB_1, 'db-a');
+    gone.Routes = gone.Routes?.map((r) =>
+      r.DestinationCidrBlock === VIP ? { ...r, State: 'blackhole' } : r,
+    );
+    ec2Mock
+      .on(DescribeRouteTablesCommand)
+      .resolves({ RouteTables: [gone, routeTable(RTB_2, 'db-a'), routeTable(RTB_3, 'db-a')] });
+
+    // Act
+    const tables = await readTables(ec2, config);
+
+    // Assess
+    expect(tables[0]).toEqual({
+      routeTableId: RTB_1,
+      target: ENI_A,
+      node: 'db-a',
+      state: 'blackhole',
+    });
+    expect(tables[1]).toEqual({ routeTableId: RTB_2, target: ENI_A, node: 'db-a' });
+  });
+
   it('tells a node, an instance route, a foreign target and a missing route apart', async () => {
     // Prepare
     ec2Mock.on(DescribeRouteTablesCommand).resolves({

@@ -1,71 +1,43 @@
 /** The Mover: repoints the VIP route in every table, then records the active node. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
 import { nodeByName, type FailoverConfig } from '../../lib/config';
+import { systemClock, type Clock } from './clock';
 import { InvalidMoveRequestError } from './errors';
 import type { Log } from './log';
-import { readPaused, readRecord, writeRecord } from './record';
-import { pointTables, readTables } from './routes';
+import type { Prober } from './probe';
+import { parseMoveRequest } from './mover-request';
+import { readPause, readRecord, writeRecord } from './record';
+import { isForeign, pointTables, readTables } from './routes';
 import type { MoveRequest, MoveResult, TableOutcome } from './types';
 
 export interface MoverDeps {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
   readonly logger: Log;
+  /** Checks a manual move's target before any write; without it, manual moves need `force`. */
+  readonly prober?: Prober;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
-const requestSchema = z
-  .object({
-    target: z
-      .string({ message: 'must be the name of a configured node' })
-      .min(1, { message: 'must not be empty' }),
-    reason: z
-      .string({ message: 'must be a string saying why the move was asked for' })
-      // Its own message: zod would otherwise report the type's message for a string too long.
-      .max(1000, { message: 'must be at most 1000 characters' })
-      .default('manual'),
-    expectedActive: z.string({ message: 'must be the name of a configured node' }).optional(),
-    automatic: z.boolean({ message: 'must be true or false' }).optional(),
-  })
-  .strict();
-
 /**
- * Validates a Mover event.
- * @throws InvalidMoveRequestError naming the field, the value and the configured nodes.
+ * The oldest request the Mover acts on. Lambda keeps a queued asynchronous event for up to its
+ * maximum age (60 s in our stack) and the Checker waits for its synchronous call no longer than
+ * the Mover's timeout; anything older was decided on a world that has since changed.
  */
-export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRequest {
-  const names = config.nodes.map((n) => n.name).join(', ');
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-    throw new InvalidMoveRequestError(
-      `invalid move request: event ${event === undefined ? '(missing)' : JSON.stringify(event)} is not a JSON object. Expected {"target": one of ${names}, "reason": "...", "expectedActive"?: node}`,
-    );
-  }
-  const parsed = requestSchema.safeParse(event);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      if (i.code === 'unrecognized_keys')
-        return `unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      const field = i.path.join('.') || 'event';
-      const value =
-        i.path.length > 0 && event && typeof event === 'object'
-          ? (event as Record<string, unknown>)[String(i.path[0])]
-          : event;
-      return `${field} ${value === undefined ? '(missing)' : JSON.stringify(value)} ${i.message}`;
-    });
-    throw new InvalidMoveRequestError(
-      `invalid move request: ${problems.join('; ')}. Expected {"target": one of ${names}, "reason": "...", "expectedActive"?: node}`,
-    );
-  }
-  for (const field of ['target', 'expectedActive'] as const) {
-    const value = parsed.data[field];
-    if (value !== undefined && !nodeByName(config, value)) {
-      throw new InvalidMoveRequestError(
-        `invalid move request: ${field} "${value}" is not a configured node; use one of ${names}`,
-      );
-    }
-  }
-  return parsed.data;
+export const MAX_REQUEST_AGE_MS = 90_000;
+
+export { parseMoveRequest } from './mover-request';
+
+/** What the record's history says about a write: `automatic: ...`, `manual by alice: ...`, `repair: ...`. */
+export function historyNote(request: MoveRequest, changed: boolean): string {
+  const who = !changed
+    ? 'repair'
+    : request.automatic
+      ? 'automatic'
+      : `manual${request.by ? ` by ${request.by}` : ''}`;
+  return `${who}: ${request.reason}`.slice(0, 1024);
 }
 
 /**
@@ -83,19 +55,53 @@ export async function moveVip(
   config: FailoverConfig,
   event: unknown,
 ): Promise<MoveResult> {
-  const started = Date.now();
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
   const request = parseMoveRequest(config, event);
   const node = nodeByName(config, request.target);
   if (!node)
     throw new InvalidMoveRequestError(`target "${request.target}" is not a configured node`);
   const log = deps.logger;
+  const untouched = (status: 'expired' | 'refused', detail: string): MoveResult => {
+    log.warn(`move to ${node.name} ${status}: ${detail}`, { event: `move-${status}`, request });
+    return {
+      status,
+      target: node.name,
+      tables: [],
+      recordWritten: false,
+      detail,
+      durationMs: clock.now() - started,
+    };
+  };
+  const age = request.requestedAt ? started - Date.parse(request.requestedAt) : 0;
+  if (age > MAX_REQUEST_AGE_MS) {
+    return untouched(
+      'expired',
+      `the request was made at ${request.requestedAt}, ${Math.round(age / 1000)} s ago; the Mover acts only on requests younger than ${MAX_REQUEST_AGE_MS / 1000} s. Ask again`,
+    );
+  }
+  // A manual move checks its target in the same round trip as the reads; the Checker's own
+  // requests name a target it has just seen answer.
+  const check = !request.automatic && !request.force;
 
   // One round trip of reads; the pause flag only matters to the Checker's automatic requests.
-  const [tables, record, paused] = await Promise.all([
+  const [tables, record, pause, probe] = await Promise.all([
     readTables(deps.ec2, config),
     readRecord(deps.ssm, config.parameterName),
-    request.automatic ? readPaused(deps.ssm, config.pauseParameterName) : Promise.resolve(false),
+    request.automatic
+      ? readPause(deps.ssm, config.pauseParameterName, started)
+      : Promise.resolve({ paused: false }),
+    check && deps.prober ? deps.prober(node) : Promise.resolve(undefined),
   ]);
+  const paused = pause.paused;
+  if (check && !probe?.eligible) {
+    return untouched(
+      'refused',
+      probe
+        ? `${node.name} failed its check (${probe.failure ?? 'not eligible'}${probe.detail ? `: ${probe.detail}` : ''}); fix it, or move with force to skip the check`
+        : `this Mover cannot probe ${node.name}; move with force to skip the check`,
+    );
+  }
   const result = (
     status: MoveResult['status'],
     outcomes: readonly TableOutcome[],
@@ -106,12 +112,14 @@ export async function moveVip(
     tables: outcomes,
     recordWritten,
     previousRecord: record.value,
-    durationMs: Date.now() - started,
+    durationMs: clock.now() - started,
   });
 
+  // A foreign table is left alone by automatic requests, so it blocks only an operator's swap.
   const blocking = tables.filter(
     (t) =>
       !t.error &&
+      !(request.automatic && isForeign(t)) &&
       t.node !== node.name &&
       t.target !== undefined &&
       t.node !== request.expectedActive,
@@ -145,7 +153,10 @@ export async function moveVip(
     );
   }
 
-  const outcomes = await pointTables(deps.ec2, config, tables, node);
+  // The Checker leaves a table an operator pointed elsewhere alone; an operator's move takes all.
+  const outcomes = await pointTables(deps.ec2, config, tables, node, {
+    leaveForeign: request.automatic === true,
+  });
   const failed = outcomes.filter((o) => o.action === 'failed');
   const changed = outcomes.some((o) => o.action === 'replaced' || o.action === 'created');
   // A table we could not even read cannot carry traffic elsewhere; record what the rest say.
@@ -156,7 +167,7 @@ export async function moveVip(
   const confirmed = outcomes.some((o) => o.action !== 'failed');
   let recordWritten = false;
   if (confirmed && readableFailed.length === 0 && record.value !== node.name) {
-    await writeRecord(deps.ssm, config.parameterName, node.name);
+    await writeRecord(deps.ssm, config.parameterName, node.name, historyNote(request, changed));
     recordWritten = true;
   }
   const status: MoveResult['status'] =

@@ -34,9 +34,17 @@ export async function writeRecord(
   ssm: SSMClient,
   name: string,
   node: string,
+  note?: string,
 ): Promise<number | undefined> {
+  // The description rides with each version: the history shows who moved and why.
   const out = await ssm.send(
-    new PutParameterCommand({ Name: name, Value: node, Type: 'String', Overwrite: true }),
+    new PutParameterCommand({
+      Name: name,
+      Value: node,
+      Type: 'String',
+      Overwrite: true,
+      ...(note ? { Description: note } : {}),
+    }),
   );
   return out.Version;
 }

@@ -46,7 +46,9 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
       route.CoreNetworkArn ??
       route.State ??
       'unknown');
-  return { routeTableId, target, node: node?.name };
+  // A route whose target vanished stays in the table as `blackhole`: the VIP is not served.
+  const state = route.State === 'blackhole' ? 'blackhole' : undefined;
+  return { routeTableId, target, node: node?.name, ...(state ? { state } : {}) };
 }
 
 /**
@@ -93,6 +95,11 @@ export async function readTables(
   );
 }
 
+/** A table whose VIP route targets something outside the config (an operator's change). */
+export function isForeign(table: TableState): boolean {
+  return !table.error && table.target !== undefined && table.node === undefined;
+}
+
 /** Summarises per-table states into one placement. */
 export function placementOf(tables: readonly TableState[]): Placement {
   const readable = tables.filter((t) => !t.error);
@@ -128,12 +135,14 @@ export async function pointTables(
   config: FailoverConfig,
   tables: readonly TableState[],
   node: NodeConfig,
+  options: { leaveForeign?: boolean } = {},
 ): Promise<TableOutcome[]> {
   const target = routeTarget(node);
   return Promise.all(
     tables.map(async (table): Promise<TableOutcome> => {
       const { routeTableId } = table;
       if (table.node === node.name && !table.error) return { routeTableId, action: 'unchanged' };
+      if (options.leaveForeign && isForeign(table)) return { routeTableId, action: 'unchanged' };
       const input = { RouteTableId: routeTableId, DestinationCidrBlock: config.vip, ...target };
       try {
         if (table.target === undefined && !table.error) {

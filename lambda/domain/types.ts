@@ -53,6 +53,11 @@ export interface TableState {
   readonly target?: string;
   /** The configured node that target belongs to; undefined when missing or foreign. */
   readonly node?: string;
+  /**
+   * `blackhole` when the target is gone (its ENI deleted or detached, its instance stopped): the
+   * route exists but the VIP is not served. Undefined for an active route or a missing one.
+   */
+  readonly state?: 'blackhole';
   /** Set when the table itself could not be read (for example InvalidRouteTableID.NotFound). */
   readonly error?: string;
 }
@@ -74,6 +79,15 @@ export interface MoveRequest {
    * still goes through). An operator's manual request omits it and moves even while paused.
    */
   readonly automatic?: boolean;
+  /** Who asked, for the history: an operator's name; the Checker leaves it out. */
+  readonly by?: string;
+  /**
+   * When the request was made (ISO 8601). The Mover refuses a request older than its bound
+   * (`expired`): a move queued or retried for minutes acts on a world that has changed.
+   */
+  readonly requestedAt?: string;
+  /** A manual move checks the target with one probe first, unless forced. */
+  readonly force?: boolean;
 }
 
 /** Outcome of one table's update during a move. */
@@ -92,8 +106,13 @@ export interface MoveResult {
    * stale: expectedActive no longer matched; nothing changed.
    * partial: some tables could not be changed; see tables.
    * paused: an automatic request met the pause flag; nothing changed in the tables.
+   * expired: the request was older than the Mover accepts; nothing was read or changed.
+   * refused: a manual move's target failed its probe; nothing changed (`force` overrides).
    */
-  readonly status: 'moved' | 'already-active' | 'stale' | 'partial' | 'paused';
+  readonly status:
+    'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
+  /** Why the request was expired or refused. */
+  readonly detail?: string;
   readonly target: string;
   readonly tables: readonly TableOutcome[];
   /** True when the record parameter was written by this call. */

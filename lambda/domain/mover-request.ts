@@ -1,0 +1,69 @@
+/** The Mover's input, validated: clear refusals that name the field, the value and the fix. */
+import { z } from 'zod';
+import { nodeByName, type FailoverConfig } from '../../lib/config';
+import { InvalidMoveRequestError } from './errors';
+import type { MoveRequest } from './types';
+
+/** A value as it may appear in a message: JSON, and at most a short prefix of a long one. */
+export function clip(value: unknown, max = 60): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
+const requestSchema = z
+  .object({
+    target: z
+      .string({ message: 'must be the name of a configured node' })
+      .min(1, { message: 'must not be empty' }),
+    reason: z
+      .string({ message: 'must be a string saying why the move was asked for' })
+      // Its own message: zod would otherwise report the type's message for a string too long.
+      .max(1000, { message: 'must be at most 1000 characters' })
+      .default('manual'),
+    expectedActive: z.string({ message: 'must be the name of a configured node' }).optional(),
+    automatic: z.boolean({ message: 'must be true or false' }).optional(),
+    by: z.string({ message: 'must be a string naming who asked' }).max(200).optional(),
+    requestedAt: z.iso
+      .datetime({ message: 'must be an ISO 8601 time such as 2026-12-01T10:00:00Z' })
+      .optional(),
+    force: z.boolean({ message: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+/**
+ * Validates a Mover event.
+ * @throws InvalidMoveRequestError naming the field, the value and the configured nodes.
+ */
+export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRequest {
+  const names = config.nodes.map((n) => n.name).join(', ');
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new InvalidMoveRequestError(
+      `invalid move request: event ${event === undefined ? '(missing)' : clip(event)} is not a JSON object. Expected {"target": one of ${names}, "reason": "...", "expectedActive"?: node}`,
+    );
+  }
+  const parsed = requestSchema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys')
+        return `unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      const field = i.path.join('.') || 'event';
+      const value =
+        i.path.length > 0 && event && typeof event === 'object'
+          ? (event as Record<string, unknown>)[String(i.path[0])]
+          : event;
+      return `${field} ${value === undefined ? '(missing)' : clip(value)} ${i.message}`;
+    });
+    throw new InvalidMoveRequestError(
+      `invalid move request: ${problems.join('; ')}. Expected {"target": one of ${names}, "reason": "...", "expectedActive"?: node}`,
+    );
+  }
+  for (const field of ['target', 'expectedActive'] as const) {
+    const value = parsed.data[field];
+    if (value !== undefined && !nodeByName(config, value)) {
+      throw new InvalidMoveRequestError(
+        `invalid move request: ${field} "${value}" is not a configured node; use one of ${names}`,
+      );
+    }
+  }
+  return parsed.data;
+}
