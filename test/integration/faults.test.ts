@@ -17,11 +17,11 @@ import {
   events,
   expectVipOn,
   probeResults,
-  server,
   startFastCluster,
   waitForRuns,
   waitUntilWatched,
 } from '../support/cluster';
+import { serverOf } from '../../tools/harness/scenario';
 import { EndpointGate } from '../support/endpoint-gate';
 
 const FOREIGN_ENI = 'eni-0fffffffffffffff0';
@@ -55,7 +55,7 @@ describe('fault suite', () => {
     await waitUntilWatched(c);
 
     // Act
-    await server(c, 'db-a').kill();
+    await serverOf(c, 'db-a').kill();
     // The record is written before the Mover returns: wait for its own account of the move too.
     const moved = await c.waitFor(
       () => c.converged() === 'db-b' && events(c, 'move').length > 0,
@@ -126,7 +126,7 @@ describe('fault suite', () => {
     await waitUntilWatched(c);
 
     // Act
-    await server(c, 'db-a').kill();
+    await serverOf(c, 'db-a').kill();
     const converged = await c.waitFor(
       () => c.converged() === 'db-b' && invocations.some((i) => i.outcome === 'succeeded'),
       PATIENCE_MS,
@@ -281,7 +281,7 @@ describe('fault suite', () => {
       await waitUntilWatched(c);
 
       // Act
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       const moved = await c.waitFor(
         () =>
           real.every((id) => c.routeNodes()[id] === 'db-b') &&
@@ -341,7 +341,7 @@ describe('fault suite', () => {
         await waitUntilWatched(c);
 
         // Act
-        await server(c, 'db-a').kill();
+        await serverOf(c, 'db-a').kill();
         const killedAt = c.logs.length;
         expect(await waitForRuns(c, 3, killedAt)).toBe(true);
         await c.stopSchedule();
@@ -436,7 +436,7 @@ describe('fault suite', () => {
 
       // Act 1: the master's password changes; the secret still holds the old one.
       const changedAt = c.logs.length;
-      await server(c, 'db-a').setPassword(user, rotated);
+      await serverOf(c, 'db-a').setPassword(user, rotated);
       const alerted = await c.waitFor(
         () => c.logsMatching(/^db-a rejected the probe's login/, 'ERROR').length > 0,
         PATIENCE_MS,
@@ -461,7 +461,7 @@ describe('fault suite', () => {
       expectVipOn(c, 'db-a');
 
       // Act 2: the rotation completes: the standby and the secret catch up.
-      await server(c, 'db-b').setPassword(user, rotated);
+      await serverOf(c, 'db-b').setPassword(user, rotated);
       c.aws.rotateSecret(arn, JSON.stringify({ username: user, password: rotated }));
       const rotatedAt = Date.now();
       const clean = () =>
@@ -492,7 +492,7 @@ describe('fault suite', () => {
       const user = c.config.probe.mysql?.user as string;
       c.startSchedule();
       await waitUntilWatched(c);
-      await Promise.all(c.nodeNames.map((n) => server(c, n).setPassword(user, 'not-the-secret')));
+      await Promise.all(c.nodeNames.map((n) => serverOf(c, n).setPassword(user, 'not-the-secret')));
       const bothRejected = await c.waitFor(
         () =>
           c.nodeNames.every(
@@ -502,7 +502,7 @@ describe('fault suite', () => {
       );
 
       // Act
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       const moved = await c.waitFor(
         () => c.converged() === 'db-b' && events(c, 'move').length > 0,
         PATIENCE_MS,

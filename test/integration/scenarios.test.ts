@@ -15,12 +15,12 @@ import {
   logIndex,
   probeResults,
   runReports,
-  server,
   startFastCluster,
   startWarmSchedule,
   waitForLog,
   waitForRuns,
 } from '../support/cluster';
+import { serverOf } from '../../tools/harness/scenario';
 import { settledTcpSocketHandles, tcpSocketHandles } from '../support/sockets';
 
 jest.setTimeout(60_000);
@@ -39,7 +39,7 @@ describe('fault suite', () => {
     const runErrors = await startWarmSchedule(c);
 
     // Act
-    await server(c, 'db-a').kill();
+    await serverOf(c, 'db-a').kill();
     const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
     await c.stopSchedule();
 
@@ -64,7 +64,7 @@ describe('fault suite', () => {
     const before = await settledTcpSocketHandles();
     const c = (cluster = await startFastCluster());
     const runErrors = await startWarmSchedule(c);
-    const master = server(c, 'db-a');
+    const master = serverOf(c, 'db-a');
     const fromLog = c.logs.length;
 
     // Act
@@ -109,11 +109,11 @@ describe('fault suite', () => {
     // Prepare
     const c = (cluster = await startFastCluster());
     const runErrors = await startWarmSchedule(c);
-    await server(c, 'db-b').kill();
+    await serverOf(c, 'db-b').kill();
     expect(await waitForLog(c, /^db-b is down after 3 consecutive failures$/, 'WARN')).toBe(true);
 
     // Act: the master dies with no healthy standby
-    await server(c, 'db-a').kill();
+    await serverOf(c, 'db-a').kill();
     const alerted = await waitForLog(c, /^db-a is down and no standby is healthy/, 'ERROR');
     const fromLog = c.logs.length;
     const ranOn = await waitForRuns(c, 2, fromLog);
@@ -121,7 +121,7 @@ describe('fault suite', () => {
     const heldSwitches = routeSwitches(c).length;
 
     // Act: the standby comes back
-    await server(c, 'db-b').restart();
+    await serverOf(c, 'db-b').restart();
     const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
     await c.stopSchedule();
 
@@ -159,11 +159,11 @@ describe('fault suite', () => {
         detection: { failback: 'never', cooldownSeconds: 0 },
       }));
       const runErrors = await startWarmSchedule(c);
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
 
       // Act
-      await server(c, 'db-a').restart();
+      await serverOf(c, 'db-a').restart();
       const fromLog = c.logs.length;
       const risen = await waitForLog(c, /^db-a is up after 2 consecutive successes$/, 'INFO');
       // Runs that start after db-a is back see it up from their first probes on.
@@ -189,11 +189,11 @@ describe('fault suite', () => {
         detection: { failback: 'preferred', cooldownSeconds: cooldownMs / 1000 },
       }));
       const runErrors = await startWarmSchedule(c);
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
 
       // Act
-      await server(c, 'db-a').restart();
+      await serverOf(c, 'db-a').restart();
       const back = await c.waitFor(() => c.converged() === 'db-a', PATIENCE_MS);
       await c.stopSchedule();
 
@@ -261,7 +261,7 @@ describe('fault suite', () => {
       if (call.action === 'ReplaceRoute' && !duplicates)
         duplicates = Promise.all([duplicate('RequestResponse'), duplicate('Event')]);
     });
-    await server(c, 'db-a').kill();
+    await serverOf(c, 'db-a').kill();
 
     // Act: two runs whose turns to act coincide, both seeing the dead master
     const scheduledAt = Date.now() - c.runtime.overlapMs;
@@ -309,7 +309,7 @@ describe('fault suite', () => {
       c.aws.putParameter(c.config.pauseParameterName, 'true');
 
       // Act: the master dies while moves are paused
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       const alerted = await waitForLog(
         c,
         /^db-a is down but moves are paused; db-b is healthy$/,
@@ -352,7 +352,7 @@ describe('fault suite', () => {
       // Prepare: a run whose turn to act is now holds a dead master because moves are paused
       const c = (cluster = await startFastCluster());
       c.aws.putParameter(c.config.pauseParameterName, 'true');
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       const scheduledAt = Date.now() - c.runtime.overlapMs;
       const holding = c.runChecker(scheduledAt);
       const alerted = await waitForLog(c, /^db-a is down but moves are paused/, 'ERROR');
@@ -385,7 +385,7 @@ describe('fault suite', () => {
       expect(await waitForRuns(c, 2, fromLog)).toBe(true);
 
       // Act
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
       const afterMove = c.logs.length;
       expect(await waitForRuns(c, 2, afterMove)).toBe(true);
@@ -420,11 +420,11 @@ describe('fault suite', () => {
         detection: { mode: 'economy', failback: 'preferred', cooldownSeconds: 1 },
       }));
       const runErrors = await startWarmSchedule(c);
-      await server(c, 'db-a').kill();
+      await serverOf(c, 'db-a').kill();
       expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
 
       // Act
-      await server(c, 'db-a').restart();
+      await serverOf(c, 'db-a').restart();
       const back = await c.waitFor(() => c.converged() === 'db-a', PATIENCE_MS);
       await c.stopSchedule();
 

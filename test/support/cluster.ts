@@ -138,10 +138,3 @@ export function expectVipOn(
   });
   expect(probeResults(cluster, node).at(-1)).toMatchObject({ ok: true });
 }
-
-/** The node's server; throws on a name the cluster does not have. */
-export function server(cluster: LocalCluster, name: string) {
-  const s = cluster.nodes[name];
-  if (!s) throw new Error(`no node ${name}`);
-  return s;
-}

@@ -3,13 +3,19 @@
  * master, and a verdict on where the VIP ends. Shared by the CLI, the integration tests and the
  * benchmark.
  */
-import {
-  LocalCluster,
-  MOVER_FUNCTION,
-  detectionBoundMs,
-  type ClusterOptions,
-} from '../harness/cluster';
+import { sleep } from '../../lambda/domain/clock';
+import { LocalCluster, detectionBoundMs, type ClusterOptions } from '../harness/cluster';
 import { CallWatch } from '../harness/observe';
+import {
+  addApiLatency,
+  applyNodeAction,
+  serverOf,
+  toldAction,
+  type NodeAction,
+} from '../harness/scenario';
+import { Timeline, type TimelineEntry } from './timeline';
+
+export type { TimelineEntry };
 
 export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -28,13 +34,6 @@ export interface DrillOptions extends Omit<ClusterOptions, 'adjust'> {
   readonly adjust?: (raw: Record<string, unknown>) => void;
   /** Live output, one line per call; silent when omitted. */
   readonly print?: (line: string) => void;
-}
-
-export interface TimelineEntry {
-  /** Seconds since the drill started. */
-  readonly t: number;
-  readonly event: string;
-  readonly detail: string;
 }
 
 export interface DrillResult {
@@ -57,19 +56,118 @@ export interface DrillResult {
   readonly timeline: readonly TimelineEntry[];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** What a scenario did and what it expected. */
+interface Played {
+  readonly expected: string;
+  readonly problem?: string;
+  /** When the master died. */
+  readonly deathAt: number;
+  /** False when the VIP must stay put. */
+  readonly moveExpected: boolean;
+}
+
+/** One scenario played on a running, warmed-up cluster. */
+class Play {
+  readonly master: string;
+  readonly standby: string;
+  readonly settleMs: number;
+
+  constructor(
+    readonly cluster: LocalCluster,
+    private readonly timeline: Timeline,
+    apiLatencyMs: readonly [number, number] | undefined,
+  ) {
+    [this.master, this.standby] = cluster.nodeNames as [string, string];
+    this.settleMs = detectionBoundMs(cluster.config) + 8000 + (apiLatencyMs?.[1] ?? 0) * 10;
+  }
+
+  async act(node: string, action: NodeAction): Promise<number> {
+    const at = Date.now();
+    await applyNodeAction(serverOf(this.cluster, node), action);
+    this.timeline.note('fault', toldAction(node, action));
+    return at;
+  }
+
+  /** The VIP on `node` in every table and the record within `ms`, or why not. */
+  async reaches(node: string, ms: number, what: string): Promise<string | undefined> {
+    const ok = await this.cluster.waitFor(() => this.cluster.converged() === node, ms);
+    return ok ? undefined : `VIP not on ${node} ${ms} ms after ${what}`;
+  }
+}
+
+const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
+  kill: (p) => masterFault(p, 'kill'),
+  freeze: (p) => masterFault(p, 'freeze'),
+  'standby-dead': standbyDead,
+  restart,
+};
+
+async function masterFault(p: Play, action: 'kill' | 'freeze'): Promise<Played> {
+  const deathAt = await p.act(p.master, action);
+  return {
+    expected: `VIP on ${p.standby} in every table and the record`,
+    problem: await p.reaches(p.standby, p.settleMs, 'the fault'),
+    deathAt,
+    moveExpected: true,
+  };
+}
+
+async function standbyDead(p: Play): Promise<Played> {
+  const { cluster } = p;
+  const intervalMs = cluster.config.detection.intervalMs;
+  await p.act(p.standby, 'kill');
+  await sleep(intervalMs * 2);
+  const deathAt = await p.act(p.master, 'kill');
+  const alerted = await cluster.waitFor(
+    () => cluster.logsMatching(/no standby is healthy/, 'ERROR').length > 0,
+    p.settleMs,
+  );
+  await sleep(intervalMs * 2);
+  let problem: string | undefined;
+  if (!alerted) problem = 'no alert about the missing healthy standby';
+  else if (cluster.converged() !== p.master)
+    problem = 'the VIP moved although no standby was healthy';
+  return {
+    expected: `VIP stays on ${p.master} (no healthy standby) and an alert is logged`,
+    problem,
+    deathAt,
+    moveExpected: false,
+  };
+}
+
+async function restart(p: Play): Promise<Played> {
+  const { cluster, master, standby } = p;
+  const d = cluster.config.detection;
+  const back = d.failback === 'preferred';
+  const expected = back
+    ? `VIP fails over to ${standby}, then returns to ${master} after rise ${d.rise} and the ${d.cooldownSeconds} s cooldown`
+    : `VIP fails over to ${standby} and stays there after ${master} returns (failback never)`;
+  const deathAt = await p.act(master, 'kill');
+  const played = { expected, deathAt, moveExpected: true };
+  const failedOver = await p.reaches(standby, p.settleMs, 'the kill');
+  if (failedOver) return { ...played, problem: failedOver };
+  await p.act(master, 'restart');
+  if (back) {
+    const waitMs =
+      d.rise * d.intervalMs + d.cooldownSeconds * 1000 + cluster.runtime.windowMs + p.settleMs;
+    const returned = await cluster.waitFor(() => cluster.converged() === master, waitMs);
+    return returned
+      ? played
+      : { ...played, problem: `VIP did not return to ${master} within ${waitMs} ms` };
+  }
+  await cluster.waitFor(
+    () => cluster.converged() !== standby,
+    Math.max(d.rise * d.intervalMs * 3, 5000),
+  );
+  const now = cluster.converged();
+  return now === standby
+    ? played
+    : { ...played, problem: `VIP flapped back to ${now ?? 'a split'}` };
+}
 
 /** Runs one drill scenario end to end and stops everything it started. */
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
-  const print = options.print ?? (() => undefined);
-  const started = Date.now();
-  const timeline: TimelineEntry[] = [];
-  const at = (ms: number) => Math.round((ms - started) / 10) / 100;
-  const note = (event: string, detail: string, when = Date.now()) => {
-    timeline.push({ t: at(when), event, detail });
-    print(`[${at(when).toFixed(2).padStart(6)}s] ${detail}`);
-  };
-
+  const timeline = new Timeline(options.print ?? (() => undefined));
   const cluster = await LocalCluster.start({
     ...options,
     adjust: (raw) => {
@@ -82,187 +180,69 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     },
   });
   try {
-    return { ...(await drive(cluster, options, note)), timeline };
+    return { ...(await drive(cluster, options, timeline)), timeline: timeline.entries };
   } finally {
     await cluster.stop();
+  }
+}
+
+function describeSetup(cluster: LocalCluster, options: DrillOptions, timeline: Timeline): void {
+  const { config } = cluster;
+  const d = config.detection;
+  timeline.note(
+    'setup',
+    `${config.nodes.length} MariaDB nodes: ${config.nodes.map((n) => `${n.name} ${n.address}:${config.probe.port}`).join(', ')}; ` +
+      `local AWS ${cluster.aws.endpoint}; ${config.routeTableIds.length} route tables → ${cluster.nodeNames[0]}; ` +
+      `probe ${config.probe.type} every ${d.intervalMs} ms (fall ${d.fall}, rise ${d.rise}, timeout ${config.probe.timeoutMs} ms); ` +
+      `Checker window ${cluster.runtime.windowMs} ms (compressed from ${config.scheduleMinutes} min)`,
+  );
+  if (options.apiLatencyMs) {
+    const [min, max] = options.apiLatencyMs;
+    timeline.note('setup', `AWS API latency ${min}-${max} ms per call`);
   }
 }
 
 async function drive(
   cluster: LocalCluster,
   options: DrillOptions,
-  note: (event: string, detail: string, when?: number) => void,
+  timeline: Timeline,
 ): Promise<Omit<DrillResult, 'timeline'>> {
-  const { config } = cluster;
-  const [master, standby] = cluster.nodeNames as [string, string];
-  const boundMs = detectionBoundMs(config);
-  const d = config.detection;
-  note(
-    'setup',
-    `${config.nodes.length} MariaDB nodes: ${config.nodes.map((n) => `${n.name} ${n.address}:${config.probe.port}`).join(', ')}; ` +
-      `local AWS ${cluster.aws.endpoint}; ${config.routeTableIds.length} route tables → ${master}; ` +
-      `probe ${config.probe.type} every ${d.intervalMs} ms (fall ${d.fall}, rise ${d.rise}, timeout ${config.probe.timeoutMs} ms); ` +
-      `Checker window ${cluster.runtime.windowMs} ms (compressed from ${config.scheduleMinutes} min)`,
-  );
-  if (options.apiLatencyMs) {
-    cluster.aws.faults.add({ name: 'api-latency', latencyMs: options.apiLatencyMs });
-    note(
-      'setup',
-      `AWS API latency ${options.apiLatencyMs[0]}-${options.apiLatencyMs[1]} ms per call`,
-    );
-  }
-
-  // The measurements come from CallWatch (shared with the benchmarks); this listener only prints.
+  describeSetup(cluster, options, timeline);
+  if (options.apiLatencyMs) addApiLatency(cluster, options.apiLatencyMs);
+  // The measurements come from CallWatch (shared with the benchmarks); the timeline only tells.
   const watch = new CallWatch(cluster);
-  const stopCalls = cluster.aws.onCall((call) => {
-    if (call.status !== 200) {
-      if (call.service !== 'unknown' && call.status !== 0 && call.action !== 'GetParameter') {
-        note('aws-error', `AWS ${call.action} → ${call.errorCode ?? call.status}`, call.endedAt);
-      }
-      return;
-    }
-    const p = call.params as Record<string, unknown>;
-    if (call.action === 'ReplaceRoute' || call.action === 'CreateRoute') {
-      const target = String(p.NetworkInterfaceId ?? p.InstanceId ?? '?');
-      const node = config.nodes.find(
-        (n) => n.networkInterfaceId === target || n.instanceId === target,
-      );
-      note(
-        'table',
-        `route table ${String(p.RouteTableId)}: VIP ${config.vip} → ${node?.name ?? target} (${call.action})`,
-        call.endedAt,
-      );
-    } else if (call.action === 'PutParameter' && p.Name === config.parameterName) {
-      const version = cluster.aws.parameter(config.parameterName)?.version;
-      note(
-        'record',
-        `record ${config.parameterName} = ${String(p.Value)} (version ${version})`,
-        call.endedAt,
-      );
-    }
-  });
-  const lastProbe: Record<string, string> = {};
-  const stopLogs = cluster.followLogs((r) => {
-    if (r.event === 'probe') {
-      const res = r.result as { node: string; ok: boolean; latencyMs: number; failure?: string };
-      const text = res.ok ? 'ok' : `FAILED (${res.failure})`;
-      // Show changes and every failure, not a healthy heartbeat twice a second.
-      if (!res.ok || lastProbe[res.node] !== text)
-        note('probe', `probe ${res.node}: ${text} in ${res.latencyMs} ms`);
-      lastProbe[res.node] = text;
-    } else if (r.event === 'invoke-mover') {
-      note('mover', `Checker invokes the Mover: ${r.message.replace(/^invoking the Mover: /, '')}`);
-    } else if (
-      r.level !== 'DEBUG' &&
-      (r.level !== 'INFO' || r.event === 'decision' || r.event === 'health')
-    ) {
-      note(r.event ?? 'log', `${r.level === 'ERROR' ? 'ALERT ' : ''}${r.message}`);
-    }
-  });
-
+  const stopCalls = cluster.aws.onCall((call) => timeline.noteCall(cluster, call));
+  const stopLogs = cluster.followLogs((r) => timeline.noteLog(r));
   const runErrors: string[] = [];
   cluster.startSchedule((e) => runErrors.push(String(e)));
   await sleep(options.warmupMs ?? 3000);
 
-  let deathAt = 0;
-  let expected: string;
-  let problem: string | undefined;
-  let moveExpected = true;
-  const settleMs = boundMs + 8000 + (options.apiLatencyMs?.[1] ?? 0) * 10;
-
-  const kill = async (name: string) => {
-    await cluster.nodes[name]?.kill();
-    note('fault', `*** ${name} killed (SIGKILL)`);
-  };
-
-  switch (options.scenario) {
-    case 'kill':
-    case 'freeze': {
-      expected = `VIP on ${standby} in every table and the record`;
-      deathAt = Date.now();
-      if (options.scenario === 'kill') await kill(master);
-      else {
-        cluster.nodes[master]?.freeze();
-        note('fault', `*** ${master} frozen (SIGSTOP): it accepts TCP but never answers`);
-      }
-      if (!(await cluster.waitFor(() => cluster.converged() === standby, settleMs))) {
-        problem = `VIP not on ${standby} ${settleMs} ms after the fault`;
-      }
-      break;
-    }
-    case 'standby-dead': {
-      moveExpected = false;
-      expected = `VIP stays on ${master} (no healthy standby) and an alert is logged`;
-      await kill(standby);
-      await sleep(d.intervalMs * 2);
-      deathAt = Date.now();
-      await kill(master);
-      const alerted = await cluster.waitFor(
-        () => cluster.logsMatching(/no standby is healthy/, 'ERROR').length > 0,
-        settleMs,
-      );
-      await sleep(d.intervalMs * 2);
-      if (!alerted) problem = 'no alert about the missing healthy standby';
-      else if (cluster.converged() !== master)
-        problem = `the VIP moved although no standby was healthy`;
-      break;
-    }
-    case 'restart': {
-      const back = d.failback === 'preferred';
-      expected = back
-        ? `VIP fails over to ${standby}, then returns to ${master} after rise ${d.rise} and the ${d.cooldownSeconds} s cooldown`
-        : `VIP fails over to ${standby} and stays there after ${master} returns (failback never)`;
-      deathAt = Date.now();
-      await kill(master);
-      if (!(await cluster.waitFor(() => cluster.converged() === standby, settleMs))) {
-        problem = `VIP not on ${standby} ${settleMs} ms after the kill`;
-        break;
-      }
-      await cluster.nodes[master]?.restart();
-      note('fault', `*** ${master} restarted`);
-      const waitMs =
-        d.rise * d.intervalMs + d.cooldownSeconds * 1000 + cluster.runtime.windowMs + settleMs;
-      if (back) {
-        if (!(await cluster.waitFor(() => cluster.converged() === master, waitMs))) {
-          problem = `VIP did not return to ${master} within ${waitMs} ms`;
-        }
-      } else {
-        await cluster.waitFor(
-          () => cluster.converged() !== standby,
-          Math.max(d.rise * d.intervalMs * 3, 5000),
-        );
-        if (cluster.converged() !== standby)
-          problem = `VIP flapped back to ${cluster.converged() ?? 'a split'}`;
-      }
-      break;
-    }
-  }
-
+  const play = new Play(cluster, timeline, options.apiLatencyMs);
+  const played = await scenarios[options.scenario](play);
   // The Invoke call is logged when it ends, just after the Mover's last write: let it land.
-  await cluster.waitFor(() => cluster.aws.lambda.running(MOVER_FUNCTION) === 0, 5000);
+  await cluster.waitFor(() => cluster.moversRunning() === 0, 5000);
   const final = cluster.placement();
-  const failover = moveExpected ? watch.failover(deathAt, standby) : undefined;
-  const timeToFailover = failover ? (failover.allSwitchedAt - deathAt) / 1000 : null;
-  const moveS =
-    failover?.invoke && failover.moveEndedAt !== undefined
-      ? (failover.moveEndedAt - failover.invoke.startedAt) / 1000
-      : null;
-  if (!problem && runErrors.length > 0) problem = `a Checker run failed: ${runErrors[0]}`;
+  const failover = played.moveExpected ? watch.failover(played.deathAt, play.standby) : undefined;
+  const problem =
+    played.problem ?? (runErrors.length > 0 ? `a Checker run failed: ${runErrors[0]}` : undefined);
 
   stopLogs();
-  note('end', problem ? `FAILED: ${problem}` : `ok: ${expected}`);
-  note('end', 'waiting for the Checker runs under way to finish');
+  timeline.note('end', problem ? `FAILED: ${problem}` : `ok: ${played.expected}`);
+  timeline.note('end', 'waiting for the Checker runs under way to finish');
   stopCalls();
   watch.stop();
   await cluster.stopSchedule();
   return {
     scenario: options.scenario,
     ok: problem === undefined,
-    expected,
+    expected: played.expected,
     problem,
-    time_to_failover_s: timeToFailover,
-    move_s: moveS,
-    detection_bound_s: boundMs / 1000,
+    time_to_failover_s: failover ? (failover.allSwitchedAt - played.deathAt) / 1000 : null,
+    move_s:
+      failover?.invoke && failover.moveEndedAt !== undefined
+        ? (failover.moveEndedAt - failover.invoke.startedAt) / 1000
+        : null,
+    detection_bound_s: detectionBoundMs(cluster.config) / 1000,
     final: { tables: final.tables, record: final.record },
   };
 }

@@ -290,6 +290,11 @@ export class LocalCluster {
     return new Set(Object.values(this.placement().tables)).size > 1;
   }
 
+  /** Mover invocations under way. */
+  moversRunning(): number {
+    return this.aws.lambda.running(MOVER_FUNCTION);
+  }
+
   /** Removes a table's VIP route, as an operator's mistake would. */
   deleteVipRoute(routeTableId: string): boolean {
     return this.aws.deleteRoute(routeTableId, this.config.vip);
