@@ -1,14 +1,13 @@
-import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { LocalAws, type InvocationRecord } from '../../tools/local-aws';
 import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
+import { json, until } from './fixture';
 
 let aws: LocalAws;
 let c: LocalClients;
 
 useLocalAws((started) => ({ aws, c } = started));
 
-const json = (out: InvokeCommandOutput): unknown =>
-  JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8'));
 const payload = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 /** A promise and its resolver, to hold a handler until the test lets it go. */
@@ -16,14 +15,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('lambda invoke', () => {

@@ -1,20 +1,16 @@
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import example from '../../config/example.json';
-import { validateConfig } from '../../lib/config';
-import { LocalAws, seedWorld } from '../../tools/local-aws';
-import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
+import type { LocalAws } from '../../tools/local-aws';
+import { sdkError, type LocalClients } from '../support/aws-env';
+import { config, useExampleWorld } from './fixture';
 
-const config = validateConfig(example);
 const ARN = config.probe.mysql?.passwordSecretArn as string;
 const NAME = 'orders-db-vip-monitor';
 
 let aws: LocalAws;
 let c: LocalClients;
 
-useLocalAws((started) => ({ aws, c } = started));
-beforeEach(() => {
-  aws.reset();
-  seedWorld(aws, config, { active: 'db-a', secretString: '{"password":"s3cret"}' });
+useExampleWorld((started) => ({ aws, c } = started), {
+  seed: { secretString: '{"password":"s3cret"}' },
 });
 
 describe('secrets manager', () => {
@@ -84,13 +80,5 @@ describe('secrets manager', () => {
 
     expect(err.name).toBe('ResourceNotFoundException');
     expect(err.status).toBe(400);
-  });
-
-  it('seeds a default JSON secret when no secret string is given', async () => {
-    seedWorld(aws, config, { active: 'db-a' });
-
-    const out = await c.secrets.send(new GetSecretValueCommand({ SecretId: ARN }));
-
-    expect(JSON.parse(out.SecretString ?? '{}')).toMatchObject({ username: 'vip_monitor' });
   });
 });

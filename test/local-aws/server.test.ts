@@ -3,29 +3,14 @@ import os from 'node:os';
 import { DescribeRouteTablesCommand } from '@aws-sdk/client-ec2';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import example from '../../config/example.json';
-import { validateConfig } from '../../lib/config';
-import {
-  applyAwsEnv,
-  awsEnv,
-  childEnv,
-  LocalAws,
-  type CallRecord,
-  seedWorld,
-} from '../../tools/local-aws';
-import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
-
-const config = validateConfig(example);
+import { applyAwsEnv, awsEnv, childEnv, LocalAws, type CallRecord } from '../../tools/local-aws';
+import { sdkError, type LocalClients } from '../support/aws-env';
+import { config, useExampleWorld } from './fixture';
 
 let aws: LocalAws;
 let c: LocalClients;
 
-useLocalAws((started) => ({ aws, c } = started));
-beforeEach(() => {
-  aws.clearCalls();
-  aws.reset();
-  seedWorld(aws, config, { active: 'db-a' });
-});
+useExampleWorld((started) => ({ aws, c } = started));
 
 function connects(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -135,10 +120,6 @@ describe('local-aws server', () => {
     });
 
     expect(env).toEqual({ PATH: '/bin', ...awsEnv(aws.endpoint, 'eu-west-1') });
-  });
-
-  it('refuses to seed an active node the config does not have', () => {
-    expect(() => seedWorld(aws, config, { active: 'db-z' })).toThrow(/db-z/);
   });
 
   it('stops idempotently and refuses connections afterwards', async () => {

@@ -5,22 +5,14 @@ import {
   GetParametersCommand,
   PutParameterCommand,
 } from '@aws-sdk/client-ssm';
-import example from '../../config/example.json';
-import { validateConfig } from '../../lib/config';
-import { LocalAws, seedWorld } from '../../tools/local-aws';
-import { useLocalAws, sdkError, type LocalClients } from '../support/aws-env';
-
-const config = validateConfig(example);
-const RECORD = config.parameterName;
+import type { LocalAws } from '../../tools/local-aws';
+import { sdkError, type LocalClients } from '../support/aws-env';
+import { RECORD, useExampleWorld } from './fixture';
 
 let aws: LocalAws;
 let c: LocalClients;
 
-useLocalAws((started) => ({ aws, c } = started));
-beforeEach(() => {
-  aws.reset();
-  seedWorld(aws, config, { active: 'db-a' });
-});
+useExampleWorld((started) => ({ aws, c } = started));
 
 describe('ssm parameters', () => {
   it('returns the seeded record with every GetParameter field', async () => {
@@ -43,18 +35,6 @@ describe('ssm parameters', () => {
     expect(Math.abs((out.Parameter?.LastModifiedDate?.getTime() ?? 0) - before)).toBeLessThan(
       60_000,
     );
-  });
-
-  it('seeds the pause flag as "false" unless paused', async () => {
-    // Act
-    const running = await c.ssm.send(new GetParameterCommand({ Name: config.pauseParameterName }));
-    seedWorld(aws, config, { active: 'db-a', paused: true });
-    const paused = await c.ssm.send(new GetParameterCommand({ Name: config.pauseParameterName }));
-
-    // Assess
-    expect(running.Parameter?.Value).toBe('false');
-    expect(paused.Parameter?.Value).toBe('true');
-    expect(paused.Parameter?.Version).toBe(1);
   });
 
   it('increments the version on an overwrite', async () => {
