@@ -3,24 +3,26 @@
  * VIP route, with their network, permissions, state parameters and logs.
  */
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
   ConfigError,
   ENV,
   checkerWindow,
   runtimeConfig,
+  secretResourceArn,
   validateConfig,
   type FailoverConfig,
-} from './config';
+} from '../config';
+import { createNetwork } from './network';
+import { checkerStatements, functionRole, moverStatements, type FailoverArns } from './permissions';
+import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
 /** Project root: the handlers' entry points and the lock file esbuild resolves against. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -112,7 +114,18 @@ function deploymentProblems(
 }
 
 /**
- * The Checker and Mover of one failover group, with their security group, least-privilege
+ * Concurrency reserved for the Checker, so an account at its concurrency limit cannot starve
+ * failure detection. Runs overlap by design: one starts every period and each lives until its
+ * window and overlap end, at most its timeout, so ceil(timeout / period) scheduled runs can be
+ * alive at once. One more absorbs a late delivery or a run started by hand.
+ */
+export function checkerReservedConcurrency(config: FailoverConfig): number {
+  const { timeoutSeconds } = checkerWindow(config);
+  return Math.max(2, Math.ceil(timeoutSeconds / (config.scheduleMinutes * 60)) + 1);
+}
+
+/**
+ * The Checker and Mover of one failover group, with their security groups, least-privilege
  * roles, record and pause parameters, log groups and schedule.
  */
 export class VipFailover extends Construct {
@@ -133,12 +146,17 @@ export class VipFailover extends Construct {
   public readonly checker: NodejsFunction;
   /** The function that repoints the VIP route and writes the record. */
   public readonly mover: NodejsFunction;
-  /** SSM parameter holding the active node's name; its versions are the failover history. */
-  public readonly recordParameter: ssm.StringParameter;
-  /** SSM parameter operators set to "true" to pause automatic moves. */
-  public readonly pauseParameter: ssm.StringParameter;
-  /** Security group of both functions: egress to the probe port and HTTPS only. */
-  public readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * SSM parameter holding the active node's name; its versions are the failover history. Created
+   * if absent and retained: CloudFormation never writes its value after that.
+   */
+  public readonly recordParameter: ParameterRef;
+  /** SSM parameter operators set to "true" to pause automatic moves; created if absent, retained. */
+  public readonly pauseParameter: ParameterRef;
+  /** Security group of the Checker: egress to the probe port of each node and HTTPS only. */
+  public readonly checkerSecurityGroup: ec2.SecurityGroup;
+  /** Security group of the Mover: HTTPS egress only. */
+  public readonly moverSecurityGroup: ec2.SecurityGroup;
   /** The schedule that starts a Checker run every `scheduleMinutes`. */
   public readonly rule: events.Rule;
   /** Interface endpoints created for the functions, empty unless `interfaceEndpoints` is set. */
@@ -166,106 +184,60 @@ export class VipFailover extends Construct {
     const stack = Stack.of(this);
     const window = checkerWindow(config);
     const schedulePeriod = Duration.minutes(config.scheduleMinutes);
-    const parameterArn = (name: string) =>
-      stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) });
-    const recordArn = parameterArn(config.parameterName);
-    const pauseArn = parameterArn(config.pauseParameterName);
-    const routeTableArns = config.routeTableIds.map((id) =>
-      stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
-    );
-    const secretArn =
-      config.probe.type === 'mysql' ? config.probe.mysql?.passwordSecretArn : undefined;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
 
-    // Network: no lookups, so synth works offline. The functions never read the subnets' own
-    // route tables (those are not the VIP route tables), so their ids are not needed.
-    Validations.of(this).acknowledge({
-      id: '@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      reason: 'The subnets only place the functions; their own route tables are never read.',
-    });
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
-      vpcId: config.vpc.vpcId,
-      vpcCidrBlock: config.vpc.cidr,
-      // One AZ per subnet id, so several subnets may share an AZ.
-      availabilityZones: config.vpc.subnets.map((s) => s.availabilityZone),
-      privateSubnetIds: config.vpc.subnets.map((s) => s.subnetId),
-    });
-    const subnets = config.vpc.subnets.map((s, i) =>
-      ec2.Subnet.fromSubnetAttributes(this, `Subnet${i}`, {
-        subnetId: s.subnetId,
-        availabilityZone: s.availabilityZone,
-      }),
-    );
+    const network = createNetwork(this, config);
+    this.checkerSecurityGroup = network.checkerSecurityGroup;
+    this.moverSecurityGroup = network.moverSecurityGroup;
+    this.endpoints = network.endpoints;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      allowAllOutbound: false,
-      description: `vip-failover ${config.name}: probe the nodes and call AWS APIs; no ingress`,
-    });
-    for (const node of config.nodes) {
-      this.securityGroup.addEgressRule(
-        ec2.Peer.ipv4(`${node.address}/32`),
-        ec2.Port.tcp(config.probe.port),
-        `Probe ${node.name}`,
-      );
-    }
-    this.securityGroup.addEgressRule(
-      config.interfaceEndpoints ? ec2.Peer.ipv4(config.vpc.cidr) : ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      config.interfaceEndpoints ? 'AWS APIs via interface endpoints' : 'AWS APIs via NAT',
+    const [record, pause] = createParametersIfAbsent(
+      this,
+      [
+        {
+          id: 'Record',
+          name: config.parameterName,
+          // Only when the record is missing; a wrong guess is repaired from the route tables.
+          initialValue: config.nodes[0]!.name,
+          description:
+            `vip-failover ${config.name}: name of the node the VIP ${config.vip} points to, written by the Mover ` +
+            'on every move. Parameter versions are the failover history.',
+        },
+        {
+          id: 'Pause',
+          name: config.pauseParameterName,
+          initialValue: 'false',
+          description:
+            `vip-failover ${config.name}: set to "true" to pause automatic moves; probing continues. ` +
+            'Set back to "false" to resume.',
+        },
+      ],
+      { logRetention, logRemovalPolicy: options.logRemovalPolicy },
     );
-    this.endpoints = config.interfaceEndpoints
-      ? this.createEndpoints(vpc, subnets, !!secretArn)
-      : [];
+    this.recordParameter = record!;
+    this.pauseParameter = pause!;
+
+    const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
+    const arns: FailoverArns = {
+      vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: config.vpc.vpcId }),
+      routeTables: config.routeTableIds.map((id) =>
+        stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
+      ),
+      record: parameterArn(this, config.parameterName),
+      pause: parameterArn(this, config.pauseParameterName),
+      // A partial secret ARN is granted with its random suffix as a wildcard.
+      secret: mysql && secretResourceArn(mysql.passwordSecretArn),
+      secretKey: mysql?.kmsKeyArn,
+      region: stack.region,
+    };
 
     const logGroup = (id: string) =>
       new logs.LogGroup(this, id, {
-        retention: config.logRetentionDays as logs.RetentionDays,
+        retention: logRetention,
         removalPolicy: options.logRemovalPolicy,
       });
     const checkerLogs = logGroup('CheckerLogs');
     const moverLogs = logGroup('MoverLogs');
-
-    this.recordParameter = new ssm.StringParameter(this, 'Record', {
-      parameterName: config.parameterName,
-      // Only the initial value: the Mover owns it afterwards. CloudFormation writes it again only
-      // when this value changes (the first node renamed or reordered).
-      stringValue: config.nodes[0]!.name,
-      description:
-        `vip-failover ${config.name}: name of the node the VIP ${config.vip} points to, written by the Mover ` +
-        'on every move. Parameter versions are the failover history.',
-    });
-    this.pauseParameter = new ssm.StringParameter(this, 'Pause', {
-      parameterName: config.pauseParameterName,
-      stringValue: 'false',
-      description:
-        `vip-failover ${config.name}: set to "true" to pause automatic moves; probing continues. ` +
-        'Set back to "false" to resume.',
-    });
-
-    // Roles: inline statements only, so each function's permissions exist before it does.
-    const moverRole = this.createRole('MoverRole', `vip-failover ${config.name} Mover`, moverLogs, [
-      new iam.PolicyStatement({
-        sid: 'ReadRoutes',
-        actions: ['ec2:DescribeRouteTables'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'MoveRoutes',
-        actions: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
-        resources: routeTableArns,
-      }),
-      new iam.PolicyStatement({
-        sid: 'WriteRecord',
-        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-        resources: [recordArn],
-      }),
-      // The Checker's automatic moves honour the pause flag, read in the Mover's own round trip.
-      new iam.PolicyStatement({
-        sid: 'ReadPauseFlag',
-        actions: ['ssm:GetParameter'],
-        resources: [pauseArn],
-      }),
-    ]);
 
     const common = {
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -274,9 +246,8 @@ export class VipFailover extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       bundling: { forceDockerBundling: false, minify: true, sourceMap: true, target: 'node24' },
-      vpc,
-      vpcSubnets: { subnets },
-      securityGroups: [this.securityGroup],
+      vpc: network.vpc,
+      vpcSubnets: { subnets: network.subnets },
     };
 
     this.mover = new NodejsFunction(this, 'Mover', {
@@ -285,43 +256,21 @@ export class VipFailover extends Construct {
       description: `vip-failover ${config.name}: repoints ${config.vip} to the node it is asked for`,
       timeout: Duration.seconds(config.mover.timeoutSeconds),
       memorySize: options.moverMemorySize,
-      reservedConcurrentExecutions: config.mover.reservedConcurrency ?? undefined,
-      role: moverRole,
+      reservedConcurrentExecutions: config.mover.reservedConcurrency,
+      securityGroups: [network.moverSecurityGroup],
+      role: functionRole(this, 'MoverRole', {
+        description: `vip-failover ${config.name} Mover`,
+        logGroup: moverLogs,
+        vpcArn: arns.vpc,
+        statements: moverStatements(arns),
+      }),
       logGroup: moverLogs,
       environment,
+      // The Checker waits for its answer; an event-type invocation (an operator's, say) must
+      // never be retried or delivered late: that would be a stale move.
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(60),
     });
-
-    const checkerRole = this.createRole(
-      'CheckerRole',
-      `vip-failover ${config.name} Checker`,
-      checkerLogs,
-      [
-        new iam.PolicyStatement({
-          sid: 'ReadRoutes',
-          actions: ['ec2:DescribeRouteTables'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadState',
-          actions: ['ssm:GetParameter'],
-          resources: [recordArn, pauseArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'InvokeMover',
-          actions: ['lambda:InvokeFunction'],
-          resources: [this.mover.functionArn],
-        }),
-        ...(secretArn
-          ? [
-              new iam.PolicyStatement({
-                sid: 'ReadProbePassword',
-                actions: ['secretsmanager:GetSecretValue'],
-                resources: [secretArn],
-              }),
-            ]
-          : []),
-      ],
-    );
 
     this.checker = new NodejsFunction(this, 'Checker', {
       ...common,
@@ -329,10 +278,18 @@ export class VipFailover extends Construct {
       description: `vip-failover ${config.name}: probes the master of ${config.vip} and fails over when it dies`,
       timeout: Duration.seconds(window.timeoutSeconds),
       memorySize: options.checkerMemorySize,
-      role: checkerRole,
+      reservedConcurrentExecutions: checkerReservedConcurrency(config),
+      securityGroups: [network.checkerSecurityGroup],
+      role: functionRole(this, 'CheckerRole', {
+        description: `vip-failover ${config.name} Checker`,
+        logGroup: checkerLogs,
+        vpcArn: arns.vpc,
+        statements: checkerStatements(arns, this.mover.functionArn),
+      }),
       logGroup: checkerLogs,
       environment: { ...environment, [ENV.moverFunction]: this.mover.functionName },
-      // A retried or late run overlaps the next scheduled one and only adds duplicate probes.
+      // A retried run only adds duplicate probes to the next one's; a run older than one period
+      // has no window left (it ends one period plus the overlap after its scheduled time).
       retryAttempts: 0,
       maxEventAge: schedulePeriod,
     });
@@ -345,85 +302,5 @@ export class VipFailover extends Construct {
         new targets.LambdaFunction(this.checker, { retryAttempts: 0, maxEventAge: schedulePeriod }),
       ],
     });
-  }
-
-  /** A role for one function: its log group, the ENI calls of a VPC Lambda, then `statements`. */
-  private createRole(
-    id: string,
-    description: string,
-    logGroup: logs.LogGroup,
-    statements: iam.PolicyStatement[],
-  ): iam.Role {
-    const role = new iam.Role(this, id, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description,
-      inlinePolicies: {
-        Function: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'WriteLogs',
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
-            new iam.PolicyStatement({
-              sid: 'VpcNetworkInterfaces',
-              actions: [
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DescribeSubnets',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
-              resources: ['*'],
-            }),
-            ...statements,
-          ],
-        }),
-      },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only for actions without resource-level permissions: ec2:DescribeRouteTables, ' +
-        'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the ENI calls Lambda makes to ' +
-        'attach the function to its VPC (the ENI ids are not known in advance). Route changes, ' +
-        'parameters, the Mover and the secret are scoped to exact ARNs.',
-    });
-    return role;
-  }
-
-  /** Interface endpoints so the functions reach AWS APIs without a NAT gateway. */
-  private createEndpoints(
-    vpc: ec2.IVpc,
-    subnets: ec2.ISubnet[],
-    withSecretsManager: boolean,
-  ): ec2.InterfaceVpcEndpoint[] {
-    const securityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
-      vpc,
-      allowAllOutbound: false,
-      description: 'vip-failover interface endpoints: HTTPS from the vip-failover functions only',
-    });
-    securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'vip-failover functions');
-    const services: [string, ec2.InterfaceVpcEndpointAwsService][] = [
-      ['Ec2Endpoint', ec2.InterfaceVpcEndpointAwsService.EC2],
-      ['SsmEndpoint', ec2.InterfaceVpcEndpointAwsService.SSM],
-      ['LambdaEndpoint', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
-    ];
-    if (withSecretsManager) {
-      services.push(['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]);
-    }
-    return services.map(
-      ([id, service]) =>
-        new ec2.InterfaceVpcEndpoint(this, id, {
-          vpc,
-          service,
-          privateDnsEnabled: true,
-          // An endpoint takes at most one subnet per AZ.
-          subnets: { subnets, onePerAz: true },
-          securityGroups: [securityGroup],
-          open: false,
-        }),
-    );
   }
 }

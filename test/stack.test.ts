@@ -10,7 +10,7 @@ import {
   runtimeConfig,
   validateConfig,
   type FailoverConfig,
-} from '../lib/config';
+} from '../config';
 import { VipFailover, type VipFailoverOptions } from '../lib/vip-failover';
 import {
   CONFIG_CONTEXT_KEY,
@@ -31,11 +31,10 @@ function variant(change: (c: Raw) => void): Raw {
   return c;
 }
 
-/** A tcp group on a 5-minute schedule, without a Mover reservation, behind interface endpoints. */
+/** A tcp group on a 5-minute schedule behind interface endpoints. */
 const tcpWithEndpoints = variant((c) => {
   c.probe = { type: 'tcp', port: 5432 };
   c.scheduleMinutes = 5;
-  c.mover = { reservedConcurrency: null };
   c.interfaceEndpoints = true;
 });
 
@@ -82,8 +81,15 @@ function arnText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const scoped = (service: string, resource: string) =>
-  `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+/** The ARN of a resource of the stack's own partition, region and account, as `arnText` renders it. */
+const scoped = (stack: Stack, service: string, resource: string) =>
+  [
+    'arn',
+    ...[stack.partition, service, stack.region, stack.account].map((v) =>
+      arnText(stack.resolve(v)),
+    ),
+    resource,
+  ].join(':');
 
 describe('VipFailoverStack', () => {
   describe('with the example config (mysql probe, NAT egress)', () => {
@@ -113,7 +119,36 @@ describe('VipFailoverStack', () => {
         MemorySize: 256,
         ReservedConcurrentExecutions: 1,
       });
-      template.resourceCountIs('AWS::Lambda::Function', 2);
+      // The third is CDK's AwsCustomResource provider, which creates the parameters if absent.
+      template.resourceCountIs('AWS::Lambda::Function', 3);
+    });
+
+    it('reserves Checker concurrency for the runs that overlap by design', () => {
+      const { template, id, stack } = b;
+
+      // A run lasts up to its 123 s timeout and one starts every 60 s: three can be alive,
+      // plus one for a late or manual run.
+      expect(checkerWindow(b.config).timeoutSeconds).toBe(123);
+      expect(
+        template.toJSON().Resources[id(stack.failover.checker)].Properties
+          .ReservedConcurrentExecutions,
+      ).toBe(4);
+    });
+
+    it('never retries an asynchronous invocation of any function, nor delivers it late', () => {
+      const { template, id, stack } = b;
+      const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+      const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map(
+        (r) => r.Properties,
+      );
+
+      expect(configs.map((c) => c.FunctionName.Ref).sort()).toEqual([...functions].sort());
+      for (const c of configs) expect(c.MaximumRetryAttempts).toBe(0);
+      const ageOf = (fn: string) =>
+        configs.find((c) => c.FunctionName.Ref === fn)!.MaximumEventAgeInSeconds;
+      expect(ageOf(id(stack.failover.mover))).toBe(60);
+      expect(ageOf(id(stack.failover.checker))).toBe(60);
+      expect(functions.map(ageOf)).toEqual([60, 60, 60]);
     });
 
     it('hands both functions the runtime config, Powertools settings and source maps', () => {
@@ -133,21 +168,26 @@ describe('VipFailoverStack', () => {
       }
     });
 
-    it('places both functions in the configured subnets behind the security group', () => {
+    it('places each function in the configured subnets behind its own security group', () => {
       const { template, id, stack } = b;
+      const resources = template.toJSON().Resources;
 
-      template.allResourcesProperties('AWS::Lambda::Function', {
-        VpcConfig: {
+      for (const [fn, sg] of [
+        [stack.failover.checker, stack.failover.checkerSecurityGroup],
+        [stack.failover.mover, stack.failover.moverSecurityGroup],
+      ] as const) {
+        expect(resources[id(fn)].Properties.VpcConfig).toEqual({
           SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
-          SecurityGroupIds: [{ 'Fn::GetAtt': [id(stack.failover.securityGroup), 'GroupId'] }],
-        },
-      });
+          SecurityGroupIds: [{ 'Fn::GetAtt': [id(sg), 'GroupId'] }],
+        });
+      }
     });
 
     it('gives each function its own log group with the configured retention', () => {
       const { template, id, stack } = b;
 
-      template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      // The third is the parameter provider's.
+      template.resourceCountIs('AWS::Logs::LogGroup', 3);
       template.allResources('AWS::Logs::LogGroup', {
         DeletionPolicy: 'Delete',
         Properties: { RetentionInDays: 30 },
@@ -182,21 +222,102 @@ describe('VipFailoverStack', () => {
       });
     });
 
-    it('creates the record with the first node and the pause flag off', () => {
+    it('creates the record and the pause flag only if absent, and retains them', () => {
       const { template } = b;
+      const parameters = Object.values(template.findResources('Custom::VipFailoverParameter'));
+      const putIfAbsent = (name: string, value: string, description: RegExp) => ({
+        service: 'SSM',
+        action: 'PutParameter',
+        parameters: {
+          Name: name,
+          Value: value,
+          Type: 'String',
+          Overwrite: false,
+          Description: expect.stringMatching(description),
+        },
+        physicalResourceId: { id: name },
+        ignoreErrorCodesMatching: '^ParameterAlreadyExists$',
+      });
 
-      template.hasResourceProperties('AWS::SSM::Parameter', {
-        Name: '/vip-failover/orders-db/active',
-        Type: 'String',
-        Value: 'db-a',
-        Description: Match.stringLikeRegexp('versions are the failover history'),
-      });
-      template.hasResourceProperties('AWS::SSM::Parameter', {
-        Name: '/vip-failover/orders-db/paused',
-        Type: 'String',
-        Value: 'false',
-        Description: Match.stringLikeRegexp('"true" to pause automatic moves; probing continues'),
-      });
+      template.resourceCountIs('AWS::SSM::Parameter', 0);
+      expect(
+        parameters.map((p) => ({
+          deletion: p.DeletionPolicy,
+          replace: p.UpdateReplacePolicy,
+          create: JSON.parse(p.Properties.Create),
+          update: JSON.parse(p.Properties.Update),
+          remove: p.Properties.Delete,
+        })),
+      ).toEqual(
+        [
+          putIfAbsent(
+            '/vip-failover/orders-db/active',
+            'db-a',
+            /versions are the failover history/,
+          ),
+          putIfAbsent(
+            '/vip-failover/orders-db/paused',
+            'false',
+            /"true" to pause automatic moves; probing continues/,
+          ),
+        ].map((call) => ({
+          deletion: 'Retain',
+          replace: 'Retain',
+          create: call,
+          update: call,
+          remove: undefined,
+        })),
+      );
+    });
+
+    it('lets the parameter provider only create the two parameters and write its logs', () => {
+      const { template } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const [provider] = Object.entries(resources).filter(
+        ([, r]) => r.Type === 'AWS::Lambda::Function' && !r.Properties.VpcConfig,
+      );
+      const role = provider![1].Properties.Role['Fn::GetAtt'][0] as string;
+      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+
+      expect(provider![1].Properties.Runtime).toMatch(/^nodejs/);
+      expect(resources[role]!.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(resources[role]!.Properties.Policies).toEqual([
+        {
+          PolicyName: 'Logs',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'WriteLogs',
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: {
+                  'Fn::GetAtt': [provider![1].Properties.LoggingConfig.LogGroup.Ref, 'Arn'],
+                },
+              },
+            ],
+          },
+        },
+      ]);
+      expect(
+        policies.map((p) => ({
+          roles: p.Properties.Roles,
+          statements: (p.Properties.PolicyDocument.Statement as Statement[]).map((st) => ({
+            actions: actionsOf(st),
+            resources: resourcesOf(st).map(arnText),
+          })),
+        })),
+      ).toEqual(
+        ['active', 'paused'].map((leaf) => ({
+          roles: [{ Ref: role }],
+          statements: [
+            {
+              actions: ['ssm:PutParameter'],
+              resources: [scoped(b.stack, 'ssm', `parameter/vip-failover/orders-db/${leaf}`)],
+            },
+          ],
+        })),
+      );
     });
 
     it('scopes ReplaceRoute and CreateRoute to the configured route tables', () => {
@@ -205,7 +326,7 @@ describe('VipFailoverStack', () => {
       expect(moves).toHaveLength(1);
       expect(actionsOf(moves[0]!).sort()).toEqual(['ec2:CreateRoute', 'ec2:ReplaceRoute']);
       expect(resourcesOf(moves[0]!).map(arnText)).toEqual(
-        example.routeTableIds.map((rtb: string) => scoped('ec2', `route-table/${rtb}`)),
+        example.routeTableIds.map((rtb: string) => scoped(b.stack, 'ec2', `route-table/${rtb}`)),
       );
     });
 
@@ -225,11 +346,11 @@ describe('VipFailoverStack', () => {
         'ssm:PutParameter',
       ]);
       expect(byAction('ssm:PutParameter')).toEqual([
-        scoped('ssm', 'parameter/vip-failover/orders-db/active'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
       ]);
       expect(byAction('ssm:GetParameter')).toEqual([
-        scoped('ssm', 'parameter/vip-failover/orders-db/active'),
-        scoped('ssm', 'parameter/vip-failover/orders-db/paused'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/paused'),
       ]);
     });
 
@@ -239,8 +360,8 @@ describe('VipFailoverStack', () => {
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
 
       expect(byAction('ssm:GetParameter').flatMap(resourcesOf).map(arnText)).toEqual([
-        scoped('ssm', 'parameter/vip-failover/orders-db/active'),
-        scoped('ssm', 'parameter/vip-failover/orders-db/paused'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/paused'),
       ]);
       expect(byAction('lambda:InvokeFunction').flatMap(resourcesOf)).toEqual([
         { 'Fn::GetAtt': [id(stack.failover.mover), 'Arn'] },
@@ -254,22 +375,41 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('allows "*" only for Describe calls and the ENI calls of a VPC Lambda', () => {
-      const onStar = new Set(
-        [...b.statements('checker'), ...b.statements('mover')]
-          .filter((s) => resourcesOf(s).includes('*'))
-          .flatMap(actionsOf),
-      );
+    it('allows "*" unconditioned only for Describe calls', () => {
+      for (const fn of ['checker', 'mover'] as const) {
+        const onStar = b
+          .statements(fn)
+          .filter((s) => resourcesOf(s).includes('*') && !(s as Raw).Condition)
+          .flatMap(actionsOf);
 
-      expect([...onStar].sort()).toEqual([
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:CreateNetworkInterface',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeRouteTables',
-        'ec2:DescribeSubnets',
-        'ec2:UnassignPrivateIpAddresses',
-      ]);
+        expect(onStar.sort()).toEqual([
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeRouteTables',
+          'ec2:DescribeSubnets',
+        ]);
+      }
+    });
+
+    it('holds the ENI calls of the VPC attachment to the configured VPC', () => {
+      for (const fn of ['checker', 'mover'] as const) {
+        const eni = b
+          .statements(fn)
+          .filter((s) => actionsOf(s).some((a) => /NetworkInterface$|PrivateIpAddresses$/.test(a)));
+        const conditioned = eni.filter((s) => !actionsOf(s)[0]!.startsWith('ec2:Describe'));
+
+        expect(conditioned).toHaveLength(1);
+        expect(actionsOf(conditioned[0]!).sort()).toEqual([
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:CreateNetworkInterface',
+          'ec2:DeleteNetworkInterface',
+          'ec2:UnassignPrivateIpAddresses',
+        ]);
+        const condition = (conditioned[0] as Raw).Condition;
+        expect(Object.keys(condition)).toEqual(['StringEqualsIfExists']);
+        expect(arnText(condition.StringEqualsIfExists['ec2:Vpc'])).toBe(
+          scoped(b.stack, 'ec2', 'vpc/vpc-0a1b2c3d4e5f60718'),
+        );
+      }
     });
 
     it('writes logs only to the function log group', () => {
@@ -292,16 +432,23 @@ describe('VipFailoverStack', () => {
       const { template } = b;
       const roles = Object.values(template.findResources('AWS::IAM::Role'));
 
-      expect(roles).toHaveLength(2);
+      // Checker, Mover and the parameter provider.
+      expect(roles).toHaveLength(3);
       for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-      template.resourceCountIs('AWS::IAM::Policy', 0);
-      const actions = [...b.statements('checker'), ...b.statements('mover')].flatMap(actionsOf);
+      const actions = [
+        ...roles.flatMap((r) =>
+          (r.Properties.Policies as Raw[]).flatMap((p) => p.PolicyDocument.Statement),
+        ),
+        ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+          (p) => p.Properties.PolicyDocument.Statement,
+        ),
+      ].flatMap(actionsOf);
       expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     });
 
-    it('lets the functions reach only the probe port of each node and HTTPS', () => {
+    it('lets the Checker reach only the probe port of each node and HTTPS', () => {
       const { template, id, stack } = b;
-      const sg = template.toJSON().Resources[id(stack.failover.securityGroup)].Properties;
+      const sg = template.toJSON().Resources[id(stack.failover.checkerSecurityGroup)].Properties;
 
       expect(sg.SecurityGroupEgress.map(({ Description: _d, ...rule }: Raw) => rule)).toEqual([
         { CidrIp: '10.0.1.10/32', IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306 },
@@ -310,6 +457,16 @@ describe('VipFailoverStack', () => {
       ]);
       expect(sg.SecurityGroupIngress).toBeUndefined();
       template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    });
+
+    it('lets the Mover reach HTTPS only: it never probes', () => {
+      const { template, id, stack } = b;
+      const sg = template.toJSON().Resources[id(stack.failover.moverSecurityGroup)].Properties;
+
+      expect(sg.SecurityGroupEgress.map(({ Description: _d, ...rule }: Raw) => rule)).toEqual([
+        { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
+      ]);
+      expect(sg.SecurityGroupIngress).toBeUndefined();
     });
 
     it('creates no interface endpoints unless asked', () => {
@@ -326,37 +483,45 @@ describe('VipFailoverStack', () => {
     it('outputs the parameter and function names', () => {
       const { template, id, stack } = b;
 
-      template.hasOutput('RecordParameterName', {
-        Value: { Ref: id(stack.failover.recordParameter) },
-      });
-      template.hasOutput('PauseParameterName', {
-        Value: { Ref: id(stack.failover.pauseParameter) },
-      });
+      template.hasOutput('RecordParameterName', { Value: '/vip-failover/orders-db/active' });
+      template.hasOutput('PauseParameterName', { Value: '/vip-failover/orders-db/paused' });
       template.hasOutput('CheckerFunctionName', { Value: { Ref: id(stack.failover.checker) } });
       template.hasOutput('MoverFunctionName', { Value: { Ref: id(stack.failover.mover) } });
     });
   });
 
-  describe('with a tcp probe, no Mover reservation and interface endpoints', () => {
+  describe('with a tcp probe and interface endpoints', () => {
     let b: Built;
     beforeAll(() => {
       b = build(tcpWithEndpoints);
     });
 
-    it('leaves the Mover without reserved concurrency', () => {
-      b.template.allResourcesProperties('AWS::Lambda::Function', {
-        ReservedConcurrentExecutions: Match.absent(),
-      });
+    it('reserves Checker concurrency for the runs of a 5-minute schedule', () => {
+      const { template, id, stack } = b;
+
+      // A run lasts up to 363 s and one starts every 300 s: two can be alive, plus one.
+      expect(checkerWindow(b.config).timeoutSeconds).toBe(363);
+      expect(
+        template.toJSON().Resources[id(stack.failover.checker)].Properties
+          .ReservedConcurrentExecutions,
+      ).toBe(3);
     });
 
     it('schedules every 5 minutes and drops runs older than one period', () => {
-      b.template.hasResourceProperties('AWS::Events::Rule', {
+      const { template, id, stack } = b;
+
+      template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
         Targets: [
           Match.objectLike({
             RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
           }),
         ],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id(stack.failover.checker) },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 300,
       });
     });
 
@@ -366,13 +531,21 @@ describe('VipFailoverStack', () => {
       expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
     });
 
-    it('keeps HTTPS egress inside the VPC', () => {
+    it('keeps HTTPS egress of both functions inside the VPC', () => {
       const { template, id, stack } = b;
-      const sg = template.toJSON().Resources[id(stack.failover.securityGroup)].Properties;
+      const egress = (sg: IConstruct) =>
+        template
+          .toJSON()
+          .Resources[id(sg)].Properties.SecurityGroupEgress.map(
+            ({ Description: _d, ...rule }: Raw) => rule,
+          );
 
-      expect(sg.SecurityGroupEgress.map(({ Description: _d, ...rule }: Raw) => rule)).toEqual([
+      expect(egress(stack.failover.checkerSecurityGroup)).toEqual([
         { CidrIp: '10.0.1.10/32', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
         { CidrIp: '10.0.2.10/32', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
+        { CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
+      ]);
+      expect(egress(stack.failover.moverSecurityGroup)).toEqual([
         { CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
       ]);
     });
@@ -383,11 +556,9 @@ describe('VipFailoverStack', () => {
         arnText(e.Properties.ServiceName),
       );
 
-      expect(services.sort()).toEqual([
-        'com.amazonaws.${AWS::Region}.ec2',
-        'com.amazonaws.${AWS::Region}.lambda',
-        'com.amazonaws.${AWS::Region}.ssm',
-      ]);
+      expect(services.sort()).toEqual(
+        ['ec2', 'lambda', 'ssm'].map((s) => `com.amazonaws.${example.region}.${s}`),
+      );
       template.allResourcesProperties('AWS::EC2::VPCEndpoint', {
         VpcEndpointType: 'Interface',
         PrivateDnsEnabled: true,
@@ -399,16 +570,22 @@ describe('VipFailoverStack', () => {
       const { template, id, stack } = b;
       const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'));
 
-      expect(ingress.map((r) => r.Properties)).toEqual([
-        expect.objectContaining({
-          IpProtocol: 'tcp',
-          FromPort: 443,
-          ToPort: 443,
-          SourceSecurityGroupId: { 'Fn::GetAtt': [id(stack.failover.securityGroup), 'GroupId'] },
-        }),
-      ]);
+      expect(ingress.map((r) => r.Properties)).toEqual(
+        [stack.failover.checkerSecurityGroup, stack.failover.moverSecurityGroup].map((sg) =>
+          expect.objectContaining({
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            SourceSecurityGroupId: { 'Fn::GetAtt': [id(sg), 'GroupId'] },
+          }),
+        ),
+      );
+      const functionGroups = [
+        stack.failover.checkerSecurityGroup,
+        stack.failover.moverSecurityGroup,
+      ];
       const endpointGroups = Object.entries(template.findResources('AWS::EC2::SecurityGroup'))
-        .filter(([logicalId]) => logicalId !== id(stack.failover.securityGroup))
+        .filter(([logicalId]) => !functionGroups.some((sg) => id(sg) === logicalId))
         .map(([, r]) => r.Properties);
       expect(endpointGroups).toHaveLength(1);
       expect(endpointGroups[0].SecurityGroupIngress).toBeUndefined();
@@ -421,10 +598,91 @@ describe('VipFailoverStack', () => {
 
       template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        ServiceName: {
-          'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.secretsmanager']],
-        },
+        ServiceName: `com.amazonaws.${example.region}.secretsmanager`,
       });
+    });
+  });
+
+  describe('with a partial secret ARN and a customer-managed key', () => {
+    const KEY = `arn:aws:kms:${example.region}:${example.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const partial = SECRET_ARN.replace(/-[A-Za-z0-9]{6}$/, '');
+    let b: Built;
+    beforeAll(() => {
+      b = build(
+        variant((c) => {
+          c.probe.mysql.passwordSecretArn = partial;
+          c.probe.mysql.kmsKeyArn = KEY;
+        }),
+      );
+    });
+
+    it('grants the secret with its random suffix as a wildcard', () => {
+      const reads = b
+        .statements('checker')
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+
+      expect(reads.flatMap(resourcesOf)).toEqual([`${partial}-??????`]);
+    });
+
+    it('lets the Checker decrypt with the key only through Secrets Manager', () => {
+      const decrypts = [...b.statements('checker'), ...b.statements('mover')].filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('kms:')),
+      );
+
+      expect(decrypts).toEqual([
+        expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Resource: KEY,
+          Condition: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${example.region}.amazonaws.com` },
+          },
+        }),
+      ]);
+      expect(b.statements('mover').filter((s) => actionsOf(s).includes('kms:Decrypt'))).toEqual([]);
+    });
+  });
+
+  describe('with economy detection', () => {
+    it('reserves two Checker runs: one run never outlives the period', () => {
+      const { template, config, id, stack } = build(
+        variant((c) => (c.detection = { ...c.detection, mode: 'economy' })),
+      );
+
+      expect(checkerWindow(config).timeoutSeconds).toBe(48);
+      expect(
+        template.toJSON().Resources[id(stack.failover.checker)].Properties
+          .ReservedConcurrentExecutions,
+      ).toBe(2);
+    });
+  });
+
+  describe('with two failover groups in one stack', () => {
+    it('shares one parameter provider, granting each group only its own parameters', () => {
+      const stack = new Stack(new App({ context: noBundling }), 'Two');
+      VipFailover.fromInput(stack, 'Orders', example);
+      VipFailover.fromInput(stack, 'Billing', { ...example, name: 'billing-db' });
+      const template = Template.fromStack(stack);
+      const providers = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+        (f) => !f.Properties.VpcConfig,
+      );
+      const granted = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => ({
+        role: p.Properties.Roles,
+        resources: (p.Properties.PolicyDocument.Statement as Statement[])
+          .flatMap(resourcesOf)
+          .map(arnText),
+      }));
+
+      expect(providers).toHaveLength(1);
+      expect(granted).toEqual(
+        ['orders-db/active', 'orders-db/paused', 'billing-db/active', 'billing-db/paused'].map(
+          (leaf) => ({
+            role: [{ Ref: providers[0]!.Properties.Role['Fn::GetAtt'][0] }],
+            resources: [scoped(stack, 'ssm', `parameter/vip-failover/${leaf}`)],
+          }),
+        ),
+      );
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
+      template.resourceCountIs('Custom::VipFailoverParameter', 4);
     });
   });
 
@@ -440,9 +698,11 @@ describe('VipFailoverStack', () => {
 
       expect(resources[id(stack.failover.checker)].Properties.MemorySize).toBe(512);
       expect(resources[id(stack.failover.mover)].Properties.MemorySize).toBe(1024);
-      template.allResourcesProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
-      });
+      for (const fn of [stack.failover.checker, stack.failover.mover]) {
+        expect(resources[id(fn)].Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe(
+          'DEBUG',
+        );
+      }
       template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
     });
   });
@@ -455,7 +715,7 @@ describe('VipFailoverStack', () => {
         new VipFailoverStack(app, 'Bad', { config: variant((c) => (c.vip = '10.0.3.7/32')) });
 
       expect(create).toThrow(ConfigError);
-      expect(create).toThrow(/vip 10\.0\.3\.7\/32 lies inside the VPC CIDR 10\.0\.0\.0\/16/);
+      expect(create).toThrow(/vip "?10\.0\.3\.7\/32"? lies inside the VPC CIDR 10\.0\.0\.0\/16/);
       expect(app.node.children).toHaveLength(0);
     });
 
@@ -524,37 +784,37 @@ describe('addVipFailoverStack', () => {
   const appWith = (config: unknown) =>
     new App({ context: { ...noBundling, [CONFIG_CONTEXT_KEY]: config } });
 
-  it('synthesizes the app from the default config file, offline and env-agnostic', () => {
+  it("synthesizes the app from the default config file, offline, in the config's account and region", () => {
     const app = new App();
 
-    const stack = addVipFailoverStack(app, ROOT, {});
+    const stack = addVipFailoverStack(app, ROOT);
     const assembly = app.synth();
 
     expect(stack.stackName).toBe('VipFailover-orders-db');
-    expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+    expect(stack.environment).toBe(`aws://${example.account}/${example.region}`);
     expect(assembly.getStackByName('VipFailover-orders-db').template.Resources).toBeDefined();
   });
 
-  it('uses the CLI default account and region when known', () => {
-    const stack = addVipFailoverStack(appWith('config/example.json'), ROOT, {
-      CDK_DEFAULT_ACCOUNT: '111122223333',
-      CDK_DEFAULT_REGION: 'eu-west-1',
-    });
+  it("names the config's account and region in every ARN it grants", () => {
+    const { stack } = build(example);
+    const json = JSON.stringify(Template.fromStack(stack).toJSON());
 
-    expect(stack.environment).toBe('aws://111122223333/eu-west-1');
+    expect(json).not.toMatch(/AWS::Region|AWS::AccountId/);
+    expect(json).toContain(`:ssm:${example.region}:${example.account}:parameter/vip-failover/`);
+    expect(json).toContain(`:ec2:${example.region}:${example.account}:vpc/`);
   });
 
   it.each<[string, unknown]>([
     ['an inline object', { ...example, name: 'inline-db' }],
     ['a JSON string from -c', JSON.stringify({ ...example, name: 'inline-db' })],
   ])('reads the config from %s', (_name, value) => {
-    const stack = addVipFailoverStack(appWith(value), ROOT, {});
+    const stack = addVipFailoverStack(appWith(value), ROOT);
 
     expect(stack.stackName).toBe('VipFailover-inline-db');
   });
 
   it('names the file it cannot read', () => {
-    expect(() => addVipFailoverStack(appWith('config/missing.json'), ROOT, {})).toThrow(
+    expect(() => addVipFailoverStack(appWith('config/missing.json'), ROOT)).toThrow(
       /cannot read .*config\/missing\.json/,
     );
   });
@@ -562,7 +822,7 @@ describe('addVipFailoverStack', () => {
   it('throws a ConfigError naming the bad field', () => {
     const app = appWith(variant((c) => (c.nodes[1].name = 'db-a')));
 
-    expect(() => addVipFailoverStack(app, ROOT, {})).toThrow(ConfigError);
-    expect(() => addVipFailoverStack(app, ROOT, {})).toThrow(/nodes\[1\]\.name "db-a" repeats/);
+    expect(() => addVipFailoverStack(app, ROOT)).toThrow(ConfigError);
+    expect(() => addVipFailoverStack(app, ROOT)).toThrow(/nodes\[1\]\.name "db-a" repeats/);
   });
 });

@@ -1,0 +1,169 @@
+/** The execution roles of the Checker and the Mover: inline statements only, each with a `sid`. */
+import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The ARNs the two roles are scoped to. */
+export interface FailoverArns {
+  /** The VPC the functions are attached to. */
+  readonly vpc: string;
+  readonly routeTables: readonly string[];
+  readonly record: string;
+  readonly pause: string;
+  /** The probe password's secret as IAM must name it, when the probe logs in. */
+  readonly secret?: string;
+  /** The customer-managed key that encrypts the secret, if it is not the AWS-managed one. */
+  readonly secretKey?: string;
+  /** The region the functions run in: the key may be used only through its Secrets Manager. */
+  readonly region: string;
+}
+
+/** The ENI actions Lambda performs with the function's role to attach it to the VPC. */
+export const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+/**
+ * What a VPC Lambda's role needs for its Hyperplane ENIs. Only the Describe calls stay on `*`
+ * unconditioned: they have no resource-level permissions.
+ *
+ * Lambda names the ENIs itself, so no ENI ARN is known in advance; the other calls are held to
+ * the configured VPC instead. `ec2:Vpc` is the key EC2 sets on every resource these calls
+ * authorize: the subnet and security groups of a CreateNetworkInterface as well as the ENI
+ * itself, and the existing ENI of a Delete, Assign or Unassign (`ec2:Subnet` is not set on the
+ * subnet and security-group parts of a create). `IfExists`, because Lambda tests the role when it
+ * creates the function, and its guide warns that a DeleteNetworkInterface grant narrower than
+ * every ENI can fail that test; a real ENI, subnet or security group always carries the key, so
+ * the role still cannot touch one in another VPC.
+ */
+export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'DescribeVpcNetwork',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'VpcNetworkInterfaces',
+      actions: [...VPC_ENI_ACTIONS],
+      resources: ['*'],
+      conditions: { StringEqualsIfExists: { 'ec2:Vpc': vpcArn } },
+    }),
+  ];
+}
+
+/** The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause flag. */
+export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadRoutes',
+      actions: ['ec2:DescribeRouteTables'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'MoveRoutes',
+      actions: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
+      resources: [...arns.routeTables],
+    }),
+    new iam.PolicyStatement({
+      sid: 'WriteRecord',
+      actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+      resources: [arns.record],
+    }),
+    // The Checker's automatic moves honour the pause flag, read in the Mover's own round trip.
+    new iam.PolicyStatement({
+      sid: 'ReadPauseFlag',
+      actions: ['ssm:GetParameter'],
+      resources: [arns.pause],
+    }),
+  ];
+}
+
+/** The Checker: reads the tables and both parameters, invokes the Mover, reads the probe secret. */
+export function checkerStatements(arns: FailoverArns, moverArn: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadRoutes',
+      actions: ['ec2:DescribeRouteTables'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadState',
+      actions: ['ssm:GetParameter'],
+      resources: [arns.record, arns.pause],
+    }),
+    new iam.PolicyStatement({
+      sid: 'InvokeMover',
+      actions: ['lambda:InvokeFunction'],
+      resources: [moverArn],
+    }),
+    ...(arns.secret
+      ? [
+          new iam.PolicyStatement({
+            sid: 'ReadProbePassword',
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [arns.secret],
+          }),
+        ]
+      : []),
+    // Only Secrets Manager may use the key on the Checker's behalf: it cannot decrypt anything else.
+    ...(arns.secret && arns.secretKey
+      ? [
+          new iam.PolicyStatement({
+            sid: 'DecryptProbePassword',
+            actions: ['kms:Decrypt'],
+            resources: [arns.secretKey],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${arns.region}.amazonaws.com` },
+            },
+          }),
+        ]
+      : []),
+  ];
+}
+
+/**
+ * A role for one VPC function: its log group, the VPC attachment, then `statements`. Inline, so
+ * the permissions exist before the function does.
+ */
+export function functionRole(
+  scope: Construct,
+  id: string,
+  props: {
+    readonly description: string;
+    readonly logGroup: logs.ILogGroup;
+    readonly vpcArn: string;
+    readonly statements: iam.PolicyStatement[];
+  },
+): iam.Role {
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: props.description,
+    inlinePolicies: {
+      Function: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'WriteLogs',
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [props.logGroup.logGroupArn],
+          }),
+          ...vpcAttachmentStatements(props.vpcArn),
+          ...props.statements,
+        ],
+      }),
+    },
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Only where no ARN can be named: ec2:DescribeRouteTables, ec2:DescribeNetworkInterfaces and ' +
+      'ec2:DescribeSubnets have no resource-level permissions, and the ENI calls Lambda makes to ' +
+      'attach the function to its VPC act on ENIs it names itself; those are held to the ' +
+      'configured VPC by an ec2:Vpc condition. Every other statement names exact ARNs.',
+  });
+  return role;
+}
