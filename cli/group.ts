@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { validateConfig, type FailoverConfig } from '../lib/config';
+import { validateConfig, type FailoverConfig } from '../config';
 import { awsClientSettings } from '../lambda/shared-handler';
 
 export interface Group {
@@ -43,7 +43,7 @@ export function loadGroup(
   const settings = awsClientSettings(env);
   const aws = {
     ...settings,
-    region: settings.region ?? env.AWS_DEFAULT_REGION ?? regionOf(config),
+    region: settings.region ?? env.AWS_DEFAULT_REGION ?? config.region,
   };
   return {
     config,
@@ -55,25 +55,19 @@ export function loadGroup(
   };
 }
 
-/** The config's region, when it names one. */
-function regionOf(config: FailoverConfig): string | undefined {
-  const region = (config as { region?: unknown }).region;
-  return typeof region === 'string' ? region : undefined;
-}
+const NETWORK_ERROR = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|EAI_AGAIN)\b/;
 
 /** An SDK or network error as one line that says what to do. */
 export function explain(e: unknown, endpoint: string | undefined): string {
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const where = endpoint ?? 'AWS';
-  const code = err.code ?? err.cause?.code;
+  // The SDK wraps socket errors ("AWS SDK error wrapper for Error: connect ECONNREFUSED ...").
+  const code = [err.code, err.cause?.code, err.message]
+    .map((text) => NETWORK_ERROR.exec(text ?? '')?.[1])
+    .find(Boolean);
   if (err.name === 'CredentialsProviderError')
     return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local endpoint)';
-  if (
-    code === 'ECONNREFUSED' ||
-    code === 'ENOTFOUND' ||
-    code === 'ETIMEDOUT' ||
-    code === 'ECONNRESET'
-  )
+  if (code)
     return `cannot reach ${where} (${code}); check AWS_ENDPOINT_URL, the network, or the region`;
   if (err.name === 'TimeoutError') return `${where} did not answer in time; try again`;
   if (/region/i.test(err.message ?? '') && /missing/i.test(err.message ?? ''))

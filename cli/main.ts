@@ -5,7 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../lib/config';
+import { ConfigError } from '../config';
 import { CliError, explain, loadGroup } from './group';
 import { formatHistory, history } from './history';
 import { formatStatus, status } from './status';

@@ -1,7 +1,7 @@
 /** `move`, `pause` and `resume`: an operator's hand on the group. Moves go through the Mover. */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { nodeByName } from '../lib/config';
+import { nodeByName } from '../config';
 import { pauseValue } from '../lambda/domain/record';
 import type { MoveRequest, MoveResult } from '../lambda/domain/types';
 import { CliError, type Group } from './group';
