@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { DescribeRouteTablesCommand } from '@aws-sdk/client-ec2';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { applyAwsEnv, awsEnv, childEnv, LocalAws, type CallRecord } from '../../tools/local-aws';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { awsEnv, childEnv, LocalAws, type CallRecord } from '../../tools/local-aws';
 import { sdkError, type LocalClients } from '../support/aws-env';
 import { config, useExampleWorld } from './fixture';
 
@@ -11,6 +14,8 @@ let aws: LocalAws;
 let c: LocalClients;
 
 useExampleWorld((started) => ({ aws, c } = started));
+
+const run = promisify(execFile);
 
 function connects(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -86,30 +91,28 @@ describe('local-aws server', () => {
     expect(record?.params['SecretString']).toBe('***');
   });
 
-  it('serves clients built with no options once the environment points at it', async () => {
+  it('serves a child process whose clients take no options, despite overrides in its parent', async () => {
     // Prepare
-    const restore = applyAwsEnv(aws.endpoint, aws.region);
-    process.env['AWS_MAX_ATTEMPTS'] = '7';
-    restore();
-    process.env['AWS_ENDPOINT_URL_SSM'] = 'http://127.0.0.1:1';
-    const restoreAgain = applyAwsEnv(aws.endpoint, aws.region);
-    const ssm = new SSMClient({});
+    const script = `
+      const { SSMClient, GetParameterCommand } = require('@aws-sdk/client-ssm');
+      new SSMClient({})
+        .send(new GetParameterCommand({ Name: ${JSON.stringify(config.parameterName)} }))
+        .then((out) => console.log(out.Parameter.Value), (e) => console.log(e.name));
+    `;
+    const env = childEnv(aws.endpoint, aws.region, {
+      ...process.env,
+      AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
+      AWS_MAX_ATTEMPTS: '7',
+    });
 
     // Act
-    let out;
-    try {
-      out = await ssm.send(new GetParameterCommand({ Name: config.parameterName }));
-    } finally {
-      ssm.destroy();
-      restoreAgain();
-    }
+    const { stdout } = await run(process.execPath, ['-e', script], {
+      cwd: path.join(__dirname, '../..'),
+      env,
+    });
 
     // Assess
-    expect(out.Parameter?.Value).toBe('db-a');
-    expect(process.env['AWS_ENDPOINT_URL_SSM']).toBe('http://127.0.0.1:1');
-    expect(process.env['AWS_ENDPOINT_URL']).toBeUndefined();
-    delete process.env['AWS_ENDPOINT_URL_SSM'];
-    delete process.env['AWS_MAX_ATTEMPTS'];
+    expect(stdout.trim()).toBe('db-a');
   });
 
   it('builds a child environment without the variables that would override it', () => {

@@ -7,9 +7,9 @@ export const LOCAL_CREDENTIALS = {
 } as const;
 
 /**
- * Variables that would bend or bypass `awsEnv`: per-service endpoints win over AWS_ENDPOINT_URL,
- * a stray session token would be sent along, and AWS_MAX_ATTEMPTS would override the retry
- * settings the handlers choose themselves.
+ * Variables that would bend or bypass `awsEnv` in a child that inherits its parent's environment:
+ * per-service endpoints win over AWS_ENDPOINT_URL, a stray session token would be sent along, and
+ * AWS_MAX_ATTEMPTS would override the retry settings the handlers choose themselves.
  */
 export const AWS_ENV_TO_UNSET: readonly string[] = [
   'AWS_MAX_ATTEMPTS',
@@ -21,7 +21,10 @@ export const AWS_ENV_TO_UNSET: readonly string[] = [
 const isOverride = (key: string) =>
   AWS_ENV_TO_UNSET.includes(key) || key.startsWith('AWS_ENDPOINT_URL_');
 
-/** The variables to set. AWS_EC2_METADATA_DISABLED keeps the SDK from probing 169.254.169.254. */
+/**
+ * The variables that aim SDK clients at the endpoint: for a handler factory's env object or a
+ * child's environment. AWS_EC2_METADATA_DISABLED keeps the SDK from probing 169.254.169.254.
+ */
 export function awsEnv(endpoint: string, region = 'eu-west-1'): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
@@ -42,24 +45,4 @@ export function childEnv(
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!isOverride(k)) env[k] = v;
   return { ...env, ...awsEnv(endpoint, region) };
-}
-
-/** Points `target` (process.env by default) at the emulator; returns the function that restores it. */
-export function applyAwsEnv(
-  endpoint: string,
-  region = 'eu-west-1',
-  target: NodeJS.ProcessEnv = process.env,
-): () => void {
-  const saved = new Map<string, string | undefined>();
-  const set = awsEnv(endpoint, region);
-  const keys = [...Object.keys(set), ...Object.keys(target).filter(isOverride)];
-  for (const k of keys) saved.set(k, target[k]);
-  for (const k of Object.keys(target).filter(isOverride)) delete target[k];
-  Object.assign(target, set);
-  return () => {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete target[k];
-      else target[k] = v;
-    }
-  };
 }

@@ -188,7 +188,7 @@ export class LocalAws {
   }
 }
 
-export { awsEnv, applyAwsEnv, childEnv, LOCAL_CREDENTIALS, AWS_ENV_TO_UNSET } from './env';
+export { awsEnv, childEnv, LOCAL_CREDENTIALS, AWS_ENV_TO_UNSET } from './env';
 export { seededRandom } from './faults';
 export type { FaultRule, FaultHandle, FaultErrorPreset, FaultErrorSpec } from './faults';
 export type { CallRecord, CallStart, CallFilter, DropReason } from './calls';
