@@ -97,7 +97,10 @@ function nodeTarget(node: NodeConfig): string | undefined {
   return node.networkInterfaceId ?? node.instanceId;
 }
 
-/** The configured node a route sends traffic to. An instance route also shows the instance's ENI, so the instance is matched first. */
+/**
+ * The configured node a route sends traffic to. An instance route also shows the instance's ENI,
+ * so the instance is matched first.
+ */
 function nodeOfRoute(
   config: FailoverConfig,
   route: Ec2RouteView | undefined,
