@@ -4,7 +4,7 @@
  */
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import example from '../../config/example.json';
-import { validateConfig } from '../../lib/config';
+import { validateConfig } from '../../config';
 import {
   seedWorld,
   type LocalAws,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import example from '../../config/example.json';
-import { validateConfig } from '../../lib/config';
+import { validateConfig } from '../../config';
 import {
   DEFAULT_PROBE_PASSWORD,
   routeNodes,

@@ -10,7 +10,7 @@ import {
   validateConfig,
   type FailoverConfig,
   type NodeConfig,
-} from '../../lib/config';
+} from '../../config';
 import type { Ec2Model, Ec2RouteView } from './ec2';
 import type { SecretsModel } from './secrets';
 import type { SsmModel } from './ssm';
