@@ -5,13 +5,45 @@
 import type { FailoverConfig } from './schema';
 import { ConfigError, validateConfig } from './validate';
 
-/** Environment variable names shared by the stack (which sets them) and the handlers. */
+/**
+ * Environment variable names shared by the stack (which sets them) and the handlers.
+ *
+ * What the validated config holds travels in `config` (the status parameter's name, the
+ * reminder interval, the alarm thresholds); a variable of its own carries only what the config
+ * cannot know before deployment: the names and ARNs of resources the stack creates.
+ */
 export const ENV = {
   /** The runtime config as JSON (never a secret: only the secret's ARN). */
   config: 'VIP_FAILOVER_CONFIG',
   /** Name of the Mover function the Checker invokes. */
   moverFunction: 'VIP_FAILOVER_MOVER_FUNCTION',
+  /**
+   * ARN of the topic the Checker publishes notifications to: the one the stack created, or
+   * `notifications.topicArn`. Set on the Checker only; absent (local runs), notifications are
+   * logged and not published.
+   */
+  topicArn: 'VIP_FAILOVER_TOPIC_ARN',
 } as const;
+
+/**
+ * The names the stack gives what it deploys for a group, derived from the group's name alone so
+ * that operators' tools find them without the stack's outputs. A group name has at most 40
+ * characters, so a function name has at most 61, within Lambda's 64.
+ */
+export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
+  checkerFunction: string;
+  moverFunction: string;
+  topic: string;
+  dashboard: string;
+} {
+  const base = `vip-failover-${config.name}`;
+  return {
+    checkerFunction: `${base}-checker`,
+    moverFunction: `${base}-mover`,
+    topic: base,
+    dashboard: base,
+  };
+}
 
 /**
  * How long one scheduled Checker run keeps probing, and how long it overlaps the next run,

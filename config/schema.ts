@@ -22,6 +22,8 @@ const ids = {
 };
 const AZ = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}[a-z]$/;
 const PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
+/** A standard topic: CloudWatch alarms cannot notify a FIFO one, and a FIFO publish needs a group id. */
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
@@ -254,6 +256,70 @@ const vpcSchema = z
   })
   .strict();
 
+/** Each email address is one subscription resource; a team list belongs behind one address. */
+const MAX_EMAILS = 10;
+
+const notificationsSchema = z
+  .object({
+    topicArn: z
+      .string()
+      .regex(SNS_TOPIC_ARN, {
+        message:
+          'must be the ARN of an existing standard (not FIFO) SNS topic, such as arn:aws:sns:eu-west-1:123456789012:ops-alerts',
+      })
+      .optional(),
+    kmsKeyArn: z
+      .string()
+      .regex(KMS_KEY_ARN, {
+        message:
+          'must be the ARN of the customer-managed KMS key that encrypts notifications.topicArn, such as ' +
+          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (a key ARN, not an alias)',
+      })
+      .optional(),
+    emails: z
+      .array(z.email({ message: 'must be an email address such as oncall@example.com' }))
+      .max(MAX_EMAILS, {
+        message: `must list at most ${MAX_EMAILS} addresses; subscribe a team list or a chat integration instead`,
+      })
+      .superRefine((emails, ctx) =>
+        noRepeats(
+          ctx,
+          emails,
+          (e) => ({ path: [], value: e.toLowerCase() }),
+          () => 'is listed twice; list each address once',
+        ),
+      )
+      .default([]),
+    reminderMinutes: between(5, 1440, 'minutes').default(60),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    if (n.topicArn !== undefined && n.emails.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['emails'],
+        params: NO_VALUE,
+        message:
+          'cannot be subscribed by this stack to an existing topic (notifications.topicArn), which it does not own; ' +
+          'subscribe them to that topic yourself, or leave topicArn out and the stack creates a topic with these subscriptions',
+      });
+    }
+    if (n.topicArn === undefined && n.kmsKeyArn !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kmsKeyArn'],
+        message:
+          'is set without notifications.topicArn; it names the key of an existing topic, and the topic the stack creates has its own key: remove it',
+      });
+    }
+  });
+
+const alarmsSchema = z
+  .object({
+    pausedTooLongMinutes: between(10, 1440, 'minutes').default(240),
+  })
+  .strict();
+
 const RESERVATION =
   'must be 1: a move compare-and-swaps the record by reading it and then writing it, which is safe only ' +
   'while one Mover runs at a time (null, no reservation, is refused for that reason; an account that ' +
@@ -321,9 +387,17 @@ export const fieldsSchema = z
         message: 'must be an SSM parameter path such as /vip-failover/orders-db/paused',
       })
       .optional(),
+    statusParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/status',
+      })
+      .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
     interfaceEndpoints: z.boolean({ message: 'must be true or false' }).default(false),
+    notifications: notificationsSchema.prefault({}),
+    alarms: alarmsSchema.prefault({}),
     logRetentionDays: whole('days')
       .refine((d) => LOG_RETENTION_DAYS.includes(d), {
         message: `must be a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.slice(0, 12).join(', ')} ... days`,
@@ -333,7 +407,7 @@ export const fieldsSchema = z
   .strict();
 
 /** The parameter a config leaves unnamed: a path under `/vip-failover/<name>/`. */
-export function defaultParameterName(name: string, kind: 'active' | 'paused'): string {
+export function defaultParameterName(name: string, kind: 'active' | 'paused' | 'status'): string {
   return `/vip-failover/${name}/${kind}`;
 }
 
@@ -342,6 +416,7 @@ export const configSchema = fieldsSchema.transform((c) => ({
   ...c,
   parameterName: c.parameterName ?? defaultParameterName(c.name, 'active'),
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
+  statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),
 }));
 
 /** `T` with every property and list, at every depth, read-only. */

@@ -263,11 +263,13 @@ function placementChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   });
   const mysql = c.probe?.mysql;
   const arns = [
-    ['passwordSecretArn', mysql?.passwordSecretArn, 'a secret'],
-    ['kmsKeyArn', mysql?.kmsKeyArn, 'a key'],
+    [['probe', 'mysql', 'passwordSecretArn'], mysql?.passwordSecretArn, 'a secret'],
+    [['probe', 'mysql', 'kmsKeyArn'], mysql?.kmsKeyArn, 'a key'],
+    [['notifications', 'topicArn'], c.notifications?.topicArn, 'a topic'],
+    [['notifications', 'kmsKeyArn'], c.notifications?.kmsKeyArn, 'a key'],
   ] as const;
   const partition = partitionOf(region);
-  for (const [field, arn, what] of arns) {
+  for (const [path, arn, what] of arns) {
     const parts = arn === undefined ? undefined : parseArn(arn);
     if (!parts) continue;
     const wrong = [
@@ -277,7 +279,7 @@ function placementChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     ].filter((w) => w);
     if (wrong.length === 0) continue;
     problems.push({
-      path: ['probe', 'mysql', field],
+      path,
       value: arn,
       message:
         `is in ${wrong.join(', ')}, but the stack deploys to region ${region} of account ${account} ` +
@@ -320,19 +322,33 @@ function pacingChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   return problems;
 }
 
+/** The parameters the config names or leaves to their defaults; each needs its own. */
+const PARAMETERS = [
+  ['parameterName', 'active'],
+  ['pauseParameterName', 'paused'],
+  ['statusParameterName', 'status'],
+] as const;
+
 function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {
-  // Both names present (as undefined when left out) means both are sound.
-  if (!c.name || !('parameterName' in c) || !('pauseParameterName' in c)) return [];
-  const record = c.parameterName ?? defaultParameterName(c.name, 'active');
-  const pause = c.pauseParameterName ?? defaultParameterName(c.name, 'paused');
-  if (record !== pause) return [];
-  return [
-    {
-      path: ['pauseParameterName'],
-      value: pause,
-      message: 'equals parameterName; give the pause flag its own parameter',
-    },
-  ];
+  // A name present (as undefined when left out) is sound; compare only when all are.
+  if (!c.name || PARAMETERS.some(([field]) => !(field in c))) return [];
+  const name = c.name;
+  const first = new Map<string, string>();
+  return PARAMETERS.flatMap(([field, kind]) => {
+    const value = c[field] ?? defaultParameterName(name, kind);
+    const earlier = first.get(value);
+    if (earlier === undefined) {
+      first.set(value, field);
+      return [];
+    }
+    return [
+      {
+        path: [field],
+        value,
+        message: `equals ${earlier}; give each of ${PARAMETERS.map(([f]) => f).join(', ')} its own parameter`,
+      },
+    ];
+  });
 }
 
 /** Checks that relate top-level fields to each other, on the sound ones. */
