@@ -1,7 +1,9 @@
 /**
  * The first packet a MySQL server sends on a new connection, before any credentials: the
  * protocol 10 handshake, or an error packet (ER_CON_COUNT_ERROR, ER_HOST_IS_BLOCKED, ...). Either
- * is a real protocol answer, so it proves the server alive when we have no password to log in.
+ * is a real protocol answer. Without a password, an error packet keeps its verdict here, and a
+ * handshake is followed by the liveness login (probe-liveness); the handshake alone proves the
+ * server alive only when the deadline comes first.
  */
 import { serverAnswer } from './probe-errors';
 import type { Outcome } from './probe-socket';
@@ -61,8 +63,8 @@ export function parseGreeting(bytes: Buffer): Greeting {
 }
 
 /**
- * The outcome of a conversation that reads the greeting and no further, because it has no
- * password to log in with; undefined while the greeting is incomplete.
+ * What the greeting alone says, for a probe without a password that cannot go further (an error
+ * packet, garbage, or the deadline); undefined while the greeting is incomplete.
  */
 export function judgeGreeting(bytes: Buffer): Outcome | undefined {
   const greeting = parseGreeting(bytes);

@@ -1,13 +1,15 @@
 /**
- * The MySQL probe: a full login plus `SELECT 1` when the password is at hand, the server's
- * greeting alone when it is not.
+ * The MySQL probe: a full login plus `SELECT 1` when the password is at hand; without it, a login
+ * as a user that cannot exist, whose refusal proves the server alive (probe-liveness).
  */
 import type { Socket } from 'node:net';
 import { createConnection } from 'mysql2';
 import type { Prober } from './probe';
 import { classify, describeError, passwordRefused, type ProbeError } from './probe-errors';
 import { judgeGreeting, looksLikeGreeting, notMySql } from './probe-greeting';
+import { LivenessLogin } from './probe-liveness';
 import {
+  PROBE_CONNECTION,
   SUCCESS,
   converse,
   guarded,
@@ -31,6 +33,14 @@ export interface MysqlProberOptions {
 }
 
 /**
+ * Share of the deadline the password may take. The rest is kept for the liveness login: a
+ * password that is still pending at the deadline would leave only a hang-up after the greeting,
+ * the aborted handshake that gets the Checker's host blocked. Eligibility is all a password later
+ * than this could add, and only a manual move's check reads it.
+ */
+const PASSWORD_SHARE = 0.5;
+
+/**
  * Probes by MySQL login and `SELECT 1`, all within one deadline of `timeoutMs`. The connection
  * opens while the password is fetched, so a slow secret costs no extra time.
  *
@@ -44,8 +54,9 @@ export interface MysqlProberOptions {
  *   was refused, the password source is invalidated so a rotation is picked up.
  * - ok, not eligible, failure `busy`: ER_CON_COUNT_ERROR (1040). Alive, so that a connection
  *   storm does not move the VIP, and the storm with it.
- * - ok, not eligible, `credentials: 'unreadable'`: the password could not be obtained, so the
- *   probe read the server's greeting instead of logging in (see {@link MysqlConversation}).
+ * - ok, not eligible, `credentials: 'unreadable'`: the password could not be obtained (or not
+ *   within half the deadline), so the probe logged in as a user that cannot exist instead and
+ *   took the refusal as proof of life (see {@link LivenessLogin}).
  * - failure `timeout`: the deadline hit; the detail names the step that stalled.
  * - failure `refused` / `reset` / `unreachable`: the network said no.
  * - failure `protocol`: the peer does not speak MySQL (or `SELECT 1` returned something odd).
@@ -75,18 +86,17 @@ type SecretState =
 
 /**
  * One probe's conversation. The socket is left unread until the password settles: with it,
- * mysql2 takes the socket and logs in; without it (the secret failed, or did not arrive by the
- * deadline), the probe reads the greeting and hangs up. Liveness then rests on a real protocol
- * answer that needs no credentials, and the node is not eligible. Against non-loopback clients
- * such a hang-up counts towards the server's `max_connect_errors`; once blocked, the server's
- * ER_HOST_IS_BLOCKED still counts as alive, and FLUSH HOSTS lifts the block.
+ * mysql2 takes the socket and logs in; without it (the secret failed, or did not arrive within
+ * its share of the deadline), a {@link LivenessLogin} takes the socket instead. Either way the
+ * conversation ends with a completed handshake, never a hang-up after the greeting.
  */
 class MysqlConversation implements Talk {
   /** Set when the server refused the password itself; the caller invalidates the source. */
   passwordRefused = false;
   private step: Phase = 'connect';
   private secret: SecretState = { state: 'pending' };
-  private greeting = Buffer.alloc(0);
+  private liveness: LivenessLogin | undefined;
+  private readonly passwordWait: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly socket: Socket,
@@ -96,26 +106,31 @@ class MysqlConversation implements Talk {
     socket.once('connect', () => {
       if (this.step === 'connect') this.step = 'greeting';
     });
+    const waitMs = Math.floor(options.timeoutMs * PASSWORD_SHARE);
+    this.passwordWait = setTimeout(
+      () =>
+        this.takeOver(() =>
+          this.withoutPassword(`secret: password not obtained within ${waitMs} ms`),
+        ),
+      waitMs,
+    );
+    socket.once('close', () => clearTimeout(this.passwordWait));
     // Through a promise chain, so a source that throws synchronously counts as unreadable too.
     Promise.resolve()
       .then(() => options.password.get())
       .then(
-        (password) => this.logIn(password),
-        (e: unknown) => this.withoutPassword(`secret: ${describeError(e)}`),
-      )
-      // A throw while taking the socket over must end the probe, not escape as a rejection.
-      .catch((e: unknown) => {
-        referee.decide({ ok: false, eligible: false, failure: 'error', detail: describeError(e) });
-        socket.destroy();
-      });
+        (password) => this.takeOver(() => this.logIn(password)),
+        (e: unknown) => this.takeOver(() => this.withoutPassword(`secret: ${describeError(e)}`)),
+      );
   }
 
   phase(): Phase {
-    return this.step;
+    return this.liveness?.phase() ?? this.step;
   }
 
   atDeadline(): Outcome | undefined {
-    if (this.secret.state !== 'pending') return undefined;
+    if (this.secret.state !== 'pending') return this.liveness?.atDeadline();
+    // Only when the event loop ran too late for the password wait: judge what has arrived.
     this.secret = {
       state: 'unreadable',
       detail: `secret: password not obtained within ${this.options.timeoutMs} ms`,
@@ -135,13 +150,30 @@ class MysqlConversation implements Talk {
       credentials: 'unreadable',
       // A dead verdict leads with its cause: the secret says nothing about the node.
       detail: outcome.ok
-        ? `${secret}; login not tried; ${detail}`
-        : `${detail}; login not tried, ${secret}`,
+        ? `${secret}; login as ${this.options.user} not tried; ${detail}`
+        : `${detail}; login as ${this.options.user} not tried, ${secret}`,
     };
   }
 
+  /** Runs a step that takes the socket over; a throw there ends the probe, not the process. */
+  private takeOver(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      this.referee.decide({
+        ok: false,
+        eligible: false,
+        failure: 'error',
+        detail: describeError(e),
+      });
+      this.socket.destroy();
+    }
+  }
+
   private logIn(password: string): void {
-    if (this.referee.decided) return;
+    // Too late: the liveness login has the socket, and the next probe gets the password.
+    if (this.referee.decided || this.secret.state !== 'pending') return;
+    clearTimeout(this.passwordWait);
     this.secret = { state: 'read' };
     const { socket, referee } = this;
     const conn = createConnection({
@@ -149,8 +181,7 @@ class MysqlConversation implements Talk {
       user: this.options.user,
       password,
       database: this.options.database,
-      // One deadline, ours: mysql2's own timer stops at the greeting and would be a second one.
-      connectTimeout: 0,
+      ...PROBE_CONNECTION,
       multipleStatements: false,
     });
     const fail = (err: ProbeError) => {
@@ -196,14 +227,9 @@ class MysqlConversation implements Talk {
   }
 
   private withoutPassword(secretDetail: string): void {
-    if (this.referee.decided) return;
+    if (this.referee.decided || this.secret.state !== 'pending') return;
+    clearTimeout(this.passwordWait);
     this.secret = { state: 'unreadable', detail: secretDetail };
-    this.socket.on('data', (chunk: Buffer) => {
-      this.greeting = Buffer.concat([this.greeting, chunk]);
-      const outcome = judgeGreeting(this.greeting);
-      if (!outcome) return;
-      this.referee.decide(outcome);
-      this.socket.destroy();
-    });
+    this.liveness = new LivenessLogin(this.socket, this.referee);
   }
 }

@@ -26,6 +26,16 @@ export type Verdict = Outcome & { readonly latencyMs: number };
 /** The only outcome that makes a node a failover target. */
 export const SUCCESS: Outcome = { ok: true, eligible: true };
 
+/** mysql2 options every probe connection takes, whoever it logs in as. */
+export const PROBE_CONNECTION = {
+  // One deadline, ours: mysql2's own timer stops at the greeting and would be a second one.
+  connectTimeout: 0,
+  // A probe prepares no statement, and mysql2 preallocates its statement cache to this size
+  // (16000 by default): 15 ms of blocking work per connection on a busy machine, enough for a
+  // batch of probes to hold the event loop past their own deadlines.
+  maxPreparedStatements: 1,
+} as const;
+
 /** How far a conversation got; names the stalled step when the deadline hits. */
 export type Phase = 'connect' | 'greeting' | 'login' | 'query';
 

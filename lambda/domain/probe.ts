@@ -1,8 +1,9 @@
 /**
  * Health probes of one database node, in parts: the deadline and the socket a probe owns
- * (probe-socket), what errors and greetings say about a node (probe-errors, probe-greeting), and
- * the two probes (probe-tcp, probe-mysql). This module is what the Checker takes: the
- * {@link Prober} type and the factory that builds one from the config.
+ * (probe-socket), what errors and greetings say about a node (probe-errors, probe-greeting), the
+ * two probes (probe-tcp, probe-mysql) and the MySQL probe's login without a password
+ * (probe-liveness). This module is what the Checker takes: the {@link Prober} type and the
+ * factory that builds one from the config.
  *
  * A result says two things: `ok`, the node is alive (the server answered, even with a refusal),
  * and `eligible`, the node may receive the VIP (a full login plus `SELECT 1` succeeded).

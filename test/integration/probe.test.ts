@@ -11,8 +11,10 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type {} from 'aws-sdk-client-mock-jest';
+import { connect } from 'node:net';
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { ProbeConfig } from '../../config';
+import { sleep } from '../../lambda/domain/clock';
 import {
   mysqlProber,
   proberFor,
@@ -20,6 +22,7 @@ import {
   tcpProber,
   type PasswordSource,
 } from '../../lambda/domain/probe';
+import { LIVENESS_USER } from '../../lambda/domain/probe-liveness';
 import type { ProbeResult } from '../../lambda/domain/types';
 import { startMariaDb, stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
 import {
@@ -95,6 +98,49 @@ const notFound = () =>
 /** A password source whose read never ends, as when Secrets Manager is unreachable. */
 function neverPassword(): PasswordSource {
   return { get: () => new Promise<string>(() => undefined), invalidate: () => undefined };
+}
+
+/** A password source that answers after `ms` of timer time. */
+function latePassword(password: string, ms: number): PasswordSource {
+  return { get: () => sleep(ms).then(() => password), invalidate: () => undefined };
+}
+
+/** The monitor's part of a detail, and what the liveness login's refusal says. */
+const NOT_TRIED = `login as ${USER} not tried`;
+const REFUSED = `alive: it refused a login as ${LIVENESS_USER} \\(server 10\\.`;
+
+/**
+ * What the server has counted of the connections made to it: logins refused
+ * (Access_denied_errors) and handshakes aborted before authentication
+ * (Aborted_connects_preauth), the kind that feeds max_connect_errors for non-loopback clients.
+ * Read once every client connection's thread has ended, since a thread counts as it ends.
+ */
+async function handshakeCounts(
+  server: MariaDbServer,
+): Promise<{ refused: number; aborted: number }> {
+  const until = Date.now() + 2000;
+  for (;;) {
+    const [row] = (await server.query(
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Daemon'",
+    )) as { n: number }[];
+    if (Number(row?.n) === 0 || Date.now() > until) break;
+    await sleep(20);
+  }
+  const rows = (await server.query(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Access_denied_errors', 'Aborted_connects_preauth')",
+  )) as { Variable_name: string; Value: string }[];
+  const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value);
+  return { refused: value('Access_denied_errors'), aborted: value('Aborted_connects_preauth') };
+}
+
+/** Connects, reads the greeting and hangs up, as the probe without a password used to. */
+function hangUpAfterGreeting(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('data', () => socket.destroy());
+    socket.once('error', reject);
+    socket.once('close', () => resolve());
+  });
 }
 
 /** Runs a probe and also measures when its promise settles, which the deadline must bound. */
@@ -564,7 +610,9 @@ describe('mysqlProber against a server out of connections', () => {
         failure: 'busy',
         credentials: 'unreadable',
         detail: expect.stringMatching(
-          /^secret: .*; login not tried; instead of a greeting, .*ER_CON_COUNT_ERROR \(1040\)/,
+          new RegExp(
+            `^secret: .*; ${NOT_TRIED}; instead of a greeting, .*ER_CON_COUNT_ERROR \\(1040\\)`,
+          ),
         ),
       });
     } finally {
@@ -589,7 +637,7 @@ describe('mysqlProber without a readable secret', () => {
     ['AccessDeniedException', accessDenied],
     ['DecryptionFailure', kmsDenied],
   ])(
-    'judges a live server alive by its greeting when GetSecretValue fails with %s, but not eligible',
+    'judges a live server alive by a refused login as a user that cannot exist when GetSecretValue fails with %s, but not eligible',
     async (name, error) => {
       // Prepare
       const probe = mysql(steady.port, unreadable(error()));
@@ -606,7 +654,7 @@ describe('mysqlProber without a readable secret', () => {
       });
       expect(result.detail).toMatch(new RegExp(`^secret: GetSecretValue \\S+ failed: ${name}`));
       expect(result.detail).toContain(ARN);
-      expect(result.detail).toMatch(/login not tried; alive by its MySQL greeting \(server 10\./);
+      expect(result.detail).toMatch(new RegExp(`; ${NOT_TRIED}; ${REFUSED}`));
     },
   );
 
@@ -626,7 +674,9 @@ describe('mysqlProber without a readable secret', () => {
         failure: 'refused',
         credentials: 'unreadable',
       });
-      expect(result.detail).toMatch(/^ECONNREFUSED: .*; login not tried, secret: GetSecretValue/);
+      expect(result.detail).toMatch(
+        new RegExp(`^ECONNREFUSED: .*; ${NOT_TRIED}, secret: GetSecretValue`),
+      );
     } finally {
       await victim.restart();
     }
@@ -677,7 +727,7 @@ describe('mysqlProber without a readable secret', () => {
     }
   });
 
-  it('judges a live server by its greeting when the password has not come by the deadline', async () => {
+  it('stops waiting for the password at half the deadline and judges a live server by the liveness login', async () => {
     // Prepare
     const probe = mysql(steady.port, neverPassword());
 
@@ -691,10 +741,27 @@ describe('mysqlProber without a readable secret', () => {
       failure: 'secret',
       credentials: 'unreadable',
       detail: expect.stringMatching(
-        /^secret: password not obtained within 300 ms; login not tried; alive by its MySQL greeting/,
+        new RegExp(`^secret: password not obtained within 150 ms; ${NOT_TRIED}; ${REFUSED}`),
       ),
     });
-    expectDeadlineKept(outcome);
+    expect(outcome.settledMs).toBeLessThanOrEqual(TIMEOUT_MS + SLACK_MS);
+  });
+
+  it('leaves a password later than half the deadline to the next probe', async () => {
+    // Prepare: the password wait ends at 150 ms, this password comes at 200 ms
+    const probe = mysql(steady.port, latePassword(PASSWORD, 200));
+
+    // Act
+    const result = await probe(node('db-a'));
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: true,
+      eligible: false,
+      failure: 'secret',
+      credentials: 'unreadable',
+      detail: expect.stringMatching(/^secret: password not obtained within 150 ms; /),
+    });
   });
 
   it('fails a silent listener when the password has not come by the deadline either', async () => {
@@ -711,7 +778,9 @@ describe('mysqlProber without a readable secret', () => {
       failure: 'timeout',
       credentials: 'unreadable',
       detail: expect.stringMatching(
-        /^TCP connected but no MySQL greeting within 300 ms; login not tried, secret: password not obtained/,
+        new RegExp(
+          `^TCP connected but no MySQL greeting within 300 ms; ${NOT_TRIED}, secret: password not obtained within 150 ms`,
+        ),
       ),
     });
     expectDeadlineKept(outcome);
@@ -735,7 +804,7 @@ describe('mysqlProber without a readable secret', () => {
       ok: true,
       eligible: false,
       credentials: 'unreadable',
-      detail: expect.stringMatching(/^secret: no secret configured; login not tried/),
+      detail: expect.stringMatching(new RegExp(`^secret: no secret configured; ${NOT_TRIED}; `)),
     });
   });
 
@@ -763,6 +832,65 @@ describe('mysqlProber without a readable secret', () => {
     } finally {
       victim.thaw();
     }
+  });
+});
+
+describe("mysqlProber without a readable secret, as the server's accounts see it", () => {
+  it('counts a hang-up right after the greeting as an aborted handshake, the kind that blocks hosts', async () => {
+    // Prepare: this is what the probe must never do; it shows the counter below is the right one
+    const before = await handshakeCounts(steady);
+
+    // Act
+    await hangUpAfterGreeting(steady.port);
+
+    // Assess
+    const after = await handshakeCounts(steady);
+    expect(after.aborted).toBe(before.aborted + 1);
+  });
+
+  it.each([
+    ['the secret cannot be read', () => unreadable(notFound())],
+    ['the password does not come in time', neverPassword],
+  ])(
+    'completes the handshake when %s: the server counts a refused login, not an aborted handshake',
+    async (_, password) => {
+      // Prepare
+      const probe = mysql(steady.port, password());
+      const before = await handshakeCounts(steady);
+
+      // Act
+      const result = await probe(node('db-a'));
+
+      // Assess
+      const after = await handshakeCounts(steady);
+      expect(result).toMatchObject({ ok: true, eligible: false, failure: 'secret' });
+      expect(after).toEqual({ refused: before.refused + 1, aborted: before.aborted });
+    },
+  );
+
+  it('logs in as a user that cannot exist, never as the monitor, whose failed logins could lock it', async () => {
+    // Prepare: the general log, as a table, lists every login the server is asked for
+    const probe = mysql(steady.port, unreadable(notFound()));
+    await steady.query("SET GLOBAL log_output = 'TABLE'");
+    await steady.query('TRUNCATE mysql.general_log');
+    await steady.query('SET GLOBAL general_log = 1');
+    let result: ProbeResult;
+
+    try {
+      // Act
+      result = await probe(node('db-a'));
+    } finally {
+      await steady.query('SET GLOBAL general_log = 0');
+    }
+
+    // Assess
+    const logins = (await steady.query(
+      "SELECT CONVERT(argument USING utf8mb4) AS login FROM mysql.general_log WHERE command_type = 'Connect' AND argument LIKE '% using TCP/IP'",
+    )) as { login: string }[];
+    expect(result).toMatchObject({ ok: true, eligible: false, failure: 'secret' });
+    expect(logins.map((l) => l.login)).toEqual([
+      'vip_failover_liveness_probe@127.0.0.1 on  using TCP/IP',
+    ]);
   });
 });
 
