@@ -8,7 +8,7 @@ import type { ProbeResult } from '../../lambda/domain/types';
 import type { FailoverConfigInput } from '../../config';
 import { LocalCluster, type ClusterOptions } from '../../tools/harness/cluster';
 import type { LogRecord } from '../../tools/harness/logs';
-import { probeOf } from '../../tools/harness/observe';
+import { probesIn } from '../../tools/harness/observe';
 
 export type Detection = NonNullable<FailoverConfigInput['detection']>;
 
@@ -60,10 +60,7 @@ export function events(cluster: LocalCluster, event: string, since = 0): LogReco
 
 /** Probe results the Checker logged, of one node or all, from log index `since` on. */
 export function probeResults(cluster: LocalCluster, node?: string, since = 0): ProbeResult[] {
-  return cluster.logs
-    .slice(since)
-    .map(probeOf)
-    .filter((p): p is ProbeResult => p !== undefined && (node === undefined || p.node === node));
+  return probesIn(cluster.logs.slice(since), node);
 }
 
 /** The final report of every Checker run that has ended, from log index `since` on. */

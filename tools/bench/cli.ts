@@ -9,7 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { failoverSummary, runFailoverBench } from './failover';
-import { runSoak, soakSummary } from './soak';
+import { runSoak } from './soak';
+import { soakSummary } from './soak-summary';
 
 const USAGE = `usage: npm run bench -- [options]
 

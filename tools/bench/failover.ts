@@ -3,10 +3,19 @@
  * settings with AWS API latency injected, then a flap run against a healthy master behind a
  * flaky network path, counting false failovers.
  */
-import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../harness/cluster';
+import { sleep } from '../../lambda/domain/clock';
+import { LocalCluster, detectionBoundMs } from '../harness/cluster';
+import { CallWatch, downsIn, probesIn } from '../harness/observe';
+import {
+  RECOVERY,
+  addApiLatency,
+  applyNodeAction,
+  firstTurnMs,
+  serverOf,
+} from '../harness/scenario';
 import { seededRandom } from '../local-aws';
-import { CallWatch, probeOf } from '../harness/observe';
-import { round, secs, sleep, summarise, table, verdict, type Summary } from './stats';
+import { runFlap, type FlapResult } from './flap';
+import { round, secs, summarise, table, verdict, type Summary } from './stats';
 
 export type Kind = 'kill' | 'freeze';
 
@@ -67,211 +76,243 @@ export interface FailoverBenchResult {
   readonly kill: SeriesResult;
   readonly freeze: SeriesResult;
   readonly move_s: { p50: number | null; p95: number | null; max: number | null; n: number };
-  readonly flap: {
-    readonly probes: number;
-    readonly failed_probes: number;
-    readonly false_failovers: number;
-    readonly route_switches: number;
-    readonly down_verdicts: number;
-    readonly duration_s: number;
-    readonly proxy: {
-      accepted: number;
-      reset: number;
-      forwarded: number;
-      longestResetStreak: number;
-    };
-    readonly expected_false_failovers: number;
-    readonly settings: Record<string, unknown>;
-  };
+  readonly flap: FlapResult;
   readonly targets: Record<string, { target: string; value: number | null; verdict: string }>;
   readonly settings: Record<string, unknown>;
   readonly runs_detail: RunFigure[];
   readonly harness_errors: string[];
 }
 
+/** The kill and freeze runs, their settings, and what went wrong with the harness itself. */
+interface FaultRuns {
+  readonly settings: Record<string, unknown>;
+  readonly figures: RunFigure[];
+  readonly harnessErrors: string[];
+}
+
 export async function runFailoverBench(o: FailoverBenchOptions): Promise<FailoverBenchResult> {
-  const random = seededRandom(o.seed);
-  const harnessErrors: string[] = [];
-  const figures: RunFigure[] = [];
+  const runs = await runFaults(o);
+  const flap = await runFlap(o);
+  const kill = seriesOf(runs, 'kill');
+  const freeze = seriesOf(runs, 'freeze');
+  const moves = summarise(present(runs.figures.map((f) => f.move_s)));
+  return {
+    kill,
+    freeze,
+    move_s: { p50: moves.p50, p95: moves.p95, max: moves.max, n: moves.n },
+    flap,
+    targets: targetsOf(kill, freeze, flap),
+    settings: runs.settings,
+    runs_detail: runs.figures,
+    harness_errors: [...runs.harnessErrors, ...flap.harness_errors],
+  };
+}
 
+/** Kill runs, then freeze runs, on one cluster: fault the active, measure, recover, repeat. */
+async function runFaults(o: FailoverBenchOptions): Promise<FaultRuns> {
   const cluster = await LocalCluster.start({ seed: o.seed, quiet: true });
-  let settings: Record<string, unknown>;
   try {
-    const { config, runtime } = cluster;
-    const d = config.detection;
-    const boundMs = detectionBoundMs(config);
-    settings = {
-      detection: { ...d },
-      probe: { type: config.probe.type, timeoutMs: config.probe.timeoutMs },
-      detection_bound_s: boundMs / 1000,
-      route_tables: config.routeTableIds.length,
-      nodes: config.nodes.map((n) => `${n.name} ${n.address}:${config.probe.port}`),
-      api_latency_ms: o.apiLatencyMs,
-      checker_window_ms: runtime.windowMs,
-      checker_overlap_ms: runtime.overlapMs,
-      runs_per_kind: o.runs,
-      seed: o.seed,
-      percentiles: 'nearest rank',
-      cluster:
-        'one cluster reused: fault the active node, measure, recover it, wait until it has risen, fault the new active',
-    };
-    o.print(
-      `cluster: ${config.nodes.map((n) => `${n.name} ${n.address}:${config.probe.port}`).join(', ')}; ` +
-        `${config.routeTableIds.length} route tables; probe ${config.probe.type} every ${d.intervalMs} ms, ` +
-        `confirm ${d.confirmIntervalMs} ms, timeout ${config.probe.timeoutMs} ms, fall ${d.fall}, rise ${d.rise}, ` +
-        `cooldown ${d.cooldownSeconds} s (defaults); detection bound ${(boundMs / 1000).toFixed(2)} s; ` +
-        `AWS API latency ${o.apiLatencyMs[0]}-${o.apiLatencyMs[1]} ms on every call; ` +
-        `Checker window ${runtime.windowMs} ms (compressed), overlap ${runtime.overlapMs} ms`,
-    );
-    cluster.aws.faults.add({ name: 'api-latency', latencyMs: o.apiLatencyMs });
-    const watch = new CallWatch(cluster);
-    const okProbes = new Map<string, number[]>();
-    const failures: { node: string; sent: number; answered: number }[] = [];
-    const downs: { node: string; at: number }[] = [];
-    const stopLogs = cluster.followLogs((r) => {
-      const p = probeOf(r);
-      if (p && !p.ok) {
-        failures.push({ node: p.node, sent: p.startedAt, answered: p.startedAt + p.latencyMs });
-        if (failures.length > 500) failures.splice(0, 250);
-      }
-      if (r.event === 'health' && r.to === 'down') {
-        const res = r.result as { startedAt: number; latencyMs: number };
-        downs.push({ node: String(r.node), at: res.startedAt + res.latencyMs });
-      }
-      if (p?.ok) {
-        const list = okProbes.get(p.node) ?? [];
-        list.push(p.startedAt);
-        if (list.length > 50) list.splice(0, list.length - 50);
-        okProbes.set(p.node, list);
-      }
-    });
-    cluster.startSchedule((e) => harnessErrors.push(`Checker run failed: ${String(e)}`));
-    // The first run acts only once its overlap has passed, as if a previous run had been there.
-    await sleep(runtime.overlapMs + d.intervalMs);
-
-    const settleMs = boundMs + 20_000;
-    /** Waits until `node` has answered `rise` probes since `since`, and then an interval more. */
-    const waitRisen = async (node: string, since: number): Promise<boolean> => {
-      const ok = await cluster.waitFor(
-        () =>
-          (okProbes.get(node) ?? []).filter((t) => t >= since).length >= d.rise &&
-          Date.now() - since >= d.rise * d.intervalMs,
-        30_000,
-      );
-      await sleep(d.intervalMs);
-      return ok;
-    };
-
+    const settings = faultSettings(cluster, o);
+    addApiLatency(cluster, o.apiLatencyMs);
+    const bench = new FaultBench(cluster, o);
+    cluster.startSchedule((e) => bench.errors.push(`Checker run failed: ${String(e)}`));
+    await sleep(firstTurnMs(cluster));
+    const figures: RunFigure[] = [];
     for (const kind of ['kill', 'freeze'] as const) {
       for (let run = 1; run <= o.runs; run++) {
-        let active = cluster.converged();
-        if (!active || cluster.aws.lambda.running(MOVER_FUNCTION) > 0) {
-          await cluster.waitFor(
-            () =>
-              cluster.converged() !== undefined && cluster.aws.lambda.running(MOVER_FUNCTION) === 0,
-            30_000,
-          );
-          active = cluster.converged();
-        }
-        if (!active) {
-          harnessErrors.push(`${kind} run ${run}: the VIP never settled on one node; stopped`);
-          break;
-        }
-        const standby = cluster.nodeNames.find((n) => n !== active) as string;
-        // A random phase against the probe schedule.
-        await sleep(Math.floor(random() * d.intervalMs));
-        const server = cluster.nodes[active];
-        if (!server) throw new Error(`no server for ${active}`);
-        const deathAt = Date.now();
-        if (kind === 'kill') await server.kill();
-        else server.freeze();
-        const moved = await cluster.waitFor(() => cluster.converged() === standby, settleMs);
-        const f = watch.failover(deathAt, standby);
-        const rel = (ms: number | undefined) =>
-          ms === undefined ? null : round((ms - deathAt) / 1000);
-        const down = downs.find((x) => x.node === active && x.at >= deathAt)?.at;
-        const failed = failures.filter(
-          (x) =>
-            x.node === active &&
-            x.answered >= deathAt &&
-            (down === undefined || x.answered <= down),
-        );
-        const figure: RunFigure = {
-          kind,
-          run,
-          from: active,
-          to: standby,
-          time_to_failover_s: f ? round((f.allSwitchedAt - deathAt) / 1000) : null,
-          detect_s: f?.invoke ? round((f.invoke.startedAt - deathAt) / 1000) : null,
-          first_failure_s: rel(failed[0]?.answered),
-          down_s: rel(down),
-          failed_probes_s: failed.map((x) => [rel(x.sent) as number, rel(x.answered) as number]),
-          move_s:
-            f?.invoke && f.moveEndedAt !== undefined
-              ? round((f.moveEndedAt - f.invoke.startedAt) / 1000)
-              : null,
-          invocations: f?.invocations ?? 0,
-          ...(moved && f
-            ? {}
-            : {
-                problem: `VIP not on ${standby} in every table and the record within ${settleMs} ms`,
-              }),
-        };
+        const figure = await bench.run(kind, run);
+        if (!figure) break;
         figures.push(figure);
-        o.print(
-          `  ${kind} ${String(run).padStart(2)}/${o.runs}: ${active} → ${standby}: ` +
-            (figure.problem
-              ? `NO FAILOVER (${figure.problem})`
-              : `failover ${secs(figure.time_to_failover_s)} (first failure ${secs(figure.first_failure_s)}, ` +
-                `down ${secs(figure.down_s)}, Mover invoked ${secs(figure.detect_s)}, move ${secs(figure.move_s)}` +
-                `${figure.invocations > 1 ? `, ${figure.invocations} Mover invocations` : ''})`),
-        );
-        // Bring the old master back, healthy, and let it rise before the next fault.
-        if (kind === 'kill') await server.restart();
-        else server.thaw();
-        const backAt = Date.now();
-        if (!(await waitRisen(active, backAt)))
-          harnessErrors.push(
-            `${kind} run ${run}: ${active} did not answer ${d.rise} probes after recovery`,
-          );
       }
     }
-    stopLogs();
-    watch.stop();
+    bench.stop();
+    return { settings, figures, harnessErrors: bench.errors };
   } finally {
     await cluster.stop();
   }
+}
 
-  const flap = await runFlap(o);
-
-  const series = (kind: Kind): SeriesResult => {
-    const runs = figures.filter((f) => f.kind === kind);
-    const values = runs.map((f) => f.time_to_failover_s).filter((v): v is number => v !== null);
-    const s = summarise(values);
-    return {
-      runs: runs.length,
-      failed: runs.filter((f) => f.problem).length,
-      p50_s: s.p50,
-      p95_s: s.p95,
-      max_s: s.max,
-      min_s: s.min,
-      detect_s: summarise(runs.map((f) => f.detect_s).filter((v): v is number => v !== null)),
-      down_s: summarise(runs.map((f) => f.down_s).filter((v): v is number => v !== null)),
-      down_over_bound: runs.filter(
-        (f) => f.down_s !== null && f.down_s > (settings.detection_bound_s as number),
-      ).length,
-      samples_s: runs.map((f) => f.time_to_failover_s),
-    };
+/** The settings the JSON records, printed as one line too. */
+function faultSettings(cluster: LocalCluster, o: FailoverBenchOptions): Record<string, unknown> {
+  const { config, runtime } = cluster;
+  const d = config.detection;
+  const boundMs = detectionBoundMs(config);
+  const nodes = config.nodes.map((n) => `${n.name} ${n.address}:${config.probe.port}`);
+  o.print(
+    `cluster: ${nodes.join(', ')}; ` +
+      `${config.routeTableIds.length} route tables; probe ${config.probe.type} every ${d.intervalMs} ms, ` +
+      `confirm ${d.confirmIntervalMs} ms, timeout ${config.probe.timeoutMs} ms, fall ${d.fall}, rise ${d.rise}, ` +
+      `cooldown ${d.cooldownSeconds} s (defaults); detection bound ${(boundMs / 1000).toFixed(2)} s; ` +
+      `AWS API latency ${o.apiLatencyMs[0]}-${o.apiLatencyMs[1]} ms on every call; ` +
+      `Checker window ${runtime.windowMs} ms (compressed), overlap ${runtime.overlapMs} ms`,
+  );
+  return {
+    detection: { ...d },
+    probe: { type: config.probe.type, timeoutMs: config.probe.timeoutMs },
+    detection_bound_s: boundMs / 1000,
+    route_tables: config.routeTableIds.length,
+    nodes,
+    api_latency_ms: o.apiLatencyMs,
+    checker_window_ms: runtime.windowMs,
+    checker_overlap_ms: runtime.overlapMs,
+    runs_per_kind: o.runs,
+    seed: o.seed,
+    percentiles: 'nearest rank',
+    cluster:
+      'one cluster reused: fault the active node, measure, recover it, wait until it has risen, fault the new active',
   };
-  const kill = series('kill');
-  const freeze = series('freeze');
-  const moves = summarise(figures.map((f) => f.move_s).filter((v): v is number => v !== null));
+}
+
+/** One fault run after another on a running cluster; owns the call watch and the harness errors. */
+class FaultBench {
+  readonly errors: string[] = [];
+  private readonly watch: CallWatch;
+  private readonly random: () => number;
+  private readonly settleMs: number;
+
+  constructor(
+    private readonly cluster: LocalCluster,
+    private readonly o: FailoverBenchOptions,
+  ) {
+    this.watch = new CallWatch(cluster);
+    this.random = seededRandom(o.seed);
+    this.settleMs = detectionBoundMs(cluster.config) + 20_000;
+  }
+
+  /** Faults the active node, measures the failover, then brings the node back and lets it rise. */
+  async run(kind: Kind, run: number): Promise<RunFigure | undefined> {
+    const { cluster } = this;
+    const active = await this.settledActive();
+    if (!active) {
+      this.errors.push(`${kind} run ${run}: the VIP never settled on one node; stopped`);
+      return undefined;
+    }
+    const standby = cluster.nodeNames.find((n) => n !== active) as string;
+    // A random phase against the probe schedule.
+    await sleep(Math.floor(this.random() * cluster.config.detection.intervalMs));
+    const fromLog = cluster.logs.length;
+    const deathAt = Date.now();
+    await applyNodeAction(serverOf(cluster, active), kind);
+    const moved = await cluster.waitFor(() => cluster.converged() === standby, this.settleMs);
+    const figure = this.figure({ kind, run, from: active, to: standby }, deathAt, fromLog, moved);
+    this.o.print(told(figure, this.o.runs));
+    await this.recover(kind, run, active);
+    return figure;
+  }
+
+  stop(): void {
+    this.watch.stop();
+  }
+
+  /** The node the VIP settles on once no Mover is running. */
+  private async settledActive(): Promise<string | undefined> {
+    const { cluster } = this;
+    await cluster.waitFor(
+      () => cluster.converged() !== undefined && cluster.moversRunning() === 0,
+      30_000,
+    );
+    return cluster.converged();
+  }
+
+  private figure(
+    run: Pick<RunFigure, 'kind' | 'run' | 'from' | 'to'>,
+    deathAt: number,
+    fromLog: number,
+    moved: boolean,
+  ): RunFigure {
+    const f = this.watch.failover(deathAt, run.to);
+    const since = (ms: number | undefined) =>
+      ms === undefined ? null : round((ms - deathAt) / 1000);
+    const records = this.cluster.logs.slice(fromLog);
+    const down = downsIn(records, run.from).find((x) => x.at >= deathAt)?.at;
+    const failed = probesIn(records, run.from)
+      .filter((p) => !p.ok)
+      .map((p) => ({ sent: p.startedAt, answered: p.startedAt + p.latencyMs }))
+      .filter((x) => x.answered >= deathAt && (down === undefined || x.answered <= down));
+    return {
+      ...run,
+      time_to_failover_s: f ? since(f.allSwitchedAt) : null,
+      detect_s: f?.invoke ? since(f.invoke.startedAt) : null,
+      first_failure_s: since(failed[0]?.answered),
+      down_s: since(down),
+      failed_probes_s: failed.map((x) => [since(x.sent) as number, since(x.answered) as number]),
+      move_s:
+        f?.invoke && f.moveEndedAt !== undefined
+          ? round((f.moveEndedAt - f.invoke.startedAt) / 1000)
+          : null,
+      invocations: f?.invocations ?? 0,
+      ...(moved && f
+        ? {}
+        : {
+            problem: `VIP not on ${run.to} in every table and the record within ${this.settleMs} ms`,
+          }),
+    };
+  }
+
+  /** Brings the old master back, healthy, and lets it rise before the next fault. */
+  private async recover(kind: Kind, run: number, node: string): Promise<void> {
+    const { cluster } = this;
+    const d = cluster.config.detection;
+    await applyNodeAction(serverOf(cluster, node), RECOVERY[kind]);
+    const backAt = Date.now();
+    const fromLog = cluster.logs.length;
+    const risen = await cluster.waitFor(
+      () =>
+        probesIn(cluster.logs.slice(fromLog), node).filter((p) => p.ok && p.startedAt >= backAt)
+          .length >= d.rise && Date.now() - backAt >= d.rise * d.intervalMs,
+      30_000,
+    );
+    await sleep(d.intervalMs);
+    if (!risen)
+      this.errors.push(
+        `${kind} run ${run}: ${node} did not answer ${d.rise} probes after recovery`,
+      );
+  }
+}
+
+/** The progress line of one run. */
+function told(f: RunFigure, runs: number): string {
+  const head = `  ${f.kind} ${String(f.run).padStart(2)}/${runs}: ${f.from} → ${f.to}: `;
+  if (f.problem) return `${head}NO FAILOVER (${f.problem})`;
+  return (
+    `${head}failover ${secs(f.time_to_failover_s)} (first failure ${secs(f.first_failure_s)}, ` +
+    `down ${secs(f.down_s)}, Mover invoked ${secs(f.detect_s)}, move ${secs(f.move_s)}` +
+    `${f.invocations > 1 ? `, ${f.invocations} Mover invocations` : ''})`
+  );
+}
+
+const present = (values: readonly (number | null)[]): number[] =>
+  values.filter((v): v is number => v !== null);
+
+function seriesOf(runs: FaultRuns, kind: Kind): SeriesResult {
+  const figures = runs.figures.filter((f) => f.kind === kind);
+  const s = summarise(present(figures.map((f) => f.time_to_failover_s)));
+  const boundS = runs.settings.detection_bound_s as number;
+  return {
+    runs: figures.length,
+    failed: figures.filter((f) => f.problem).length,
+    p50_s: s.p50,
+    p95_s: s.p95,
+    max_s: s.max,
+    min_s: s.min,
+    detect_s: summarise(present(figures.map((f) => f.detect_s))),
+    down_s: summarise(present(figures.map((f) => f.down_s))),
+    down_over_bound: figures.filter((f) => f.down_s !== null && f.down_s > boundS).length,
+    samples_s: figures.map((f) => f.time_to_failover_s),
+  };
+}
+
+function targetsOf(
+  kill: SeriesResult,
+  freeze: SeriesResult,
+  flap: FlapResult,
+): FailoverBenchResult['targets'] {
   const target = (name: string, limit: number, value: number | null, failed: number) => ({
     target: `${name} <= ${limit} s`,
     value,
     verdict: verdict(value !== null && value <= limit && failed === 0),
   });
-  const targets = {
+  return {
     kill_p50: target('kill p50', 5, kill.p50_s, kill.failed),
     kill_p95: target('kill p95', 8, kill.p95_s, kill.failed),
     freeze_p50: target('freeze p50', 5, freeze.p50_s, freeze.failed),
@@ -282,122 +323,6 @@ export async function runFailoverBench(o: FailoverBenchOptions): Promise<Failove
       verdict: verdict(flap.false_failovers === 0),
     },
   };
-  return {
-    kill,
-    freeze,
-    move_s: { p50: moves.p50, p95: moves.p95, max: moves.max, n: moves.n },
-    flap,
-    targets,
-    settings: settings,
-    runs_detail: figures,
-    harness_errors: [...harnessErrors, ...flap.harness_errors],
-  };
-}
-
-/** A healthy master whose probes fail at random (a flaky proxy resets that share of connections). */
-async function runFlap(
-  o: FailoverBenchOptions,
-): Promise<FailoverBenchResult['flap'] & { harness_errors: string[] }> {
-  const intervalMs = 100;
-  const confirmIntervalMs = 50;
-  const harnessErrors: string[] = [];
-  const master = 'db-a';
-  const cluster = await LocalCluster.start({
-    seed: o.seed + 1,
-    quiet: true,
-    adjust: (raw) => {
-      const detection = (raw.detection ?? {}) as Record<string, unknown>;
-      detection.intervalMs = intervalMs;
-      detection.confirmIntervalMs = confirmIntervalMs;
-      raw.detection = detection;
-    },
-    flakyProxy: { node: master, resetFraction: o.flapFraction, seed: o.seed + 2 },
-  });
-  try {
-    const { config, runtime } = cluster;
-    const d = config.detection;
-    if (cluster.converged() !== master)
-      throw new Error(`flap: the VIP does not start on ${master}`);
-    const settings = {
-      master,
-      reset_fraction: o.flapFraction,
-      interval_ms: d.intervalMs,
-      confirm_interval_ms: d.confirmIntervalMs,
-      fall: d.fall,
-      rise: d.rise,
-      timeout_ms: config.probe.timeoutMs,
-      api_latency_ms: o.apiLatencyMs,
-      checker_window_ms: runtime.windowMs,
-      checker_overlap_ms: runtime.overlapMs,
-      note: 'interval compressed (100 ms / confirm 50 ms): false failovers depend on fall/rise and the failure rate, not on the clock',
-    };
-    o.print(
-      `flap: ${master} healthy behind a flaky proxy that resets ${Math.round(o.flapFraction * 100)}% of connections at random; ` +
-        `probe every ${d.intervalMs} ms, confirm ${d.confirmIntervalMs} ms (compressed: false failovers depend on the thresholds, not on the clock), ` +
-        `fall ${d.fall}, rise ${d.rise}; until >= ${o.flapProbes} probes of ${master}`,
-    );
-    cluster.aws.faults.add({ name: 'api-latency', latencyMs: o.apiLatencyMs });
-    const watch = new CallWatch(cluster);
-    let probes = 0;
-    let failed = 0;
-    let downs = 0;
-    const stopLogs = cluster.followLogs((r) => {
-      const p = probeOf(r);
-      if (p?.node === master) {
-        probes += 1;
-        if (!p.ok) failed += 1;
-      }
-      if (r.event === 'health' && r.node === master && r.to === 'down') downs += 1;
-    });
-    const started = Date.now();
-    cluster.startSchedule((e) => harnessErrors.push(`Checker run failed: ${String(e)}`));
-    let lastPrint = 0;
-    // Bounded: at 100 ms a single run alone reaches the count in well under this.
-    const limit = started + Math.max(60_000, o.flapProbes * intervalMs * 4);
-    while (probes < o.flapProbes && Date.now() < limit) {
-      await sleep(200);
-      if (Date.now() - lastPrint >= 5000) {
-        lastPrint = Date.now();
-        o.print(
-          `  flap: ${probes}/${o.flapProbes} probes of ${master}, ${failed} failed, ` +
-            `${new Set(watch.switches.map((s) => s.origin)).size} moves so far`,
-        );
-      }
-    }
-    if (probes < o.flapProbes)
-      harnessErrors.push(`flap: only ${probes} probes of ${master} within the time limit`);
-    await cluster.stopSchedule();
-    stopLogs();
-    watch.stop();
-    const proxy = cluster.proxies[master]?.stats ?? {
-      accepted: 0,
-      reset: 0,
-      forwarded: 0,
-      longestResetStreak: 0,
-    };
-    const moves = new Set(watch.switches.map((s) => s.origin ?? `?${s.at}`)).size;
-    const p = o.flapFraction;
-    return {
-      probes,
-      failed_probes: failed,
-      false_failovers: moves,
-      route_switches: watch.switches.length,
-      down_verdicts: downs,
-      duration_s: round((Date.now() - started) / 1000) as number,
-      proxy: {
-        accepted: proxy.accepted,
-        reset: proxy.reset,
-        forwarded: proxy.forwarded,
-        longestResetStreak: proxy.longestResetStreak,
-      },
-      // A run of `fall` failures starts at a given probe with (1 - p) p^fall (after a success).
-      expected_false_failovers: round(probes * (1 - p) * p ** d.fall, 4) as number,
-      settings,
-      harness_errors: harnessErrors,
-    };
-  } finally {
-    await cluster.stop();
-  }
 }
 
 /** The readable summary printed at the end. */

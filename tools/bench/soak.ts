@@ -3,10 +3,14 @@
  * seconds and random AWS API faults, with a sampler comparing where the VIP goes against which
  * nodes are really alive.
  */
-import { LocalCluster, MOVER_FUNCTION, detectionBoundMs } from '../harness/cluster';
-import { seededRandom } from '../local-aws';
+import { sleep } from '../../lambda/domain/clock';
+import { LocalCluster, detectionBoundMs } from '../harness/cluster';
+import type { LogRecord } from '../harness/logs';
 import { CallWatch } from '../harness/observe';
-import { round, secs, sleep, table, verdict } from './stats';
+import { addApiLatency, every, firstTurnMs, type NodeAction } from '../harness/scenario';
+import { seededRandom, type CallRecord } from '../local-aws';
+import { NodeEvents, PlacementSampler, Truth } from './soak-world';
+import { round, secs, verdict } from './stats';
 
 export interface SoakOptions {
   readonly minutes: number;
@@ -23,29 +27,6 @@ export interface SoakOptions {
   readonly maxOutageSeconds: number;
   readonly sampleMs: number;
   readonly print: (line: string) => void;
-}
-
-type NodeState = 'up' | 'dead' | 'frozen' | 'restarting';
-type Action = 'kill' | 'freeze' | 'thaw' | 'restart';
-
-interface NodeTruth {
-  state: NodeState;
-  /** When it last became healthy (running and not frozen). */
-  healthySince: number;
-  /** When it last stopped being healthy. */
-  downSince: number;
-  /** [time, healthy] changes, to ask "was it healthy at t". */
-  readonly history: [number, boolean][];
-}
-
-interface Episode {
-  readonly start: number;
-  end: number;
-  readonly tables: string[];
-  readonly target: string;
-  readonly healthy: string[];
-  /** Why the clock started: the target's death or the other node's return. */
-  readonly cause: string;
 }
 
 export interface SoakResult {
@@ -78,26 +59,173 @@ export interface SoakResult {
   readonly settings: Record<string, unknown>;
 }
 
-export async function runSoak(o: SoakOptions): Promise<SoakResult> {
-  const random = seededRandom(o.seed);
-  const uniform = (a: number, b: number) => a + random() * (b - a);
-  const cluster = await LocalCluster.start({ seed: o.seed, quiet: true });
-  const { config, runtime } = cluster;
-  const d = config.detection;
-  const names = cluster.nodeNames;
-  const started = Date.now();
-  const t = (ms: number) => round((ms - started) / 1000, 2) as number;
+/** The dead-target bound and its parts, from the config and the injected latency. */
+interface Bound {
+  readonly detectionMs: number;
+  readonly riseMs: number;
+  readonly moveAllowanceMs: number;
+  readonly boundMs: number;
+}
 
-  // The bound a dead target is compared against, from the config and the injected latency.
-  const detectionMs = detectionBoundMs(config);
+function boundOf(cluster: LocalCluster, o: SoakOptions): Bound {
+  const d = cluster.config.detection;
+  const detectionMs = detectionBoundMs(cluster.config);
   const riseMs = d.rise * d.intervalMs;
   // A move: the Checker's refresh as its turn begins, Invoke, the Mover's reads, the route
   // writes and the record (5 calls in sequence) at the highest injected latency, plus one
   // failed attempt and the Checker's back-off (one interval) for the injected API errors.
   const moveAllowanceMs = 5 * o.apiLatencyMs[1] + d.intervalMs;
-  const boundMs = detectionMs + riseMs + moveAllowanceMs;
+  return { detectionMs, riseMs, moveAllowanceMs, boundMs: detectionMs + riseMs + moveAllowanceMs };
+}
 
-  const settings = {
+/** A Mover's account of one request, from its log line. */
+interface MoveLog {
+  readonly at: number;
+  readonly status: string;
+  readonly target: string;
+  readonly expectedActive?: string;
+  readonly reason: string;
+}
+
+/** Timestamped notes for the context of long episodes; the oldest go when there are too many. */
+class Notes {
+  private readonly entries: { at: number; text: string }[] = [];
+
+  add(text: string, at = Date.now()): void {
+    this.entries.push({ at, text });
+    if (this.entries.length > 20_000) this.entries.splice(0, 10_000);
+  }
+
+  /** What happened from 5 s before `start` to 1 s after `end`, at most 40 lines. */
+  around(start: number, end: number, t: (ms: number) => number): string[] {
+    return [...this.entries]
+      .sort((a, b) => a.at - b.at)
+      .filter((x) => x.at >= start - 5000 && x.at <= end + 1000)
+      .map((x) => `${t(x.at).toFixed(2)} s ${x.text}`)
+      .slice(0, 40);
+  }
+}
+
+/** Everything one soak keeps while it runs, and the listeners that feed it. */
+class Soak {
+  readonly started = Date.now();
+  readonly end: number;
+  readonly bound: Bound;
+  readonly truth: Truth;
+  readonly events: NodeEvents;
+  readonly sampler: PlacementSampler;
+  readonly notes = new Notes();
+  readonly watch: CallWatch;
+  readonly moves: MoveLog[] = [];
+  readonly runFailures: string[] = [];
+  readonly harnessErrors: string[] = [];
+  private readonly random: () => number;
+  private readonly stops: (() => void)[] = [];
+
+  constructor(
+    readonly cluster: LocalCluster,
+    readonly o: SoakOptions,
+  ) {
+    this.end = this.started + o.minutes * 60_000;
+    this.bound = boundOf(cluster, o);
+    this.random = seededRandom(o.seed);
+    this.truth = new Truth(cluster.nodeNames, this.started);
+    this.events = new NodeEvents(cluster, this.truth, this.random, o.maxOutageSeconds * 1000);
+    this.sampler = new PlacementSampler(cluster, this.truth);
+    this.watch = new CallWatch(cluster);
+    this.stops.push(
+      () => this.watch.stop(),
+      cluster.followLogs((r) => this.noteLog(r)),
+      cluster.aws.onCall((c) => this.noteCall(c)),
+    );
+  }
+
+  /** Seconds since the soak began, to 10 ms. */
+  readonly t = (ms: number): number => round((ms - this.started) / 1000, 2) as number;
+
+  uniform(a: number, b: number): number {
+    return a + this.random() * (b - a);
+  }
+
+  stop(): void {
+    for (const s of this.stops) s();
+  }
+
+  private noteLog(r: LogRecord): void {
+    if (r.event === 'move') {
+      const req = r.request as { target: string; expectedActive?: string; reason: string };
+      const at = Date.parse(String(r.timestamp)) - Number(r.durationMs ?? 0);
+      const { target, expectedActive, reason } = req;
+      this.moves.push({ at, status: String(r.status), target, expectedActive, reason });
+      this.notes.add(`Mover ${String(r.status)} → ${req.target}: ${req.reason}`);
+    } else if (
+      (r.event === 'health' && (r.to === 'down' || r.from === 'down')) ||
+      r.event === 'invoke-mover' ||
+      r.event === 'mover-result'
+    ) {
+      this.notes.add(`Checker: ${r.message}`);
+    } else if (r.level === 'ERROR' && r.event !== 'probe') {
+      this.notes.add(`Checker ALERT: ${r.message}`);
+    }
+  }
+
+  /** The calls that make or break a move, for the context of long episodes. */
+  private noteCall(c: CallRecord): void {
+    const moving = ['ReplaceRoute', 'CreateRoute', 'PutParameter', 'Invoke'].includes(c.action);
+    const took = c.endedAt - c.startedAt;
+    if (c.status !== 200 && c.service !== 'unknown' && (moving || c.origin))
+      this.notes.add(
+        `AWS ${c.action}${c.origin ? ' (Mover)' : ''} → ${c.errorCode ?? c.status} after ${took} ms`,
+        c.endedAt,
+      );
+    else if (c.action === 'Invoke')
+      this.notes.add(`AWS Invoke answered after ${took} ms`, c.endedAt);
+  }
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
+  const cluster = await LocalCluster.start({ seed: o.seed, quiet: true });
+  const soak = new Soak(cluster, o);
+  const settings = describe(soak);
+  addApiFaults(cluster, o);
+  const stopSampling = every(o.sampleMs, () => soak.sampler.sample());
+  cluster.startSchedule((e) => {
+    soak.runFailures.push(`${soak.t(Date.now())} s: ${String(e)}`);
+    soak.notes.add(`Checker run failed: ${String(e)}`);
+  });
+  try {
+    await playEvents(soak);
+    stopSampling();
+    soak.sampler.sample();
+    soak.sampler.close();
+  } finally {
+    stopSampling();
+    await shutdown(soak);
+  }
+  return resultOf(soak, settings);
+}
+
+/** Prints what the soak does and returns the settings the JSON records. */
+function describe(soak: Soak): Record<string, unknown> {
+  const { cluster, o, bound } = soak;
+  const { config, runtime } = cluster;
+  const d = config.detection;
+  const s = (ms: number) => secs(ms / 1000);
+  o.print(
+    `soak: ${o.minutes} min; ${cluster.nodeNames.join(', ')}; ${config.routeTableIds.length} route tables; default detection ` +
+      `(interval ${d.intervalMs} ms, confirm ${d.confirmIntervalMs} ms, timeout ${config.probe.timeoutMs} ms, fall ${d.fall}, rise ${d.rise}, cooldown ${d.cooldownSeconds} s); ` +
+      `Checker window ${runtime.windowMs} ms (compressed), overlap ${runtime.overlapMs} ms`,
+  );
+  o.print(
+    `  AWS faults: latency ${o.apiLatencyMs[0]}-${o.apiLatencyMs[1]} ms on every call, throttling on ${o.throttleFraction * 100}% and 5xx on ${o.serverErrorFraction * 100}% of calls (no crashes); ` +
+      `a node event every ${o.eventEverySeconds[0]}-${o.eventEverySeconds[1]} s; a node down over ${o.maxOutageSeconds} s is brought back`,
+  );
+  o.print(
+    `  dead-target bound ${s(bound.boundMs)} = detection bound ${s(bound.detectionMs)} + rise x interval ${s(bound.riseMs)} ` +
+      `(a returning node must answer rise=${d.rise} probes before it is a target) + move allowance ${s(bound.moveAllowanceMs)} ` +
+      `(5 calls at ${o.apiLatencyMs[1]} ms + one back-off of ${d.intervalMs} ms)`,
+  );
+  return {
     minutes: o.minutes,
     seed: o.seed,
     detection: { ...d },
@@ -112,339 +240,119 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     max_outage_s: o.maxOutageSeconds,
     sample_ms: o.sampleMs,
     bound: {
-      detection_s: detectionMs / 1000,
-      rise_s: riseMs / 1000,
-      move_allowance_s: moveAllowanceMs / 1000,
-      total_s: boundMs / 1000,
+      detection_s: bound.detectionMs / 1000,
+      rise_s: bound.riseMs / 1000,
+      move_allowance_s: bound.moveAllowanceMs / 1000,
+      total_s: bound.boundMs / 1000,
     },
   };
-  o.print(
-    `soak: ${o.minutes} min; ${names.join(', ')}; ${config.routeTableIds.length} route tables; default detection ` +
-      `(interval ${d.intervalMs} ms, confirm ${d.confirmIntervalMs} ms, timeout ${config.probe.timeoutMs} ms, fall ${d.fall}, rise ${d.rise}, cooldown ${d.cooldownSeconds} s); ` +
-      `Checker window ${runtime.windowMs} ms (compressed), overlap ${runtime.overlapMs} ms`,
-  );
-  o.print(
-    `  AWS faults: latency ${o.apiLatencyMs[0]}-${o.apiLatencyMs[1]} ms on every call, throttling on ${o.throttleFraction * 100}% and 5xx on ${o.serverErrorFraction * 100}% of calls (no crashes); ` +
-      `a node event every ${o.eventEverySeconds[0]}-${o.eventEverySeconds[1]} s; a node down over ${o.maxOutageSeconds} s is brought back`,
-  );
-  o.print(
-    `  dead-target bound ${secs(boundMs / 1000)} = detection bound ${secs(detectionMs / 1000)} + rise x interval ${secs(riseMs / 1000)} ` +
-      `(a returning node must answer rise=${d.rise} probes before it is a target) + move allowance ${secs(moveAllowanceMs / 1000)} ` +
-      `(5 calls at ${o.apiLatencyMs[1]} ms + one back-off of ${d.intervalMs} ms)`,
-  );
+}
 
-  cluster.aws.faults.add({ name: 'latency', latencyMs: o.apiLatencyMs });
+function addApiFaults(cluster: LocalCluster, o: SoakOptions): void {
+  addApiLatency(cluster, o.apiLatencyMs);
   cluster.aws.faults.add({ name: 'throttle', error: 'throttle', probability: o.throttleFraction });
-  cluster.aws.faults.add({
-    name: '5xx',
-    error: 'internal',
-    probability: o.serverErrorFraction,
+  cluster.aws.faults.add({ name: '5xx', error: 'internal', probability: o.serverErrorFraction });
+}
+
+/** Random node events until the soak's end, with a progress line every 30 s. */
+async function playEvents(soak: Soak): Promise<void> {
+  const { o } = soak;
+  let printedAt = Date.now();
+  const stopProgress = every(30_000, () => {
+    printedAt = Date.now();
+    o.print(progress(soak));
   });
-
-  const truth: Record<string, NodeTruth> = Object.fromEntries(
-    names.map((n) => [
-      n,
-      { state: 'up', healthySince: started, downSince: 0, history: [[started, true]] },
-    ]),
-  );
-  const healthy = (n: string) => truth[n]?.state === 'up';
-  const healthyAt = (n: string, at: number) => {
-    const h = truth[n]?.history ?? [];
-    let v = false;
-    for (const [when, ok] of h) {
-      if (when > at) break;
-      v = ok;
-    }
-    return v;
-  };
-  const setState = (n: string, state: NodeState) => {
-    const tr = truth[n] as NodeTruth;
-    const was = tr.state === 'up';
-    tr.state = state;
-    const now = Date.now();
-    if (was && state !== 'up') {
-      tr.downSince = now;
-      tr.history.push([now, false]);
-    } else if (!was && state === 'up') {
-      tr.healthySince = now;
-      tr.history.push([now, true]);
-    }
-  };
-
-  const eventLog: { at: number; text: string }[] = [];
-  const note = (text: string, at = Date.now()) => {
-    eventLog.push({ at, text });
-    if (eventLog.length > 20_000) eventLog.splice(0, 10_000);
-  };
-  const counts: Record<string, number> = {};
-  const runFailures: string[] = [];
-  const harnessErrors: string[] = [];
-
-  const watch = new CallWatch(cluster);
-  interface MoveLog {
-    at: number;
-    status: string;
-    target: string;
-    expectedActive?: string;
-    reason: string;
-  }
-  const moveLogs: MoveLog[] = [];
-  const stopLogs = cluster.followLogs((r) => {
-    if (r.event === 'move') {
-      const req = r.request as { target: string; expectedActive?: string; reason: string };
-      const at = Date.parse(String(r.timestamp)) - Number(r.durationMs ?? 0);
-      moveLogs.push({
-        at,
-        status: String(r.status),
-        target: req.target,
-        expectedActive: req.expectedActive,
-        reason: req.reason,
-      });
-      note(`Mover ${String(r.status)} → ${req.target}: ${req.reason}`);
-    } else if (r.event === 'health' && (r.to === 'down' || r.from === 'down')) {
-      note(`Checker: ${r.message}`);
-    } else if (r.event === 'invoke-mover' || r.event === 'mover-result') {
-      note(`Checker: ${r.message}`);
-    } else if (r.level === 'ERROR' && r.event !== 'probe') {
-      note(`Checker ALERT: ${r.message}`);
-    }
-  });
-  // The calls that make or break a move, for the context of long episodes.
-  const stopCalls = cluster.aws.onCall((c) => {
-    const moving = ['ReplaceRoute', 'CreateRoute', 'PutParameter', 'Invoke'].includes(c.action);
-    if (c.status !== 200 && c.service !== 'unknown' && (moving || c.origin))
-      note(
-        `AWS ${c.action}${c.origin ? ' (Mover)' : ''} → ${c.errorCode ?? c.status} after ${c.endedAt - c.startedAt} ms`,
-        c.endedAt,
-      );
-    else if (c.action === 'Invoke')
-      note(`AWS Invoke answered after ${c.endedAt - c.startedAt} ms`, c.endedAt);
-  });
-
-  // ---- sampler ----
-  let samples = 0;
-  let splitObservations = 0;
-  let rawSplitsMidMove = 0;
-  const splitDetails: SoakResult['split_details'] = [];
-  const episodes: Episode[] = [];
-  let open: Episode | undefined;
-  const sample = () => {
-    const now = Date.now();
-    const placement = cluster.placement();
-    const inFlight = cluster.aws.lambda.running(MOVER_FUNCTION);
-    samples += 1;
-    const values = Object.values(placement.tables);
-    if (new Set(values).size > 1) {
-      if (inFlight === 0) {
-        splitObservations += 1;
-        if (splitDetails.length < 50) splitDetails.push({ t_s: t(now), tables: placement.tables });
-      } else rawSplitsMidMove += 1;
-    }
-    const healthyNodes = names.filter(healthy);
-    const deadTables = Object.entries(placement.tables).filter(
-      ([, node]) => node === undefined || !healthy(node),
-    );
-    if (deadTables.length > 0 && healthyNodes.length > 0) {
-      const target = deadTables[0]?.[1] ?? '(no route)';
-      if (!open || open.target !== target) {
-        if (open) episodes.push(open);
-        const diedAt = truth[target]?.downSince ?? now;
-        const otherSince = Math.min(
-          ...healthyNodes.map((n) => (truth[n] as NodeTruth).healthySince),
-        );
-        const start = Math.max(diedAt, otherSince);
-        open = {
-          start,
-          end: now,
-          target,
-          tables: deadTables.map(([id]) => id),
-          healthy: healthyNodes,
-          cause:
-            diedAt >= otherSince
-              ? `${target} went down while ${healthyNodes.join(', ')} was healthy`
-              : `${healthyNodes.join(', ')} came back while ${target} was down`,
-        };
-      }
-      open.end = now;
-    } else if (open) {
-      open.end = now;
-      episodes.push(open);
-      open = undefined;
-    }
-  };
-  const sampler = setInterval(sample, o.sampleMs);
-
-  // ---- node events ----
-  const act = async (node: string, action: Action) => {
-    const server = cluster.nodes[node];
-    if (!server) return;
-    counts[action] = (counts[action] ?? 0) + 1;
-    note(`*** ${action} ${node}`);
-    switch (action) {
-      case 'kill':
-        setState(node, 'dead');
-        await server.kill();
-        break;
-      case 'freeze':
-        setState(node, 'frozen');
-        server.freeze();
-        break;
-      case 'thaw':
-        server.thaw();
-        setState(node, 'up');
-        break;
-      case 'restart':
-        setState(node, 'restarting');
-        await server.restart();
-        setState(node, 'up');
-        break;
-    }
-  };
-  const pick = (): [string, Action] | undefined => {
-    const now = Date.now();
-    // Never leave a node down for long: both down forever would test nothing.
-    const overdue = names.find(
-      (n) => !healthy(n) && now - (truth[n] as NodeTruth).downSince > o.maxOutageSeconds * 1000,
-    );
-    if (overdue) return [overdue, truth[overdue]?.state === 'frozen' ? 'thaw' : 'restart'];
-    const choices: [string, Action, number][] = [];
-    for (const n of names) {
-      const s = truth[n]?.state;
-      if (s === 'up') choices.push([n, 'kill', 1], [n, 'freeze', 1], [n, 'restart', 0.5]);
-      else if (s === 'dead') choices.push([n, 'restart', 3]);
-      else if (s === 'frozen') choices.push([n, 'thaw', 2.5], [n, 'kill', 0.5]);
-    }
-    const total = choices.reduce((a, c) => a + c[2], 0);
-    let r = random() * total;
-    for (const [n, a, w] of choices) {
-      r -= w;
-      if (r <= 0) return [n, a];
-    }
-    return undefined;
-  };
-
-  cluster.startSchedule((e) => {
-    runFailures.push(`${t(Date.now())} s: ${String(e)}`);
-    note(`Checker run failed: ${String(e)}`);
-  });
-  const end = started + o.minutes * 60_000;
-  let nextProgress = started + 30_000;
-  const progress = () => {
-    const longest = Math.max(
-      0,
-      ...[...episodes, ...(open ? [open] : [])].map((e) => e.end - e.start),
-    );
-    const moved = moveLogs.filter((m) => m.status === 'moved').length;
-    const p = cluster.placement();
-    o.print(
-      `  [${t(Date.now()).toFixed(0).padStart(4)} s] events ${Object.values(counts).reduce((a, b) => a + b, 0)}, ` +
-        `moves ${moved}, longest dead target ${secs(longest / 1000)} (bound ${secs(boundMs / 1000)}), ` +
-        `splits with no Mover running ${splitObservations} (mid-move ${rawSplitsMidMove}); ` +
-        `nodes ${names.map((n) => `${n} ${truth[n]?.state}`).join(', ')}; VIP → ${[...new Set(Object.values(p.tables))].join('/')}`,
-    );
-  };
   try {
     // Warm up past the first run's overlap: it acts only from then on.
-    await sleep(Math.min(runtime.overlapMs + d.intervalMs, Math.max(0, end - Date.now())));
-    while (Date.now() < end) {
-      const wait = uniform(o.eventEverySeconds[0], o.eventEverySeconds[1]) * 1000;
-      const until = Math.min(end, Date.now() + wait);
-      while (Date.now() < until) {
-        await sleep(Math.min(250, until - Date.now()));
-        if (Date.now() >= nextProgress) {
-          nextProgress += 30_000;
-          progress();
-        }
-      }
-      if (Date.now() >= end) break;
-      const choice = pick();
-      if (choice) {
-        await act(...choice).catch((e: unknown) => {
-          // Say so and go on: the node stays down and is brought back later.
-          harnessErrors.push(`${t(Date.now())} s: ${choice[1]} ${choice[0]} failed: ${String(e)}`);
-          note(`harness: ${choice[1]} ${choice[0]} failed: ${String(e)}`);
-          setState(choice[0], 'dead');
-        });
-      }
+    await sleep(Math.min(firstTurnMs(soak.cluster), Math.max(0, soak.end - Date.now())));
+    while (Date.now() < soak.end) {
+      const waitMs = soak.uniform(o.eventEverySeconds[0], o.eventEverySeconds[1]) * 1000;
+      await sleep(Math.max(0, Math.min(soak.end, Date.now() + waitMs) - Date.now()));
+      if (Date.now() >= soak.end) break;
+      const choice = soak.events.pick();
+      if (choice) await playEvent(soak, ...choice);
     }
-    clearInterval(sampler);
-    sample();
-    if (open) episodes.push(open);
-    if (Date.now() - (nextProgress - 30_000) > 5000) progress();
   } finally {
-    clearInterval(sampler);
-    o.print(
-      '  stopping: killing every MariaDB server (frozen ones too), then waiting for the Checker runs under way',
-    );
-    // Kill first (SIGKILL also ends a frozen server), then stop everything else.
-    const pids = Object.values(cluster.nodes)
-      .map((s) => s.pid)
-      .filter((pid) => pid > 0);
-    await Promise.all(Object.values(cluster.nodes).map((s) => s.kill().catch(() => undefined)));
-    await cluster.stop();
-    stopLogs();
-    stopCalls();
-    watch.stop();
-    const alive = pids.filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    o.print(
-      alive.length === 0
-        ? `  cleanup: every MariaDB server of this soak is gone (pids ${pids.join(', ') || 'none running'})`
-        : `  cleanup: MariaDB pids ${alive.join(', ')} still exist`,
-    );
-    if (alive.length > 0) harnessErrors.push(`MariaDB pids ${alive.join(', ')} survived the soak`);
+    stopProgress();
   }
+  if (Date.now() - printedAt > 5000) o.print(progress(soak));
+}
 
-  // ---- results ----
-  const context = (e: Episode) =>
-    [...eventLog]
-      .sort((a, b) => a.at - b.at)
-      .filter((x) => x.at >= e.start - 5000 && x.at <= e.end + 1000)
-      .map((x) => `${t(x.at).toFixed(2)} s ${x.text}`)
-      .slice(0, 40);
-  const longest = [...episodes].sort((a, b) => b.end - b.start - (a.end - a.start));
-  const deadTargetMs = longest[0] ? longest[0].end - longest[0].start : 0;
+async function playEvent(soak: Soak, node: string, action: NodeAction): Promise<void> {
+  soak.notes.add(`*** ${action} ${node}`);
+  try {
+    await soak.events.act(node, action);
+  } catch (e) {
+    // Say so and go on: the node stays down and is brought back later.
+    soak.harnessErrors.push(`${soak.t(Date.now())} s: ${action} ${node} failed: ${String(e)}`);
+    soak.notes.add(`harness: ${action} ${node} failed: ${String(e)}`);
+    soak.truth.set(node, 'dead');
+  }
+}
 
-  const moved = moveLogs.filter((m) => m.status === 'moved');
-  const convergences = moved.filter((m) => m.expectedActive === undefined).length;
-  const unnecessary = moved.filter(
-    (m) => m.expectedActive !== undefined && healthyAt(m.expectedActive, m.at),
+function progress(soak: Soak): string {
+  const { cluster, sampler, truth } = soak;
+  const moved = soak.moves.filter((m) => m.status === 'moved').length;
+  const vip = [...new Set(Object.values(cluster.placement().tables))].join('/');
+  return (
+    `  [${soak.t(Date.now()).toFixed(0).padStart(4)} s] events ${soak.events.total}, ` +
+    `moves ${moved}, longest dead target ${secs(sampler.longestMs() / 1000)} (bound ${secs(soak.bound.boundMs / 1000)}), ` +
+    `splits with no Mover running ${sampler.splitObservations} (mid-move ${sampler.rawSplitsMidMove}); ` +
+    `nodes ${cluster.nodeNames.map((n) => `${n} ${truth.state(n)}`).join(', ')}; VIP → ${vip}`
   );
-  const recentOutage = (m: MoveLog) => {
-    const from = m.expectedActive as string;
-    const windowStart = m.at - detectionMs - moveAllowanceMs;
-    return (
-      (truth[from]?.history ?? []).some(
-        ([when, ok]) => !ok && when >= windowStart && when <= m.at,
-      ) || !healthyAt(from, windowStart)
-    );
-  };
-  const afterOutage = unnecessary.filter(recentOutage).length;
-  const history = cluster.aws.parameterHistory(config.parameterName);
+}
 
-  const targets = {
-    dead_target_s: {
-      target: `dead_target_s <= ${(boundMs / 1000).toFixed(2)} s`,
-      value: round(deadTargetMs / 1000) as number,
-      verdict: verdict(deadTargetMs <= boundMs),
-    },
-    split_observations: {
-      target: 'split_observations = 0',
-      value: splitObservations,
-      verdict: verdict(splitObservations === 0),
-    },
-  };
+/** Kills every server first (SIGKILL also ends a frozen one), then stops everything else. */
+async function shutdown(soak: Soak): Promise<void> {
+  const { cluster, o } = soak;
+  o.print(
+    '  stopping: killing every MariaDB server (frozen ones too), then waiting for the Checker runs under way',
+  );
+  const servers = Object.values(cluster.nodes);
+  const pids = servers.map((s) => s.pid).filter((pid) => pid > 0);
+  await Promise.all(servers.map((s) => s.kill().catch(() => undefined)));
+  await cluster.stop();
+  soak.stop();
+  const alive = pids.filter(processExists);
+  o.print(
+    alive.length === 0
+      ? `  cleanup: every MariaDB server of this soak is gone (pids ${pids.join(', ') || 'none running'})`
+      : `  cleanup: MariaDB pids ${alive.join(', ')} still exist`,
+  );
+  if (alive.length > 0)
+    soak.harnessErrors.push(`MariaDB pids ${alive.join(', ')} survived the soak`);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The figures, from what the soak saw. */
+function resultOf(soak: Soak, settings: Record<string, unknown>): SoakResult {
+  const { sampler, truth, bound, t } = soak;
+  const longest = [...sampler.episodes].sort((a, b) => b.end - b.start - (a.end - a.start));
+  const deadTargetMs = longest[0] ? longest[0].end - longest[0].start : 0;
+  const moved = soak.moves.filter((m) => m.status === 'moved');
+  const unnecessary = moved.filter(
+    (m) => m.expectedActive !== undefined && truth.healthyAt(m.expectedActive, m.at),
+  );
+  // An unnecessary move right after a real outage of the old active (within detection + move).
+  const afterOutage = unnecessary.filter((m) => {
+    const from = m.expectedActive as string;
+    const windowStart = m.at - bound.detectionMs - bound.moveAllowanceMs;
+    return truth.wentDownWithin(from, windowStart, m.at) || !truth.healthyAt(from, windowStart);
+  }).length;
+  const history = soak.cluster.aws.parameterHistory(soak.cluster.config.parameterName);
   return {
     dead_target_s: round(deadTargetMs / 1000) as number,
-    dead_target_bound_s: boundMs / 1000,
-    split_observations: splitObservations,
-    raw_splits_mid_move: rawSplitsMidMove,
+    dead_target_bound_s: bound.boundMs / 1000,
+    split_observations: sampler.splitObservations,
+    raw_splits_mid_move: sampler.rawSplitsMidMove,
     moves: moved.length,
     record_versions: Math.max(0, history.length - 1),
     unnecessary_moves: unnecessary.length,
@@ -452,126 +360,40 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       after_recent_outage: afterOutage,
       no_recent_outage: unnecessary.length - afterOutage,
     },
-    convergences,
-    samples,
-    events: counts,
+    convergences: moved.filter((m) => m.expectedActive === undefined).length,
+    samples: sampler.samples,
+    events: soak.events.counts,
     longest_episodes: longest.slice(0, 5).map((e) => ({
       start_s: t(e.start),
       duration_s: round((e.end - e.start) / 1000) as number,
       target: e.target,
       tables: e.tables.length,
       cause: e.cause,
-      context: context(e),
+      context: soak.notes.around(e.start, e.end, t),
     })),
-    split_details: splitDetails,
+    split_details: sampler.splitDetails.map((s) => ({ t_s: t(s.at), tables: s.tables })),
     unnecessary_details: unnecessary.map((m) => ({
       t_s: t(m.at),
       from: m.expectedActive as string,
       to: m.target,
       reason: m.reason,
     })),
-    api_errors: Object.fromEntries(watch.errors),
-    checker_run_failures: runFailures,
-    harness_errors: harnessErrors,
-    duration_s: round((Date.now() - started) / 1000) as number,
-    targets,
+    api_errors: Object.fromEntries(soak.watch.errors),
+    checker_run_failures: soak.runFailures,
+    harness_errors: soak.harnessErrors,
+    duration_s: round((Date.now() - soak.started) / 1000) as number,
+    targets: {
+      dead_target_s: {
+        target: `dead_target_s <= ${(bound.boundMs / 1000).toFixed(2)} s`,
+        value: round(deadTargetMs / 1000) as number,
+        verdict: verdict(deadTargetMs <= bound.boundMs),
+      },
+      split_observations: {
+        target: 'split_observations = 0',
+        value: sampler.splitObservations,
+        verdict: verdict(sampler.splitObservations === 0),
+      },
+    },
     settings,
   };
-}
-
-export function soakSummary(r: SoakResult): string {
-  const b = r.settings.bound as Record<string, number>;
-  const ev = Object.entries(r.events)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const longest = r.longest_episodes[0];
-  return [
-    '',
-    `Soak: ${String(r.settings.minutes)} min, ${r.samples} samples every ${String(r.settings.sample_ms)} ms; node events: ${ev || 'none'}`,
-    table(
-      ['figure', 'value', 'note'],
-      [
-        [
-          'dead_target_s',
-          secs(r.dead_target_s),
-          `longest continuous time a route table sent the VIP to a dead node while a healthy one existed`,
-        ],
-        [
-          '  bound',
-          secs(r.dead_target_bound_s),
-          `detection ${secs(b.detection_s)} + rise x interval ${secs(b.rise_s)} + move allowance ${secs(b.move_allowance_s)}`,
-        ],
-        [
-          'split_observations',
-          String(r.split_observations),
-          'tables disagree and no Mover is running',
-        ],
-        [
-          'raw splits mid-move',
-          String(r.raw_splits_mid_move),
-          'tables disagree while a Mover runs (expected)',
-        ],
-        [
-          'moves',
-          String(r.moves),
-          `successful Mover results; record versions ${r.record_versions}`,
-        ],
-        [
-          '  convergences',
-          String(r.convergences),
-          'moves without expectedActive (split or record repair)',
-        ],
-        [
-          'unnecessary_moves',
-          String(r.unnecessary_moves),
-          `failovers while the old active was healthy: ${r.unnecessary_breakdown.after_recent_outage} right after a real outage ` +
-            `(it ended within the detection bound + move), ${r.unnecessary_breakdown.no_recent_outage} with none`,
-        ],
-      ],
-    ),
-    ...(longest
-      ? [
-          '',
-          `Longest dead-target episode: ${secs(longest.duration_s)} from ${longest.start_s.toFixed(2)} s (${longest.cause}):`,
-          ...longest.context.map((c) => `    ${c}`),
-        ]
-      : []),
-    ...(r.unnecessary_details.length
-      ? [
-          '',
-          'Moves while the old active was healthy:',
-          ...r.unnecessary_details.map(
-            (u) => `    ${u.t_s.toFixed(2)} s ${u.from} → ${u.to}: ${u.reason}`,
-          ),
-        ]
-      : []),
-    ...(r.split_details.length
-      ? [
-          '',
-          'Split observations (first ones):',
-          ...r.split_details
-            .slice(0, 10)
-            .map((s) => `    ${s.t_s.toFixed(2)} s ${JSON.stringify(s.tables)}`),
-        ]
-      : []),
-    '',
-    `AWS errors answered: ${
-      Object.entries(r.api_errors)
-        .map(([k, v]) => `${k} x${v}`)
-        .join(', ') || 'none'
-    }`,
-    ...(r.harness_errors.length ? [`Harness errors: ${r.harness_errors.join('; ')}`] : []),
-    `Checker runs failed: ${r.checker_run_failures.length}${r.checker_run_failures.length ? ` (${r.checker_run_failures.slice(0, 3).join('; ')})` : ''}`,
-    '',
-    'Targets:',
-    table(
-      ['target', 'value', 'verdict'],
-      Object.values(r.targets).map((x) => [
-        x.target,
-        x.target.startsWith('dead') ? secs(x.value) : String(x.value),
-        x.verdict,
-      ]),
-    ),
-    '',
-  ].join('\n');
 }

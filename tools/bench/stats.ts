@@ -48,5 +48,3 @@ export function table(header: readonly string[], rows: readonly (readonly string
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -68,6 +68,31 @@ export function probeOf(r: LogRecord): ProbeResult | undefined {
   return r.event === 'probe' ? (r.result as ProbeResult) : undefined;
 }
 
+/** Probe results in `records` (a cluster's logs, or a slice of them), of one node or all. */
+export function probesIn(records: readonly LogRecord[], node?: string): ProbeResult[] {
+  return records
+    .map(probeOf)
+    .filter((p): p is ProbeResult => p !== undefined && (node === undefined || p.node === node));
+}
+
+/** One 'down' verdict: the node and when the probe that decided it was answered. */
+export interface Down {
+  readonly node: string;
+  readonly at: number;
+}
+
+/** The 'down' verdicts logged in `records`, of one node or all. */
+export function downsIn(records: readonly LogRecord[], node?: string): Down[] {
+  return records
+    .filter(
+      (r) => r.event === 'health' && r.to === 'down' && (node === undefined || r.node === node),
+    )
+    .map((r) => {
+      const decided = r.result as ProbeResult;
+      return { node: String(r.node), at: decided.startedAt + decided.latencyMs };
+    });
+}
+
 /** Collects switches, record writes and invocations until stop(). */
 export class CallWatch {
   readonly switches: Switch[] = [];

@@ -3,7 +3,6 @@
  * node's server or on the AWS APIs, the wait for the first run's turn to act, and periodic
  * samplers.
  */
-import { sleep } from '../../lambda/domain/clock';
 import type { LocalCluster } from './cluster';
 import type { MariaDbServer } from './mariadb';
 
@@ -54,9 +53,9 @@ export function addApiLatency(cluster: LocalCluster, latencyMs: readonly [number
   cluster.aws.faults.add({ name: 'api-latency', latencyMs });
 }
 
-/** Waits until the first scheduled run may act: it takes over once its overlap has passed. */
-export function firstTurn(cluster: LocalCluster): Promise<void> {
-  return sleep(cluster.runtime.overlapMs + cluster.config.detection.intervalMs);
+/** How long until the first scheduled run may act: it takes over once its overlap has passed. */
+export function firstTurnMs(cluster: LocalCluster): number {
+  return cluster.runtime.overlapMs + cluster.config.detection.intervalMs;
 }
 
 /** Calls `sample` every `ms` until the returned function is called. */

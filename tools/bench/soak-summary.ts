@@ -1,0 +1,108 @@
+/** The soak benchmark's readable summary, printed at the end. */
+import type { SoakResult } from './soak';
+import { secs, table } from './stats';
+
+export function soakSummary(r: SoakResult): string {
+  const ev = Object.entries(r.events)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return [
+    '',
+    `Soak: ${String(r.settings.minutes)} min, ${r.samples} samples every ${String(r.settings.sample_ms)} ms; node events: ${ev || 'none'}`,
+    figuresTable(r),
+    ...details(r),
+    '',
+    `AWS errors answered: ${
+      Object.entries(r.api_errors)
+        .map(([k, v]) => `${k} x${v}`)
+        .join(', ') || 'none'
+    }`,
+    ...(r.harness_errors.length ? [`Harness errors: ${r.harness_errors.join('; ')}`] : []),
+    `Checker runs failed: ${r.checker_run_failures.length}${r.checker_run_failures.length ? ` (${r.checker_run_failures.slice(0, 3).join('; ')})` : ''}`,
+    '',
+    'Targets:',
+    table(
+      ['target', 'value', 'verdict'],
+      Object.values(r.targets).map((x) => [
+        x.target,
+        x.target.startsWith('dead') ? secs(x.value) : String(x.value),
+        x.verdict,
+      ]),
+    ),
+    '',
+  ].join('\n');
+}
+
+/** The headline figures with what each one means. */
+function figuresTable(r: SoakResult): string {
+  const b = r.settings.bound as Record<string, number>;
+  return table(
+    ['figure', 'value', 'note'],
+    [
+      [
+        'dead_target_s',
+        secs(r.dead_target_s),
+        `longest continuous time a route table sent the VIP to a dead node while a healthy one existed`,
+      ],
+      [
+        '  bound',
+        secs(r.dead_target_bound_s),
+        `detection ${secs(b.detection_s)} + rise x interval ${secs(b.rise_s)} + move allowance ${secs(b.move_allowance_s)}`,
+      ],
+      [
+        'split_observations',
+        String(r.split_observations),
+        'tables disagree and no Mover is running',
+      ],
+      [
+        'raw splits mid-move',
+        String(r.raw_splits_mid_move),
+        'tables disagree while a Mover runs (expected)',
+      ],
+      ['moves', String(r.moves), `successful Mover results; record versions ${r.record_versions}`],
+      [
+        '  convergences',
+        String(r.convergences),
+        'moves without expectedActive (split or record repair)',
+      ],
+      [
+        'unnecessary_moves',
+        String(r.unnecessary_moves),
+        `failovers while the old active was healthy: ${r.unnecessary_breakdown.after_recent_outage} right after a real outage ` +
+          `(it ended within the detection bound + move), ${r.unnecessary_breakdown.no_recent_outage} with none`,
+      ],
+    ],
+  );
+}
+
+/** The longest episode's context, the unnecessary moves and the first splits, when there are any. */
+function details(r: SoakResult): string[] {
+  const longest = r.longest_episodes[0];
+  return [
+    ...(longest
+      ? [
+          '',
+          `Longest dead-target episode: ${secs(longest.duration_s)} from ${longest.start_s.toFixed(2)} s (${longest.cause}):`,
+          ...longest.context.map((c) => `    ${c}`),
+        ]
+      : []),
+    ...(r.unnecessary_details.length
+      ? [
+          '',
+          'Moves while the old active was healthy:',
+          ...r.unnecessary_details.map(
+            (u) => `    ${u.t_s.toFixed(2)} s ${u.from} → ${u.to}: ${u.reason}`,
+          ),
+        ]
+      : []),
+    ...(r.split_details.length
+      ? [
+          '',
+          'Split observations (first ones):',
+          ...r.split_details
+            .slice(0, 10)
+            .map((s) => `    ${s.t_s.toFixed(2)} s ${JSON.stringify(s.tables)}`),
+        ]
+      : []),
+  ];
+}
