@@ -87,6 +87,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
       message: 'Rate Exceeded.',
       fields: { Reason: 'CallerRateLimitExceeded' },
     },
+    sns: { code: 'Throttled', status: 400, message: 'Rate exceeded' },
   },
   internal: {
     ec2: { code: 'InternalError', status: 500, message: 'An internal error has occurred' },
@@ -97,6 +98,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
       message: 'An error occurred on the server side.',
     },
     lambda: { code: 'ServiceException', status: 500, message: 'An internal error occurred' },
+    sns: { code: 'InternalError', status: 500, message: 'An internal error occurred' },
   },
   unavailable: {
     ec2: {
@@ -107,6 +109,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
     ssm: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
     secretsmanager: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
     lambda: { code: 'ServiceException', status: 503, message: 'Service Unavailable' },
+    sns: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
   },
 };
 

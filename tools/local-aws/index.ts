@@ -1,6 +1,6 @@
 /**
- * A local AWS-compatible endpoint: EC2 route tables, SSM parameters, Secrets Manager secrets and
- * Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
+ * A local AWS-compatible endpoint: EC2 route tables, SSM parameters, Secrets Manager secrets,
+ * SNS Publish and Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
  * AWS concepts only; seed.ts turns a failover config into this state and reads it back in the
  * config's terms. Dev tooling only: never bundled into a Lambda.
  *
@@ -25,6 +25,7 @@ import {
   type LambdaHandler,
 } from './lambda';
 import { SecretsModel, type SecretView } from './secrets';
+import { SnsModel } from './sns';
 import { LocalAwsServer } from './server';
 import { SsmModel, type ParameterVersion } from './ssm';
 
@@ -46,6 +47,7 @@ export class LocalAws {
   readonly ssm: SsmModel;
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
+  readonly sns: SnsModel;
   readonly faults: Faults;
   private readonly log: CallLog;
 
@@ -56,6 +58,7 @@ export class LocalAws {
       ssm: SsmModel;
       secrets: SecretsModel;
       lambda: LambdaEmulator;
+      sns: SnsModel;
       faults: Faults;
       log: CallLog;
     },
@@ -68,6 +71,7 @@ export class LocalAws {
     this.ssm = parts.ssm;
     this.secrets = parts.secrets;
     this.lambda = parts.lambda;
+    this.sns = parts.sns;
     this.faults = parts.faults;
     this.log = parts.log;
   }
@@ -81,6 +85,7 @@ export class LocalAws {
       ssm: new SsmModel(region, accountId),
       secrets: new SecretsModel(region, accountId),
       lambda: new LambdaEmulator(owner, region, accountId),
+      sns: new SnsModel(region, accountId),
       faults: new Faults(
         options.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random),
       ),
@@ -98,11 +103,12 @@ export class LocalAws {
 
   // ---- world ----
 
-  /** Forgets every table, ENI, instance, parameter and secret (functions stay). */
+  /** Forgets every table, ENI, instance, parameter, secret, topic and message (functions stay). */
   reset(): void {
     this.ec2.reset();
     this.ssm.reset();
     this.secrets.reset();
+    this.sns.reset();
   }
 
   /** Removes a table's route for `cidr`; false when there was none. */
@@ -204,5 +210,6 @@ export {
 } from './seed';
 export type { ParameterVersion } from './ssm';
 export type { SecretView } from './secrets';
+export type { PublishedMessage } from './sns';
 export type { Ec2RouteView, Ec2RouteTableView, RouteTarget } from './ec2';
 export type { ServiceName } from './protocol';

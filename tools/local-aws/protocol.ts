@@ -1,7 +1,8 @@
 /** What every emulated service shares: the error type, the reply shape and the error envelopes. */
+import { snsErrorResponse } from './sns';
 import { ec2ErrorResponse } from './xml';
 
-export type ServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'lambda';
+export type ServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'lambda' | 'sns';
 
 /** An AWS error as the service would send it; `fields` are extra members of the error shape. */
 export class AwsError extends Error {
@@ -41,6 +42,12 @@ export function errorReply(service: ServiceName, err: AwsError, requestId: strin
         headers: { 'content-type': 'text/xml;charset=UTF-8' },
         body: ec2ErrorResponse(err.code, err.message, requestId),
       };
+    case 'sns':
+      return {
+        status: err.status,
+        headers: { 'content-type': 'text/xml' },
+        body: snsErrorResponse(err.code, err.message, requestId, err.status),
+      };
     case 'ssm':
     case 'secretsmanager':
       return {
@@ -67,6 +74,7 @@ export const MUTATING: Readonly<Record<ServiceName, ReadonlySet<string>>> = {
   ssm: new Set(['PutParameter', 'DeleteParameter']),
   secretsmanager: new Set(['PutSecretValue', 'CreateSecret']),
   lambda: new Set(),
+  sns: new Set(['Publish']),
 };
 
 /** Reads a required string member of a JSON request, as the JSON protocols validate it. */

@@ -5,9 +5,14 @@
 import type http from 'node:http';
 import type { InvokeParams } from './lambda-invoke';
 import { AwsError, type ServiceName } from './protocol';
+import { SNS_VERSION } from './sns';
 
 export type ParsedCall =
-  | { readonly service: 'ec2'; readonly action: string; readonly params: Record<string, string> }
+  | {
+      readonly service: 'ec2' | 'sns';
+      readonly action: string;
+      readonly params: Record<string, string>;
+    }
   | {
       readonly service: 'ssm' | 'secretsmanager';
       readonly action: string;
@@ -120,7 +125,8 @@ export function parseCall(req: http.IncomingMessage, body: Buffer): ParsedCall {
       new AwsError('MissingAction', 'The request must contain the parameter Action'),
     );
   }
-  return { service: 'ec2', action, params };
+  // Both speak the Query protocol; the API version tells them apart.
+  return { service: params['Version'] === SNS_VERSION ? 'sns' : 'ec2', action, params };
 }
 
 const REDACTED = '***';
@@ -130,6 +136,7 @@ export function summarise(call: ParsedCall): Record<string, unknown> {
   const cut = (v: unknown): unknown =>
     typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…` : v;
   switch (call.service) {
+    case 'sns':
     case 'ec2': {
       const rest: Record<string, unknown> = { ...call.params };
       delete rest['Action'];

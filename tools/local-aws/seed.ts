@@ -13,6 +13,7 @@ import {
 } from '../../config';
 import type { Ec2Model, Ec2RouteView } from './ec2';
 import type { SecretsModel } from './secrets';
+import type { SnsModel } from './sns';
 import type { SsmModel } from './ssm';
 
 export interface SeedOptions {
@@ -29,6 +30,12 @@ export interface SeedModels {
   readonly ec2: Ec2Model;
   readonly ssm: SsmModel;
   readonly secrets: SecretsModel;
+  readonly sns: SnsModel;
+}
+
+/** The topic the stack creates for a group (when the config names no existing one). */
+export function topicName(config: FailoverConfig): string {
+  return `vip-failover-${config.name}`;
 }
 
 export const DEFAULT_PROBE_PASSWORD = 'local-aws-password';
@@ -45,7 +52,8 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
       `local-aws seed: active node ${JSON.stringify(options.active)} is not in the config; nodes are ${config.nodes.map((n) => n.name).join(', ')}`,
     );
   }
-  const { ec2, ssm, secrets } = models;
+  const { ec2, ssm, secrets, sns } = models;
+  sns.createTopic(topicName(config));
   for (const node of config.nodes) {
     if (node.networkInterfaceId)
       ec2.registerNetworkInterface(

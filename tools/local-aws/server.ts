@@ -16,6 +16,7 @@ import { handleInvoke } from './lambda-invoke';
 import { AwsError, errorReply, MUTATING, type Reply } from './protocol';
 import { parseCall, readBody, summarise, Unplaceable, type ParsedCall } from './request';
 import type { SecretsModel } from './secrets';
+import type { SnsModel } from './sns';
 import type { SsmModel } from './ssm';
 
 export interface ServerParts {
@@ -24,6 +25,7 @@ export interface ServerParts {
   readonly ssm: SsmModel;
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
+  readonly sns: SnsModel;
   readonly faults: Faults;
   readonly log: CallLog;
 }
@@ -211,6 +213,8 @@ export class LocalAwsServer {
         return this.parts.secrets.handle(call.action, call.params);
       case 'lambda':
         return handleInvoke(this.parts.lambda, call.params, requestId);
+      case 'sns':
+        return this.parts.sns.handle(call.action, call.params, requestId);
     }
   }
 
