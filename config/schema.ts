@@ -393,6 +393,12 @@ export const fieldsSchema = z
         message: 'must be an SSM parameter path such as /vip-failover/orders-db/status',
       })
       .optional(),
+    lastMoveParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/last-move',
+      })
+      .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
     interfaceEndpoints: z.boolean({ message: 'must be true or false' }).default(false),
@@ -407,7 +413,10 @@ export const fieldsSchema = z
   .strict();
 
 /** The parameter a config leaves unnamed: a path under `/vip-failover/<name>/`. */
-export function defaultParameterName(name: string, kind: 'active' | 'paused' | 'status'): string {
+export function defaultParameterName(
+  name: string,
+  kind: 'active' | 'paused' | 'status' | 'last-move',
+): string {
   return `/vip-failover/${name}/${kind}`;
 }
 
@@ -417,6 +426,7 @@ export const configSchema = fieldsSchema.transform((c) => ({
   parameterName: c.parameterName ?? defaultParameterName(c.name, 'active'),
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
   statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),
+  lastMoveParameterName: c.lastMoveParameterName ?? defaultParameterName(c.name, 'last-move'),
 }));
 
 /** `T` with every property and list, at every depth, read-only. */

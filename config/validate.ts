@@ -327,6 +327,7 @@ const PARAMETERS = [
   ['parameterName', 'active'],
   ['pauseParameterName', 'paused'],
   ['statusParameterName', 'status'],
+  ['lastMoveParameterName', 'last-move'],
 ] as const;
 
 function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {

@@ -65,6 +65,7 @@ describe('validateConfig', () => {
         variant((c) => {
           c.parameterName = '/ops/orders/active-node';
           c.pauseParameterName = '/ops/orders/paused';
+          c.lastMoveParameterName = '/ops/orders/last-move';
           c.interfaceEndpoints = true;
           c.logRetentionDays = 365;
         }),
@@ -138,6 +139,7 @@ describe('validateConfig', () => {
         scheduleMinutes: 1,
         parameterName: '/vip-failover/web/active',
         pauseParameterName: '/vip-failover/web/paused',
+        lastMoveParameterName: '/vip-failover/web/last-move',
         probe: { type: 'tcp', port: 80, timeoutMs: 1000 },
         detection: {
           mode: 'continuous',
@@ -365,6 +367,11 @@ describe('validateConfig', () => {
         'a pause flag named like the default record',
         variant((c) => (c.pauseParameterName = '/vip-failover/orders-db/active')),
         'pauseParameterName "/vip-failover/orders-db/active" equals parameterName',
+      ],
+      [
+        'a last-move parameter named like the default record',
+        variant((c) => (c.lastMoveParameterName = '/vip-failover/orders-db/active')),
+        'lastMoveParameterName "/vip-failover/orders-db/active" equals parameterName',
       ],
     ])('%s', (_name, input, fragment) => {
       const problems = problemsOf(input);
