@@ -60,6 +60,17 @@ describe('readRecord', () => {
     expect(record).toEqual({});
   });
 
+  it('reads an answer without output, as a stubbed client gives for a name it was not told about, as no parameter', async () => {
+    // Prepare
+    ssmMock.on(GetParameterCommand, { Name: '/elsewhere' }).resolves({});
+
+    // Act
+    const record = await readRecord(ssm, RECORD);
+
+    // Assess
+    expect(record).toEqual({ value: undefined, version: undefined, lastModified: undefined });
+  });
+
   it('lets any other AWS error propagate', async () => {
     // Prepare
     ssmMock.on(GetParameterCommand).rejects(

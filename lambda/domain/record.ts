@@ -18,11 +18,9 @@ export async function readRecord(
 ): Promise<RecordState> {
   try {
     const out = await ssm.send(new GetParameterCommand({ Name: name }), { abortSignal: signal });
-    return {
-      value: out.Parameter?.Value,
-      version: out.Parameter?.Version,
-      lastModified: out.Parameter?.LastModifiedDate?.getTime(),
-    };
+    // A stubbed client answers a name it was not told about with no output at all: no parameter.
+    const p = (out as typeof out | undefined)?.Parameter;
+    return { value: p?.Value, version: p?.Version, lastModified: p?.LastModifiedDate?.getTime() };
   } catch (e) {
     if (awsErrorName(e) === 'ParameterNotFound') return {};
     throw e;
