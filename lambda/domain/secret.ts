@@ -2,6 +2,7 @@
  * Where the MySQL probe gets its password: Secrets Manager, read once per container and cached.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { systemClock, type Clock } from './clock';
 
 /** A password that may change under us (rotation); the probe invalidates it when it is rejected. */
 export interface PasswordSource {
@@ -22,11 +23,35 @@ export interface SecretPasswordOptions {
   readonly fetchTimeoutMs?: number;
   /** Least time between two reads after `invalidate`. @default 10000 */
   readonly refetchIntervalMs?: number;
+  /**
+   * How long a failed read is reused before the next try; it doubles with every failure in a
+   * row, up to `maxRetryDelayMs`, and a successful read starts it over. @default 1000
+   */
+  readonly retryDelayMs?: number;
+  /** The longest wait between two failed reads. @default 30000 */
+  readonly maxRetryDelayMs?: number;
+  /** Reads the time of the intervals above. @default systemClock */
+  readonly clock?: Clock;
 }
 
 const DEFAULT_FETCH_TIMEOUT_MS = 5000;
 /** A rejected password is re-read at most this often: a wrong secret must not flood the API. */
 const DEFAULT_REFETCH_INTERVAL_MS = 10_000;
+/**
+ * A secret that cannot be read (deleted, denied, KMS) costs a GetSecretValue call and a
+ * CloudTrail denial per try: once per probe would be several a second. Backing off to 30 s
+ * keeps an outage cheap and a fix still picked up within half a minute.
+ */
+const DEFAULT_RETRY_DELAY_MS = 1000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+
+/** The one read the source holds: its promise, when it began, and when a failure may retry. */
+interface Read {
+  readonly password: Promise<string>;
+  readonly startedAt: number;
+  /** Set once the read has failed: until then the failure is reused. */
+  retryAt?: number;
+}
 
 /**
  * A {@link PasswordSource} backed by one Secrets Manager secret.
@@ -37,9 +62,10 @@ const DEFAULT_REFETCH_INTERVAL_MS = 10_000;
  * happens to start with a brace.
  *
  * The value is fetched once and cached; concurrent `get` calls share one request. A failed
- * fetch is not cached, so the next `get` tries again. Errors name the secret and the AWS error.
- * `invalidate` takes effect at most once per `refetchIntervalMs`, so a rotation is picked up
- * within seconds while a secret that stays wrong costs one read per interval, not one per probe.
+ * fetch is reused for `retryDelayMs`, doubling up to `maxRetryDelayMs` while the failures go on,
+ * then tried again. Errors name the secret and the AWS error. `invalidate` takes effect at most
+ * once per `refetchIntervalMs`, so a rotation is picked up within seconds while a secret that
+ * stays wrong costs one read per interval, not one per probe; it leaves a failure's back-off be.
  */
 export function secretPassword(
   client: SecretsManagerClient,
@@ -48,8 +74,12 @@ export function secretPassword(
 ): PasswordSource {
   const fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const refetchIntervalMs = options.refetchIntervalMs ?? DEFAULT_REFETCH_INTERVAL_MS;
-  let cached: Promise<string> | undefined;
-  let fetchedAt = -Infinity;
+  const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const clock = options.clock ?? systemClock;
+  let current: Read | undefined;
+  /** The wait after the latest failure; 0 after a success. */
+  let backoffMs = 0;
 
   async function fetch(): Promise<string> {
     const abort = new AbortController();
@@ -75,21 +105,30 @@ export function secretPassword(
     return passwordOf(secretString, secretArn);
   }
 
+  function read(): Read {
+    const started: Read = { password: fetch(), startedAt: clock.now() };
+    // Attached first, so a caller that sees the failure already finds its back-off set.
+    started.password.then(
+      () => {
+        backoffMs = 0;
+      },
+      () => {
+        backoffMs = backoffMs === 0 ? retryDelayMs : Math.min(backoffMs * 2, maxRetryDelayMs);
+        started.retryAt = clock.now() + backoffMs;
+      },
+    );
+    return started;
+  }
+
   return {
     get() {
-      if (!cached) {
-        fetchedAt = Date.now();
-        const pending = fetch();
-        cached = pending;
-        // Forget a failure so the next probe retries, unless an invalidate already replaced it.
-        pending.catch(() => {
-          if (cached === pending) cached = undefined;
-        });
-      }
-      return cached;
+      const stale = current?.retryAt !== undefined && clock.now() >= current.retryAt;
+      if (!current || stale) current = read();
+      return current.password;
     },
     invalidate() {
-      if (Date.now() - fetchedAt >= refetchIntervalMs) cached = undefined;
+      if (current?.retryAt !== undefined) return;
+      if (current && clock.now() - current.startedAt >= refetchIntervalMs) current = undefined;
     },
   };
 }
