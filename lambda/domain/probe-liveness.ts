@@ -10,10 +10,11 @@
  * Checker even after the secret is fixed. A refused login completes the handshake, so it is
  * counted as an access-denied error, which never blocks a host.
  *
- * Why a sentinel, and not the configured monitor user: failed logins of a real account count
- * towards its own lock (MySQL's FAILED_LOGIN_ATTEMPTS, MariaDB's max_password_errors), so every
- * probe of a secret outage would bring the monitor account closer to locking, outlasting the
- * outage. A user that does not exist has no account to lock.
+ * Why a sentinel, and not the configured monitor user: failed logins of a real account can count
+ * towards its own lock (MySQL's FAILED_LOGIN_ATTEMPTS; MariaDB's max_password_errors, which in
+ * 10.11 skips logins without a password, though nothing promises it will), so every probe of a
+ * secret outage could bring the monitor account closer to a lock that outlasts the outage. A
+ * user that does not exist has no account to lock, and its refusals name the probe in the logs.
  */
 import type { Socket } from 'node:net';
 import { createConnection } from 'mysql2';
