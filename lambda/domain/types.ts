@@ -3,7 +3,7 @@
 /**
  * Why a probe did not fully succeed. `auth`: the server answered but rejected our login (alive).
  * `busy`: the server answered ER_CON_COUNT_ERROR, too many connections (alive). `secret`: our
- * password could not be read, so only the server's greeting was checked (alive).
+ * password could not be read, so liveness was judged without it (alive; see `credentials`).
  */
 export type ProbeFailure =
   | 'refused'
@@ -32,8 +32,10 @@ export interface ProbeResult {
   readonly eligible: boolean;
   /**
    * `unreadable` when the probe could not obtain its password (deleted secret, denied
-   * GetSecretValue or KMS decrypt, bad ARN, no answer in time): the login was not tried, and `ok`
-   * rests on the server's MySQL greeting alone. `detail` carries the secret's error.
+   * GetSecretValue or KMS decrypt, bad ARN, no answer in time): the monitor login was not tried.
+   * `ok` then rests on a login as a user that cannot exist, which a live server refuses (1045),
+   * or on the server's greeting when that login gets no answer in time. `detail` carries the
+   * secret's error.
    */
   readonly credentials?: 'unreadable';
   /** Milliseconds from start to verdict. */
@@ -88,6 +90,12 @@ export interface MoveRequest {
   readonly requestedAt?: string;
   /** A manual move checks the target with one probe first, unless forced. */
   readonly force?: boolean;
+  /**
+   * Why the Checker asks, on its automatic requests: the last-move parameter records it, and
+   * failbacks lengthen the cooldown. An automatic request without it converges; a manual move is
+   * recorded as `manual` whatever it says.
+   */
+  readonly kind?: 'failover' | 'failback' | 'converge';
 }
 
 /** Outcome of one table's update during a move. */
