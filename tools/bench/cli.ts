@@ -7,7 +7,7 @@
  * whatever the figures (non-zero only when the harness itself fails).
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Flags } from '../harness/flags';
 import { failoverSummary, runFailoverBench } from './failover';
 import { runSoak } from './soak';
 import { soakSummary } from './soak-summary';
@@ -21,40 +21,21 @@ const USAGE = `usage: npm run bench -- [options]
   --seed N            seed of every random choice (default 1)
   -h, --help          this text`;
 
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
+const flags: Flags = new Flags('bench', USAGE);
 
-function positive(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    fail(`--${flag} ${JSON.stringify(value)} must be a positive number`);
-  return n;
-}
+/** A positive number flag's value, or `fallback` when absent. */
+const positive = (flag: string, value: string | undefined, fallback: number): number =>
+  flags.number(flag, value, true) ?? fallback;
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        json: { type: 'string' },
-        runs: { type: 'string' },
-        'flap-probes': { type: 'string' },
-        soak: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = flags.parse({
+    json: { type: 'string' },
+    runs: { type: 'string' },
+    'flap-probes': { type: 'string' },
+    soak: { type: 'string' },
+    seed: { type: 'string' },
+  });
+  if (!values) return;
   const seed = Math.floor(positive('seed', values.seed, 1));
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const started = Date.now();

@@ -3,9 +3,9 @@
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../../config';
-import { SCENARIOS, runDrill, type DrillResult, type Scenario } from './drill';
+import { Flags } from '../harness/flags';
+import { SCENARIOS, runDrill, type DrillOptions, type DrillResult, type Scenario } from './drill';
 
 const USAGE = `usage: npm run drill -- [options]
 
@@ -23,18 +23,7 @@ const USAGE = `usage: npm run drill -- [options]
   --quiet             print only the summary
   -h, --help          this text`;
 
-function fail(message: string): never {
-  process.stderr.write(`drill: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function number(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    fail(`--${flag} ${JSON.stringify(value)} must be a non-negative number`);
-  return n;
-}
+const flags: Flags = new Flags('drill', USAGE);
 
 function summary(r: DrillResult): string {
   const tables = Object.entries(r.final.tables)
@@ -56,68 +45,65 @@ function summary(r: DrillResult): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        scenario: { type: 'string', default: 'kill' },
-        config: { type: 'string' },
-        'window-ms': { type: 'string' },
-        failback: { type: 'string' },
-        cooldown: { type: 'string' },
-        'api-latency': { type: 'string' },
-        json: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+/** The drill's options from the command line; undefined after --help. */
+function parse(): { options: DrillOptions; json?: string } | undefined {
+  const values = flags.parse({
+    scenario: { type: 'string', default: 'kill' },
+    config: { type: 'string' },
+    'window-ms': { type: 'string' },
+    failback: { type: 'string' },
+    cooldown: { type: 'string' },
+    'api-latency': { type: 'string' },
+    json: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  });
+  if (!values) return undefined;
   const scenario = values.scenario as Scenario;
   if (!SCENARIOS.includes(scenario))
-    fail(`--scenario ${JSON.stringify(values.scenario)} must be one of ${SCENARIOS.join(', ')}`);
-  if (
-    values.failback !== undefined &&
-    values.failback !== 'never' &&
-    values.failback !== 'preferred'
-  ) {
-    fail(`--failback ${JSON.stringify(values.failback)} must be never or preferred`);
-  }
-  let apiLatencyMs: [number, number] | undefined;
-  if (values['api-latency'] !== undefined) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(values['api-latency']);
-    if (!m) fail(`--api-latency ${JSON.stringify(values['api-latency'])} must look like 100-200`);
-    apiLatencyMs = [Number(m[1]), Number(m[2] ?? m[1])];
-  }
-
+    flags.fail(
+      `--scenario ${JSON.stringify(values.scenario)} must be one of ${SCENARIOS.join(', ')}`,
+    );
+  const failback = values.failback;
+  if (failback !== undefined && failback !== 'never' && failback !== 'preferred')
+    flags.fail(`--failback ${JSON.stringify(failback)} must be never or preferred`);
   const print = values.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
-  print?.(`vip-failover drill: scenario ${scenario}`);
-  let result: DrillResult;
-  try {
-    result = await runDrill({
+  return {
+    options: {
       scenario,
       configPath: values.config,
-      windowMs: number('window-ms', values['window-ms']),
-      failback: values.failback as 'never' | 'preferred' | undefined,
-      cooldownSeconds: number('cooldown', values.cooldown),
-      apiLatencyMs,
+      windowMs: flags.number('window-ms', values['window-ms']),
+      failback,
+      cooldownSeconds: flags.number('cooldown', values.cooldown),
+      apiLatencyMs: latencyRange(values['api-latency']),
       print,
-    });
+    },
+    json: values.json,
+  };
+}
+
+function latencyRange(value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value);
+  if (!m) flags.fail(`--api-latency ${JSON.stringify(value)} must look like 100-200`);
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+async function main(): Promise<void> {
+  const parsed = parse();
+  if (!parsed) return;
+  const { options, json } = parsed;
+  options.print?.(`vip-failover drill: scenario ${options.scenario}`);
+  let result: DrillResult;
+  try {
+    result = await runDrill(options);
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
+    if (e instanceof ConfigError) flags.fail(e.message);
     throw e;
   }
   process.stdout.write(summary(result));
-  if (values.json) {
-    writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`  wrote ${values.json}\n`);
+  if (json) {
+    writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`  wrote ${json}\n`);
   }
   process.exitCode = result.ok ? 0 : 1;
 }
