@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
+import { lastMoveValue } from '../lambda/domain/last-move';
 import { MAX_REQUEST_AGE_MS, moveVip, parseMoveRequest } from '../lambda/domain/mover';
 import type { ProbeResult } from '../lambda/domain/types';
 import {
@@ -37,6 +38,7 @@ const ssmMock = mockClient(SSMClient);
 const config = threeNodeConfig();
 const RECORD = config.parameterName;
 const PAUSE = config.pauseParameterName;
+const LAST_MOVE = config.lastMoveParameterName;
 const ALL = [RTB_1, RTB_2, RTB_3];
 
 let log: LogRecorder;
@@ -62,11 +64,15 @@ const deps = () => ({
   },
 });
 
-/** The tables, the record and the pause flag as the Mover will read them (undefined: missing). */
+/**
+ * The tables, the record, the pause flag and the last move as the Mover will read them
+ * (undefined: missing).
+ */
 function given(
   tables: [VipTarget, VipTarget, VipTarget],
   record: string | undefined,
   pauseFlag?: string,
+  lastMove?: string,
 ) {
   const missing = new ParameterNotFound({ $metadata: {}, message: '' });
   ec2Mock.on(DescribeRouteTablesCommand).resolves(describeAnswer(...tables));
@@ -80,6 +86,11 @@ function given(
     ssmMock
       .on(GetParameterCommand, { Name: PAUSE })
       .resolves({ Parameter: { Name: PAUSE, Value: pauseFlag, Version: 1 } });
+  if (lastMove === undefined) ssmMock.on(GetParameterCommand, { Name: LAST_MOVE }).rejects(missing);
+  else
+    ssmMock
+      .on(GetParameterCommand, { Name: LAST_MOVE })
+      .resolves({ Parameter: { Name: LAST_MOVE, Value: lastMove, Version: 2 } });
   ec2Mock.on(ReplaceRouteCommand).resolves({});
   ec2Mock.on(CreateRouteCommand).resolves({ Return: true });
   ssmMock.on(PutParameterCommand).resolves({ Version: 4 });
@@ -87,6 +98,10 @@ function given(
 
 /** The parameters the Mover read, by exact GetParameter input. */
 const parametersRead = () => ssmMock.commandCalls(GetParameterCommand).map((c) => c.args[0].input);
+
+/** The parameters the Mover wrote, by exact PutParameter input, in order. */
+const parametersWritten = () =>
+  ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
 
 function expectNoWrites() {
   expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
@@ -125,14 +140,21 @@ describe('moveVip', () => {
         NetworkInterfaceId: ENI_B,
       });
     }
-    expect(ssmMock).toHaveReceivedCommandTimes(PutParameterCommand, 1);
-    expect(ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input).toEqual({
-      Name: RECORD,
-      Value: 'db-b',
-      Type: 'String',
-      Overwrite: true,
-      Description: 'manual: db-a failed 6 consecutive probes; db-b is healthy',
-    });
+    expect(parametersWritten()).toEqual([
+      {
+        Name: RECORD,
+        Value: 'db-b',
+        Type: 'String',
+        Overwrite: true,
+        Description: 'manual: db-a failed 6 consecutive probes; db-b is healthy',
+      },
+      {
+        Name: LAST_MOVE,
+        Value: lastMoveValue({ at: NOW, from: 'db-a', to: 'db-b', kind: 'manual', failbacks: 0 }),
+        Type: 'String',
+        Overwrite: true,
+      },
+    ]);
     expect(result).toEqual({
       status: 'moved',
       target: 'db-b',
@@ -154,16 +176,20 @@ describe('moveVip', () => {
       order.push(`ReplaceRoute ${input.RouteTableId}`);
       return {};
     });
-    ssmMock.on(PutParameterCommand).callsFake(() => {
-      order.push('PutParameter');
+    ssmMock.on(PutParameterCommand).callsFake((input: { Name: string }) => {
+      order.push(`PutParameter ${input.Name}`);
       return { Version: 4 };
     });
 
     // Act
     await moveVip(deps(), config, { target: 'db-b', reason: 'test', expectedActive: 'db-a' });
 
-    // Assess
-    expect(order).toEqual([...ALL.map((id) => `ReplaceRoute ${id}`), 'PutParameter']);
+    // Assess: the record, then the cooldown's clock
+    expect(order).toEqual([
+      ...ALL.map((id) => `ReplaceRoute ${id}`),
+      `PutParameter ${RECORD}`,
+      `PutParameter ${LAST_MOVE}`,
+    ]);
   });
 
   it('routes a node configured by instance id through InstanceId', async () => {
@@ -238,7 +264,19 @@ describe('moveVip', () => {
     // Assess
     expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 2);
     expect(ec2Mock).not.toHaveReceivedCommandWith(ReplaceRouteCommand, { RouteTableId: RTB_3 });
-    expect(ssmMock).not.toHaveReceivedCommand(PutParameterCommand);
+    // The record already named db-b; the move off db-a and db-c still starts a cooldown.
+    expect(parametersWritten()).toEqual([
+      expect.objectContaining({
+        Name: LAST_MOVE,
+        Value: lastMoveValue({
+          at: NOW,
+          from: 'db-a, db-c',
+          to: 'db-b',
+          kind: 'manual',
+          failbacks: 0,
+        }),
+      }),
+    ]);
     expect(result).toMatchObject({
       status: 'moved',
       tables: [
@@ -428,8 +466,10 @@ describe('moveVip', () => {
       });
 
       // Assess
-      expect(parametersRead()).toHaveLength(2);
-      expect(parametersRead()).toEqual(expect.arrayContaining([{ Name: RECORD }, { Name: PAUSE }]));
+      expect(parametersRead()).toHaveLength(3);
+      expect(parametersRead()).toEqual(
+        expect.arrayContaining([{ Name: RECORD }, { Name: PAUSE }, { Name: LAST_MOVE }]),
+      );
       expectNoWrites();
       expect(result).toEqual({
         status: 'paused',
@@ -489,7 +529,7 @@ describe('moveVip', () => {
       const result = await moveVip(deps(), config, { target: 'db-b', reason: 'maintenance' });
 
       // Assess
-      expect(parametersRead()).toEqual([{ Name: RECORD }]);
+      expect(parametersRead()).toEqual([{ Name: RECORD }, { Name: LAST_MOVE }]);
       expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 3);
       expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
         Name: RECORD,
@@ -814,6 +854,149 @@ describe('moveVip', () => {
     });
   });
 
+  describe("the cooldown's clock (last-move parameter)", () => {
+    const automatic = (kind: 'failover' | 'failback' | undefined, target = 'db-b') => ({
+      target,
+      reason: 'test',
+      expectedActive: target === 'db-b' ? 'db-a' : 'db-b',
+      automatic: true,
+      ...(kind ? { kind } : {}),
+    });
+    const lastMoveWritten = () =>
+      parametersWritten()
+        .filter((p) => p.Name === LAST_MOVE)
+        .map((p) => JSON.parse(String(p.Value)) as Record<string, unknown>);
+
+    it('records a failover with the kind the Checker gave, after the record', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      await moveVip(deps(), config, automatic('failover'));
+
+      // Assess
+      expect(parametersWritten().map((p) => p.Name)).toEqual([RECORD, LAST_MOVE]);
+      expect(lastMoveWritten()).toEqual([
+        {
+          at: new Date(NOW).toISOString(),
+          from: 'db-a',
+          to: 'db-b',
+          kind: 'failover',
+          failbacks: 0,
+        },
+      ]);
+    });
+
+    it('counts a failback on top of the failbacks before it', async () => {
+      // Prepare: the failover before came one cooldown ago, after one failback.
+      const before = lastMoveValue({
+        at: NOW - config.detection.cooldownSeconds * 2000,
+        from: 'db-a',
+        to: 'db-b',
+        kind: 'failover',
+        failbacks: 1,
+      });
+      given(['db-b', 'db-b', 'db-b'], 'db-b', undefined, before);
+
+      // Act
+      await moveVip(deps(), config, automatic('failback', 'db-a'));
+
+      // Assess
+      expect(lastMoveWritten()).toEqual([
+        expect.objectContaining({ kind: 'failback', failbacks: 2 }),
+      ]);
+    });
+
+    it('calls an automatic request without a kind a convergence', async () => {
+      // Prepare
+      given(['db-a', 'db-b', 'db-b'], 'db-b');
+
+      // Act
+      await moveVip(deps(), config, { target: 'db-b', reason: 'split', automatic: true });
+
+      // Assess
+      expect(lastMoveWritten()).toEqual([
+        expect.objectContaining({ from: 'db-a', to: 'db-b', kind: 'converge' }),
+      ]);
+    });
+
+    it("calls an operator's move manual, whatever kind it names", async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'drill',
+        kind: 'failback',
+        force: true,
+      });
+
+      // Assess
+      expect(lastMoveWritten()).toEqual([
+        expect.objectContaining({ kind: 'manual', failbacks: 0 }),
+      ]);
+    });
+
+    it.each<[string, [VipTarget, VipTarget, VipTarget], string]>([
+      [
+        'the VIP is already there and only the record is repaired',
+        ['db-b', 'db-b', 'db-b'],
+        'db-a',
+      ],
+      [
+        'only a route missing for the node that holds the VIP is recreated',
+        ['db-b', 'db-b', 'missing'],
+        'db-b',
+      ],
+    ])('writes nothing when %s', async (_name, tables, record) => {
+      // Prepare
+      given(tables, record);
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'repair',
+        automatic: true,
+      });
+
+      // Assess
+      expect(['already-active', 'moved']).toContain(result.status);
+      expect(lastMoveWritten()).toEqual([]);
+    });
+
+    it('writes nothing on a stale request', async () => {
+      // Prepare
+      given(['db-c', 'db-c', 'db-c'], 'db-c');
+
+      // Act
+      const result = await moveVip(deps(), config, automatic('failover'));
+
+      // Assess
+      expect(result.status).toBe('stale');
+      expect(parametersWritten()).toEqual([]);
+    });
+
+    it('answers moved and logs an error when the clock cannot be written', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ssmMock.on(PutParameterCommand, { Name: LAST_MOVE }).rejects(
+        Object.assign(new Error('not authorized to perform: ssm:PutParameter'), {
+          name: 'AccessDeniedException',
+        }),
+      );
+
+      // Act
+      const result = await moveVip(deps(), config, automatic('failover'));
+
+      // Assess
+      expect(result).toMatchObject({ status: 'moved', recordWritten: true });
+      expect(log.messages('error')).toEqual([
+        `could not write ${LAST_MOVE}: AccessDeniedException: not authorized to perform: ssm:PutParameter; the cooldown runs from the record's last write, undamped; grant ssm:PutParameter on it`,
+      ]);
+    });
+  });
+
   describe('on a malformed request', () => {
     it.each<[string, unknown, RegExp]>([
       ['no event', undefined, /^invalid move request: event \(missing\) /],
@@ -849,6 +1032,11 @@ describe('moveVip', () => {
         'an unknown target',
         { target: 'db-z' },
         /target "db-z" is not a configured node; use one of db-a, db-b, db-c/,
+      ],
+      [
+        'a kind the Checker never sends',
+        { target: 'db-b', kind: 'panic' },
+        /kind "panic" must be "failover", "failback" or "converge"/,
       ],
       [
         'an unknown expectedActive',

@@ -27,6 +27,11 @@ const requestSchema = z
       .datetime({ message: 'must be an ISO 8601 time such as 2026-12-01T10:00:00Z' })
       .optional(),
     force: z.boolean({ message: 'must be true or false' }).optional(),
+    kind: z
+      .enum(['failover', 'failback', 'converge'], {
+        message: 'must be "failover", "failback" or "converge"',
+      })
+      .optional(),
   })
   .strict();
 

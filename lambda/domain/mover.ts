@@ -3,13 +3,14 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type FailoverConfig } from '../../lib/config';
 import { systemClock, type Clock } from './clock';
-import { InvalidMoveRequestError } from './errors';
+import { InvalidMoveRequestError, awsErrorText } from './errors';
+import { nextLastMove, readLastMove, writeLastMove, type LastMove } from './last-move';
 import type { Log } from './log';
 import type { Prober } from './probe';
 import { parseMoveRequest } from './mover-request';
 import { readPause, readRecord, writeRecord } from './record';
 import { isForeign, pointTables, readTables } from './routes';
-import type { MoveRequest, MoveResult, TableOutcome } from './types';
+import type { MoveRequest, MoveResult, TableOutcome, TableState } from './types';
 
 export interface MoverDeps {
   readonly ec2: EC2Client;
@@ -85,13 +86,14 @@ export async function moveVip(
   const check = !request.automatic && !request.force;
 
   // One round trip of reads; the pause flag only matters to the Checker's automatic requests.
-  const [tables, record, pause, probe] = await Promise.all([
+  const [tables, record, pause, probe, lastMove] = await Promise.all([
     readTables(deps.ec2, config),
     readRecord(deps.ssm, config.parameterName),
     request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, started)
       : Promise.resolve({ paused: false }),
     check && deps.prober ? deps.prober(node) : Promise.resolve(undefined),
+    readLastMove(deps.ssm, config.lastMoveParameterName),
   ]);
   const paused = pause.paused;
   if (check && !probe?.eligible) {
@@ -172,6 +174,15 @@ export async function moveVip(
   }
   const status: MoveResult['status'] =
     failed.length > 0 ? 'partial' : changed ? 'moved' : 'already-active';
+  const left = nodesLeft(tables, node.name);
+  if (status === 'moved' && left.length > 0) {
+    const move = { at: clock.now(), from: left.join(', '), to: node.name, kind: kindOf(request) };
+    await recordMove(
+      deps,
+      config,
+      nextLastMove(lastMove, move, config.detection.cooldownSeconds * 1000),
+    );
+  }
   const summary = result(status, outcomes, recordWritten);
   const fields = { event: 'move', request, ...summary };
   if (status === 'partial') {
@@ -190,4 +201,30 @@ export async function moveVip(
     );
   }
   return summary;
+}
+
+/** The configured nodes other than `target` that some readable table sent the VIP to. */
+function nodesLeft(tables: readonly TableState[], target: string): string[] {
+  const held = tables.map((t) => (t.error ? undefined : t.node));
+  return [...new Set(held)].filter((n): n is string => n !== undefined && n !== target);
+}
+
+const kindOf = (request: MoveRequest): LastMove['kind'] =>
+  request.automatic ? (request.kind ?? 'converge') : 'manual';
+
+/**
+ * Writes the cooldown's clock after a real move (the tables left one node for another; a route
+ * recreated for the node that held the VIP is a repair and restarts nothing). The move is done by
+ * then: a failed write must not make it look failed. The Checker then finds the parameter naming
+ * another node than the record and times the cooldown from the record's write, undamped.
+ */
+async function recordMove(deps: MoverDeps, config: FailoverConfig, move: LastMove): Promise<void> {
+  try {
+    await writeLastMove(deps.ssm, config.lastMoveParameterName, move);
+  } catch (e) {
+    deps.logger.error(
+      `could not write ${config.lastMoveParameterName}: ${awsErrorText(e)}; the cooldown runs from the record's last write, undamped; grant ssm:PutParameter on it`,
+      { event: 'last-move-error', move },
+    );
+  }
 }
