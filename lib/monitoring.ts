@@ -1,0 +1,290 @@
+/**
+ * The group's alarms and dashboard, on the Checker's embedded metrics and the functions' own.
+ *
+ * Plain aws-cloudwatch constructs rather than cdk-monitoring-constructs: seven alarms and one
+ * dashboard do not need another dependency (and its aws-cdk-lib peer range) to track, and every
+ * metric here is named by its exact namespace, name and dimensions as the Checker writes them.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { FailoverConfig } from '../config';
+import { deployedNames } from '../config/runtime';
+import { METRIC, METRIC_NAMESPACE } from '../lambda/domain/metrics';
+
+/** The alarms of one group. */
+export interface FailoverAlarms {
+  /** No Checker run has ended for three schedule periods: nothing is watching the VIP. */
+  readonly heartbeatMissing: cloudwatch.Alarm;
+  /** No node but the active one has been up for three schedule periods: a failure cannot be survived. */
+  readonly noHealthyStandby: cloudwatch.Alarm;
+  readonly checkerErrors: cloudwatch.Alarm;
+  readonly checkerThrottles: cloudwatch.Alarm;
+  readonly moverErrors: cloudwatch.Alarm;
+  readonly moverThrottles: cloudwatch.Alarm;
+  /** Automatic moves have been paused for `alarms.pausedTooLongMinutes`. */
+  readonly pausedTooLong: cloudwatch.Alarm;
+}
+
+export type AlarmKey = keyof FailoverAlarms;
+
+const ALARM_SUFFIX: Readonly<Record<AlarmKey, string>> = {
+  heartbeatMissing: 'heartbeat-missing',
+  noHealthyStandby: 'no-healthy-standby',
+  checkerErrors: 'checker-errors',
+  checkerThrottles: 'checker-throttles',
+  moverErrors: 'mover-errors',
+  moverThrottles: 'mover-throttles',
+  pausedTooLong: 'paused-too-long',
+};
+
+/** Alarm names, `vip-failover-<name>-<what>`: known before the alarms exist, for the topic's policies. */
+export function alarmNames(config: FailoverConfig): Readonly<Record<AlarmKey, string>> {
+  const base = deployedNames(config).topic;
+  return Object.fromEntries(
+    Object.entries(ALARM_SUFFIX).map(([key, suffix]) => [key, `${base}-${suffix}`]),
+  ) as Record<AlarmKey, string>;
+}
+
+/** Periods of under an hour may span one day at most (CloudWatch's evaluation limit). */
+const MAX_EVALUATION_MINUTES = 1440;
+
+/** A metric the Checker emits, with the exact dimensions it emits it with. */
+function groupMetric(
+  config: FailoverConfig,
+  metricName: string,
+  statistic: string,
+  extra: Record<string, string> = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensionsMap: { Group: config.name, ...extra },
+    statistic,
+    period: Duration.minutes(config.scheduleMinutes),
+  });
+}
+
+interface Functions {
+  readonly checker: lambda.IFunction;
+  readonly mover: lambda.IFunction;
+}
+
+/**
+ * The alarms, each notifying the topic when it fires and when it clears.
+ *
+ * The Checker's metrics come once per run, stamped when the run ends, so the group's alarms use
+ * the schedule period: one data point per period, give or take delivery jitter, which is why the
+ * health alarms wait for three periods in a row before firing.
+ */
+export function createAlarms(
+  scope: Construct,
+  config: FailoverConfig,
+  fns: Functions,
+  topic: sns.ITopic,
+): FailoverAlarms {
+  const names = alarmNames(config);
+  const scheduleMinutes = config.scheduleMinutes;
+  // An error or throttle every run must not make the alarm blink between periods.
+  const lambdaPeriod = Duration.minutes(Math.max(5, scheduleMinutes));
+  const pausedPeriods = Math.min(
+    Math.ceil(config.alarms.pausedTooLongMinutes / scheduleMinutes),
+    Math.floor(MAX_EVALUATION_MINUTES / scheduleMinutes),
+  );
+  const notify = new actions.SnsAction(topic);
+  const alarm = (
+    key: AlarmKey,
+    description: string,
+    props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>,
+  ) => {
+    const a = new cloudwatch.Alarm(scope, `${key[0]!.toUpperCase()}${key.slice(1)}Alarm`, {
+      ...props,
+      alarmName: names[key],
+      alarmDescription: `vip-failover ${config.name} (VIP ${config.vip}): ${description}`,
+    });
+    a.addAlarmAction(notify);
+    a.addOkAction(notify);
+    return a;
+  };
+  const lambdaAlarm = (key: AlarmKey, metric: cloudwatch.Metric, description: string) =>
+    alarm(key, description, {
+      metric,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // No invocations, no errors.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  const lambdaMetric = { period: lambdaPeriod, statistic: 'Sum' };
+
+  return {
+    heartbeatMissing: alarm(
+      'heartbeatMissing',
+      `no Checker run has ended for ${3 * scheduleMinutes} minutes, so nothing watches the master. ` +
+        'Read the Checker log group and its Errors and Throttles; check its schedule rule is enabled.',
+      {
+        metric: groupMetric(config, METRIC.heartbeat, 'Sum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        // The watcher is watched: silence is the failure this alarm exists for.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    ),
+    noHealthyStandby: alarm(
+      'noHealthyStandby',
+      `no node but the active one has been up for ${3 * scheduleMinutes} minutes: if the master ` +
+        'fails now, there is nowhere to move the VIP. Bring a standby back.',
+      {
+        metric: groupMetric(config, METRIC.healthyStandbys, 'Minimum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        // A silent Checker is the heartbeat alarm's to report; silence says nothing of standbys.
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      },
+    ),
+    checkerErrors: lambdaAlarm(
+      'checkerErrors',
+      fns.checker.metricErrors(lambdaMetric),
+      'Checker runs failed. Read the Checker log group for the error.',
+    ),
+    checkerThrottles: lambdaAlarm(
+      'checkerThrottles',
+      fns.checker.metricThrottles(lambdaMetric),
+      'Checker runs were throttled: more ran at once than its reserved concurrency allows ' +
+        '(runs started by hand, or runs lasting longer than planned).',
+    ),
+    moverErrors: lambdaAlarm(
+      'moverErrors',
+      fns.mover.metricErrors(lambdaMetric),
+      'Mover invocations failed. Read the Mover log group; check the route tables and the record.',
+    ),
+    moverThrottles: lambdaAlarm(
+      'moverThrottles',
+      fns.mover.metricThrottles(lambdaMetric),
+      'Mover invocations were throttled: one move was asked for while another ran (one at a time by design). ' +
+        'Check the record and the route tables agree.',
+    ),
+    pausedTooLong: alarm(
+      'pausedTooLong',
+      `automatic moves have been paused for ${pausedPeriods * scheduleMinutes} minutes: a dead master ` +
+        'would not be replaced. Resume (vip-failover resume) when the maintenance is over.',
+      {
+        metric: groupMetric(config, METRIC.paused, 'Minimum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: pausedPeriods,
+        datapointsToAlarm: pausedPeriods,
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      },
+    ),
+  };
+}
+
+/** The dashboard `vip-failover-<name>`: alarms, nodes, moves, holds and the Checker's pulse. */
+export function createDashboard(
+  scope: Construct,
+  config: FailoverConfig,
+  fns: Functions,
+  alarms: FailoverAlarms,
+): cloudwatch.Dashboard {
+  const perNode = (metricName: string, statistic: string) =>
+    config.nodes.map((n) =>
+      groupMetric(config, metricName, statistic, { Node: n.name }).with({ label: n.name }),
+    );
+  const graph = (
+    title: string,
+    left: cloudwatch.IMetric[],
+    more: Partial<cloudwatch.GraphWidgetProps> = {},
+  ) =>
+    // The config's region, not the AWS::Region token: the template names only where it deploys.
+    new cloudwatch.GraphWidget({
+      title,
+      left,
+      region: config.region,
+      width: 8,
+      height: 6,
+      ...more,
+    });
+  const period = Duration.minutes(config.scheduleMinutes);
+  const lambdaMetric = { period: Duration.minutes(Math.max(5, config.scheduleMinutes)) };
+
+  return new cloudwatch.Dashboard(scope, 'Dashboard', {
+    dashboardName: deployedNames(config).dashboard,
+    defaultInterval: Duration.hours(3),
+    widgets: [
+      [
+        new cloudwatch.AlarmStatusWidget({
+          title: `vip-failover ${config.name}: VIP ${config.vip}`,
+          alarms: Object.values(alarms),
+          width: 24,
+          height: 3,
+        }),
+      ],
+      [
+        graph('Node up (1 up, 0 down; lowest per period)', perNode(METRIC.nodeUp, 'Minimum'), {
+          width: 12,
+          leftYAxis: { min: 0, max: 1 },
+        }),
+        graph('Slowest probe per run (ms)', perNode(METRIC.probeLatency, 'Maximum'), {
+          width: 12,
+        }),
+      ],
+      [
+        graph('Moves', [
+          groupMetric(config, METRIC.moves, 'Sum').with({ label: 'moves' }),
+          groupMetric(config, METRIC.moveFailures, 'Sum').with({ label: 'failed moves' }),
+        ]),
+        graph('Time to failover and move duration (ms)', [
+          groupMetric(config, METRIC.timeToFailover, 'Maximum').with({
+            label: 'first failed probe to last table switched',
+          }),
+          groupMetric(config, METRIC.moveDuration, 'Maximum').with({ label: 'Mover call' }),
+        ]),
+        // A search shows every kind the Checker reports, so a new kind needs no dashboard change.
+        graph('Holds by kind (runs per period)', [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${METRIC_NAMESPACE},Group,Kind} MetricName="${METRIC.holds}" Group="${config.name}"', 'Sum', ${period.toSeconds()})`,
+            label: '',
+            period,
+          }),
+        ]),
+      ],
+      [
+        graph('Checker runs ended (heartbeat)', [groupMetric(config, METRIC.heartbeat, 'Sum')], {
+          leftAnnotations: [alarms.heartbeatMissing.toAnnotation()],
+        }),
+        graph('Healthy standbys', [groupMetric(config, METRIC.healthyStandbys, 'Minimum')], {
+          leftAnnotations: [alarms.noHealthyStandby.toAnnotation()],
+        }),
+        graph('Paused (1 paused)', [groupMetric(config, METRIC.paused, 'Maximum')], {
+          leftYAxis: { min: 0, max: 1 },
+        }),
+      ],
+      [
+        graph(
+          'Checker errors and throttles',
+          [
+            fns.checker.metricErrors(lambdaMetric).with({ label: 'errors' }),
+            fns.checker.metricThrottles(lambdaMetric).with({ label: 'throttles' }),
+          ],
+          { width: 12 },
+        ),
+        graph(
+          'Mover errors and throttles',
+          [
+            fns.mover.metricErrors(lambdaMetric).with({ label: 'errors' }),
+            fns.mover.metricThrottles(lambdaMetric).with({ label: 'throttles' }),
+          ],
+          { width: 12 },
+        ),
+      ],
+    ],
+  });
+}

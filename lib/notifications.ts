@@ -1,0 +1,102 @@
+/**
+ * The operators' channel: the group's SNS topic (created, or an existing one the config names),
+ * its key and its email subscriptions, opened to the group's own alarms.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { FailoverConfig } from '../config';
+import { deployedNames } from '../config/runtime';
+
+/** Where notifications go. */
+export interface NotificationChannel {
+  /** The topic the Checker and the alarms publish to. */
+  readonly topic: sns.ITopic;
+  /**
+   * The key that encrypts the topic, as IAM must name it for a publisher: the created key, or
+   * `notifications.kmsKeyArn` for an existing topic; undefined when no customer key is known.
+   */
+  readonly keyArn?: string;
+  /** The key the stack created, when it created the topic. */
+  readonly key?: kms.Key;
+}
+
+/** The ARN of one of this stack's CloudWatch alarms, from its name. */
+export function alarmArn(scope: Construct, name: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * The group's topic. An existing one is only referenced: its policy, key and subscriptions are
+ * its owner's (the README says what they must allow). A created one is encrypted with a key of
+ * its own (cdk-nag SNS2): the AWS-managed `alias/aws/sns` key cannot be used, because its policy
+ * cannot be edited and CloudWatch alarms need kms:GenerateDataKey and kms:Decrypt to publish to
+ * an encrypted topic. Both the key and the topic let CloudWatch in only on behalf of the named
+ * alarms of this account (`aws:SourceArn`, `aws:SourceAccount`: no confused deputy). The topic
+ * accepts only TLS (SNS3).
+ *
+ * @param alarmNames the names of the alarms that will notify the topic; they are known before
+ *   the alarms exist, so the policies need no reference to them (the alarms refer to the topic).
+ */
+export function createNotificationChannel(
+  scope: Construct,
+  config: FailoverConfig,
+  alarmNames: readonly string[],
+): NotificationChannel {
+  const { topicArn, kmsKeyArn, emails } = config.notifications;
+  if (topicArn !== undefined) {
+    return { topic: sns.Topic.fromTopicArn(scope, 'Topic', topicArn), keyArn: kmsKeyArn };
+  }
+
+  const stack = Stack.of(scope);
+  const fromOurAlarms = {
+    ArnLike: { 'aws:SourceArn': alarmNames.map((name) => alarmArn(scope, name)) },
+    StringEquals: { 'aws:SourceAccount': stack.account },
+  };
+  const alarmsPrincipal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+
+  const key = new kms.Key(scope, 'TopicKey', {
+    description: `vip-failover ${config.name}: encrypts the notifications topic`,
+    enableKeyRotation: true,
+    // The key guards nothing but the topic's messages in flight: it goes with the topic.
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
+  });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AlarmsEncryptNotifications',
+      principals: [alarmsPrincipal],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      // In a key policy, "*" is the key itself.
+      resources: ['*'],
+      conditions: fromOurAlarms,
+    }),
+  );
+
+  const topic = new sns.Topic(scope, 'Topic', {
+    topicName: deployedNames(config).topic,
+    // Email notifications come from this name.
+    displayName: `vip-failover ${config.name}`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AlarmsPublish',
+      principals: [alarmsPrincipal],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: fromOurAlarms,
+    }),
+  );
+  for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+  return { topic, key, keyArn: key.keyArn };
+}
