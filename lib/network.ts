@@ -10,7 +10,7 @@ export interface FailoverNetwork {
   readonly subnets: ec2.ISubnet[];
   /** The Checker's: egress to each node's probe port and to HTTPS only. */
   readonly checkerSecurityGroup: ec2.SecurityGroup;
-  /** The Mover's: HTTPS egress only, since it calls AWS APIs and never probes. */
+  /** The Mover's: the same, since it probes the target of a manual move before moving. */
   readonly moverSecurityGroup: ec2.SecurityGroup;
   /** Interface endpoints for the functions, empty unless `interfaceEndpoints` is set. */
   readonly endpoints: readonly ec2.InterfaceVpcEndpoint[];
@@ -41,31 +41,30 @@ export function createNetwork(scope: Construct, config: FailoverConfig): Failove
     }),
   );
 
-  const https = (sg: ec2.SecurityGroup) =>
+  // Both functions probe: the Checker all along, the Mover the target of a manual move, once,
+  // before moving (unless forced). Each has its own group, so endpoints can name each.
+  const probingGroup = (id: string, role: string) => {
+    const sg = new ec2.SecurityGroup(scope, id, {
+      vpc,
+      allowAllOutbound: false,
+      description: `vip-failover ${config.name} ${role}: probe the nodes and call AWS APIs; no ingress`,
+    });
+    for (const node of config.nodes) {
+      sg.addEgressRule(
+        ec2.Peer.ipv4(`${node.address}/32`),
+        ec2.Port.tcp(config.probe.port),
+        `Probe ${node.name}`,
+      );
+    }
     sg.addEgressRule(
       config.interfaceEndpoints ? ec2.Peer.ipv4(config.vpc.cidr) : ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),
       config.interfaceEndpoints ? 'AWS APIs via interface endpoints' : 'AWS APIs via NAT',
     );
-  const checkerSecurityGroup = new ec2.SecurityGroup(scope, 'CheckerSecurityGroup', {
-    vpc,
-    allowAllOutbound: false,
-    description: `vip-failover ${config.name} Checker: probe the nodes and call AWS APIs; no ingress`,
-  });
-  for (const node of config.nodes) {
-    checkerSecurityGroup.addEgressRule(
-      ec2.Peer.ipv4(`${node.address}/32`),
-      ec2.Port.tcp(config.probe.port),
-      `Probe ${node.name}`,
-    );
-  }
-  https(checkerSecurityGroup);
-  const moverSecurityGroup = new ec2.SecurityGroup(scope, 'MoverSecurityGroup', {
-    vpc,
-    allowAllOutbound: false,
-    description: `vip-failover ${config.name} Mover: call AWS APIs only; no ingress`,
-  });
-  https(moverSecurityGroup);
+    return sg;
+  };
+  const checkerSecurityGroup = probingGroup('CheckerSecurityGroup', 'Checker');
+  const moverSecurityGroup = probingGroup('MoverSecurityGroup', 'Mover');
 
   const endpoints = config.interfaceEndpoints
     ? createEndpoints(scope, vpc, subnets, [checkerSecurityGroup, moverSecurityGroup], config)
@@ -73,7 +72,7 @@ export function createNetwork(scope: Construct, config: FailoverConfig): Failove
   return { vpc, subnets, checkerSecurityGroup, moverSecurityGroup, endpoints };
 }
 
-/** Interface endpoints so the functions reach AWS APIs without a NAT gateway. */
+/** Interface endpoints so the functions reach AWS APIs (SNS for notifications) without a NAT gateway. */
 function createEndpoints(
   scope: Construct,
   vpc: ec2.IVpc,
@@ -93,6 +92,7 @@ function createEndpoints(
     ['Ec2Endpoint', ec2.InterfaceVpcEndpointAwsService.EC2],
     ['SsmEndpoint', ec2.InterfaceVpcEndpointAwsService.SSM],
     ['LambdaEndpoint', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
+    ['SnsEndpoint', ec2.InterfaceVpcEndpointAwsService.SNS],
   ];
   if (config.probe.type === 'mysql' && config.probe.mysql) {
     services.push(['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]);

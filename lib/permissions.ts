@@ -11,11 +11,17 @@ export interface FailoverArns {
   readonly routeTables: readonly string[];
   readonly record: string;
   readonly pause: string;
+  /** The status parameter the Checker writes at the end of every run and reads back. */
+  readonly status: string;
+  /** The topic the Checker publishes notifications to. */
+  readonly topic: string;
+  /** The customer-managed key that encrypts the topic, if one is known. */
+  readonly topicKey?: string;
   /** The probe password's secret as IAM must name it, when the probe logs in. */
   readonly secret?: string;
   /** The customer-managed key that encrypts the secret, if it is not the AWS-managed one. */
   readonly secretKey?: string;
-  /** The region the functions run in: the key may be used only through its Secrets Manager. */
+  /** The region the functions run in: keys may be used only through its Secrets Manager and SNS. */
   readonly region: string;
 }
 
@@ -56,7 +62,10 @@ export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
   ];
 }
 
-/** The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause flag. */
+/**
+ * The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause
+ * flag, and reads the probe secret.
+ */
 export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
@@ -80,38 +89,22 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
       actions: ['ssm:GetParameter'],
       resources: [arns.pause],
     }),
+    // A manual move probes its target once first, logging in like the Checker's probes.
+    ...probeSecretStatements(arns),
   ];
 }
 
-/** The Checker: reads the tables and both parameters, invokes the Mover, reads the probe secret. */
-export function checkerStatements(arns: FailoverArns, moverArn: string): iam.PolicyStatement[] {
+/** Reading the probe password, when the probe logs in: the Checker's and the Mover's probes. */
+function probeSecretStatements(arns: FailoverArns): iam.PolicyStatement[] {
+  if (!arns.secret) return [];
   return [
     new iam.PolicyStatement({
-      sid: 'ReadRoutes',
-      actions: ['ec2:DescribeRouteTables'],
-      resources: ['*'],
+      sid: 'ReadProbePassword',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arns.secret],
     }),
-    new iam.PolicyStatement({
-      sid: 'ReadState',
-      actions: ['ssm:GetParameter'],
-      resources: [arns.record, arns.pause],
-    }),
-    new iam.PolicyStatement({
-      sid: 'InvokeMover',
-      actions: ['lambda:InvokeFunction'],
-      resources: [moverArn],
-    }),
-    ...(arns.secret
-      ? [
-          new iam.PolicyStatement({
-            sid: 'ReadProbePassword',
-            actions: ['secretsmanager:GetSecretValue'],
-            resources: [arns.secret],
-          }),
-        ]
-      : []),
-    // Only Secrets Manager may use the key on the Checker's behalf: it cannot decrypt anything else.
-    ...(arns.secret && arns.secretKey
+    // Only Secrets Manager may use the key on the function's behalf: it cannot decrypt anything else.
+    ...(arns.secretKey
       ? [
           new iam.PolicyStatement({
             sid: 'DecryptProbePassword',
@@ -123,6 +116,56 @@ export function checkerStatements(arns: FailoverArns, moverArn: string): iam.Pol
           }),
         ]
       : []),
+  ];
+}
+
+/**
+ * The Checker: reads the tables and the parameters, writes its status, invokes the Mover,
+ * publishes notifications and reads the probe secret.
+ */
+export function checkerStatements(arns: FailoverArns, moverArn: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadRoutes',
+      actions: ['ec2:DescribeRouteTables'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadState',
+      actions: ['ssm:GetParameter'],
+      resources: [arns.record, arns.pause, arns.status],
+    }),
+    // PutParameter creates the status parameter on the first run's write: no deploy-time step.
+    new iam.PolicyStatement({
+      sid: 'WriteStatus',
+      actions: ['ssm:PutParameter'],
+      resources: [arns.status],
+    }),
+    new iam.PolicyStatement({
+      sid: 'InvokeMover',
+      actions: ['lambda:InvokeFunction'],
+      resources: [moverArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'PublishNotifications',
+      actions: ['sns:Publish'],
+      resources: [arns.topic],
+    }),
+    // SNS encrypts each message with a data key from the topic's key, in the publisher's name;
+    // only SNS may use the key for the Checker.
+    ...(arns.topicKey
+      ? [
+          new iam.PolicyStatement({
+            sid: 'EncryptNotifications',
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [arns.topicKey],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `sns.${arns.region}.amazonaws.com` },
+            },
+          }),
+        ]
+      : []),
+    ...probeSecretStatements(arns),
   ];
 }
 

@@ -73,8 +73,15 @@ export class VipFailoverStack extends Stack {
       this.failover.pauseParameter.parameterName,
       'SSM parameter: set "true" to pause automatic moves',
     );
+    output(
+      'StatusParameterName',
+      this.failover.config.statusParameterName,
+      "SSM parameter the Checker writes after every run: each node's last probe and the open alerts",
+    );
     output('CheckerFunctionName', this.failover.checker.functionName, 'Checker Lambda');
-    output('MoverFunctionName', this.failover.mover.functionName, 'Mover Lambda');
+    output('MoverFunctionName', this.failover.mover.functionName, 'Mover Lambda: manual moves');
+    output('TopicArn', this.failover.topic.topicArn, 'SNS topic of notifications and alarms');
+    output('DashboardName', this.failover.dashboard.dashboardName, 'CloudWatch dashboard');
   }
 }
 

@@ -1,15 +1,18 @@
 /**
  * One failover group: a scheduled Checker that probes the master and a Mover that repoints the
- * VIP route, with their network, permissions, state parameters and logs.
+ * VIP route, with their network, permissions, state parameters, logs, notifications topic,
+ * alarms and dashboard.
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   ConfigError,
@@ -20,7 +23,10 @@ import {
   validateConfig,
   type FailoverConfig,
 } from '../config';
+import { deployedNames } from '../config/runtime';
+import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
 import { createNetwork } from './network';
+import { createNotificationChannel } from './notifications';
 import { checkerStatements, functionRole, moverStatements, type FailoverArns } from './permissions';
 import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
@@ -99,11 +105,13 @@ function deploymentProblems(
     );
   }
 
-  // The Checker also carries the Mover's name, at most 64 bytes.
+  // The Checker also carries the Mover's name (at most 64 bytes) and the topic's ARN (at most 256).
   const envBytes =
     Object.entries(environment).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0) +
     ENV.moverFunction.length +
-    64;
+    64 +
+    ENV.topicArn.length +
+    256;
   if (envBytes > MAX_ENVIRONMENT_BYTES) {
     problems.push(
       `the Checker environment would take ${envBytes} bytes, over Lambda's ${MAX_ENVIRONMENT_BYTES}-byte limit ` +
@@ -126,7 +134,8 @@ export function checkerReservedConcurrency(config: FailoverConfig): number {
 
 /**
  * The Checker and Mover of one failover group, with their security groups, least-privilege
- * roles, record and pause parameters, log groups and schedule.
+ * roles, record and pause parameters, log groups and schedule, and what keeps operators told:
+ * the notifications topic, the alarms and the dashboard.
  */
 export class VipFailover extends Construct {
   /**
@@ -155,12 +164,20 @@ export class VipFailover extends Construct {
   public readonly pauseParameter: ParameterRef;
   /** Security group of the Checker: egress to the probe port of each node and HTTPS only. */
   public readonly checkerSecurityGroup: ec2.SecurityGroup;
-  /** Security group of the Mover: HTTPS egress only. */
+  /** Security group of the Mover: the same egress, for the probe before a manual move. */
   public readonly moverSecurityGroup: ec2.SecurityGroup;
   /** The schedule that starts a Checker run every `scheduleMinutes`. */
   public readonly rule: events.Rule;
   /** Interface endpoints created for the functions, empty unless `interfaceEndpoints` is set. */
   public readonly endpoints: readonly ec2.InterfaceVpcEndpoint[];
+  /** The validated config of the group. */
+  public readonly config: FailoverConfig;
+  /** Where notifications and alarms go: the created topic, or the existing one the config names. */
+  public readonly topic: sns.ITopic;
+  /** The alarms, each notifying {@link topic} when it fires and when it clears. */
+  public readonly alarms: FailoverAlarms;
+  /** The dashboard `vip-failover-<name>`. */
+  public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: VipFailoverProps) {
     super(scope, id);
@@ -179,7 +196,21 @@ export class VipFailover extends Construct {
       [ENV.config]: JSON.stringify(runtimeConfig(config)),
     };
     const problems = deploymentProblems(config, options, environment);
+    const twin = Stack.of(scope)
+      .node.findAll()
+      .find(
+        (c): c is VipFailover =>
+          c instanceof VipFailover && c !== this && c.config.name === config.name,
+      );
+    if (twin) {
+      problems.push(
+        `name ${JSON.stringify(config.name)} is already deployed in this stack by ${twin.node.path}; ` +
+          'its functions, topic, alarms and dashboard are named after it, so give each group its own name',
+      );
+    }
     if (problems.length > 0) throw new ConfigError(problems);
+    this.config = config;
+    const names = deployedNames(config);
 
     const stack = Stack.of(this);
     const window = checkerWindow(config);
@@ -217,6 +248,9 @@ export class VipFailover extends Construct {
     this.recordParameter = record!;
     this.pauseParameter = pause!;
 
+    const channel = createNotificationChannel(this, config, Object.values(alarmNames(config)));
+    this.topic = channel.topic;
+
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
     const arns: FailoverArns = {
       vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: config.vpc.vpcId }),
@@ -225,6 +259,9 @@ export class VipFailover extends Construct {
       ),
       record: parameterArn(this, config.parameterName),
       pause: parameterArn(this, config.pauseParameterName),
+      status: parameterArn(this, config.statusParameterName),
+      topic: channel.topic.topicArn,
+      topicKey: channel.keyArn,
       // A partial secret ARN is granted with its random suffix as a wildcard.
       secret: mysql && secretResourceArn(mysql.passwordSecretArn),
       secretKey: mysql?.kmsKeyArn,
@@ -253,6 +290,8 @@ export class VipFailover extends Construct {
     this.mover = new NodejsFunction(this, 'Mover', {
       ...common,
       entry: path.join(PROJECT_ROOT, 'lambda', 'mover.ts'),
+      // Named for the operators' CLI, which derives it from the group's name.
+      functionName: names.moverFunction,
       description: `vip-failover ${config.name}: repoints ${config.vip} to the node it is asked for`,
       timeout: Duration.seconds(config.mover.timeoutSeconds),
       memorySize: options.moverMemorySize,
@@ -275,6 +314,7 @@ export class VipFailover extends Construct {
     this.checker = new NodejsFunction(this, 'Checker', {
       ...common,
       entry: path.join(PROJECT_ROOT, 'lambda', 'checker.ts'),
+      functionName: names.checkerFunction,
       description: `vip-failover ${config.name}: probes the master of ${config.vip} and fails over when it dies`,
       timeout: Duration.seconds(window.timeoutSeconds),
       memorySize: options.checkerMemorySize,
@@ -287,7 +327,11 @@ export class VipFailover extends Construct {
         statements: checkerStatements(arns, this.mover.functionArn),
       }),
       logGroup: checkerLogs,
-      environment: { ...environment, [ENV.moverFunction]: this.mover.functionName },
+      environment: {
+        ...environment,
+        [ENV.moverFunction]: this.mover.functionName,
+        [ENV.topicArn]: channel.topic.topicArn,
+      },
       // A retried run only adds duplicate probes to the next one's; a run older than one period
       // has no window left (it ends one period plus the overlap after its scheduled time).
       retryAttempts: 0,
@@ -302,5 +346,9 @@ export class VipFailover extends Construct {
         new targets.LambdaFunction(this.checker, { retryAttempts: 0, maxEventAge: schedulePeriod }),
       ],
     });
+
+    const fns = { checker: this.checker, mover: this.mover };
+    this.alarms = createAlarms(this, config, fns, channel.topic);
+    this.dashboard = createDashboard(this, config, fns, this.alarms);
   }
 }

@@ -42,6 +42,20 @@ describe.each<[string, Raw]>([
       },
     },
   ],
+  [
+    'email subscriptions on the created topic',
+    { ...example, notifications: { emails: ['oncall@example.com'] } },
+  ],
+  [
+    'an existing encrypted topic',
+    {
+      ...example,
+      notifications: {
+        topicArn: `arn:aws:sns:${example.region}:${example.account}:ops-alerts`,
+        kmsKeyArn: `arn:aws:kms:${example.region}:${example.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      },
+    },
+  ],
 ])('AwsSolutionsChecks on %s', (_name, config) => {
   let app: App;
   let stack: VipFailoverStack;

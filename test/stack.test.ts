@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnElement, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import {
   ConfigError,
@@ -11,6 +12,7 @@ import {
   validateConfig,
   type FailoverConfig,
 } from '../config';
+import { alarmNames } from '../lib/monitoring';
 import { VipFailover, type VipFailoverOptions } from '../lib/vip-failover';
 import {
   CONFIG_CONTEXT_KEY,
@@ -91,6 +93,22 @@ const scoped = (stack: Stack, service: string, resource: string) =>
     resource,
   ].join(':');
 
+/** A dashboard's body as JSON, each token in it written `{Ref:id}` or `{GetAtt:id}`. */
+function dashboardBody(dashboard: Raw): { widgets: Raw[] } {
+  const parts = dashboard.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+  const text = parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      const v = p as Raw;
+      return v.Ref ? `{Ref:${v.Ref}}` : `{GetAtt:${v['Fn::GetAtt'][0]}}`;
+    })
+    .join('');
+  return JSON.parse(text) as { widgets: Raw[] };
+}
+
+/** Logical id of the key the stack created for the topic. */
+const topicKeyId = (b: Built) => Object.keys(b.template.findResources('AWS::KMS::Key'))[0]!;
+
 describe('VipFailoverStack', () => {
   describe('with the example config (mysql probe, NAT egress)', () => {
     let b: Built;
@@ -102,7 +120,7 @@ describe('VipFailoverStack', () => {
       const { template, config, id, stack } = b;
 
       template.hasResourceProperties('AWS::Lambda::Function', {
-        FunctionName: Match.absent(),
+        FunctionName: 'vip-failover-orders-db-checker',
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
@@ -113,6 +131,7 @@ describe('VipFailoverStack', () => {
         },
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'vip-failover-orders-db-mover',
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Timeout: config.mover.timeoutSeconds,
@@ -354,14 +373,20 @@ describe('VipFailoverStack', () => {
       ]);
     });
 
-    it('lets the Checker read the two parameters, invoke the Mover and read the secret only', () => {
+    it('lets the Checker read the three parameters, write only the status, invoke the Mover and read the secret', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
+      const parameter = (leaf: string) =>
+        scoped(b.stack, 'ssm', `parameter/vip-failover/orders-db/${leaf}`);
 
       expect(byAction('ssm:GetParameter').flatMap(resourcesOf).map(arnText)).toEqual([
-        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
-        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/paused'),
+        parameter('active'),
+        parameter('paused'),
+        parameter('status'),
+      ]);
+      expect(byAction('ssm:PutParameter').flatMap(resourcesOf).map(arnText)).toEqual([
+        parameter('status'),
       ]);
       expect(byAction('lambda:InvokeFunction').flatMap(resourcesOf)).toEqual([
         { 'Fn::GetAtt': [id(stack.failover.mover), 'Arn'] },
@@ -370,9 +395,35 @@ describe('VipFailoverStack', () => {
       expect(b.statements('checker').flatMap(actionsOf)).not.toEqual(
         expect.arrayContaining(['ec2:ReplaceRoute']),
       );
-      expect(b.statements('checker').flatMap(actionsOf)).not.toEqual(
-        expect.arrayContaining(['ssm:PutParameter']),
+    });
+
+    it('lets the Checker publish to the topic only, encrypting with its key only through SNS', () => {
+      const { id, stack } = b;
+      const byAction = (action: string) =>
+        b.statements('checker').filter((s) => actionsOf(s).includes(action));
+
+      expect(byAction('sns:Publish')).toEqual([
+        expect.objectContaining({ Resource: { Ref: id(stack.failover.topic) } }),
+      ]);
+      expect(byAction('kms:GenerateDataKey')).toEqual([
+        expect.objectContaining({
+          Sid: 'EncryptNotifications',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: { 'Fn::GetAtt': [topicKeyId(b), 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': `sns.${example.region}.amazonaws.com` } },
+        }),
+      ]);
+      expect(b.statements('mover').flatMap(actionsOf)).not.toEqual(
+        expect.arrayContaining(['sns:Publish']),
       );
+    });
+
+    it('lets the Mover read the secret too: a manual move probes its target first', () => {
+      const reads = b
+        .statements('mover')
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+
+      expect(reads.flatMap(resourcesOf)).toEqual([SECRET_ARN]);
     });
 
     it('allows "*" unconditioned only for Describe calls', () => {
@@ -459,11 +510,13 @@ describe('VipFailoverStack', () => {
       template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     });
 
-    it('lets the Mover reach HTTPS only: it never probes', () => {
+    it('lets the Mover reach the same: it probes the target of a manual move', () => {
       const { template, id, stack } = b;
       const sg = template.toJSON().Resources[id(stack.failover.moverSecurityGroup)].Properties;
 
       expect(sg.SecurityGroupEgress.map(({ Description: _d, ...rule }: Raw) => rule)).toEqual([
+        { CidrIp: '10.0.1.10/32', IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306 },
+        { CidrIp: '10.0.2.10/32', IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306 },
         { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
       ]);
       expect(sg.SecurityGroupIngress).toBeUndefined();
@@ -480,13 +533,335 @@ describe('VipFailoverStack', () => {
       expect(json).toContain(SECRET_ARN);
     });
 
-    it('outputs the parameter and function names', () => {
+    it('outputs the parameter, function, topic and dashboard names', () => {
       const { template, id, stack } = b;
 
       template.hasOutput('RecordParameterName', { Value: '/vip-failover/orders-db/active' });
       template.hasOutput('PauseParameterName', { Value: '/vip-failover/orders-db/paused' });
+      template.hasOutput('StatusParameterName', { Value: '/vip-failover/orders-db/status' });
       template.hasOutput('CheckerFunctionName', { Value: { Ref: id(stack.failover.checker) } });
       template.hasOutput('MoverFunctionName', { Value: { Ref: id(stack.failover.mover) } });
+      template.hasOutput('TopicArn', { Value: { Ref: id(stack.failover.topic) } });
+      template.hasOutput('DashboardName', { Value: { Ref: id(stack.failover.dashboard) } });
+    });
+  });
+
+  describe('notifications, alarms and dashboard', () => {
+    let b: Built;
+    let topicId: string;
+    beforeAll(() => {
+      b = build(example);
+      topicId = b.id(b.stack.failover.topic as sns.Topic);
+    });
+
+    it('creates the topic vip-failover-<name>, encrypted with a rotating key of its own', () => {
+      const { template } = b;
+
+      template.resourceCountIs('AWS::SNS::Topic', 1);
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: 'vip-failover-orders-db',
+        KmsMasterKeyId: { 'Fn::GetAtt': [topicKeyId(b), 'Arn'] },
+      });
+      template.hasResource('AWS::KMS::Key', {
+        Properties: Match.objectLike({ EnableKeyRotation: true }),
+        DeletionPolicy: 'Delete',
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('accepts only TLS on the topic, and alarms only on behalf of the group', () => {
+      const alarmArns = Object.values(alarmNames(b.config)).map((name) =>
+        scoped(b.stack, 'cloudwatch', `alarm:${name}`),
+      );
+      const [policy] = Object.values(b.template.findResources('AWS::SNS::TopicPolicy'));
+      const statements = policy!.Properties.PolicyDocument.Statement as Raw[];
+
+      expect(policy!.Properties.Topics).toEqual([{ Ref: topicId }]);
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: topicId },
+        }),
+      ]);
+      expect(statements[1]!.Condition.ArnLike['aws:SourceArn'].map(arnText)).toEqual(alarmArns);
+      expect(statements[1]!.Condition.StringEquals).toEqual({
+        'aws:SourceAccount': example.account,
+      });
+    });
+
+    it("lets CloudWatch use the topic's key only for the group's alarms", () => {
+      const key = b.template.toJSON().Resources[topicKeyId(b)].Properties;
+      const forAlarms = (key.KeyPolicy.Statement as Raw[]).filter(
+        (st) => st.Principal.Service === 'cloudwatch.amazonaws.com',
+      );
+
+      expect(forAlarms).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Condition: expect.objectContaining({
+            StringEquals: { 'aws:SourceAccount': example.account },
+          }),
+        }),
+      ]);
+      expect(forAlarms[0]!.Condition.ArnLike['aws:SourceArn'].map(arnText)).toEqual(
+        Object.values(alarmNames(b.config)).map((name) =>
+          scoped(b.stack, 'cloudwatch', `alarm:${name}`),
+        ),
+      );
+    });
+
+    it("hands the Checker the topic's ARN; the status parameter and reminders travel in the config", () => {
+      const { template, config, id, stack } = b;
+      const resources = template.toJSON().Resources;
+      const vars = (fn: IConstruct) => resources[id(fn)].Properties.Environment.Variables;
+
+      expect(vars(stack.failover.checker)[ENV.topicArn]).toEqual({ Ref: topicId });
+      expect(vars(stack.failover.mover)[ENV.topicArn]).toBeUndefined();
+      expect(JSON.parse(vars(stack.failover.checker)[ENV.config]).config).toMatchObject({
+        statusParameterName: '/vip-failover/orders-db/status',
+        notifications: { reminderMinutes: 60 },
+      });
+      expect(config.statusParameterName).toBe('/vip-failover/orders-db/status');
+    });
+
+    it('creates the seven alarms, each notifying the topic when it fires and when it clears', () => {
+      const alarms = Object.values(b.template.findResources('AWS::CloudWatch::Alarm'));
+
+      expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
+        Object.values(alarmNames(b.config)).sort(),
+      );
+      for (const a of alarms) {
+        expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+        expect(a.Properties.OKActions).toEqual([{ Ref: topicId }]);
+        expect(a.Properties.AlarmDescription).toMatch(
+          /^vip-failover orders-db \(VIP 192\.168\.100\.10\/32\): /,
+        );
+      }
+      expect(Object.keys(b.stack.failover.alarms).sort()).toEqual(
+        Object.keys(alarmNames(b.config)).sort(),
+      );
+    });
+
+    it('fires Heartbeat missing after three silent periods, silence counting as breaching', () => {
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'vip-failover-orders-db-heartbeat-missing',
+        Namespace: 'VipFailover',
+        MetricName: 'Heartbeat',
+        Dimensions: [{ Name: 'Group', Value: 'orders-db' }],
+        Statistic: 'Sum',
+        Period: 60,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('fires No healthy standby after three periods without one; silence is not breaching', () => {
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'vip-failover-orders-db-no-healthy-standby',
+        MetricName: 'HealthyStandbys',
+        Dimensions: [{ Name: 'Group', Value: 'orders-db' }],
+        Statistic: 'Minimum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'missing',
+      });
+    });
+
+    it('fires on any error or throttle of either function', () => {
+      const { id, stack } = b;
+      for (const [fn, what] of [
+        [stack.failover.checker, 'checker'],
+        [stack.failover.mover, 'mover'],
+      ] as const) {
+        for (const metric of ['Errors', 'Throttles']) {
+          b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            AlarmName: `vip-failover-orders-db-${what}-${metric.toLowerCase()}`,
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(fn) } }],
+            Statistic: 'Sum',
+            Period: 300,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            Threshold: 1,
+            EvaluationPeriods: 1,
+            TreatMissingData: 'notBreaching',
+          });
+        }
+      }
+    });
+
+    it('fires Paused too long once every run for alarms.pausedTooLongMinutes saw the pause', () => {
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'vip-failover-orders-db-paused-too-long',
+        MetricName: 'Paused',
+        Dimensions: [{ Name: 'Group', Value: 'orders-db' }],
+        Statistic: 'Minimum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 240,
+        DatapointsToAlarm: 240,
+      });
+    });
+
+    it('builds the dashboard vip-failover-<name> from the exact metrics and the alarms', () => {
+      const { template, stack, id } = b;
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      const body = dashboardBody(dashboard!);
+      const widget = (title: RegExp) => body.widgets.find((w) => title.test(w.properties.title));
+      const metricsOf = (title: RegExp) => widget(title)!.properties.metrics as unknown[][];
+
+      expect(dashboard!.Properties.DashboardName).toBe('vip-failover-orders-db');
+      expect(widget(/VIP/)!.properties.alarms).toEqual(
+        Object.values(stack.failover.alarms).map((a) => `{GetAtt:${id(a)}}`),
+      );
+      expect(metricsOf(/^Node up/)).toEqual(
+        ['db-a', 'db-b'].map((node) => [
+          'VipFailover',
+          'NodeUp',
+          'Group',
+          'orders-db',
+          'Node',
+          node,
+          expect.objectContaining({ stat: 'Minimum', label: node }),
+        ]),
+      );
+      expect(metricsOf(/^Slowest probe/).map((m) => m.slice(0, 6))).toEqual(
+        ['db-a', 'db-b'].map((n) => [
+          'VipFailover',
+          'ProbeLatencyMax',
+          'Group',
+          'orders-db',
+          'Node',
+          n,
+        ]),
+      );
+      expect(metricsOf(/^Moves/).map((m) => m[1])).toEqual(['Moves', 'MoveFailures']);
+      expect(metricsOf(/^Time to failover/).map((m) => m[1])).toEqual([
+        'TimeToFailover',
+        'MoveDuration',
+      ]);
+      expect(metricsOf(/^Holds/)).toEqual([
+        [
+          expect.objectContaining({
+            expression: `SEARCH('{VipFailover,Group,Kind} MetricName="Holds" Group="orders-db"', 'Sum', 60)`,
+          }),
+        ],
+      ]);
+      for (const [title, metric] of [
+        [/heartbeat/, 'Heartbeat'],
+        [/^Healthy standbys/, 'HealthyStandbys'],
+        [/^Paused/, 'Paused'],
+      ] as const) {
+        expect(metricsOf(title)[0]!.slice(0, 4)).toEqual([
+          'VipFailover',
+          metric,
+          'Group',
+          'orders-db',
+        ]);
+      }
+    });
+  });
+
+  describe('with email subscriptions', () => {
+    it('subscribes each address to the created topic', () => {
+      const { template, stack, id } = build(
+        variant((c) => (c.notifications = { emails: ['oncall@example.com', 'dba@example.org'] })),
+      );
+      const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription'));
+
+      expect(subscriptions.map((r) => r.Properties)).toEqual(
+        ['oncall@example.com', 'dba@example.org'].map((email) => ({
+          Protocol: 'email',
+          Endpoint: email,
+          TopicArn: { Ref: id(stack.failover.topic as sns.Topic) },
+        })),
+      );
+    });
+  });
+
+  describe('with an existing topic', () => {
+    const TOPIC = `arn:aws:sns:${example.region}:${example.account}:ops-alerts`;
+    const KEY = `arn:aws:kms:${example.region}:${example.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    let b: Built;
+    beforeAll(() => {
+      b = build(variant((c) => (c.notifications = { topicArn: TOPIC, kmsKeyArn: KEY })));
+    });
+
+    it('creates no topic, key, policy or subscription of its own', () => {
+      for (const type of [
+        'AWS::SNS::Topic',
+        'AWS::SNS::TopicPolicy',
+        'AWS::SNS::Subscription',
+        'AWS::KMS::Key',
+      ]) {
+        b.template.resourceCountIs(type, 0);
+      }
+    });
+
+    it('points the alarms, the Checker and its grants at that topic and its key', () => {
+      const { template, id, stack } = b;
+      const byAction = (action: string) =>
+        b.statements('checker').filter((s) => actionsOf(s).includes(action));
+
+      template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+        AlarmActions: [TOPIC],
+        OKActions: [TOPIC],
+      });
+      expect(
+        template.toJSON().Resources[id(stack.failover.checker)].Properties.Environment.Variables[
+          ENV.topicArn
+        ],
+      ).toBe(TOPIC);
+      expect(byAction('sns:Publish').flatMap(resourcesOf)).toEqual([TOPIC]);
+      expect(byAction('kms:GenerateDataKey')).toEqual([
+        expect.objectContaining({
+          Resource: KEY,
+          Condition: { StringEquals: { 'kms:ViaService': `sns.${example.region}.amazonaws.com` } },
+        }),
+      ]);
+    });
+  });
+
+  describe('with a 7-minute schedule and a day-long pause alarm', () => {
+    it('counts the pause in schedule periods, within the day CloudWatch allows', () => {
+      const { template } = build(
+        variant((c) => {
+          c.scheduleMinutes = 7;
+          c.alarms = { pausedTooLongMinutes: 1440 };
+        }),
+      );
+
+      // 1440 / 7 rounds up to 206 periods, 1442 minutes: one day is the limit, so 205.
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Paused',
+        Period: 420,
+        EvaluationPeriods: 205,
+        DatapointsToAlarm: 205,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Heartbeat',
+        Period: 420,
+        EvaluationPeriods: 3,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Period: 420,
+      });
     });
   });
 
@@ -540,24 +915,23 @@ describe('VipFailoverStack', () => {
             ({ Description: _d, ...rule }: Raw) => rule,
           );
 
-      expect(egress(stack.failover.checkerSecurityGroup)).toEqual([
-        { CidrIp: '10.0.1.10/32', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
-        { CidrIp: '10.0.2.10/32', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
-        { CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
-      ]);
-      expect(egress(stack.failover.moverSecurityGroup)).toEqual([
-        { CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
-      ]);
+      for (const sg of [stack.failover.checkerSecurityGroup, stack.failover.moverSecurityGroup]) {
+        expect(egress(sg)).toEqual([
+          { CidrIp: '10.0.1.10/32', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
+          { CidrIp: '10.0.2.10/32', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 },
+          { CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
+        ]);
+      }
     });
 
-    it('creates private-DNS endpoints for EC2, SSM and Lambda only', () => {
+    it('creates private-DNS endpoints for EC2, SSM, Lambda and SNS only', () => {
       const { template } = b;
       const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e) =>
         arnText(e.Properties.ServiceName),
       );
 
       expect(services.sort()).toEqual(
-        ['ec2', 'lambda', 'ssm'].map((s) => `com.amazonaws.${example.region}.${s}`),
+        ['ec2', 'lambda', 'sns', 'ssm'].map((s) => `com.amazonaws.${example.region}.${s}`),
       );
       template.allResourcesProperties('AWS::EC2::VPCEndpoint', {
         VpcEndpointType: 'Interface',
@@ -596,7 +970,7 @@ describe('VipFailoverStack', () => {
     it('adds a Secrets Manager endpoint', () => {
       const { template } = build(variant((c) => (c.interfaceEndpoints = true)));
 
-      template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
+      template.resourceCountIs('AWS::EC2::VPCEndpoint', 5);
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: `com.amazonaws.${example.region}.secretsmanager`,
       });
@@ -624,21 +998,22 @@ describe('VipFailoverStack', () => {
       expect(reads.flatMap(resourcesOf)).toEqual([`${partial}-??????`]);
     });
 
-    it('lets the Checker decrypt with the key only through Secrets Manager', () => {
-      const decrypts = [...b.statements('checker'), ...b.statements('mover')].filter((s) =>
-        actionsOf(s).some((a) => a.startsWith('kms:')),
-      );
+    it('lets both functions decrypt with the key only through Secrets Manager', () => {
+      for (const fn of ['checker', 'mover'] as const) {
+        const decrypts = b
+          .statements(fn)
+          .filter((s) => resourcesOf(s).includes(KEY) || s.Sid === 'DecryptProbePassword');
 
-      expect(decrypts).toEqual([
-        expect.objectContaining({
-          Action: 'kms:Decrypt',
-          Resource: KEY,
-          Condition: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${example.region}.amazonaws.com` },
-          },
-        }),
-      ]);
-      expect(b.statements('mover').filter((s) => actionsOf(s).includes('kms:Decrypt'))).toEqual([]);
+        expect(decrypts).toEqual([
+          expect.objectContaining({
+            Action: 'kms:Decrypt',
+            Resource: KEY,
+            Condition: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${example.region}.amazonaws.com` },
+            },
+          }),
+        ]);
+      }
     });
   });
 
@@ -683,6 +1058,60 @@ describe('VipFailoverStack', () => {
       );
       template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
       template.resourceCountIs('Custom::VipFailoverParameter', 4);
+    });
+
+    it('names functions, topics, alarms and dashboards after each group, so none collide', () => {
+      const stack = new Stack(new App({ context: noBundling }), 'Two');
+      const groups = [
+        VipFailover.fromInput(stack, 'Orders', example),
+        VipFailover.fromInput(stack, 'Billing', { ...example, name: 'billing-db' }),
+      ];
+      const template = Template.fromStack(stack);
+      const names = (type: string, property: string) =>
+        Object.values(template.findResources(type))
+          .map((r) => r.Properties[property] as string)
+          .filter((n) => n !== undefined)
+          .sort();
+
+      expect(names('AWS::Lambda::Function', 'FunctionName')).toEqual([
+        'vip-failover-billing-db-checker',
+        'vip-failover-billing-db-mover',
+        'vip-failover-orders-db-checker',
+        'vip-failover-orders-db-mover',
+      ]);
+      expect(names('AWS::SNS::Topic', 'TopicName')).toEqual([
+        'vip-failover-billing-db',
+        'vip-failover-orders-db',
+      ]);
+      expect(names('AWS::CloudWatch::Dashboard', 'DashboardName')).toEqual([
+        'vip-failover-billing-db',
+        'vip-failover-orders-db',
+      ]);
+      const alarms = names('AWS::CloudWatch::Alarm', 'AlarmName');
+      expect(alarms).toHaveLength(14);
+      expect(new Set(alarms).size).toBe(14);
+      template.resourceCountIs('AWS::KMS::Key', 2);
+      // Each group's alarms notify its own topic.
+      for (const group of groups) {
+        const topic = stack.getLogicalId(group.topic.node.defaultChild as CfnElement);
+        for (const alarm of Object.values(group.alarms)) {
+          expect(
+            template.toJSON().Resources[stack.getLogicalId(alarm.node.defaultChild as CfnElement)]
+              .Properties.AlarmActions,
+          ).toEqual([{ Ref: topic }]);
+        }
+      }
+    });
+
+    it('refuses a second group of the same name before creating anything for it', () => {
+      const stack = new Stack(new App({ context: noBundling }), 'Twins');
+      VipFailover.fromInput(stack, 'Orders', example);
+      const before = stack.node.findAll().length;
+
+      expect(() => VipFailover.fromInput(stack, 'Again', example)).toThrow(
+        /name "orders-db" is already deployed in this stack by Twins\/Orders; .* give each group its own name/,
+      );
+      expect(stack.node.findAll().length).toBe(before + 1);
     });
   });
 
