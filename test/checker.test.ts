@@ -1,7 +1,7 @@
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { runtimeConfig } from '../lib/config';
+import { runtimeConfig } from '../config';
 import { runChecker, type CheckerDeps, type CheckerOptions } from '../lambda/domain/checker';
 import type { Clock } from '../lambda/domain/clock';
 import { AwsDeadlineError } from '../lambda/domain/errors';
@@ -15,6 +15,7 @@ import {
 } from './support/domain-checker';
 import {
   ENI_A,
+  FOREIGN_ENI,
   RTB_1,
   RTB_2,
   RTB_3,
@@ -207,6 +208,7 @@ describe('runChecker', () => {
     expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
     expect(report.decision).toEqual({
       action: 'hold',
+      kind: 'no-standby',
       severity: 'error',
       reason: 'db-a is down and no standby is healthy; not moving the VIP to an unproven node',
     });
@@ -318,7 +320,12 @@ describe('runChecker', () => {
         automatic: true,
       },
     ]);
-    expect(report.placement).toEqual({ kind: 'consistent', node: 'db-a' });
+    expect(report.placement).toEqual({
+      kind: 'consistent',
+      node: 'db-a',
+      foreign: [],
+      blackhole: [],
+    });
     expect(report.tables).toEqual([
       { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
       { routeTableId: RTB_2, target: ENI_A, node: 'db-a' },
@@ -512,23 +519,49 @@ describe('runChecker', () => {
     );
   });
 
-  it('never counts a probe that could not read its password toward fall, and alerts once', async () => {
-    // Prepare: db-a answers once, then every probe fails to read the secret.
+  it('fails over a dead master while the probe secret is unreadable, alerting once', async () => {
+    // Prepare: no probe can read the password; db-a then dies, db-b answers without a login.
     const w = world();
 
     // Act
-    const { report, calls, lambdaMock } = await run(w, { 'db-a': '+s', 'db-b': '+' });
+    const { report, invocations } = await run(w, { 'db-a': 'ssx', 'db-b': 's' });
 
     // Assess
-    expect(calls['db-a']).toBeGreaterThan(config.detection.fall + 1);
-    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
-    expect(report.nodes['db-a']).toEqual(
-      expect.objectContaining({ probes: 1, failed: 0, state: 'up' }),
-    );
-    expect(log.messages('error').filter((m) => m.startsWith('probe of db-a skipped'))).toEqual([
-      'probe of db-a skipped: secret: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue',
+    expect(invocations()).toEqual([
+      expect.objectContaining({
+        target: 'db-b',
+        reason:
+          'db-a failed 3 consecutive probes; db-b is healthy (alive; login not tried: our probe secret is unreadable)',
+        expectedActive: 'db-a',
+        automatic: true,
+      }),
     ]);
-    expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
+    expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+    const alerts = log.messages('error').filter((m) => /probe secret could not be read/.test(m));
+    expect(alerts).toEqual([
+      expect.stringMatching(
+        /^the probe secret could not be read \(probing db-[ab]: secret: AccessDeniedException: .*\); .*fix the secret or the Checker's access to it/,
+      ),
+    ]);
+    expect(report.nodes['db-b']?.last).toEqual(
+      expect.objectContaining({ ok: true, eligible: false, credentials: 'unreadable' }),
+    );
+    expect(log.entries.at(-1)).toEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringContaining('the probe secret is unreadable'),
+      }),
+    );
+  });
+
+  it('keeps a master whose login was not tried for want of the secret', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': 's', 'db-b': 's' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.nodes['db-a']).toEqual(expect.objectContaining({ state: 'up', failed: 0 }));
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
   });
 
   it('counts a rejected login as alive and alerts once per node', async () => {
@@ -539,10 +572,135 @@ describe('runChecker', () => {
     expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
     expect(report.nodes['db-a']?.state).toBe('up');
     expect(report.nodes['db-a']?.probes).toBeGreaterThan(1);
-    expect(log.messages('error').filter((m) => /rejected the probe's login/.test(m))).toEqual([
-      "db-a rejected the probe's login (server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied); counting it alive; fix the monitor credentials",
-      "db-b rejected the probe's login (server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied); counting it alive; fix the monitor credentials",
+    expect(log.messages('error').filter((m) => /rejected the probe's login/.test(m))).toEqual(
+      ['db-a', 'db-b'].map(
+        (n) =>
+          `${n} rejected the probe's login (server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied); counting it alive, but it is no failover target until it lets us in; fix the monitor credentials or the node`,
+      ),
+    );
+  });
+
+  it('never moves to a standby that rejects our login, and holds naming why', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': '+---', 'db-b': 'a' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual({
+      action: 'hold',
+      kind: 'no-standby',
+      severity: 'error',
+      reason:
+        'db-a is down and no standby is healthy; not moving the VIP to an unproven node; db-b answers but did not pass our login and SELECT 1 (server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied)',
+    });
+    expect(report.nodes['db-b']?.last).toEqual(
+      expect.objectContaining({ ok: true, eligible: false, failure: 'auth' }),
+    );
+  });
+
+  it('keeps a master that is out of connections, alerting once that it is busy', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': 'b', 'db-b': '+' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
+    const busy = log.messages('error').filter((m) => /^db-a is out of connections/.test(m));
+    expect(busy).toEqual([
+      'db-a is out of connections (server out of connections: ER_CON_COUNT_ERROR (1040): Too many connections); counting it alive, but it is no failover target while it lasts; look at the clients filling max_connections',
     ]);
+    expect(log.messages('error').filter((m) => /credentials/.test(m))).toEqual([]);
+  });
+
+  it('never moves to a standby that is out of connections', async () => {
+    // Act
+    const { report, lambdaMock } = await run(world(), { 'db-a': '+---', 'db-b': 'b' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual(
+      expect.objectContaining({
+        kind: 'no-standby',
+        reason: expect.stringMatching(/db-b answers but .*\(1040\)/),
+      }),
+    );
+  });
+
+  it('fails over off a blackhole route while the master still answers', async () => {
+    // Prepare: db-a's ENI is gone; its server still answers on its own address.
+    const blackhole = 'db-a:blackhole' as const;
+    const w = world({ tables: [blackhole, blackhole, blackhole] });
+
+    // Act
+    const { report, invocations } = await run(w, { 'db-a': '+', 'db-b': '+' });
+
+    // Assess
+    expect(invocations()).toEqual([
+      expect.objectContaining({
+        target: 'db-b',
+        reason: `the VIP route to db-a is blackhole in ${RTB_1}, ${RTB_2}, ${RTB_3} (its ENI or instance is gone: the VIP is not served); db-b is healthy`,
+        expectedActive: 'db-a',
+        automatic: true,
+      }),
+    ]);
+    expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+    expect(report.placement).toEqual({
+      kind: 'consistent',
+      node: 'db-b',
+      foreign: [],
+      blackhole: [],
+    });
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-b is up' });
+  });
+
+  it('holds with a blackhole alert when no standby can take the VIP', async () => {
+    // Prepare
+    const blackhole = 'db-a:blackhole' as const;
+    const w = world({ tables: [blackhole, blackhole, blackhole] });
+
+    // Act
+    const { report, lambdaMock } = await run(w, { 'db-a': '+', 'db-b': '-' });
+
+    // Assess
+    expect(lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
+    expect(report.decision).toEqual(
+      expect.objectContaining({ action: 'hold', kind: 'blackhole', severity: 'error' }),
+    );
+    expect(log.messages('error')).toContainEqual(
+      expect.stringMatching(/^the VIP route to db-a is blackhole .* and no standby is healthy/),
+    );
+    expect(log.entries.at(-1)).toEqual(
+      expect.objectContaining({ level: 'error', message: expect.stringMatching(/blackhole/) }),
+    );
+  });
+
+  it('follows the master in the other tables when one targets something outside the config', async () => {
+    // Prepare
+    const w = world({ tables: ['db-a', 'foreign', 'db-a'] });
+
+    // Act
+    const { report, invocations } = await run(w, { 'db-a': '++---', 'db-b': '+' });
+
+    // Assess
+    expect(invocations()).toEqual([
+      expect.objectContaining({ target: 'db-b', expectedActive: 'db-a', automatic: true }),
+    ]);
+    expect(w.tables).toEqual(['db-b', 'foreign', 'db-b']);
+    expect(report.active).toBe('db-b');
+    const notice = {
+      kind: 'foreign-route',
+      routeTableId: RTB_2,
+      target: FOREIGN_ENI,
+      message: `route table ${RTB_2} sends the VIP to ${FOREIGN_ENI}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
+    };
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-b is up', notices: [notice] });
+    expect(log.messages('error').filter((m) => m === notice.message)).toHaveLength(1);
+    expect(log.entries.at(-1)).toEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: `run done: VIP on db-b; db-b is up; ${notice.message}`,
+      }),
+    );
   });
 
   it('re-reads the tables before its first act when it last read them before its turn began', async () => {
@@ -593,9 +751,15 @@ describe('runChecker', () => {
     // Act
     const report = await drive(runChecker(deps, runtime, options()));
 
-    // Assess
+    // Assess: expected, so no error anywhere, the summary included.
     expect(log.messages('warn')).toContain('Mover not invoked: another Mover is running');
-    expect(report.moves[0]?.error).toBe('another Mover is running');
+    expect(report.moves[0]).toEqual(
+      expect.objectContaining({ error: 'another Mover is running', busy: true }),
+    );
+    expect(log.messages('error')).toEqual([]);
+    expect(log.entries.at(-1)).toEqual(
+      expect.objectContaining({ level: 'info', message: expect.stringMatching(/^run done: /) }),
+    );
   });
 
   it('leaves acting to the previous run until its overlap ends', async () => {
@@ -733,14 +897,20 @@ describe('runChecker', () => {
         probes: calls['db-a'],
         failed: 0,
         state: 'up',
-        last: { ok: true, latencyMs: 2, failure: undefined, detail: undefined },
+        last: { ok: true, eligible: true, latencyMs: 2, failure: undefined, detail: undefined },
         maxLatencyMs: 2,
       },
       'db-b': {
         probes: calls['db-b'],
         failed: failedB,
         state: failedB >= config.detection.fall ? 'down' : 'up',
-        last: { ok: false, latencyMs: 50, failure: 'timeout', detail: 'no answer within 50 ms' },
+        last: {
+          ok: false,
+          eligible: false,
+          latencyMs: 50,
+          failure: 'timeout',
+          detail: 'no answer within 50 ms',
+        },
         maxLatencyMs: 50,
       },
     });
@@ -748,7 +918,7 @@ describe('runChecker', () => {
     expect(report).toEqual(
       expect.objectContaining({
         active: 'db-a',
-        placement: { kind: 'consistent', node: 'db-a' },
+        placement: { kind: 'consistent', node: 'db-a', foreign: [], blackhole: [] },
         record: 'db-a',
         paused: false,
         decision: { action: 'none', reason: 'db-a is up' },

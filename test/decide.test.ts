@@ -1,5 +1,12 @@
-import { decide, type Decision, type Observation } from '../lambda/domain/decide';
+import {
+  decide,
+  type Decision,
+  type HoldKind,
+  type Notice,
+  type Observation,
+} from '../lambda/domain/decide';
 import { UNKNOWN, type NodeHealth } from '../lambda/domain/health';
+import type { Placement } from '../lambda/domain/routes';
 import {
   FOREIGN_ENI,
   RTB_1,
@@ -19,22 +26,46 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const IN_COOLDOWN = NOW - 60_000;
 const AFTER_COOLDOWN = NOW - 301_000;
 
-/** Up and proven: answered more than `rise` times in a row. */
-const up: NodeHealth = { state: 'up', successes: 10, failures: 0, lastOk: true };
+const loggedIn = { lastOk: true, lastEligible: true } as const;
+/** Up and proven: answered more than `rise` times in a row, each time with a full login. */
+const up: NodeHealth = { state: 'up', successes: 10, failures: 0, ...loggedIn };
 /** Up on its first answer (a node we just met), not yet risen `rise` times. */
-const fresh: NodeHealth = { state: 'up', successes: 1, failures: 0, lastOk: true };
-const risen: NodeHealth = { state: 'up', successes: 3, failures: 0, lastOk: true };
+const fresh: NodeHealth = { state: 'up', successes: 1, failures: 0, ...loggedIn };
+const risen: NodeHealth = { state: 'up', successes: 3, failures: 0, ...loggedIn };
 /** Up but lost its latest probe. */
-const flaky: NodeHealth = { state: 'up', successes: 0, failures: 1, lastOk: false };
+const flaky: NodeHealth = {
+  state: 'up',
+  successes: 0,
+  failures: 1,
+  lastOk: false,
+  lastEligible: true,
+};
 const down: NodeHealth = { state: 'down', successes: 0, failures: 3, lastOk: false };
 /** Down and answering again, but not yet `rise` times. */
-const rising: NodeHealth = { state: 'down', successes: 2, failures: 0, lastOk: true };
+const rising: NodeHealth = { state: 'down', successes: 2, failures: 0, ...loggedIn };
+/** Up and proven, but its latest answer refused our login (or it was out of connections). */
+const refusing: NodeHealth = { ...up, lastEligible: false };
+/** Up and proven, its login not tried: our own secret was unreadable. */
+const untried: NodeHealth = { ...up, lastEligible: false, lastCredentials: 'unreadable' };
 
 type Health = [a: NodeHealth, b: NodeHealth, c: NodeHealth];
 
+type Consistent = Extract<Placement, { kind: 'consistent' }>;
+type Split = Extract<Placement, { kind: 'split' }>;
+
+/** Tables all on `node`, none foreign or blackhole. */
+const on = (node: string): Consistent => ({ kind: 'consistent', node, foreign: [], blackhole: [] });
+const split = (nodes: string[], missing: string[] = []): Split => ({
+  kind: 'split',
+  nodes,
+  missing,
+  foreign: [],
+  blackhole: [],
+});
+
 function observation(health: Health, overrides: Partial<Observation> = {}): Observation {
   return {
-    placement: { kind: 'consistent', node: 'db-a' },
+    placement: on('db-a'),
     record: 'db-a',
     health: { 'db-a': health[0], 'db-b': health[1], 'db-c': health[2] },
     paused: false,
@@ -43,7 +74,7 @@ function observation(health: Health, overrides: Partial<Observation> = {}): Obse
   };
 }
 
-const onB = { placement: { kind: 'consistent', node: 'db-b' }, record: 'db-b' } as const;
+const onB = { placement: on('db-b'), record: 'db-b' };
 
 const none = (reason: RegExp): Decision => ({
   action: 'none',
@@ -60,8 +91,9 @@ const converge = (target: string, reason: RegExp): Decision => ({
   target,
   reason: expect.stringMatching(reason),
 });
-const hold = (severity: 'warn' | 'error', reason: RegExp): Decision => ({
+const hold = (kind: HoldKind, severity: 'warn' | 'error', reason: RegExp): Decision => ({
   action: 'hold',
+  kind,
   severity,
   reason: expect.stringMatching(reason),
 });
@@ -109,24 +141,25 @@ describe('decide', () => {
         'holds with an error when no standby is healthy',
         observation([down, down, down]),
         hold(
+          'no-standby',
           'error',
-          /db-a is down and no standby is healthy; not moving the VIP to an unproven node/,
+          /^db-a is down and no standby is healthy; not moving the VIP to an unproven node$/,
         ),
       ],
       [
         'never moves to a standby that was not probed yet',
         observation([down, UNKNOWN, UNKNOWN]),
-        hold('error', /no standby is healthy/),
+        hold('no-standby', 'error', /no standby is healthy/),
       ],
       [
         'never moves to a standby that is still rising',
         observation([down, rising, down]),
-        hold('error', /no standby is healthy/),
+        hold('no-standby', 'error', /no standby is healthy/),
       ],
       [
         'holds with an error when moves are paused',
         observation([down, up, up], { paused: true }),
-        hold('error', /^db-a is down but moves are paused; db-b is healthy$/),
+        hold('paused-while-down', 'error', /^db-a is down but moves are paused; db-b is healthy$/),
       ],
     ])('%s', (_name, o, expected) => {
       // Act
@@ -199,8 +232,8 @@ describe('decide', () => {
   });
 
   describe('with split tables or a missing route', () => {
-    const splitAB = { kind: 'split', nodes: ['db-a', 'db-b'], missing: [] } as const;
-    const splitBC = { kind: 'split', nodes: ['db-b', 'db-c'], missing: [] } as const;
+    const splitAB = split(['db-a', 'db-b']);
+    const splitBC = split(['db-b', 'db-c']);
 
     it.each<[string, Observation, Decision]>([
       [
@@ -241,14 +274,14 @@ describe('decide', () => {
       [
         'converges on the table node when the route is missing in one table',
         observation([up, up, up], {
-          placement: { kind: 'split', nodes: ['db-a'], missing: [RTB_3] },
+          placement: split(['db-a'], [RTB_3]),
         }),
         converge('db-a', new RegExp(`^route missing in ${RTB_3}; converging on db-a$`)),
       ],
       [
         'converges on the preferred healthy node when the route is missing everywhere',
         observation([down, up, up], {
-          placement: { kind: 'split', nodes: [], missing: [RTB_1, RTB_2, RTB_3] },
+          placement: split([], [RTB_1, RTB_2, RTB_3]),
         }),
         converge(
           'db-b',
@@ -259,14 +292,15 @@ describe('decide', () => {
         'holds with an error when no node is healthy',
         observation([down, down, UNKNOWN], { placement: splitAB }),
         hold(
+          'split-no-healthy',
           'error',
-          /route tables are split \(db-a, db-b\) and no node is healthy to converge on/,
+          /^route tables are split \(db-a, db-b\) and no node is healthy to converge on$/,
         ),
       ],
       [
         'holds while paused',
         observation([up, up, up], { placement: splitAB, paused: true }),
-        hold('warn', /route tables are split but moves are paused/),
+        hold('paused-split', 'warn', /route tables are split but moves are paused/),
       ],
     ])('%s', (_name, o, expected) => {
       // Act
@@ -278,16 +312,32 @@ describe('decide', () => {
   });
 
   describe('with tables it cannot act on', () => {
+    const allForeign: Placement = {
+      kind: 'foreign',
+      foreign: [RTB_1, RTB_2, RTB_3].map((routeTableId) => ({ routeTableId, target: FOREIGN_ENI })),
+    };
+
     it.each<[string, Observation, Decision]>([
       [
         "leaves an operator's target outside the config alone, loudly",
-        observation([down, up, up], { placement: { kind: 'foreign', targets: [FOREIGN_ENI] } }),
-        hold('error', new RegExp(`targets ${FOREIGN_ENI}, which is not a configured node`)),
+        observation([down, up, up], { placement: allForeign }),
+        {
+          ...hold(
+            'foreign-route',
+            'error',
+            new RegExp(`targets ${FOREIGN_ENI}, which is not a configured node`),
+          ),
+          notices: expect.arrayContaining([expect.objectContaining({ routeTableId: RTB_1 })]),
+        },
       ],
       [
         'holds with an error when no table can be read',
         observation([down, up, up], { placement: { kind: 'unreadable' } }),
-        hold('error', /no route table could be read; check routeTableIds and IAM/),
+        hold(
+          'tables-unreadable',
+          'error',
+          /no route table could be read; check routeTableIds and IAM/,
+        ),
       ],
     ])('%s', (_name, o, expected) => {
       // Act
@@ -298,12 +348,250 @@ describe('decide', () => {
     });
   });
 
+  describe('with a table sent outside the config', () => {
+    const foreignIn2 = { routeTableId: RTB_2, target: FOREIGN_ENI };
+    const notice: Notice = {
+      kind: 'foreign-route',
+      routeTableId: RTB_2,
+      target: FOREIGN_ENI,
+      message: `route table ${RTB_2} sends the VIP to ${FOREIGN_ENI}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
+    };
+    const withForeign = (p: Consistent | Split): Placement => ({ ...p, foreign: [foreignIn2] });
+
+    it.each<[string, Observation, Decision]>([
+      [
+        'fails over in the other tables and notes the foreign one',
+        observation([down, up, up], { placement: withForeign(on('db-a')) }),
+        { ...move('db-b', 'db-a', /^db-a failed 3 consecutive probes/), notices: [notice] },
+      ],
+      [
+        'does nothing else while the master is up, and notes the foreign table',
+        observation([up, up, up], { placement: withForeign(on('db-a')) }),
+        { ...none(/^db-a is up$/), notices: [notice] },
+      ],
+      [
+        'converges the other tables and notes the foreign one',
+        observation([up, up, up], { placement: withForeign(split(['db-a'], [RTB_3])) }),
+        { ...converge('db-a', /^route missing in .*; converging on db-a$/), notices: [notice] },
+      ],
+      [
+        'repairs the record and notes the foreign table',
+        observation([up, up, up], { placement: withForeign(on('db-a')), record: 'db-b' }),
+        { ...converge('db-a', /repairing the record/), notices: [notice] },
+      ],
+      [
+        'says when the foreign target is gone too',
+        observation([up, up, up], {
+          placement: { ...on('db-a'), foreign: [{ ...foreignIn2, blackhole: true }] },
+        }),
+        {
+          ...none(/^db-a is up$/),
+          notices: [
+            {
+              ...notice,
+              blackhole: true,
+              message: expect.stringContaining(`${FOREIGN_ENI} (blackhole), which is not`),
+            },
+          ],
+        },
+      ],
+    ])('%s', (_name, o, expected) => {
+      // Act
+      const decision = decide(never, o);
+
+      // Assess
+      expect(decision).toEqual(expected);
+    });
+
+    it('adds no notices when every table is ours', () => {
+      // Act
+      const decision = decide(never, observation([up, up, up]));
+
+      // Assess
+      expect(decision).not.toHaveProperty('notices');
+    });
+  });
+
+  describe('with a blackhole route', () => {
+    /** db-a still named by every table, but its ENI is gone. */
+    const gone = (node: string, tables = [RTB_1, RTB_2, RTB_3]): Consistent => ({
+      ...on(node),
+      blackhole: tables.map((routeTableId) => ({ routeTableId, node })),
+    });
+
+    it.each<[string, Observation, Decision]>([
+      [
+        'fails over from a node that still answers, saying blackhole',
+        observation([up, up, up], { placement: gone('db-a') }),
+        move(
+          'db-b',
+          'db-a',
+          new RegExp(
+            `^the VIP route to db-a is blackhole in ${RTB_1}, ${RTB_2}, ${RTB_3} \\(its ENI or instance is gone: the VIP is not served\\); db-b is healthy$`,
+          ),
+        ),
+      ],
+      [
+        'fails over when only some tables are blackhole',
+        observation([up, up, up], { placement: gone('db-a', [RTB_2]) }),
+        move('db-b', 'db-a', new RegExp(`blackhole in ${RTB_2} `)),
+      ],
+      [
+        'fails over from a node that is down too, naming the blackhole',
+        observation([down, up, up], { placement: gone('db-a') }),
+        move('db-b', 'db-a', /^the VIP route to db-a is blackhole/),
+      ],
+      [
+        'holds with a blackhole error when no standby is healthy',
+        observation([up, down, down], { placement: gone('db-a') }),
+        hold('blackhole', 'error', /^the VIP route to db-a is blackhole .*no standby is healthy/),
+      ],
+      [
+        'holds with a blackhole error when the only standby refuses our login',
+        observation([up, refusing, down], { placement: gone('db-a') }),
+        hold('blackhole', 'error', /blackhole.*; db-b answers but did not pass our login/),
+      ],
+      [
+        'holds with a blackhole error while paused',
+        observation([up, up, up], { placement: gone('db-a'), paused: true }),
+        hold('blackhole', 'error', /^the VIP route to db-a is blackhole .* but moves are paused/),
+      ],
+      [
+        'holds with a blackhole error in the cooldown when the standby has not risen',
+        observation([up, fresh, down], { placement: gone('db-a'), lastMoveAt: IN_COOLDOWN }),
+        hold('blackhole', 'error', /blackhole .*; db-b answers but has not risen 3 times/),
+      ],
+      [
+        'fails over before repairing the record',
+        observation([up, up, up], { placement: gone('db-a'), record: 'db-c' }),
+        move('db-b', 'db-a', /blackhole/),
+      ],
+      [
+        'never converges split tables on a node whose route is blackhole',
+        observation([up, up, up], {
+          placement: {
+            ...split(['db-a', 'db-b']),
+            blackhole: [{ routeTableId: RTB_1, node: 'db-a' }],
+          },
+          record: 'db-a',
+        }),
+        converge('db-b', /converging on db-b$/),
+      ],
+      [
+        'holds with a blackhole error when split tables have no other node to converge on',
+        observation([up, down, down], {
+          placement: {
+            ...split(['db-a', 'db-b']),
+            blackhole: [{ routeTableId: RTB_1, node: 'db-a' }],
+          },
+        }),
+        hold('blackhole', 'error', /the VIP route to db-a is blackhole and no other node/),
+      ],
+    ])('%s', (_name, o, expected) => {
+      // Act
+      const decision = decide(never, o);
+
+      // Assess
+      expect(decision).toEqual(expected);
+    });
+  });
+
+  describe('with standbys that answer but fail our login', () => {
+    const details = {
+      'db-b': "server refused our login: ER_BAD_DB_ERROR (1049): Unknown database 'monitor'",
+      'db-c': 'server out of connections: ER_CON_COUNT_ERROR (1040): Too many connections',
+    };
+
+    it.each<[string, Observation, Decision]>([
+      [
+        'never moves to a standby that refused our login, and names why',
+        observation([down, refusing, down], { probeDetails: details }),
+        hold(
+          'no-standby',
+          'error',
+          /^db-a is down and no standby is healthy; not moving the VIP to an unproven node; db-b answers but did not pass our login and SELECT 1 \(server refused our login: ER_BAD_DB_ERROR \(1049\): Unknown database 'monitor'\)$/,
+        ),
+      ],
+      [
+        'names every standby that answers but is not a target',
+        observation([down, refusing, refusing], { probeDetails: details }),
+        hold('no-standby', 'error', /db-b answers but .*\(1049\).*; db-c answers but .*\(1040\)/),
+      ],
+      [
+        'skips a refusing standby for the next eligible one',
+        observation([down, refusing, up]),
+        move('db-c', 'db-a', /^db-a failed 3 consecutive probes; db-c is healthy$/),
+      ],
+      [
+        'keeps a master that refuses our login: alive, never left for our credentials',
+        observation([refusing, up, up]),
+        none(/^db-a is up$/),
+      ],
+      [
+        'moves to a standby whose login was not tried because our secret is unreadable, and says so',
+        observation([down, untried, down]),
+        move(
+          'db-b',
+          'db-a',
+          /^db-a failed 3 consecutive probes; db-b is healthy \(alive; login not tried: our probe secret is unreadable\)$/,
+        ),
+      ],
+      [
+        'keeps a master whose login was not tried: alive by its answer',
+        observation([untried, untried, untried]),
+        none(/^db-a is up$/),
+      ],
+      [
+        'never converges split tables on a node that refused our login',
+        observation([refusing, up, up], { placement: split(['db-a', 'db-b']), record: 'db-a' }),
+        converge('db-b', /converging on db-b$/),
+      ],
+      [
+        'holds split tables when every live node refused our login, naming why',
+        observation([refusing, refusing, down], {
+          placement: split(['db-a', 'db-b']),
+          probeDetails: details,
+        }),
+        hold('split-no-healthy', 'error', /no node is healthy to converge on; db-a answers but/),
+      ],
+      [
+        'converges split tables on a node whose login was not tried',
+        observation([untried, down, down], { placement: split(['db-a', 'db-b']) }),
+        converge('db-a', /converging on db-a$/),
+      ],
+    ])('%s', (_name, o, expected) => {
+      // Act
+      const decision = decide(never, o);
+
+      // Assess
+      expect(decision).toEqual(expected);
+    });
+
+    it.each<[string, NodeHealth]>([
+      ['refused our login', { ...risen, lastEligible: false }],
+      [
+        'was judged without our secret',
+        { ...risen, lastEligible: false, lastCredentials: 'unreadable' },
+      ],
+    ])('never fails back to a preferred node that %s', (_name, health) => {
+      // Prepare
+      const o = observation([health, up, up], { ...onB, lastMoveAt: AFTER_COOLDOWN });
+
+      // Act
+      const decision = decide(preferred, o);
+
+      // Assess
+      expect(decision).toEqual(none(/^db-b is up$/));
+    });
+  });
+
   describe('in the cooldown after a move', () => {
     it.each<[string, Observation, Decision]>([
       [
         'does not fail over to a standby that has not risen since the move',
         observation([down, fresh, down], { lastMoveAt: IN_COOLDOWN }),
         hold(
+          'cooldown',
           'error',
           /^db-a is down; db-b answers but has not risen 3 times since the last move \(cooldown\)$/,
         ),
@@ -367,7 +655,7 @@ describe('decide', () => {
       [
         'holds while paused',
         observation([risen, up, up], { ...onB, paused: true }),
-        hold('warn', /^failback to db-a is due but moves are paused$/),
+        hold('paused-failback', 'warn', /^failback to db-a is due but moves are paused$/),
       ],
       [
         'does nothing when the preferred node is already active',

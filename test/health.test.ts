@@ -5,26 +5,50 @@ import {
   suspect,
   type HealthState,
   type NodeHealth,
+  type Verdict,
 } from '../lambda/domain/health';
 
 const thresholds = { fall: 3, rise: 2 };
+
+/**
+ * One probe per character: `+` alive and eligible, `-` dead, `a` alive but the login refused (or
+ * out of connections), `s` alive with the login not tried for want of our secret.
+ */
+const VERDICTS: Readonly<Record<string, Verdict>> = {
+  '+': { ok: true, eligible: true },
+  '-': { ok: false, eligible: false },
+  a: { ok: true, eligible: false },
+  s: { ok: true, eligible: false, credentials: 'unreadable' },
+};
+
+function verdict(p: string): Verdict {
+  const v = VERDICTS[p];
+  if (!v) throw new Error(`unknown probe character ${JSON.stringify(p)}`);
+  return v;
+}
 
 /** The state after each probe of `probes`, where `+` is a success and `-` a failure. */
 function trace(probes: string, start: NodeHealth = UNKNOWN, t = thresholds): HealthState[] {
   const states: HealthState[] = [];
   let health = start;
   for (const p of probes) {
-    health = observe(health, p === '+', t);
+    health = observe(health, verdict(p), t);
     states.push(health.state);
   }
   return states;
 }
 
 function replay(probes: string, start: NodeHealth = UNKNOWN, t = thresholds): NodeHealth {
-  return [...probes].reduce((h, p) => observe(h, p === '+', t), start);
+  return [...probes].reduce((h, p) => observe(h, verdict(p), t), start);
 }
 
-const UP: NodeHealth = { state: 'up', successes: 5, failures: 0, lastOk: true };
+const UP: NodeHealth = {
+  state: 'up',
+  successes: 5,
+  failures: 0,
+  lastOk: true,
+  lastEligible: true,
+};
 const DOWN: NodeHealth = { state: 'down', successes: 0, failures: 4, lastOk: false };
 
 describe('observe', () => {
@@ -59,8 +83,20 @@ describe('observe', () => {
     const afterSuccess = replay('++--+');
 
     // Assess
-    expect(afterFailures).toEqual({ state: 'up', successes: 0, failures: 2, lastOk: false });
-    expect(afterSuccess).toEqual({ state: 'up', successes: 1, failures: 0, lastOk: true });
+    expect(afterFailures).toEqual({
+      state: 'up',
+      successes: 0,
+      failures: 2,
+      lastOk: false,
+      lastEligible: true,
+    });
+    expect(afterSuccess).toEqual({
+      state: 'up',
+      successes: 1,
+      failures: 0,
+      lastOk: true,
+      lastEligible: true,
+    });
   });
 
   it('downs a node on its first failure when fall is 1 and raises it on its first success when rise is 1', () => {
@@ -76,10 +112,55 @@ describe('observe', () => {
     const before = { ...UP };
 
     // Act
-    observe(UP, false, thresholds);
+    observe(UP, verdict('-'), thresholds);
 
     // Assess
     expect(UP).toEqual(before);
+  });
+});
+
+describe('observe, on eligibility', () => {
+  it.each<[string, string, Partial<NodeHealth>]>([
+    ['a full login makes a node eligible', '+', { lastEligible: true }],
+    ['a refused login keeps it alive but not eligible', 'a', { state: 'up', lastEligible: false }],
+    ['a refused login after a full one makes it ineligible', '+a', { lastEligible: false }],
+    ['a full login after a refused one makes it eligible again', 'a+', { lastEligible: true }],
+    ["a lost probe keeps the last answer's eligibility", '+-', { lastEligible: true }],
+    ['a lost probe keeps a refusal too', 'a-', { lastEligible: false }],
+    [
+      'an answer without our secret is alive, not eligible, and says why',
+      's',
+      { state: 'up', lastEligible: false, lastCredentials: 'unreadable' },
+    ],
+    ['a full login clears the unreadable secret', 's+', { lastEligible: true }],
+    [
+      'a lost probe keeps the unreadable secret',
+      's-',
+      { lastEligible: false, lastCredentials: 'unreadable' },
+    ],
+  ])('%s', (_name, probes, expected) => {
+    // Act
+    const health = replay(probes);
+
+    // Assess
+    expect(health).toMatchObject(expected);
+    if (!('lastCredentials' in expected)) expect(health.lastCredentials).toBeUndefined();
+  });
+
+  it('has no eligibility before the first answer', () => {
+    // Act
+    const health = replay('--');
+
+    // Assess
+    expect(health).toEqual({ state: 'unknown', successes: 0, failures: 2, lastOk: false });
+  });
+
+  it('counts alive answers toward rise whether or not the login passed', () => {
+    // Act
+    const states = trace('aa', DOWN);
+
+    // Assess
+    expect(states).toEqual(['down', 'up']);
   });
 });
 
@@ -103,10 +184,22 @@ describe('suspect', () => {
 describe('resetAfterMove', () => {
   it('keeps a down node down and restarts its counters', () => {
     // Act
-    const health = resetAfterMove({ state: 'down', successes: 1, failures: 0, lastOk: true });
+    const health = resetAfterMove({
+      state: 'down',
+      successes: 1,
+      failures: 0,
+      lastOk: true,
+      lastEligible: false,
+    });
 
     // Assess
-    expect(health).toEqual({ state: 'down', successes: 0, failures: 0, lastOk: true });
+    expect(health).toEqual({
+      state: 'down',
+      successes: 0,
+      failures: 0,
+      lastOk: true,
+      lastEligible: false,
+    });
   });
 
   it.each<[string, NodeHealth]>([
@@ -118,7 +211,13 @@ describe('resetAfterMove', () => {
     const health = resetAfterMove(before);
 
     // Assess
-    expect(health).toEqual({ state: 'unknown', successes: 0, failures: 0, lastOk: before.lastOk });
+    expect(health).toEqual({
+      state: 'unknown',
+      successes: 0,
+      failures: 0,
+      lastOk: before.lastOk,
+      lastEligible: before.lastEligible,
+    });
   });
 
   it('makes a node left for dead rise again before it is up', () => {

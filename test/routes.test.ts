@@ -5,7 +5,7 @@ import {
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { nodeByName, type NodeConfig } from '../lib/config';
+import { nodeByName, type NodeConfig } from '../config';
 import { placementOf, pointTables, readTables } from '../lambda/domain/routes';
 import type { TableState } from '../lambda/domain/types';
 import {
@@ -98,6 +98,30 @@ describe('readTables', () => {
       { routeTableId: RTB_2, target: FOREIGN_ENI, node: undefined },
       { routeTableId: RTB_3 },
     ]);
+  });
+
+  it("recognises a route to a node's second ENI by the instance the route shows", async () => {
+    // Prepare: db-c is configured by instance id; the route targets another of its ENIs.
+    const secondEni = 'eni-0a1b2c3d4e5f600c2';
+    const table = routeTable(RTB_1, 'missing');
+    table.Routes?.push({
+      DestinationCidrBlock: VIP,
+      NetworkInterfaceId: secondEni,
+      InstanceId: INSTANCE_C,
+      InstanceOwnerId: '123456789012',
+      Origin: 'CreateRoute',
+      State: 'active',
+    });
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [table, routeTable(RTB_2, 'db-c'), routeTable(RTB_3, 'db-c')],
+    });
+
+    // Act
+    const tables = await readTables(ec2, config);
+
+    // Assess
+    expect(tables[0]).toEqual({ routeTableId: RTB_1, target: INSTANCE_C, node: 'db-c' });
+    expect(placementOf(tables)).toMatchObject({ kind: 'consistent', node: 'db-c', foreign: [] });
   });
 
   it.each([
@@ -249,36 +273,97 @@ describe('placementOf', () => {
     error: 'InvalidRouteTableID.NotFound: ...',
   });
 
+  const blackhole = (t: TableState): TableState => ({ ...t, state: 'blackhole' });
+  const none = { foreign: [], blackhole: [] };
+
   it.each<[string, TableState[], ReturnType<typeof placementOf>]>([
     [
       'consistent when every table targets one node',
       [onA(RTB_1), onA(RTB_2), onA(RTB_3)],
-      { kind: 'consistent', node: 'db-a' },
+      { kind: 'consistent', node: 'db-a', ...none },
     ],
     [
       'consistent over the readable tables when some cannot be read',
       [onB(RTB_1), unreadable(RTB_2), onB(RTB_3)],
-      { kind: 'consistent', node: 'db-b' },
+      { kind: 'consistent', node: 'db-b', ...none },
     ],
     [
       'split when tables target different nodes',
       [onA(RTB_1), onB(RTB_2), onA(RTB_3)],
-      { kind: 'split', nodes: ['db-a', 'db-b'], missing: [] },
+      { kind: 'split', nodes: ['db-a', 'db-b'], missing: [], ...none },
     ],
     [
       'split when a table lacks the route',
       [onA(RTB_1), onA(RTB_2), missing(RTB_3)],
-      { kind: 'split', nodes: ['db-a'], missing: [RTB_3] },
+      { kind: 'split', nodes: ['db-a'], missing: [RTB_3], ...none },
     ],
     [
       'split with no node when every table lacks the route',
       [missing(RTB_1), missing(RTB_2), missing(RTB_3)],
-      { kind: 'split', nodes: [], missing: ALL },
+      { kind: 'split', nodes: [], missing: ALL, ...none },
     ],
     [
-      'foreign when any table targets something outside the config',
-      [onA(RTB_1), foreign(RTB_2), foreign(RTB_3)],
-      { kind: 'foreign', targets: [FOREIGN_ENI] },
+      'consistent over the other tables, listing a foreign one',
+      [onA(RTB_1), foreign(RTB_2), onA(RTB_3)],
+      {
+        kind: 'consistent',
+        node: 'db-a',
+        foreign: [{ routeTableId: RTB_2, target: FOREIGN_ENI }],
+        blackhole: [],
+      },
+    ],
+    [
+      'split over the other tables, listing the foreign ones',
+      [onA(RTB_1), foreign(RTB_2), onB(RTB_3)],
+      {
+        kind: 'split',
+        nodes: ['db-a', 'db-b'],
+        missing: [],
+        foreign: [{ routeTableId: RTB_2, target: FOREIGN_ENI }],
+        blackhole: [],
+      },
+    ],
+    [
+      'foreign when no table targets a configured node',
+      [foreign(RTB_1), foreign(RTB_2), foreign(RTB_3)],
+      {
+        kind: 'foreign',
+        foreign: ALL.map((routeTableId) => ({ routeTableId, target: FOREIGN_ENI })),
+      },
+    ],
+    [
+      'foreign when the other tables only lack the route',
+      [foreign(RTB_1), missing(RTB_2), unreadable(RTB_3)],
+      { kind: 'foreign', foreign: [{ routeTableId: RTB_1, target: FOREIGN_ENI }] },
+    ],
+    [
+      'foreign, marked blackhole, when a foreign target is gone',
+      [blackhole(foreign(RTB_1))],
+      { kind: 'foreign', foreign: [{ routeTableId: RTB_1, target: FOREIGN_ENI, blackhole: true }] },
+    ],
+    [
+      'consistent with the blackhole tables listed when the node is gone',
+      [blackhole(onA(RTB_1)), blackhole(onA(RTB_2)), onA(RTB_3)],
+      {
+        kind: 'consistent',
+        node: 'db-a',
+        foreign: [],
+        blackhole: [
+          { routeTableId: RTB_1, node: 'db-a' },
+          { routeTableId: RTB_2, node: 'db-a' },
+        ],
+      },
+    ],
+    [
+      'split with the blackhole tables listed',
+      [blackhole(onA(RTB_1)), onB(RTB_2), onB(RTB_3)],
+      {
+        kind: 'split',
+        nodes: ['db-a', 'db-b'],
+        missing: [],
+        foreign: [],
+        blackhole: [{ routeTableId: RTB_1, node: 'db-a' }],
+      },
     ],
     [
       'unreadable when no table can be read',

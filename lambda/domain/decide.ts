@@ -1,5 +1,5 @@
 /** What the Checker does next: a pure function of what it observed. */
-import type { FailoverConfig } from '../../lib/config';
+import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
 import type { Placement } from './routes';
 
@@ -13,12 +13,55 @@ export interface Observation {
   /** Epoch ms of the last move (the record's last write, or a move made in this run). */
   readonly lastMoveAt?: number;
   readonly now: number;
+  /** The latest probe's detail by node: says why a node that answers is not a target. */
+  readonly probeDetails?: Readonly<Record<string, string | undefined>>;
 }
 
-export type Decision =
-  /** Nothing to do. */
-  | { readonly action: 'none'; readonly reason: string }
-  /** Move the VIP off `from` to `target` (compare-and-swap on `from`). */
+/**
+ * Why a hold holds, as data: notifications key on it, never on the reason's words.
+ * - `tables-unreadable`: no route table could be read.
+ * - `foreign-route`: no table sends the VIP to a configured node, and some send it elsewhere.
+ * - `blackhole`: the active node's route is blackhole (the VIP is not served) and no standby
+ *   can take it, or moves are paused: the reason says which.
+ * - `no-standby`: the active node is down and no standby is alive and eligible; the reason
+ *   names each standby that answers but failed our login, and why.
+ * - `cooldown`: the active node is down; a standby answers but has not risen since the last move.
+ * - `paused-while-down`: the active node is down, a standby is ready, moves are paused.
+ * - `split-no-healthy`: tables are split (or lack the route) and no node can take them all.
+ * - `paused-split`: tables are split (or lack the route) while moves are paused (warn).
+ * - `paused-failback`: a failback is due while moves are paused (warn).
+ */
+export type HoldKind =
+  | 'tables-unreadable'
+  | 'foreign-route'
+  | 'blackhole'
+  | 'no-standby'
+  | 'cooldown'
+  | 'paused-while-down'
+  | 'split-no-healthy'
+  | 'paused-split'
+  | 'paused-failback';
+
+/** A table left alone while the decision goes ahead in the others: it needs a human. */
+export interface Notice {
+  readonly kind: 'foreign-route';
+  readonly routeTableId: string;
+  /** Where that table sends the VIP. */
+  readonly target: string;
+  /** True when that target is gone too (blackhole route). */
+  readonly blackhole?: true;
+  readonly message: string;
+}
+
+/** Present on any decision when some table is left alone; absent when none is. */
+interface Notices {
+  readonly notices?: readonly Notice[];
+}
+
+export type Decision = (
+  | /** Nothing to do. */
+    { readonly action: 'none'; readonly reason: string }
+    /** Move the VIP off `from` to `target` (compare-and-swap on `from`). */
   | {
       readonly action: 'move';
       readonly target: string;
@@ -28,147 +71,230 @@ export type Decision =
   /** Converge split tables, or repair the record, on `target` (unconditional). */
   | { readonly action: 'converge'; readonly target: string; readonly reason: string }
   /** Something needs a human or more time; nothing moves. `severity` error is an alert. */
-  | { readonly action: 'hold'; readonly severity: 'warn' | 'error'; readonly reason: string };
+  | {
+      readonly action: 'hold';
+      readonly kind: HoldKind;
+      readonly severity: 'warn' | 'error';
+      readonly reason: string;
+    }
+) &
+  Notices;
 
-/** Usable as a target: answered its latest probe and is up; in cooldown it must also have risen. */
-function eligible(h: NodeHealth | undefined, strict: boolean, rise: number): boolean {
-  if (!h || h.state !== 'up' || h.lastOk !== true) return false;
+type Hold = Extract<Decision, { action: 'hold' }>;
+
+const hold = (kind: HoldKind, severity: Hold['severity'], reason: string): Hold => ({
+  action: 'hold',
+  kind,
+  severity,
+  reason,
+});
+
+/**
+ * Its latest answer passed a full login plus `SELECT 1`, or, with `untried`, could not try one
+ * because our own secret was unreadable: our credentials must not keep the VIP on a dead node.
+ */
+function loggedIn(h: NodeHealth, untried: boolean): boolean {
+  return h.lastEligible === true || (untried && h.lastCredentials === 'unreadable');
+}
+
+/** May receive the VIP: up, answered its latest probe, logged in; in cooldown, also risen. */
+function usable(h: NodeHealth | undefined, rise: number, strict: boolean, untried = true): boolean {
+  if (!h || h.state !== 'up' || h.lastOk !== true || !loggedIn(h, untried)) return false;
   return !strict || h.successes >= rise;
 }
 
-/** Nodes in order of preference that are usable targets. */
-function healthyNodes(
-  config: FailoverConfig,
-  o: Observation,
-  strict: boolean,
-  except?: string,
-): string[] {
+/** True while the last move is more recent than the cooldown. */
+function cooling(config: FailoverConfig, o: Observation): boolean {
+  const { cooldownSeconds } = config.detection;
+  return o.lastMoveAt !== undefined && o.now - o.lastMoveAt < cooldownSeconds * 1000;
+}
+
+/** Nodes other than `except`, in order of preference, that may receive the VIP. */
+function targets(config: FailoverConfig, o: Observation, strict: boolean, except?: string) {
+  const { rise } = config.detection;
   return config.nodes
     .map((n) => n.name)
-    .filter((name) => name !== except && eligible(o.health[name], strict, config.detection.rise));
+    .filter((name) => name !== except && usable(o.health[name], rise, strict));
 }
+
+/** Why an alive node is not a target, for the reason; empty when none answers. */
+function ineligible(config: FailoverConfig, o: Observation, except: readonly string[]): string {
+  const named = config.nodes
+    .map((n) => n.name)
+    .filter((name) => !except.includes(name))
+    .filter((name) => {
+      const h = o.health[name];
+      return h?.state === 'up' && h.lastEligible === false && h.lastCredentials === undefined;
+    })
+    .map((name) => {
+      const detail = o.probeDetails?.[name];
+      return `${name} answers but did not pass our login and SELECT 1${detail ? ` (${detail})` : ''}`;
+    });
+  return named.length > 0 ? `; ${named.join('; ')}` : '';
+}
+
+/** How a node we move to was judged, when it was not by a full login. */
+function judged(o: Observation, name: string): string {
+  return o.health[name]?.lastEligible === true
+    ? ''
+    : ' (alive; login not tried: our probe secret is unreadable)';
+}
+
+const list = (ids: readonly string[]) => ids.join(', ');
 
 /**
  * Decides the next step.
  *
- * - Tables split or missing the route: converge on the live (up) node the record names, else the
- *   most preferred live node among those the tables use, else the most preferred live node.
+ * - A target (move, failback, converge) must be alive and eligible: its latest answer passed a
+ *   full login plus `SELECT 1`. A login rejected or a server out of connections keeps a node
+ *   alive (the active node is never left for our credentials' sake) but never makes it a
+ *   target. Only when our own secret is unreadable is an alive node a target for a failover or a
+ *   convergence (never for an optional failback): liveness is then all anyone can know.
+ * - A table sending the VIP outside the config (an operator's change) is left alone, loudly (a
+ *   notice); the other tables are followed. With no table of ours left, hold.
+ * - Tables split or missing the route: converge on the live target the record names, else the
+ *   most preferred live target among those the tables use, else the most preferred live target.
+ *   A node whose route is blackhole is not one.
  * - Tables consistent but the record disagrees: repair the record (allowed while paused: it
- *   moves no traffic), unless the active node is down: the failover writes the record anyway.
- * - Active node confirmed down: move to the most preferred healthy standby. Never to an unproven
- *   node: with none healthy, hold and alert.
+ *   moves no traffic), unless the active node is down or blackhole: the failover writes it.
+ * - Active node confirmed down, or its route blackhole (the VIP is not served): move to the most
+ *   preferred target. Never to an unproven node: with none, hold and alert.
  * - Cooldown after a move blocks failback, and any move to a standby that has not yet risen
  *   `rise` times; it never keeps the VIP on a confirmed-dead node when a proven one exists.
- * - A target outside the config (an operator's manual change) is left alone, loudly.
  */
 export function decide(config: FailoverConfig, o: Observation): Decision {
+  const decision = next(config, o);
   const { placement } = o;
-  const inCooldown =
-    o.lastMoveAt !== undefined && o.now - o.lastMoveAt < config.detection.cooldownSeconds * 1000;
+  if (placement.kind === 'unreadable' || placement.foreign.length === 0) return decision;
+  const notices = placement.foreign.map((f): Notice => ({
+    kind: 'foreign-route',
+    ...f,
+    message: `route table ${f.routeTableId} sends the VIP to ${f.target}${f.blackhole ? ' (blackhole)' : ''}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
+  }));
+  return { ...decision, notices };
+}
 
+function next(config: FailoverConfig, o: Observation): Decision {
+  const { placement } = o;
   if (placement.kind === 'unreadable') {
-    return {
-      action: 'hold',
-      severity: 'error',
-      reason: 'no route table could be read; check routeTableIds and IAM',
-    };
+    const why = 'no route table could be read; check routeTableIds and IAM';
+    return hold('tables-unreadable', 'error', why);
   }
   if (placement.kind === 'foreign') {
-    return {
-      action: 'hold',
-      severity: 'error',
-      reason: `the VIP route targets ${placement.targets.join(', ')}, which is not a configured node; leaving an operator's change alone (point it back at a node, or invoke the Mover, to resume)`,
-    };
+    const targets = [...new Set(placement.foreign.map((f) => f.target))];
+    return hold(
+      'foreign-route',
+      'error',
+      `the VIP route targets ${list(targets)}, which is not a configured node; leaving an operator's change alone (point it back at a node, or invoke the Mover, to resume)`,
+    );
   }
-  if (placement.kind === 'split') {
-    if (o.paused)
-      return {
-        action: 'hold',
-        severity: 'warn',
-        reason: 'route tables are split but moves are paused',
-      };
-    // Converging picks among live nodes: a lone lost probe must not steer traffic off a node.
-    const healthy = config.nodes
-      .map((n) => n.name)
-      .filter((name) => o.health[name]?.state === 'up');
-    if (healthy.length === 0) {
-      return {
-        action: 'hold',
-        severity: 'error',
-        reason: `route tables are split (${placement.nodes.join(', ') || 'route missing'}) and no node is healthy to converge on`,
-      };
-    }
-    const target =
-      (o.record !== undefined && placement.nodes.includes(o.record) && healthy.includes(o.record)
-        ? o.record
-        : undefined) ??
-      healthy.find((n) => placement.nodes.includes(n)) ??
-      (healthy[0] as string);
-    const what =
-      placement.missing.length > 0
-        ? `route missing in ${placement.missing.join(', ')}`
-        : `tables split between ${placement.nodes.join(', ')}`;
-    return { action: 'converge', target, reason: `${what}; converging on ${target}` };
-  }
+  if (placement.kind === 'split') return converge(config, o, placement);
+  return onActive(config, o, placement);
+}
 
+type Split = Extract<Placement, { kind: 'split' }>;
+type Consistent = Extract<Placement, { kind: 'consistent' }>;
+
+function converge(config: FailoverConfig, o: Observation, placement: Split): Decision {
+  const what =
+    placement.missing.length > 0
+      ? `route missing in ${list(placement.missing)}`
+      : `tables split between ${list(placement.nodes)}`;
+  if (o.paused) return hold('paused-split', 'warn', 'route tables are split but moves are paused');
+  const blackholed = [...new Set(placement.blackhole.map((b) => b.node))];
+  // Converging picks among live nodes: a lone lost probe must not steer traffic off a node.
+  const live = config.nodes
+    .map((n) => n.name)
+    .filter((name) => !blackholed.includes(name))
+    .filter((name) => {
+      const h = o.health[name];
+      return h?.state === 'up' && loggedIn(h, true);
+    });
+  const target =
+    (o.record !== undefined && placement.nodes.includes(o.record) && live.includes(o.record)
+      ? o.record
+      : undefined) ??
+    live.find((n) => placement.nodes.includes(n)) ??
+    live[0];
+  if (target) return { action: 'converge', target, reason: `${what}; converging on ${target}` };
+  const tables = `route tables are split (${list(placement.nodes) || 'route missing'})`;
+  if (blackholed.length > 0)
+    return hold(
+      'blackhole',
+      'error',
+      `${tables}; the VIP route to ${list(blackholed)} is blackhole and no other node is healthy to converge on${ineligible(config, o, blackholed)}`,
+    );
+  return hold(
+    'split-no-healthy',
+    'error',
+    `${tables} and no node is healthy to converge on${ineligible(config, o, [])}`,
+  );
+}
+
+function onActive(config: FailoverConfig, o: Observation, placement: Consistent): Decision {
   const active = placement.node;
-  const repairRecord = (): Decision => ({
-    action: 'converge',
-    target: active,
-    reason: `record ${o.record === undefined ? 'is missing' : `says ${JSON.stringify(o.record)}`} but every table targets ${active}; repairing the record`,
-  });
-  const activeHealth = o.health[active];
-  // A failover writes the record anyway, so a dead master comes before a record repair.
-  if (o.record !== active && activeHealth?.state !== 'down') return repairRecord();
+  const state = o.health[active]?.state ?? 'unknown';
+  // A failover writes the record anyway, so a lost master comes before a record repair.
+  if (state === 'down' || placement.blackhole.length > 0) return failover(config, o, placement);
+  if (o.record !== active) return repairRecord(o, active);
+  return failback(config, o, active) ?? { action: 'none', reason: `${active} is ${state}` };
+}
 
-  if (activeHealth?.state === 'down') {
-    const standby = healthyNodes(config, o, inCooldown, active)[0];
-    // Holding moves no traffic; the record may still be put right meanwhile.
-    if ((!standby || o.paused) && o.record !== active) return repairRecord();
-    if (!standby) {
-      const unproven = healthyNodes(config, o, false, active)[0];
-      return {
-        action: 'hold',
-        severity: 'error',
-        reason: unproven
-          ? `${active} is down; ${unproven} answers but has not risen ${config.detection.rise} times since the last move (cooldown)`
-          : `${active} is down and no standby is healthy; not moving the VIP to an unproven node`,
-      };
-    }
-    if (o.paused)
-      return {
-        action: 'hold',
-        severity: 'error',
-        reason: `${active} is down but moves are paused; ${standby} is healthy`,
-      };
-    return {
-      action: 'move',
-      target: standby,
-      from: active,
-      reason: `${active} failed ${activeHealth.failures} consecutive probes; ${standby} is healthy`,
-    };
+function repairRecord(o: Observation, active: string): Decision {
+  const record = o.record === undefined ? 'is missing' : `says ${JSON.stringify(o.record)}`;
+  const reason = `record ${record} but every table targets ${active}; repairing the record`;
+  return { action: 'converge', target: active, reason };
+}
+
+/** The active node is down or its route blackhole: to a standby, or hold and say why not. */
+function failover(config: FailoverConfig, o: Observation, placement: Consistent): Decision {
+  const active = placement.node;
+  const standby = targets(config, o, cooling(config, o), active)[0];
+  // Holding moves no traffic; the record may still be put right meanwhile.
+  if ((!standby || o.paused) && o.record !== active) return repairRecord(o, active);
+  const tables = placement.blackhole.map((b) => b.routeTableId);
+  const gone =
+    tables.length > 0
+      ? `the VIP route to ${active} is blackhole in ${list(tables)} (its ENI or instance is gone: the VIP is not served)`
+      : undefined;
+  const lost = gone ?? `${active} is down`;
+  const held = (kind: HoldKind, why: string) => hold(gone ? 'blackhole' : kind, 'error', why);
+  if (!standby) {
+    const unproven = targets(config, o, false, active)[0];
+    const { rise } = config.detection;
+    if (unproven)
+      return held(
+        'cooldown',
+        `${lost}; ${unproven} answers but has not risen ${rise} times since the last move (cooldown)`,
+      );
+    const why = ineligible(config, o, [active]);
+    return held(
+      'no-standby',
+      `${lost} and no standby is healthy; not moving the VIP to an unproven node${why}`,
+    );
   }
+  if (o.paused)
+    return held('paused-while-down', `${lost} but moves are paused; ${standby} is healthy`);
+  const why = gone ?? `${active} failed ${o.health[active]?.failures ?? 0} consecutive probes`;
+  const reason = `${why}; ${standby} is healthy${judged(o, standby)}`;
+  return { action: 'move', target: standby, from: active, reason };
+}
 
+/** Back to the preferred node once it has risen, when so configured; undefined when not due. */
+function failback(config: FailoverConfig, o: Observation, active: string): Decision | undefined {
+  const { detection } = config;
   const preferred = config.nodes[0]?.name as string;
-  if (
-    config.detection.failback === 'preferred' &&
-    active !== preferred &&
-    eligible(o.health[preferred], true, config.detection.rise)
-  ) {
-    if (inCooldown)
-      return { action: 'none', reason: `failback to ${preferred} waits for the cooldown` };
-    if (o.paused)
-      return {
-        action: 'hold',
-        severity: 'warn',
-        reason: `failback to ${preferred} is due but moves are paused`,
-      };
-    return {
-      action: 'move',
-      target: preferred,
-      from: active,
-      reason: `failback: ${preferred} is preferred and rose ${config.detection.rise} times`,
-    };
-  }
-  return { action: 'none', reason: `${active} is ${activeHealth?.state ?? 'unknown'}` };
+  if (detection.failback !== 'preferred' || active === preferred) return undefined;
+  // An optional move: only to a node whose login we could check.
+  if (!usable(o.health[preferred], detection.rise, true, false)) return undefined;
+  if (cooling(config, o))
+    return { action: 'none', reason: `failback to ${preferred} waits for the cooldown` };
+  if (o.paused)
+    return hold('paused-failback', 'warn', `failback to ${preferred} is due but moves are paused`);
+  return {
+    action: 'move',
+    target: preferred,
+    from: active,
+    reason: `failback: ${preferred} is preferred and rose ${detection.rise} times`,
+  };
 }

@@ -6,22 +6,47 @@ import {
   type EC2Client,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../lib/config';
+import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../config';
 import { awsErrorName, awsErrorText } from './errors';
 import type { TableOutcome, TableState } from './types';
 
-/** Where the VIP goes, summarised over every table. */
+/** A table whose VIP route targets something outside the config: left alone, alerted on. */
+export interface ForeignRoute {
+  readonly routeTableId: string;
+  readonly target: string;
+  /** True when that target is gone too: its route is blackhole. */
+  readonly blackhole?: true;
+}
+
+/** A table whose VIP route names a configured node but is blackhole: the VIP is not served. */
+export interface BlackholeRoute {
+  readonly routeTableId: string;
+  readonly node: string;
+}
+
+/** What every readable placement lists besides its verdict: the tables that need a human. */
+interface Exceptions {
+  /** Tables sending the VIP outside the config; the verdict is over the other tables. */
+  readonly foreign: readonly ForeignRoute[];
+  /** Tables whose route names a node but is blackhole (its ENI deleted or detached ...). */
+  readonly blackhole: readonly BlackholeRoute[];
+}
+
+/**
+ * Where the VIP goes, summarised over every table. A foreign table does not stop the others
+ * being followed: it is listed in `foreign` and the verdict is over the rest.
+ */
 export type Placement =
-  /** Every readable table sends the VIP to this node (some tables may be unreadable). */
-  | { readonly kind: 'consistent'; readonly node: string }
+  /** Every readable table but the foreign ones sends the VIP to this node. */
+  | ({ readonly kind: 'consistent'; readonly node: string } & Exceptions)
   /** Tables disagree, or some lack the route: converge them. */
-  | {
+  | ({
       readonly kind: 'split';
       readonly nodes: readonly string[];
       readonly missing: readonly string[];
-    }
-  /** Some table sends the VIP to a target that is not a configured node. */
-  | { readonly kind: 'foreign'; readonly targets: readonly string[] }
+    } & Exceptions)
+  /** No readable table sends the VIP to a configured node, and some send it elsewhere. */
+  | { readonly kind: 'foreign'; readonly foreign: readonly ForeignRoute[] }
   /** No table could be read. */
   | { readonly kind: 'unreadable' };
 
@@ -104,15 +129,22 @@ export function isForeign(table: TableState): boolean {
 export function placementOf(tables: readonly TableState[]): Placement {
   const readable = tables.filter((t) => !t.error);
   if (readable.length === 0) return { kind: 'unreadable' };
-  const foreign = readable
-    .filter((t) => t.target !== undefined && t.node === undefined)
-    .map((t) => t.target as string);
-  if (foreign.length > 0) return { kind: 'foreign', targets: [...new Set(foreign)] };
-  const nodes = [...new Set(readable.filter((t) => t.node).map((t) => t.node as string))];
-  const missing = readable.filter((t) => t.target === undefined).map((t) => t.routeTableId);
+  const foreign = readable.filter(isForeign).map((t): ForeignRoute => ({
+    routeTableId: t.routeTableId,
+    target: t.target as string,
+    ...(t.state === 'blackhole' ? { blackhole: true } : {}),
+  }));
+  const ours = readable.filter((t) => !isForeign(t));
+  const nodes = [...new Set(ours.filter((t) => t.node).map((t) => t.node as string))];
+  // Only missing routes beside a foreign one: nothing of ours to follow, so hands off.
+  if (nodes.length === 0 && foreign.length > 0) return { kind: 'foreign', foreign };
+  const missing = ours.filter((t) => t.target === undefined).map((t) => t.routeTableId);
+  const blackhole = ours
+    .filter((t) => t.node !== undefined && t.state === 'blackhole')
+    .map((t): BlackholeRoute => ({ routeTableId: t.routeTableId, node: t.node as string }));
   if (nodes.length === 1 && missing.length === 0)
-    return { kind: 'consistent', node: nodes[0] as string };
-  return { kind: 'split', nodes, missing };
+    return { kind: 'consistent', node: nodes[0] as string, foreign, blackhole };
+  return { kind: 'split', nodes, missing, foreign, blackhole };
 }
 
 function routeTarget(node: NodeConfig): { NetworkInterfaceId: string } | { InstanceId: string } {

@@ -9,39 +9,68 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { FailoverConfig } from '../../lib/config';
+import type { FailoverConfig } from '../../config';
 import type { CheckerDeps } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
 import { readPaused } from '../../lambda/domain/record';
 import type { MoveRequest, MoveResult, ProbeResult } from '../../lambda/domain/types';
-import { RTB_1, RTB_2, RTB_3, describeAnswer, type VipTarget } from './domain-fixtures';
+import { RTB_1, RTB_2, RTB_3, describeAnswer, routedTo, type VipTarget } from './domain-fixtures';
 
 export type Prober = CheckerDeps['prober'];
 
 /** What one character of a probe script answers. */
 const ANSWERS: Readonly<Record<string, Omit<ProbeResult, 'node' | 'startedAt'>>> = {
-  '+': { ok: true, latencyMs: 2 },
-  '-': { ok: false, latencyMs: 50, failure: 'timeout', detail: 'no answer within 50 ms' },
-  // The server refused our login: alive for failover purposes.
+  '+': { ok: true, eligible: true, latencyMs: 2 },
+  '-': {
+    ok: false,
+    eligible: false,
+    latencyMs: 50,
+    failure: 'timeout',
+    detail: 'no answer within 50 ms',
+  },
+  // The server refused our login: alive for failover purposes, but no target.
   a: {
     ok: true,
+    eligible: false,
     latencyMs: 3,
     failure: 'auth',
     detail: 'server refused our login: ER_ACCESS_DENIED_ERROR (1045): Access denied',
   },
-  // Our own password could not be read: the node was not contacted.
-  s: {
+  // The server is out of connections: alive, but no target.
+  b: {
+    ok: true,
+    eligible: false,
+    latencyMs: 3,
+    failure: 'busy',
+    detail: 'server out of connections: ER_CON_COUNT_ERROR (1040): Too many connections',
+  },
+  // The server is dead, and our password could not be read either.
+  x: {
     ok: false,
+    eligible: false,
+    failure: 'refused',
+    credentials: 'unreadable',
     latencyMs: 1,
-    failure: 'error',
     detail:
-      'secret: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue',
+      'ECONNREFUSED: connect ECONNREFUSED; login as monitor not tried, secret: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue',
+  },
+  // Our own password could not be read: alive by the server's MySQL answer, login not tried.
+  s: {
+    ok: true,
+    eligible: false,
+    failure: 'secret',
+    credentials: 'unreadable',
+    latencyMs: 1,
+    detail:
+      'secret: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue; login not tried; alive by its MySQL greeting',
   },
 };
 
 /**
  * A prober answering from a script per node: `+` a success, `-` a failure (timeout), `a` a login
- * rejection (alive), `s` a password that could not be read. The last answer of a script repeats
+ * rejection (alive, no target), `b` too many connections (alive, no target), `s` a password that
+ * could not be read (alive, login not tried), `x` a dead server with that password unreadable
+ * too. The last answer of a script repeats
  * forever. `calls` counts the probes of each node; `delayMs` slows a node's answers.
  */
 export function scriptedProber(
@@ -130,8 +159,8 @@ export function simulatedAws(config: FailoverConfig, world: World) {
 
   /**
    * The Mover, as moveVip behaves over this world: a stale compare-and-swap and an automatic
-   * request that meets the pause flag change nothing; otherwise every table is repointed and the
-   * record written. Only automatic requests read the pause flag, through SSM as the Checker does,
+   * request that meets the pause flag change nothing; otherwise every table is repointed (but a
+   * foreign one, for an automatic request) and the record written. Only automatic requests read the pause flag, through SSM as the Checker does,
    * so each such request takes its turn in `world.paused`.
    */
   const mover = async (request: MoveRequest): Promise<MoveResult> => {
@@ -150,22 +179,25 @@ export function simulatedAws(config: FailoverConfig, world: World) {
     const paused =
       request.automatic === true &&
       (await readPaused(new SSMClient({}), config.pauseParameterName));
-    const elsewhere = world.tables.some(
-      (t) => t !== target && t !== 'missing' && t !== request.expectedActive,
+    const routed = world.tables.map(routedTo);
+    // An automatic request leaves a foreign table alone, in the swap as in the tables.
+    const leave = (i: number) => request.automatic === true && routed[i] === 'foreign';
+    const elsewhere = routed.some(
+      (t, i) => !leave(i) && t !== target && t !== 'missing' && t !== request.expectedActive,
     );
     if (request.expectedActive !== undefined && elsewhere) return refused('stale');
-    if (paused && world.tables.some((t) => t !== target)) return refused('paused');
+    if (paused && world.tables.some((t, i) => !leave(i) && t !== target)) return refused('paused');
     const tables = ids.map((routeTableId, i) => ({
       routeTableId,
       action:
-        world.tables[i] === target
+        leave(i) || world.tables[i] === target
           ? ('unchanged' as const)
-          : world.tables[i] === 'missing'
+          : routed[i] === 'missing'
             ? ('created' as const)
             : ('replaced' as const),
     }));
     const changed = tables.some((t) => t.action !== 'unchanged');
-    world.tables = [target, target, target];
+    world.tables = world.tables.map((t, i) => (leave(i) ? t : target)) as World['tables'];
     const recordWritten = world.record !== target;
     if (recordWritten) {
       world.record = target;

@@ -1,7 +1,7 @@
 /** Shared fixtures of the domain specs: a validated example config, route tables, AWS errors, a log recorder. */
 import { EC2ServiceException, type RouteTable } from '@aws-sdk/client-ec2';
 import example from '../../config/example.json';
-import { validateConfig, type FailoverConfig, type FailoverConfigInput } from '../../lib/config';
+import { validateConfig, type FailoverConfig, type FailoverConfigInput } from '../../config';
 import type { Log } from '../../lambda/domain/log';
 
 export const VIP = '192.168.100.10/32';
@@ -32,8 +32,18 @@ export function detection(overrides: Partial<NonNullable<FailoverConfigInput['de
   return { ...example.detection, ...overrides } as NonNullable<FailoverConfigInput['detection']>;
 }
 
-/** What the VIP route of a table points at: a node's route target, or nothing. */
-export type VipTarget = 'db-a' | 'db-b' | 'db-c' | 'foreign' | 'missing';
+type Routed = 'db-a' | 'db-b' | 'db-c' | 'foreign';
+
+/**
+ * What the VIP route of a table points at: a node's route target, something outside the config,
+ * or nothing. `:blackhole` marks a route whose target is gone (ENI deleted, instance stopped).
+ */
+export type VipTarget = Routed | `${Routed}:blackhole` | 'missing';
+
+/** The node (or `foreign`) a target names, without its blackhole mark. */
+export function routedTo(t: VipTarget): Routed | 'missing' {
+  return t.replace(/:blackhole$/, '') as Routed | 'missing';
+}
 
 /** A route table as DescribeRouteTables returns it, with its local route and the VIP route. */
 export function routeTable(routeTableId: string, vipTarget: VipTarget): RouteTable {
@@ -43,7 +53,8 @@ export function routeTable(routeTableId: string, vipTarget: VipTarget): RouteTab
     Origin: 'CreateRouteTable',
     State: 'active',
   } as const;
-  const vip = { DestinationCidrBlock: VIP, Origin: 'CreateRoute', State: 'active' } as const;
+  const State = vipTarget.endsWith(':blackhole') ? 'blackhole' : 'active';
+  const vip = { DestinationCidrBlock: VIP, Origin: 'CreateRoute', State } as const;
   const routes = {
     'db-a': [{ ...vip, NetworkInterfaceId: ENI_A }],
     'db-b': [{ ...vip, NetworkInterfaceId: ENI_B }],
@@ -58,7 +69,7 @@ export function routeTable(routeTableId: string, vipTarget: VipTarget): RouteTab
     ],
     foreign: [{ ...vip, NetworkInterfaceId: FOREIGN_ENI }],
     missing: [],
-  }[vipTarget];
+  }[routedTo(vipTarget)];
   return { RouteTableId: routeTableId, VpcId: example.vpc.vpcId, Routes: [local, ...routes] };
 }
 

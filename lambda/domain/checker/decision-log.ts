@@ -1,10 +1,12 @@
-/** Logs each decision once, at the level its kind deserves. */
+/** Logs each decision once, at the level its kind deserves, and each table left alone once. */
 import type { Decision } from '../decide';
 import type { NodeHealth } from '../health';
 import type { Log } from '../log';
 
 export class DecisionLog {
   private last = '';
+  /** Tables left alone (notices) already logged in this run, by table and target. */
+  private readonly noticed = new Set<string>();
 
   constructor(
     private readonly log: Log,
@@ -12,6 +14,12 @@ export class DecisionLog {
   ) {}
 
   report(d: Decision, health: Readonly<Record<string, NodeHealth>>): void {
+    for (const notice of d.notices ?? []) {
+      const key = `${notice.routeTableId} ${notice.target}`;
+      if (this.noticed.has(key)) continue;
+      this.noticed.add(key);
+      this.log.error(notice.message, { event: 'notice', notice });
+    }
     const canAct = this.canAct();
     // A move keeps its identity while its failure count grows; log it once.
     const what = d.action === 'move' ? `move ${d.from} ${d.target}` : `${d.action} ${d.reason}`;

@@ -1,5 +1,5 @@
 /** Each node's health and probe statistics over a run, and the alerts its probes raise. */
-import type { FailoverConfig } from '../../../lib/config';
+import type { FailoverConfig } from '../../../config';
 import { UNKNOWN, observe, resetAfterMove, type NodeHealth } from '../health';
 import type { Log } from '../log';
 import type { ProbeResult } from '../types';
@@ -9,8 +9,13 @@ export interface NodeProbeSummary {
   readonly probes: number;
   readonly failed: number;
   readonly state: NodeHealth['state'];
+  /** The latest probe: alive (`ok`), a failover target (`eligible`), and how it was judged. */
   readonly last?: {
     readonly ok: boolean;
+    /** A full login plus `SELECT 1` passed (for a TCP probe, the connect did). */
+    readonly eligible: boolean;
+    /** `unreadable` when the login was not tried: our probe secret could not be read. */
+    readonly credentials?: 'unreadable';
     readonly latencyMs: number;
     readonly failure?: string;
     readonly detail?: string;
@@ -61,17 +66,15 @@ export class NodeBook {
    * none before it: when that node is the active one, it is time to confirm at once.
    */
   take(name: string, result: ProbeResult): boolean {
-    if (this.skipped(name, result)) return false;
     const before = this.of(name);
-    const after = observe(before, result.ok, this.config.detection);
+    const after = observe(before, result, this.config.detection);
     this.health[name] = after;
     this.count(name, result);
     this.log.debug(
       `probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`,
       { event: 'probe', result },
     );
-    if (result.failure === 'auth')
-      this.alertOnce(`auth ${name}`, () => this.authAlert(name, result));
+    this.alert(name, result);
     this.logTransition(name, before, after, result);
     return !result.ok && before.failures === 0;
   }
@@ -87,6 +90,8 @@ export class NodeBook {
         const s = this.stats[name] as Stats;
         const last = s.last && {
           ok: s.last.ok,
+          eligible: s.last.eligible,
+          ...(s.last.credentials ? { credentials: s.last.credentials } : {}),
           latencyMs: s.last.latencyMs,
           failure: s.last.failure,
           detail: s.last.detail,
@@ -97,21 +102,6 @@ export class NodeBook {
     );
   }
 
-  /**
-   * We could not read our own password: that says nothing about the node, so it never counts
-   * toward fall; it is an alert.
-   */
-  private skipped(name: string, result: ProbeResult): boolean {
-    if (result.ok || !result.detail?.startsWith('secret:')) return false;
-    this.alertOnce(`secret ${name}`, () =>
-      this.log.error(`probe of ${name} skipped: ${result.detail}`, {
-        event: 'probe-secret',
-        result,
-      }),
-    );
-    return true;
-  }
-
   private count(name: string, result: ProbeResult): void {
     const s = this.stats[name] as Stats;
     s.probes += 1;
@@ -120,11 +110,40 @@ export class NodeBook {
     s.last = result;
   }
 
-  private authAlert(name: string, result: ProbeResult): void {
-    this.log.error(
-      `${name} rejected the probe's login (${result.detail}); counting it alive; fix the monitor credentials`,
-      { event: 'probe-auth', result },
+  /** The latest detail of each node's probes, to say why a node that answers is no target. */
+  details(): Record<string, string | undefined> {
+    return Object.fromEntries(
+      this.config.nodes.map(({ name }) => [name, this.stats[name]?.last?.detail]),
     );
+  }
+
+  /**
+   * Alerts, each once per run: our secret unreadable (once for all nodes: it is one secret), and
+   * per node a rejected login or a server out of connections. None of them makes a node dead.
+   */
+  private alert(name: string, result: ProbeResult): void {
+    const fields = { result };
+    if (result.credentials === 'unreadable')
+      this.alertOnce('secret', () =>
+        this.log.error(
+          `the probe secret could not be read (probing ${name}: ${result.detail}); judging nodes alive by their MySQL answer without logging in, so failover still works but no login is checked; fix the secret or the Checker's access to it (secretsmanager:GetSecretValue, kms:Decrypt)`,
+          { event: 'probe-secret', ...fields },
+        ),
+      );
+    if (result.failure === 'auth')
+      this.alertOnce(`auth ${name}`, () =>
+        this.log.error(
+          `${name} rejected the probe's login (${result.detail}); counting it alive, but it is no failover target until it lets us in; fix the monitor credentials or the node`,
+          { event: 'probe-auth', ...fields },
+        ),
+      );
+    if (result.failure === 'busy')
+      this.alertOnce(`busy ${name}`, () =>
+        this.log.error(
+          `${name} is out of connections (${result.detail}); counting it alive, but it is no failover target while it lasts; look at the clients filling max_connections`,
+          { event: 'probe-busy', ...fields },
+        ),
+      );
   }
 
   private alertOnce(key: string, alert: () => void): void {

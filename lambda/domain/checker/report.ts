@@ -19,15 +19,29 @@ export interface CheckerReport {
   readonly durationMs: number;
 }
 
-/** An alert must say what is wrong in its message, not only in its fields. */
+/**
+ * What needs a human, for the summary line; the report holds each as data (tables' `error`,
+ * moves' `error` and `busy`, the decision's `notices`, each node's `last` probe).
+ */
 function problems(report: CheckerReport): string[] {
   const unreadable = report.tables
     .filter((t) => t.error)
     .map((t) => `route table ${t.routeTableId} unreadable (${t.error})`);
-  const failed = report.moves.filter((m) => m.error || m.result?.status === 'partial').length;
+  // A Mover already running turned us away: the move is under way, nothing failed.
+  const failed = report.moves.filter(
+    (m) => (m.error && !m.busy) || m.result?.status === 'partial',
+  ).length;
   const plural = failed === 1 ? '' : 's';
   const moves = failed > 0 ? [`${failed} Mover call${plural} failed or incomplete`] : [];
-  return [...unreadable, ...moves];
+  const foreign = (report.decision.notices ?? []).map((n) => n.message);
+  const nodes = Object.entries(report.nodes);
+  const secret = nodes.some(([, n]) => n.last?.credentials === 'unreadable')
+    ? ['the probe secret is unreadable: nodes judged alive without a login']
+    : [];
+  const refused = nodes
+    .filter(([, n]) => n.last?.ok && !n.last.eligible && !n.last.credentials)
+    .map(([name, n]) => `${name} answers but is no failover target (${n.last?.detail})`);
+  return [...unreadable, ...moves, ...foreign, ...secret, ...refused];
 }
 
 /** Logs the run's one summary line: an error when it holds on an alert or saw a problem. */
