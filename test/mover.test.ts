@@ -888,9 +888,9 @@ describe('moveVip', () => {
     });
 
     it('counts a failback on top of the failbacks before it', async () => {
-      // Prepare: the failover before came one cooldown ago, after one failback.
+      // Prepare: the failover before, after one failback, came longer ago than its doubled cooldown.
       const before = lastMoveValue({
-        at: NOW - config.detection.cooldownSeconds * 2000,
+        at: NOW - config.detection.cooldownSeconds * 3000,
         from: 'db-a',
         to: 'db-b',
         kind: 'failover',
@@ -905,6 +905,54 @@ describe('moveVip', () => {
       expect(lastMoveWritten()).toEqual([
         expect.objectContaining({ kind: 'failback', failbacks: 2 }),
       ]);
+    });
+
+    it('refuses a failback within the damped cooldown of the last move, and writes nothing', async () => {
+      // Prepare: one failback so far, so the cooldown is doubled; its first half has passed.
+      const base = config.detection.cooldownSeconds * 1000;
+      const at = NOW - base - 1000;
+      given(
+        ['db-b', 'db-b', 'db-b'],
+        'db-b',
+        undefined,
+        lastMoveValue({
+          at,
+          from: 'db-a',
+          to: 'db-b',
+          kind: 'failover',
+          failbacks: 1,
+        }),
+      );
+
+      // Act
+      const result = await moveVip(deps(), config, automatic('failback', 'db-a'));
+
+      // Assess
+      expectNoWrites();
+      expect(result).toMatchObject({
+        status: 'refused',
+        detail: `a failback waits for the cooldown of the last move, at ${new Date(at).toISOString()}, until ${new Date(at + 2 * base).toISOString()}`,
+      });
+    });
+
+    it("times a failback's cooldown from the record's last write while the clock is missing", async () => {
+      // Prepare: a record written a moment ago, no last-move parameter (the first move after an upgrade).
+      given(['db-b', 'db-b', 'db-b'], 'db-b');
+      ssmMock.on(GetParameterCommand, { Name: RECORD }).resolves({
+        Parameter: {
+          Name: RECORD,
+          Value: 'db-b',
+          Version: 3,
+          LastModifiedDate: new Date(NOW - 1000),
+        },
+      });
+
+      // Act
+      const result = await moveVip(deps(), config, automatic('failback', 'db-a'));
+
+      // Assess
+      expect(result.status).toBe('refused');
+      expectNoWrites();
     });
 
     it('calls an automatic request without a kind a convergence', async () => {

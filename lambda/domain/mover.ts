@@ -4,7 +4,14 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type FailoverConfig } from '../../lib/config';
 import { systemClock, type Clock } from './clock';
 import { InvalidMoveRequestError, awsErrorText } from './errors';
-import { nextLastMove, readLastMove, writeLastMove, type LastMove } from './last-move';
+import {
+  cooldownMs,
+  moveClock,
+  nextLastMove,
+  readLastMove,
+  writeLastMove,
+  type LastMove,
+} from './last-move';
 import type { Log } from './log';
 import type { Prober } from './probe';
 import { parseMoveRequest } from './mover-request';
@@ -139,6 +146,18 @@ export async function moveVip(
     );
   }
 
+  // The cooldown as read in this round trip: a run whose view is stale cannot cut it short.
+  const baseMs = config.detection.cooldownSeconds * 1000;
+  const last = moveClock(record, lastMove);
+  const cooled = last && { from: last.at, until: last.at + cooldownMs(baseMs, last.failbacks) };
+  if (request.automatic && request.kind === 'failback' && cooled && started < cooled.until) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return untouched(
+      'refused',
+      `a failback waits for the cooldown of the last move, at ${iso(cooled.from)}, until ${iso(cooled.until)}`,
+    );
+  }
+
   const needsRoutes = tables.some((t) => !t.error && t.node !== node.name);
   if (paused && needsRoutes) {
     log.warn(
@@ -177,11 +196,7 @@ export async function moveVip(
   const left = nodesLeft(tables, node.name);
   if (status === 'moved' && left.length > 0) {
     const move = { at: clock.now(), from: left.join(', '), to: node.name, kind: kindOf(request) };
-    await recordMove(
-      deps,
-      config,
-      nextLastMove(lastMove, move, config.detection.cooldownSeconds * 1000),
-    );
+    await recordMove(deps, config, nextLastMove(last, move, baseMs));
   }
   const summary = result(status, outcomes, recordWritten);
   const fields = { event: 'move', request, ...summary };

@@ -115,7 +115,8 @@ export interface MoveResult {
    * partial: some tables could not be changed; see tables.
    * paused: an automatic request met the pause flag; nothing changed in the tables.
    * expired: the request was older than the Mover accepts; nothing was read or changed.
-   * refused: a manual move's target failed its probe; nothing changed (`force` overrides).
+   * refused: a manual move's target failed its probe (`force` overrides), or a failback came
+   * within the cooldown of the last move as the Mover reads it; nothing changed.
    */
   readonly status:
     'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
