@@ -13,6 +13,8 @@ export interface FailoverArns {
   readonly pause: string;
   /** The status parameter the Checker writes at the end of every run and reads back. */
   readonly status: string;
+  /** The cooldown's clock: written by the Mover on every real move, read by both functions. */
+  readonly lastMove: string;
   /** The topic the Checker publishes notifications to. */
   readonly topic: string;
   /** The customer-managed key that encrypts the topic, if one is known. */
@@ -83,6 +85,12 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
       resources: [arns.record],
     }),
+    // PutParameter creates it on the first real move; until then the record's last write stands in.
+    new iam.PolicyStatement({
+      sid: 'WriteLastMove',
+      actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+      resources: [arns.lastMove],
+    }),
     // The Checker's automatic moves honour the pause flag, read in the Mover's own round trip.
     new iam.PolicyStatement({
       sid: 'ReadPauseFlag',
@@ -133,7 +141,7 @@ export function checkerStatements(arns: FailoverArns, moverArn: string): iam.Pol
     new iam.PolicyStatement({
       sid: 'ReadState',
       actions: ['ssm:GetParameter'],
-      resources: [arns.record, arns.pause, arns.status],
+      resources: [arns.record, arns.pause, arns.status, arns.lastMove],
     }),
     // PutParameter creates the status parameter on the first run's write: no deploy-time step.
     new iam.PolicyStatement({

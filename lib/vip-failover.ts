@@ -260,6 +260,7 @@ export class VipFailover extends Construct {
       record: parameterArn(this, config.parameterName),
       pause: parameterArn(this, config.pauseParameterName),
       status: parameterArn(this, config.statusParameterName),
+      lastMove: parameterArn(this, config.lastMoveParameterName),
       topic: channel.topic.topicArn,
       topicKey: channel.keyArn,
       // A partial secret ARN is granted with its random suffix as a wildcard.

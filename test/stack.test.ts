@@ -349,7 +349,7 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('lets the Mover write only the record parameter and read only it and the pause flag', () => {
+    it('lets the Mover write only the record and the last move, and read only them and the pause flag', () => {
       const ssm = b
         .statements('mover')
         .filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:')));
@@ -362,18 +362,22 @@ describe('VipFailoverStack', () => {
       expect(ssm.flatMap(actionsOf).sort()).toEqual([
         'ssm:GetParameter',
         'ssm:GetParameter',
+        'ssm:GetParameter',
+        'ssm:PutParameter',
         'ssm:PutParameter',
       ]);
       expect(byAction('ssm:PutParameter')).toEqual([
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
       ]);
       expect(byAction('ssm:GetParameter')).toEqual([
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/paused'),
       ]);
     });
 
-    it('lets the Checker read the three parameters, write only the status, invoke the Mover and read the secret', () => {
+    it('lets the Checker read the four parameters, write only the status, invoke the Mover and read the secret', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
@@ -384,6 +388,7 @@ describe('VipFailoverStack', () => {
         parameter('active'),
         parameter('paused'),
         parameter('status'),
+        parameter('last-move'),
       ]);
       expect(byAction('ssm:PutParameter').flatMap(resourcesOf).map(arnText)).toEqual([
         parameter('status'),
