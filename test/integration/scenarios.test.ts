@@ -19,6 +19,7 @@ import {
   startWarmSchedule,
   waitForLog,
   waitForRuns,
+  type FastClusterOptions,
 } from '../support/cluster';
 import { serverOf } from '../../tools/harness/scenario';
 import { settledTcpSocketHandles, tcpSocketHandles } from '../support/sockets';
@@ -31,6 +32,17 @@ afterEach(async () => {
   await cluster?.stop();
   cluster = undefined;
 });
+
+/** A cluster with `detection` whose master was killed once its runs were warm, now on db-b. */
+async function failedOver(
+  detection: FastClusterOptions['detection'],
+): Promise<{ c: LocalCluster; runErrors: string[] }> {
+  const c = (cluster = await startFastCluster({ detection }));
+  const runErrors = await startWarmSchedule(c);
+  await serverOf(c, 'db-a').kill();
+  expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+  return { c, runErrors };
+}
 
 describe('fault suite', () => {
   it('moves a killed master to the standby', async () => {
@@ -155,12 +167,7 @@ describe('fault suite', () => {
   describe('master returns after a failover', () => {
     it('stays on the standby over several runs with failback never', async () => {
       // Prepare
-      const c = (cluster = await startFastCluster({
-        detection: { failback: 'never', cooldownSeconds: 0 },
-      }));
-      const runErrors = await startWarmSchedule(c);
-      await serverOf(c, 'db-a').kill();
-      expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+      const { c, runErrors } = await failedOver({ failback: 'never', cooldownSeconds: 0 });
 
       // Act
       await serverOf(c, 'db-a').restart();
@@ -185,12 +192,10 @@ describe('fault suite', () => {
     it('returns to the preferred master after rise and the cooldown, not before', async () => {
       // Prepare
       const cooldownMs = 4000;
-      const c = (cluster = await startFastCluster({
-        detection: { failback: 'preferred', cooldownSeconds: cooldownMs / 1000 },
-      }));
-      const runErrors = await startWarmSchedule(c);
-      await serverOf(c, 'db-a').kill();
-      expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+      const { c, runErrors } = await failedOver({
+        failback: 'preferred',
+        cooldownSeconds: cooldownMs / 1000,
+      });
 
       // Act
       await serverOf(c, 'db-a').restart();
@@ -416,12 +421,11 @@ describe('fault suite', () => {
 
     it('returns to the preferred master once it has risen, although a run probes once', async () => {
       // Prepare
-      const c = (cluster = await startFastCluster({
-        detection: { mode: 'economy', failback: 'preferred', cooldownSeconds: 1 },
-      }));
-      const runErrors = await startWarmSchedule(c);
-      await serverOf(c, 'db-a').kill();
-      expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+      const { c, runErrors } = await failedOver({
+        mode: 'economy',
+        failback: 'preferred',
+        cooldownSeconds: 1,
+      });
 
       // Act
       await serverOf(c, 'db-a').restart();

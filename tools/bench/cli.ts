@@ -27,6 +27,41 @@ const flags: Flags = new Flags('bench', USAGE);
 const positive = (flag: string, value: string | undefined, fallback: number): number =>
   flags.number(flag, value, true) ?? fallback;
 
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+async function soak(minutes: number, seed: number): Promise<unknown> {
+  print(`vip-failover soak benchmark (${minutes} min)`);
+  const r = await runSoak({
+    minutes,
+    seed,
+    apiLatencyMs: [50, 200],
+    throttleFraction: 0.05,
+    serverErrorFraction: 0.03,
+    eventEverySeconds: [3, 7],
+    maxOutageSeconds: 20,
+    sampleMs: 100,
+    print,
+  });
+  process.stdout.write(soakSummary(r));
+  return { benchmark: 'soak', ...r };
+}
+
+async function failover(runs: number, flapProbes: number, seed: number): Promise<unknown> {
+  print(
+    `vip-failover time-to-failover benchmark (${runs} kill runs, ${runs} freeze runs, a flap run)`,
+  );
+  const r = await runFailoverBench({
+    runs,
+    seed,
+    flapProbes,
+    flapFraction: 0.2,
+    apiLatencyMs: [100, 200],
+    print,
+  });
+  process.stdout.write(failoverSummary(r));
+  return { benchmark: 'failover', ...r };
+}
+
 async function main(): Promise<void> {
   const values = flags.parse({
     json: { type: 'string' },
@@ -37,41 +72,15 @@ async function main(): Promise<void> {
   });
   if (!values) return;
   const seed = Math.floor(positive('seed', values.seed, 1));
-  const print = (line: string) => process.stdout.write(`${line}\n`);
   const started = Date.now();
-  let output: unknown;
-  if (values.soak !== undefined) {
-    const minutes = positive('soak', values.soak, 10);
-    print(`vip-failover soak benchmark (${minutes} min)`);
-    const r = await runSoak({
-      minutes,
-      seed,
-      apiLatencyMs: [50, 200],
-      throttleFraction: 0.05,
-      serverErrorFraction: 0.03,
-      eventEverySeconds: [3, 7],
-      maxOutageSeconds: 20,
-      sampleMs: 100,
-      print,
-    });
-    process.stdout.write(soakSummary(r));
-    output = { benchmark: 'soak', ...r };
-  } else {
-    const runs = Math.floor(positive('runs', values.runs, 10));
-    print(
-      `vip-failover time-to-failover benchmark (${runs} kill runs, ${runs} freeze runs, a flap run)`,
-    );
-    const r = await runFailoverBench({
-      runs,
-      seed,
-      flapProbes: Math.floor(positive('flap-probes', values['flap-probes'], 600)),
-      flapFraction: 0.2,
-      apiLatencyMs: [100, 200],
-      print,
-    });
-    process.stdout.write(failoverSummary(r));
-    output = { benchmark: 'failover', ...r };
-  }
+  const output =
+    values.soak !== undefined
+      ? await soak(positive('soak', values.soak, 10), seed)
+      : await failover(
+          Math.floor(positive('runs', values.runs, 10)),
+          Math.floor(positive('flap-probes', values['flap-probes'], 600)),
+          seed,
+        );
   print(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify(output, null, 2)}\n`);

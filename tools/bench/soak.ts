@@ -382,18 +382,22 @@ function resultOf(soak: Soak, settings: Record<string, unknown>): SoakResult {
     checker_run_failures: soak.runFailures,
     harness_errors: soak.harnessErrors,
     duration_s: round((Date.now() - soak.started) / 1000) as number,
-    targets: {
-      dead_target_s: {
-        target: `dead_target_s <= ${(bound.boundMs / 1000).toFixed(2)} s`,
-        value: round(deadTargetMs / 1000) as number,
-        verdict: verdict(deadTargetMs <= bound.boundMs),
-      },
-      split_observations: {
-        target: 'split_observations = 0',
-        value: sampler.splitObservations,
-        verdict: verdict(sampler.splitObservations === 0),
-      },
-    },
+    targets: targetsOf(deadTargetMs, sampler.splitObservations, bound),
     settings,
+  };
+}
+
+function targetsOf(deadTargetMs: number, splits: number, bound: Bound): SoakResult['targets'] {
+  return {
+    dead_target_s: {
+      target: `dead_target_s <= ${(bound.boundMs / 1000).toFixed(2)} s`,
+      value: round(deadTargetMs / 1000) as number,
+      verdict: verdict(deadTargetMs <= bound.boundMs),
+    },
+    split_observations: {
+      target: 'split_observations = 0',
+      value: splits,
+      verdict: verdict(splits === 0),
+    },
   };
 }

@@ -158,6 +158,23 @@ class Server implements MariaDbServer {
   /** Spawns mariadbd and waits for a root login over the socket. */
   async boot(): Promise<void> {
     const logFile = join(this.root, 'error.log');
+    const child = await this.spawn(logFile);
+    this.child = child;
+    this.isFrozen = false;
+    // The process handle never keeps an otherwise finished test run or tool alive.
+    child.unref();
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        if (this.child === child) this.child = undefined;
+        this.stopWatchdog();
+        resolve();
+      }),
+    );
+    this.watchdog = startWatchdog(child.pid as number, this.root);
+    await this.ready(child, logFile);
+  }
+
+  private async spawn(logFile: string): Promise<ChildProcess> {
     const child = spawn(
       this.mariadbd,
       [
@@ -182,20 +199,13 @@ class Server implements MariaDbServer {
       const err = await new Promise<Error>((resolve) => child.once('error', resolve));
       throw new Error(`cannot start ${this.mariadbd}: ${err.message}; ${INSTALL_HINT}`);
     }
-    this.child = child;
-    this.isFrozen = false;
-    // The process handle never keeps an otherwise finished test run or tool alive.
-    child.unref();
-    this.exited = new Promise((resolve) =>
-      child.once('exit', () => {
-        if (this.child === child) this.child = undefined;
-        this.stopWatchdog();
-        resolve();
-      }),
-    );
-    this.watchdog = startWatchdog(child.pid, this.root);
+    return child;
+  }
 
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
+  /** Waits until root can log in; fails early when the process exits (a taken port, say). */
+  private async ready(child: ChildProcess, logFile: string): Promise<void> {
+    const timeoutMs = this.options.readyTimeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
     let lastError = 'no attempt yet';
     while (Date.now() < deadline) {
       if (this.child !== child) {
@@ -214,7 +224,7 @@ class Server implements MariaDbServer {
       }
     }
     throw new Error(
-      `mariadbd on port ${this.port} not ready after ${this.options.readyTimeoutMs ?? 30_000} ms ` +
+      `mariadbd on port ${this.port} not ready after ${timeoutMs} ms ` +
         `(last error: ${lastError}); end of ${logFile}:\n${await tail(logFile)}`,
     );
   }
