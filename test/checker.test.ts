@@ -148,6 +148,8 @@ describe('runChecker', () => {
         reason: 'db-a failed 3 consecutive probes; db-b is healthy',
         expectedActive: 'db-a',
         automatic: true,
+        kind: 'failover',
+        requestedAt: new Date(report.moves[0]?.at ?? NaN).toISOString(),
       },
     ]);
     expect(report.moves).toEqual([
@@ -280,6 +282,8 @@ describe('runChecker', () => {
         target: 'db-a',
         reason: 'record says "db-b" but every table targets db-a; repairing the record',
         automatic: true,
+        kind: 'converge',
+        requestedAt: expect.any(String),
       },
     ]);
     expect(w.record).toBe('db-a');
@@ -300,6 +304,8 @@ describe('runChecker', () => {
         target: 'db-a',
         reason: 'record is missing but every table targets db-a; repairing the record',
         automatic: true,
+        kind: 'converge',
+        requestedAt: expect.any(String),
       },
     ]);
     expect(w.record).toBe('db-a');
@@ -318,6 +324,8 @@ describe('runChecker', () => {
         target: 'db-a',
         reason: `route missing in ${RTB_3}; converging on db-a`,
         automatic: true,
+        kind: 'converge',
+        requestedAt: expect.any(String),
       },
     ]);
     expect(report.placement).toEqual({
@@ -351,6 +359,8 @@ describe('runChecker', () => {
           target: 'db-a',
           reason: expect.stringMatching(/converging on db-a$/),
           automatic: true,
+          kind: 'converge',
+          requestedAt: expect.any(String),
         },
       ]);
       expect(w.tables).toEqual(['db-a', 'db-a', 'db-a']);
@@ -443,6 +453,8 @@ describe('runChecker', () => {
           reason: 'db-a failed 3 consecutive probes; db-b is healthy',
           expectedActive: 'db-a',
           automatic: true,
+          kind: 'failover',
+          requestedAt: expect.any(String),
         },
         error: failure.replace('Mover invocation failed: ', ''),
       }),
@@ -703,20 +715,16 @@ describe('runChecker', () => {
     );
   });
 
-  it('re-reads the tables before its first act when it last read them before its turn began', async () => {
-    // Prepare: this run was scheduled just now, and the previous run, acting for a long overlap
-    // (time enough for this run to decide first), fails over meanwhile.
+  it('re-reads the tables as its turn begins and leaves alone what the previous run did meanwhile', async () => {
+    // Prepare: this run was scheduled just now and finds the record drifted; the previous run,
+    // acting for a long overlap (time enough for this run to decide first), repairs it meanwhile.
     const scheduledAt = Date.now();
     const longOverlap = runtimeConfig(config, { windowMs: 300, overlapMs: 400 });
-    const w = world();
+    const w = world({ record: 'db-b' });
     const aws = simulatedAws(config, w);
-    const scripted = scriptedProber({ 'db-a': '-', 'db-b': '+' });
+    const scripted = scriptedProber({ 'db-a': '+', 'db-b': '+' });
     const prober: Prober = (node) => {
-      if (node.name === 'db-a' && scripted.calls['db-a'] === 1) {
-        w.tables = ['db-b', 'db-b', 'db-b'];
-        w.record = 'db-b';
-        w.recordWrittenAt = Date.now();
-      }
+      if (node.name === 'db-a' && scripted.calls['db-a'] === 2) w.record = 'db-a';
       return scripted.prober(node);
     };
 
@@ -725,14 +733,14 @@ describe('runChecker', () => {
       runChecker(checkerDeps(prober), longOverlap, options({ scheduledAt })),
     );
 
-    // Assess: it decided to move on its stale read, then looked again and left the VIP alone.
+    // Assess: it decided to repair on its stale read, then looked again and left the record alone.
     expect(log.messages('debug')).toContain(
-      "db-a failed 3 consecutive probes; db-b is healthy (not this run's turn to act)",
+      'record says "db-b" but every table targets db-a; repairing the record (not this run\'s turn to act)',
     );
     expect(aws.ec2Mock.commandCalls(DescribeRouteTablesCommand).length).toBeGreaterThanOrEqual(2);
     expect(aws.lambdaMock).not.toHaveReceivedCommand(InvokeCommand);
-    expect(report.active).toBe('db-b');
-    expect(report.decision).toEqual({ action: 'none', reason: 'db-b is up' });
+    expect(report.record).toBe('db-a');
+    expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
   });
 
   it('reports a throttled Mover as another Mover running', async () => {
@@ -762,10 +770,10 @@ describe('runChecker', () => {
     );
   });
 
-  it('leaves acting to the previous run until its overlap ends', async () => {
+  it('leaves a repair to the previous run until its overlap ends', async () => {
     // Prepare: this run was scheduled just now; the previous one acts for overlapMs more.
     const scheduledAt = Date.now();
-    const w = world();
+    const w = world({ record: 'db-b' });
     const aws = simulatedAws(config, w);
     const invokedAt: number[] = [];
     aws.lambdaMock.on(InvokeCommand).callsFake(() => {
@@ -778,7 +786,7 @@ describe('runChecker', () => {
         durationMs: 1,
       });
     });
-    const { prober } = scriptedProber({ 'db-a': '-', 'db-b': '+' });
+    const { prober } = scriptedProber({ 'db-a': '+', 'db-b': '+' });
     const deps = checkerDeps(prober);
 
     // Act
@@ -832,12 +840,20 @@ describe('runChecker', () => {
     // Assess: the repair is followed by the failback, with no cooldown in between, as soon as
     // db-a has risen once: the successes it had before the repair still count.
     expect(aws.invocations()).toEqual([
-      { target: 'db-b', reason: `route missing in ${RTB_3}; converging on db-b`, automatic: true },
+      {
+        target: 'db-b',
+        reason: `route missing in ${RTB_3}; converging on db-b`,
+        automatic: true,
+        kind: 'converge',
+        requestedAt: expect.any(String),
+      },
       {
         target: 'db-a',
         reason: 'failback: db-a is preferred and rose 2 times',
         expectedActive: 'db-b',
         automatic: true,
+        kind: 'failback',
+        requestedAt: expect.any(String),
       },
     ]);
     expect(probesOfABeforeInvoke[1]).toBe(failback.detection.rise);

@@ -80,8 +80,14 @@ const none = (reason: RegExp): Decision => ({
   action: 'none',
   reason: expect.stringMatching(reason),
 });
-const move = (target: string, from: string, reason: RegExp): Decision => ({
+const move = (
+  target: string,
+  from: string,
+  reason: RegExp,
+  kind: 'failover' | 'failback' = 'failover',
+): Decision => ({
   action: 'move',
+  kind,
   target,
   from,
   reason: expect.stringMatching(reason),
@@ -630,16 +636,25 @@ describe('decide', () => {
       [
         'moves back to the preferred node once it rose and the cooldown passed',
         observation([risen, up, up], { ...onB, lastMoveAt: AFTER_COOLDOWN }),
-        move('db-a', 'db-b', /^failback: db-a is preferred and rose 3 times$/),
+        move('db-a', 'db-b', /^failback: db-a is preferred and rose 3 times$/, 'failback'),
       ],
       [
         'fails back when no move is on record',
         observation([up, up, up], onB),
-        move('db-a', 'db-b', /failback/),
+        move('db-a', 'db-b', /failback/, 'failback'),
       ],
       [
         'waits for the cooldown',
         observation([risen, up, up], { ...onB, lastMoveAt: IN_COOLDOWN }),
+        none(/^failback to db-a waits for the cooldown$/),
+      ],
+      [
+        'waits for a cooldown the failbacks before it lengthened',
+        observation([risen, up, up], {
+          ...onB,
+          lastMoveAt: AFTER_COOLDOWN,
+          cooldownMs: 2 * 300_000,
+        }),
         none(/^failback to db-a waits for the cooldown$/),
       ],
       [

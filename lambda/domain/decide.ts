@@ -10,8 +10,10 @@ export interface Observation {
   /** Health of every configured node by name. */
   readonly health: Readonly<Record<string, NodeHealth>>;
   readonly paused: boolean;
-  /** Epoch ms of the last move (the record's last write, or a move made in this run). */
+  /** Epoch ms of the last move (the last-move parameter, or a move made in this run). */
   readonly lastMoveAt?: number;
+  /** The cooldown after that move, damped by recent failbacks. @default detection.cooldownSeconds */
+  readonly cooldownMs?: number;
   readonly now: number;
   /** The latest probe's detail by node: says why a node that answers is not a target. */
   readonly probeDetails?: Readonly<Record<string, string | undefined>>;
@@ -64,6 +66,8 @@ export type Decision = (
     /** Move the VIP off `from` to `target` (compare-and-swap on `from`). */
   | {
       readonly action: 'move';
+      /** failover: `from` is down or its route blackhole; failback: back to the preferred node. */
+      readonly kind: 'failover' | 'failback';
       readonly target: string;
       readonly from: string;
       readonly reason: string;
@@ -105,8 +109,8 @@ function usable(h: NodeHealth | undefined, rise: number, strict: boolean, untrie
 
 /** True while the last move is more recent than the cooldown. */
 function cooling(config: FailoverConfig, o: Observation): boolean {
-  const { cooldownSeconds } = config.detection;
-  return o.lastMoveAt !== undefined && o.now - o.lastMoveAt < cooldownSeconds * 1000;
+  const cooldownMs = o.cooldownMs ?? config.detection.cooldownSeconds * 1000;
+  return o.lastMoveAt !== undefined && o.now - o.lastMoveAt < cooldownMs;
 }
 
 /** Nodes other than `except`, in order of preference, that may receive the VIP. */
@@ -277,7 +281,7 @@ function failover(config: FailoverConfig, o: Observation, placement: Consistent)
     return held('paused-while-down', `${lost} but moves are paused; ${standby} is healthy`);
   const why = gone ?? `${active} failed ${o.health[active]?.failures ?? 0} consecutive probes`;
   const reason = `${why}; ${standby} is healthy${judged(o, standby)}`;
-  return { action: 'move', target: standby, from: active, reason };
+  return { action: 'move', kind: 'failover', target: standby, from: active, reason };
 }
 
 /** Back to the preferred node once it has risen, when so configured; undefined when not due. */
@@ -293,6 +297,7 @@ function failback(config: FailoverConfig, o: Observation, active: string): Decis
     return hold('paused-failback', 'warn', `failback to ${preferred} is due but moves are paused`);
   return {
     action: 'move',
+    kind: 'failback',
     target: preferred,
     from: active,
     reason: `failback: ${preferred} is preferred and rose ${detection.rise} times`,

@@ -16,6 +16,8 @@ export interface MoveAttempt {
   readonly request: MoveRequest;
   readonly result?: MoveResult;
   readonly error?: string;
+  /** Lambda turned the call away because a Mover is already running: expected, no failure. */
+  readonly busy?: true;
 }
 
 export interface ActorDeps {
@@ -33,6 +35,9 @@ type Act = Extract<Decision, { action: 'move' | 'converge' }>;
 
 const acts = (d: Decision): d is Act => d.action === 'move' || d.action === 'converge';
 
+/** A move off a confirmed-dead (or unreachable) master: any run may ask for it at any time. */
+const failover = (d: Decision): boolean => d.action === 'move' && d.kind === 'failover';
+
 /** True when a node other than `target` held the VIP in some table: a move, not a repair. */
 const heldElsewhere = (placement: Placement, target: string): boolean =>
   (placement.kind === 'consistent' && placement.node !== target) ||
@@ -45,9 +50,13 @@ export class Actor {
   /** After a failed or refused move, wait before asking again: a throttled API needs air. */
   private backoffMs = 0;
   private nextActAt = 0;
+  /** The decision being logged, for the log's "not this run's turn". */
+  private deciding?: Decision;
+  private turnSeen = false;
 
   constructor(private readonly deps: ActorDeps) {
-    this.decisions = new DecisionLog(deps.log, () => deps.window.canAct());
+    this.decisions = new DecisionLog(deps.log, () => this.mayAct(this.deciding));
+    deps.view.onRead((readAt) => this.onRead(readAt));
   }
 
   get moves(): readonly MoveAttempt[] {
@@ -68,7 +77,9 @@ export class Actor {
       health: nodes.snapshot(),
       paused: view.paused,
       lastMoveAt: view.lastMoveAt,
+      cooldownMs: view.cooldownMs,
       now: clock.now(),
+      probeDetails: nodes.details(),
     });
   }
 
@@ -76,8 +87,8 @@ export class Actor {
   evaluate(): void {
     if (this.moving || !this.deps.nodes.allAnswered()) return;
     const d = this.decideNow();
-    this.decisions.report(d, this.deps.nodes.snapshot());
-    if (!acts(d) || !this.deps.window.canAct() || this.deps.clock.now() < this.nextActAt) return;
+    this.report(d);
+    if (!acts(d) || !this.mayAct(d) || this.deps.clock.now() < this.nextActAt) return;
     this.moving = this.act(d)
       .catch((e: unknown) =>
         this.deps.log.error(`could not act: ${awsErrorText(e)}`, {
@@ -90,21 +101,50 @@ export class Actor {
       });
   }
 
+  /**
+   * A failover may be asked for by any run at any time: a run with no live predecessor (the first
+   * after a deploy, or after one that died) must not wait for its turn while the master is dead,
+   * and compare-and-swap on the dead node plus the Mover's reserved concurrency make a second
+   * request harmless (busy, stale or already-active), and the answer puts this run's view right.
+   * Convergence and failback wait for the turn: they are never urgent, and one actor avoids
+   * churn. The run that moved knows at once; every other run learns when its turn begins (it
+   * re-reads then), or from its own Mover call when it finds the same master dead.
+   */
+  private mayAct(d: Decision | undefined): boolean {
+    return d !== undefined && (failover(d) || this.deps.window.canAct());
+  }
+
+  private report(d: Decision): void {
+    this.deciding = d;
+    this.decisions.report(d, this.deps.nodes.snapshot());
+  }
+
+  /** The first read of our turn: look again now, not at the next probe result. */
+  private onRead(readAt: number): void {
+    if (this.turnSeen || readAt < this.deps.window.actFrom || !this.deps.window.canAct()) return;
+    this.turnSeen = true;
+    this.evaluate();
+  }
+
   private async act(d: Act): Promise<void> {
     let act = d;
-    // What we read before our turn began may predate the previous run's moves: look again.
-    if (this.deps.view.readAt < this.deps.window.actFrom) {
+    // What we read before our turn began may predate the previous run's moves: look again. Not
+    // for a failover, which must not wait: compare-and-swap keeps a late one harmless.
+    if (!failover(d) && this.deps.view.readAt < this.deps.window.actFrom) {
       await this.deps.view.refresh();
       const again = this.decideNow();
-      if (!acts(again)) return this.decisions.report(again, this.deps.nodes.snapshot());
+      if (!acts(again) || !this.mayAct(again)) return this.report(again);
       act = again;
     }
     // automatic: the Mover re-reads the pause flag in the same round trip as the tables,
     // so a flag set since our last refresh still stops the move at no extra latency.
+    // requestedAt: the Mover refuses a request that waited too long in a queue or a retry.
+    const base = { target: act.target, reason: act.reason, automatic: true } as const;
+    const requestedAt = new Date(this.deps.clock.now()).toISOString();
     await this.invoke(
       act.action === 'move'
-        ? { target: act.target, reason: act.reason, expectedActive: act.from, automatic: true }
-        : { target: act.target, reason: act.reason, automatic: true },
+        ? { ...base, expectedActive: act.from, kind: act.kind, requestedAt }
+        : { ...base, kind: 'converge', requestedAt },
     );
   }
 
@@ -120,21 +160,21 @@ export class Actor {
       return this.failed(at, request, e);
     }
     this.attempts.push({ at, request, result });
-    this.take(result, before);
+    this.take(result, before, request);
     if (result.status === 'moved' || result.status === 'already-active') this.backoffMs = 0;
-    else {
-      this.backOff();
-      await view.refresh().catch(() => undefined);
-    }
+    else this.backOff();
+    // Any answer but our own move says the world is not as we saw it (another run moved first,
+    // the cooldown runs longer, the flag is set): read it all again, the cooldown's clock too.
+    if (result.status !== 'moved') await view.refresh().catch(() => undefined);
   }
 
   /** Takes the Mover's answer into the view, given where the VIP was before the call. */
-  private take(result: MoveResult, before: Placement): void {
+  private take(result: MoveResult, before: Placement, request: MoveRequest): void {
     const { status, target } = result;
     if (status === 'moved' || status === 'already-active') this.deps.view.moverPlaced(target);
     // A route recreated for the node that holds the VIP is a repair: no cooldown, no reset.
     if (status === 'moved' && heldElsewhere(before, target)) {
-      this.deps.view.moved();
+      this.deps.view.moved(target, request.kind ?? 'converge');
       this.deps.nodes.resetAfterMove();
     }
     const level = status === 'partial' ? 'error' : status === 'moved' ? 'info' : 'warn';
@@ -146,7 +186,7 @@ export class Actor {
     // Reserved concurrency turning us away means a move is already under way: expected.
     const busy = awsErrorName(e) === 'TooManyRequestsException';
     const error = busy ? 'another Mover is running' : awsErrorText(e);
-    this.attempts.push({ at, request, error });
+    this.attempts.push({ at, request, error, ...(busy ? { busy: true as const } : {}) });
     const fields = { event: 'mover-error', request, error };
     if (busy) this.deps.log.warn(`Mover not invoked: ${error}`, fields);
     else this.deps.log.error(`Mover invocation failed: ${error}`, fields);

@@ -65,13 +65,21 @@ export class Pacer {
     this.wakeUp();
   }
 
-  /** Ms until the next round is due, or until the active's probe in flight turns quiet. */
+  /**
+   * Ms until the next round is due, or until the active's probe in flight turns quiet. While any
+   * node is suspect, at most one confirmation interval: the run's view may be stale (another run
+   * moved the VIP to that node), and once a read shows it active its confirmation must go on at
+   * the confirmation pace, not wait out the rest of a regular interval.
+   */
   msToNext(): number {
     const now = this.deps.clock.now();
-    const next = this.lastRound + this.cadence() - now;
+    const { confirmIntervalMs } = this.config.detection;
+    let next = this.lastRound + this.cadence() - now;
+    if (this.config.nodes.some((n) => this.deps.suspect(n.name)))
+      next = Math.min(next, confirmIntervalMs);
     const quiet = this.quietSince();
     if (quiet === undefined) return next;
-    const quietAt = quiet + this.config.detection.confirmIntervalMs;
+    const quietAt = quiet + confirmIntervalMs;
     return quietAt > now ? Math.min(next, quietAt - now) : next;
   }
 

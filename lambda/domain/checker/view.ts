@@ -1,12 +1,23 @@
-/** The run's view of where the VIP goes: route tables, record and pause flag, kept fresh. */
+/**
+ * The run's view of where the VIP goes: route tables, record, pause flag and the cooldown's clock,
+ * kept fresh.
+ */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type FailoverConfig } from '../../../lib/config';
 import { sleep, type Clock } from '../clock';
 import { AwsDeadlineError, awsErrorText } from '../errors';
+import {
+  cooldownMs,
+  moveClock,
+  nextLastMove,
+  readLastMove,
+  type LastMove,
+  type MoveKind,
+} from '../last-move';
 import type { Log } from '../log';
 import { readPause, readRecord, type RecordState } from '../record';
-import { placementOf, readTables, type Placement } from '../routes';
+import { isForeign, placementOf, readTables, type Placement } from '../routes';
 import type { TableState } from '../types';
 import { withDeadline } from './deadline';
 
@@ -23,7 +34,9 @@ export class View {
     record: {},
     paused: false,
   };
-  private moveAt?: number;
+  /** The last move as far as this run knows: read, or made by this run. */
+  private last?: Pick<LastMove, 'at' | 'failbacks'>;
+  private readonly listeners: ((readAt: number) => void)[] = [];
   private heldSince = 0;
   private readBegan = 0;
   /** Bumped when a Mover answer updates the state, so an older read in flight cannot undo it. */
@@ -45,9 +58,13 @@ export class View {
   get paused(): boolean {
     return this.current.paused;
   }
-  /** Epoch ms of the last move: the record's last write, or a move this run made. */
+  /** Epoch ms of the last move (see moveClock), or of a move this run made. */
   get lastMoveAt(): number | undefined {
-    return this.moveAt;
+    return this.last?.at;
+  }
+  /** The cooldown after that move, lengthened by the failbacks that led up to it. */
+  get cooldownMs(): number {
+    return cooldownMs(this.config.detection.cooldownSeconds * 1000, this.last?.failbacks ?? 0);
   }
   /** When the state held was read (the read's start). */
   get readAt(): number {
@@ -113,14 +130,23 @@ export class View {
     // The route target too: a table whose route was missing now has one.
     const config = nodeByName(this.config, node);
     const target = config?.networkInterfaceId ?? config?.instanceId;
-    const tables = this.current.tables.map((t) => (t.error ? t : { ...t, target, node }));
+    // An automatic move leaves a foreign table alone; a route the Mover wrote is no blackhole.
+    const tables = this.current.tables.map((t) =>
+      t.error || isForeign(t) ? t : { routeTableId: t.routeTableId, target, node },
+    );
     this.current = { ...this.current, tables, record: { ...this.current.record, value: node } };
     this.epoch += 1;
   }
 
-  /** This run moved the VIP: the cooldown starts now. */
-  moved(): void {
-    this.moveAt = this.deps.clock.now();
+  /** This run moved the VIP to `to`: the cooldown starts now, as the Mover recorded it. */
+  moved(to: string, kind: MoveKind): void {
+    const move = { at: this.deps.clock.now(), to, kind };
+    this.last = nextLastMove(this.last, move, this.config.detection.cooldownSeconds * 1000);
+  }
+
+  /** Calls `listener` with the read's start after each read that updated the view. */
+  onRead(listener: (readAt: number) => void): void {
+    this.listeners.push(listener);
   }
 
   private async read(): Promise<void> {
@@ -128,7 +154,9 @@ export class View {
     const startEpoch = this.epoch;
     this.readBegan = startedAt;
     const { ec2, ssm } = this.deps;
-    const [tables, record, pause] = await withDeadline(
+    // GetParameter per parameter, side by side: the one round trip GetParameters would take,
+    // under the IAM action the stack already grants on each parameter.
+    const [tables, record, pause, lastMove] = await withDeadline(
       'AWS (DescribeRouteTables, GetParameter)',
       this.apiTimeoutMs,
       (signal) =>
@@ -136,14 +164,16 @@ export class View {
           readTables(ec2, this.config, signal),
           readRecord(ssm, this.config.parameterName, signal),
           readPause(ssm, this.config.pauseParameterName, startedAt, signal),
+          readLastMove(ssm, this.config.lastMoveParameterName, signal),
         ]),
     );
     if (this.epoch !== startEpoch) return;
     this.current = { tables, record, paused: pause.paused };
     this.heldSince = startedAt;
-    // A move another actor made during this run starts a cooldown too.
-    if (record.lastModified !== undefined) {
-      this.moveAt = Math.max(this.moveAt ?? 0, record.lastModified);
-    }
+    // A move another actor made during this run starts a cooldown too; our own is newer than
+    // what the Mover recorded of it a moment before.
+    const clock = moveClock(record, lastMove);
+    if (clock && clock.at >= (this.last?.at ?? -Infinity)) this.last = clock;
+    for (const listener of this.listeners) listener(startedAt);
   }
 }
