@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { validateConfig, type FailoverConfig } from '../config';
+import { deployedNames, validateConfig, type FailoverConfig } from '../config';
 import { awsClientSettings } from '../lambda/shared-handler';
 
 export interface Group {
@@ -47,8 +47,8 @@ export function loadGroup(
   };
   return {
     config,
-    moverFunction: moverFunction ?? `vip-failover-${config.name}-mover`,
-    statusParameterName: `/vip-failover/${config.name}/status`,
+    moverFunction: moverFunction ?? deployedNames(config).moverFunction,
+    statusParameterName: config.statusParameterName,
     ec2: new EC2Client({ ...aws, maxAttempts: 2 }),
     ssm: new SSMClient({ ...aws, maxAttempts: 2 }),
     lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),

@@ -10,6 +10,7 @@ export { nodeByName, nodeByTarget } from './nodes';
 export {
   ENV,
   checkerWindow,
+  deployedNames,
   jsonErrorPosition,
   loadRuntimeConfig,
   runtimeConfig,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  deployedNames,
   nodeByName,
   nodeByTarget,
   validateConfig,
@@ -33,9 +34,9 @@ export interface SeedModels {
   readonly sns: SnsModel;
 }
 
-/** The topic the stack creates for a group (when the config names no existing one). */
+/** The topic the stack creates for a group, or the existing one the config names. */
 export function topicName(config: FailoverConfig): string {
-  return `vip-failover-${config.name}`;
+  return config.notifications.topicArn?.split(':').at(-1) ?? deployedNames(config).topic;
 }
 
 export const DEFAULT_PROBE_PASSWORD = 'local-aws-password';
