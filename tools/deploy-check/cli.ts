@@ -58,6 +58,8 @@ async function main(): Promise<number> {
       `  time to failover: ${result.failover.timeToFailoverS.toFixed(2)} s (master's death to every table and the record on the standby, as moto reports them)`,
     );
   }
+  if (result.notes.length > 0) lines.push('  where moto differed from AWS (allowed for):');
+  for (const n of result.notes) lines.push(`    ~ ${n}`);
   for (const p of result.problems) lines.push(`  - ${p}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return result.ok ? 0 : 1;

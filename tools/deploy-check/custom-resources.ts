@@ -8,19 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeployedFunction } from './deployed-function';
 import type { CustomResourceResponse } from './shim';
-import type { StackResource } from './stack';
-import type { Template } from './synth';
-
-/** What resolving the template's intrinsic functions needs. */
-export interface ResolveContext {
-  readonly region: string;
-  readonly account: string;
-  readonly stackName: string;
-  readonly stackId: string;
-  /** Physical ids by logical id, as the emulator created them. */
-  readonly physical: Readonly<Record<string, string | undefined>>;
-  readonly template: Template;
-}
+import { resolve, type ResolveContext } from './intrinsics';
 
 /** A custom resource the provider did not create. */
 export class CustomResourceError extends Error {
@@ -31,62 +19,6 @@ export function isCustomResource(type: string): boolean {
   return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
 }
 
-/**
- * Resolves the intrinsic functions CDK writes into custom resource properties (Ref, Fn::GetAtt
- * of a function's Arn, Fn::Join), and turns scalars into strings as CloudFormation does for
- * a custom resource's properties.
- */
-export function resolveProperties(value: unknown, ctx: ResolveContext, where: string): unknown {
-  if (value === null || value === undefined) return value;
-  if (typeof value !== 'object') return String(value);
-  if (Array.isArray(value)) return value.map((v, i) => resolveProperties(v, ctx, `${where}[${i}]`));
-  const entries = Object.entries(value as Record<string, unknown>);
-  const [key, arg] = entries[0] ?? [];
-  if (entries.length === 1 && key === 'Ref') return ref(String(arg), ctx, where);
-  if (entries.length === 1 && key === 'Fn::GetAtt') return getAtt(arg, ctx, where);
-  if (entries.length === 1 && key === 'Fn::Join') {
-    const [sep, parts] = arg as [string, unknown[]];
-    return (resolveProperties(parts, ctx, where) as unknown[]).join(sep);
-  }
-  if (entries.length === 1 && key?.startsWith('Fn::')) {
-    throw new CustomResourceError(
-      `${where} uses ${key}, which the deploy check does not resolve; extend resolveProperties in tools/deploy-check/custom-resources.ts`,
-    );
-  }
-  return Object.fromEntries(
-    entries.map(([k, v]) => [k, resolveProperties(v, ctx, `${where}.${k}`)]),
-  );
-}
-
-function ref(name: string, ctx: ResolveContext, where: string): string {
-  const pseudo: Record<string, string> = {
-    'AWS::Region': ctx.region,
-    'AWS::AccountId': ctx.account,
-    'AWS::Partition': 'aws',
-    'AWS::URLSuffix': 'amazonaws.com',
-    'AWS::StackName': ctx.stackName,
-    'AWS::StackId': ctx.stackId,
-  };
-  const value = pseudo[name] ?? ctx.physical[name];
-  if (value === undefined) {
-    throw new CustomResourceError(
-      `${where}: Ref ${name} names no pseudo parameter or created resource`,
-    );
-  }
-  return value;
-}
-
-function getAtt(arg: unknown, ctx: ResolveContext, where: string): string {
-  const [id, attribute] = (typeof arg === 'string' ? arg.split('.') : arg) as [string, string];
-  const type = ctx.template.Resources[id]?.Type;
-  if (type === 'AWS::Lambda::Function' && attribute === 'Arn') {
-    return `arn:aws:lambda:${ctx.region}:${ctx.account}:function:${ref(id, ctx, where)}`;
-  }
-  throw new CustomResourceError(
-    `${where}: Fn::GetAtt ${id}.${attribute} (${type}) is not resolved by the deploy check; extend getAtt in tools/deploy-check/custom-resources.ts`,
-  );
-}
-
 /** The Create request CloudFormation sends a custom resource's provider. */
 export function createRequest(
   logicalId: string,
@@ -95,7 +27,7 @@ export function createRequest(
 ): { event: Record<string, unknown>; serviceToken: string } {
   const resource = ctx.template.Resources[logicalId];
   if (!resource) throw new CustomResourceError(`${logicalId} is not in the template`);
-  const properties = resolveProperties(resource.Properties ?? {}, ctx, logicalId) as Record<
+  const properties = resolve(resource.Properties ?? {}, ctx, logicalId, true) as Record<
     string,
     unknown
   >;
@@ -118,13 +50,6 @@ export function createRequest(
       ResourceProperties: properties,
     },
   };
-}
-
-/** Physical ids by logical id, for {@link ResolveContext.physical}. */
-export function physicalIds(
-  resources: readonly StackResource[],
-): Record<string, string | undefined> {
-  return Object.fromEntries(resources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId]));
 }
 
 /** How the check runs one provider invocation: the deployed function, then its answer. */

@@ -13,20 +13,13 @@ import { validateConfig } from '../../config';
 import { freePort } from '../harness/mariadb';
 import { EXAMPLE_CONFIG } from '../harness/paths';
 import { AwsWire } from './aws-wire';
-import {
-  physicalIds,
-  serveCustomResources,
-  type ProviderRunner,
-  type ResolveContext,
-} from './custom-resources';
-import { fetchDeployedFunction, startContainer, type DeployedFunction } from './deployed-function';
-import type { FunctionContainer } from './function-container';
+import { fetchDeployedFunction, type DeployedFunction } from './deployed-function';
+import { deployStack } from './deploy-stack';
 import { failOver, startNodes, type FailoverOutcome } from './failover';
 import { MOTO_VERSION, startMoto } from './moto';
 import { publish } from './publish';
 import { readBack } from './readback';
 import { Shim } from './shim';
-import { createStack, listStackResources } from './stack';
 import { synthesize } from './synth';
 import { createWorld, nodeAddress, type AwsTarget } from './world';
 
@@ -45,13 +38,14 @@ export interface DeployCheckOptions {
 export interface DeployCheckResult {
   readonly ok: boolean;
   readonly problems: readonly string[];
+  /** Where moto was seen to differ from AWS, in ways the check allows for. */
+  readonly notes: readonly string[];
   /** Seconds each step took. */
   readonly steps: Readonly<Record<string, number>>;
   readonly failover?: FailoverOutcome;
   readonly workDir: string;
 }
 
-const STACK_TIMEOUT_MS = 60_000;
 const PROBE_PASSWORD_BYTES = 12;
 
 /** Things to stop, last started first; run by the check's end and by a signal. */
@@ -92,6 +86,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
   const workDir = await mkdtemp(join(tmpdir(), 'vip-failover-deploy-check-'));
   if (!options.keep) cleanups.push(() => rm(workDir, { recursive: true, force: true }));
   const problems: string[] = [];
+  const notes: string[] = [];
   let failover: FailoverOutcome | undefined;
   try {
     const base = JSON.parse(readFileSync(options.configPath ?? EXAMPLE_CONFIG, 'utf8')) as Record<
@@ -109,7 +104,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
       Promise.all([
         startMoto({ account: base.account, workDir, python: options.python }).then((m) => {
           cleanups.push(() => m.stop());
-          log(`moto ${m.version ?? '(version unknown)'} on ${m.endpoint}`);
+          log(`moto ${m.version} on ${m.endpoint} (${m.python})`);
           if (m.version !== MOTO_VERSION) {
             log(`note: the emulator notes were written for moto ${MOTO_VERSION}`);
           }
@@ -124,7 +119,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
         }),
       ]),
     );
-    const python = options.python ?? process.env.DEPLOY_CHECK_PYTHON ?? 'python3.11';
+    const { python } = moto;
     const aws: AwsTarget = {
       endpoint: moto.endpoint,
       region: base.region,
@@ -156,8 +151,6 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
       log(`${p.bootstrapParameter} = ${p.bootstrapVersion}`);
       return p;
     });
-    if (!published.templateUrl) throw new Error('the template was not among the published assets');
-
     const shim = await Shim.start(moto.endpoint, { credentials: aws.credentials });
     cleanups.push(() => shim.close());
     const fetched = new Map<string, Promise<DeployedFunction>>();
@@ -171,34 +164,20 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
     };
 
     const stack = await step('create the stack', () =>
-      createStack({
+      deployStack({
+        aws,
+        account: config.account,
         wire,
-        stackName: synthesized.stackName,
-        templateUrl: published.templateUrl as string,
-        timeoutMs: STACK_TIMEOUT_MS,
+        lambda,
+        shim,
+        synthesized,
+        published,
+        deployed,
         log,
-        whileInProgress: async (stackId) => {
-          const ctx: ResolveContext = {
-            region: aws.region,
-            account: config.account,
-            stackName: synthesized.stackName,
-            stackId,
-            physical: physicalIds(await listStackResources(wire, stackId)),
-            template,
-          };
-          const responseUrl = `${shim.endpoint}/cloudformation_${aws.region}/cfnresponse?stack=${encodeURIComponent(stackId)}`;
-          const runner = providerRunner(ctx, shim, aws, deployed, functionLog);
-          try {
-            await serveCustomResources(ctx, responseUrl, runner, log);
-          } finally {
-            runner.stop();
-          }
-        },
+        functionLog,
       }),
     );
-    log(`CREATE_COMPLETE ${stack.stackId}`);
-
-    const resources = await listStackResources(wire, stack.stackId);
+    const { resources } = stack;
     const functions = await Promise.all(
       resources
         .filter((r) => r.ResourceType === 'AWS::Lambda::Function' && r.PhysicalResourceId)
@@ -210,13 +189,14 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
         wire,
         python,
         lambda,
-        template,
+        ctx: stack.ctx,
         resources,
         functions,
         parameterNames: [config.parameterName, config.pauseParameterName],
       }),
     );
     for (const line of readback.lines) log(line);
+    notes.push(...readback.notes);
     problems.push(...readback.problems);
 
     const byName = (output: string) => {
@@ -247,46 +227,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
     await stopEverything();
   }
   if (options.keep) log(`work directory kept: ${workDir}`);
-  return { ok: problems.length === 0, problems, steps, failover, workDir };
-}
-
-/**
- * Runs custom resource providers' deployed code, one warm container per provider as Lambda
- * would reuse it; `stop` ends them once the stack no longer waits on them.
- */
-function providerRunner(
-  ctx: ResolveContext,
-  shim: Shim,
-  aws: AwsTarget,
-  deployed: (logicalId: string, name: string) => Promise<DeployedFunction>,
-  functionLog: (fn: string) => (line: string) => void,
-): ProviderRunner & { stop(): void } {
-  const containers = new Map<string, Promise<FunctionContainer>>();
-  return {
-    functionFor: (serviceToken) => {
-      const name = serviceToken.split(':').pop() ?? '';
-      const logicalId = Object.entries(ctx.physical).find(([, p]) => p === name)?.[0];
-      if (!logicalId)
-        throw new Error(`ServiceToken ${serviceToken} names no function of the stack`);
-      return deployed(logicalId, name);
-    },
-    invoke: async (fn, event) => {
-      let container = containers.get(fn.logicalId);
-      if (!container) {
-        container = startContainer(fn, aws, shim.endpoint, functionLog(fn.logicalId), shim.port);
-        containers.set(fn.logicalId, container);
-      }
-      return (await container).invoke(event);
-    },
-    responses: () => shim.customResourceResponses,
-    stop: () => {
-      for (const c of containers.values())
-        void c.then(
-          (x) => x.stop(),
-          () => undefined,
-        );
-    },
-  };
+  return { ok: problems.length === 0, problems, notes, steps, failover, workDir };
 }
 
 /**

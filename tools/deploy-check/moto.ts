@@ -24,8 +24,10 @@ export interface Moto {
   readonly port: number;
   /** moto's own output, for a failure report. */
   readonly logFile: string;
-  /** The installed moto's version, when it could be read. */
-  readonly version?: string;
+  /** The installed moto's version. */
+  readonly version: string;
+  /** The interpreter moto runs in, resolved past any pyenv shim: the check's zips use it too. */
+  readonly python: string;
   stop(): Promise<void>;
 }
 
@@ -38,11 +40,11 @@ export async function startMoto(options: {
   readonly workDir: string;
   readonly python?: string;
 }): Promise<Moto> {
-  const python = options.python ?? process.env.DEPLOY_CHECK_PYTHON ?? DEFAULT_PYTHON;
+  const named = options.python ?? process.env.DEPLOY_CHECK_PYTHON ?? DEFAULT_PYTHON;
+  const { python, version } = await resolvePython(named);
   const port = await freePort('127.0.0.1');
   const logFile = join(options.workDir, 'moto.log');
   const log = createWriteStream(logFile);
-  const version = readVersion(python);
   const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     // moto answers for this account when a request's credentials do not name one.
     env: { ...process.env, MOTO_ACCOUNT_ID: options.account, PYTHONUNBUFFERED: '1' },
@@ -76,8 +78,7 @@ export async function startMoto(options: {
     if (early) {
       await stop();
       throw new Error(
-        `moto (${python} -m moto.server) ${early}; install it with \`${python} -m pip install 'moto[server]==${MOTO_VERSION}'\`` +
-          ` or name another interpreter in DEPLOY_CHECK_PYTHON. moto's output:\n${await tail(logFile)}`,
+        `moto (${python} -m moto.server) ${early}; its output:\n${await tail(logFile)}`,
       );
     }
     if (await answers(endpoint)) break;
@@ -88,7 +89,7 @@ export async function startMoto(options: {
       );
     }
   }
-  return { endpoint, port, logFile, version: await version, stop };
+  return { endpoint, port, logFile, version, python, stop };
 }
 
 async function answers(endpoint: string): Promise<boolean> {
@@ -101,15 +102,21 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-async function readVersion(python: string): Promise<string | undefined> {
+/** The interpreter's real path (a pyenv shim resolved) and its moto version. */
+async function resolvePython(named: string): Promise<{ python: string; version: string }> {
   try {
-    const { stdout } = await promisify(execFile)(python, [
+    const { stdout } = await promisify(execFile)(named, [
       '-c',
-      'import moto; print(moto.__version__)',
+      'import sys, moto; print(sys.executable); print(moto.__version__)',
     ]);
-    return stdout.trim();
-  } catch {
-    return undefined;
+    const [python = named, version = 'unknown'] = stdout.trim().split('\n');
+    return { python, version };
+  } catch (e) {
+    throw new Error(
+      `cannot run moto with ${named} (${(e as Error).message.split('\n')[0]}); install it with ` +
+        `\`${named} -m pip install 'moto[server]==${MOTO_VERSION}'\`, or name the Python that has it with --python or DEPLOY_CHECK_PYTHON`,
+      { cause: e },
+    );
   }
 }
 

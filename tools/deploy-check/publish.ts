@@ -32,7 +32,8 @@ export interface PublishedAsset extends FileAsset {
 
 export interface Published {
   readonly assets: readonly PublishedAsset[];
-  /** The URL CreateStack takes, as the CLI passes it for a template published as an asset. */
+  /** The template as published, and the URL CreateStack takes for it, as the CLI passes it. */
+  readonly templateAsset?: PublishedAsset;
   readonly templateUrl?: string;
   readonly bootstrapParameter: string;
   readonly bootstrapVersion: string;
@@ -92,6 +93,7 @@ export async function publish(options: {
     published.filter((a) => a.packaging === 'zip').map((a) => ({ dir: a.path, out: a.file })),
   );
   let templateUrl: string | undefined;
+  let templateAsset: PublishedAsset | undefined;
   for (const asset of published) {
     await wire.rest(
       's3',
@@ -100,7 +102,8 @@ export async function publish(options: {
       await readFile(asset.file),
     );
     if (asset.path === options.templateFile) {
-      templateUrl = `https://s3.${aws.region}.amazonaws.com/${asset.bucketName}/${asset.objectKey}`;
+      templateAsset = asset;
+      templateUrl = s3Url(aws.region, asset.bucketName, asset.objectKey);
     }
   }
 
@@ -114,5 +117,16 @@ export async function publish(options: {
   } finally {
     ssm.destroy();
   }
-  return { assets: published, templateUrl, bootstrapParameter: name, bootstrapVersion: version };
+  return {
+    assets: published,
+    templateAsset,
+    templateUrl,
+    bootstrapParameter: name,
+    bootstrapVersion: version,
+  };
+}
+
+/** The regional S3 URL of an object, as the CDK CLI hands CloudFormation a template. */
+export function s3Url(region: string, bucket: string, key: string): string {
+  return `https://s3.${region}.amazonaws.com/${bucket}/${key}`;
 }

@@ -1,40 +1,31 @@
 /**
  * What the emulator says the stack created, read back through the services' own APIs and printed
  * readably: functions, roles and their statements, the schedule, parameters, log groups,
- * security groups, topics and alarms. Also the template's resources moto's CloudFormation
- * skipped (it creates nothing for a type it does not implement, and says so only in its log).
+ * security groups, topics, alarms and dashboards. Resources of types moto's CloudFormation lacks
+ * are read where the check created them in its place (stand-ins.ts); any other resource moto
+ * skipped fails the check.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { members, type AwsWire } from './aws-wire';
+import { functionDifferences, securityGroupDifferences, type Differences } from './compare';
 import type { DeployedFunction } from './deployed-function';
+import type { ResolveContext } from './intrinsics';
 import type { StackResource } from './stack';
+import { hasStandIn } from './stand-ins';
 import type { Template } from './synth';
 import type { AwsTarget } from './world';
-
-/**
- * Types moto's CloudFormation does not implement, each with why the failover run does not need
- * it. A skipped type not listed here fails the check: it might be something the run relies on.
- */
-export const SKIPPABLE: Readonly<Record<string, string>> = {
-  'AWS::Lambda::EventInvokeConfig':
-    'asynchronous-invocation settings (retries, event age); the check invokes synchronously, as the Checker does',
-  'AWS::CloudWatch::Alarm': 'alarms; the check does not evaluate metrics',
-  'AWS::SNS::Subscription': 'notification delivery; the check reads the topic only',
-  'AWS::SNS::TopicPolicy': 'who may publish to the topic; the emulator does not enforce policies',
-  'AWS::CDK::Metadata': "the CDK's version reporting",
-};
 
 /** A problem the read-back found: a difference between what was asked for and what exists. */
 export interface Readback {
   readonly lines: readonly string[];
+  /** Differences from the template that moto is known for (MOTO_GAPS). */
+  readonly notes: readonly string[];
   readonly problems: readonly string[];
-  /** Template resources the emulator did not create, by logical id, with the type. */
-  readonly skipped: Readonly<Record<string, string>>;
 }
 
 const IAM_VERSION = '2010-05-08';
@@ -100,29 +91,31 @@ export async function readBack(options: {
   readonly wire: AwsWire;
   readonly python: string;
   readonly lambda: LambdaClient;
-  readonly template: Template;
+  readonly ctx: ResolveContext;
   readonly resources: readonly StackResource[];
   readonly functions: readonly DeployedFunction[];
   readonly parameterNames: readonly string[];
 }): Promise<Readback> {
-  const { wire, template } = options;
+  const { wire, ctx } = options;
+  const { template } = ctx;
   const lines: string[] = [];
+  const notes: string[] = [];
   const problems: string[] = [];
+  const add = (d: Differences) => {
+    notes.push(...d.notes);
+    problems.push(...d.problems);
+  };
   const physical = Object.fromEntries(
     options.resources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId ?? '']),
   );
   const ofType = (type: string) =>
     options.resources.filter((r) => r.ResourceType === type && r.PhysicalResourceId);
 
-  const skipped = skippedResources(template, options.resources);
-  for (const [id, type] of Object.entries(skipped)) {
-    const why = SKIPPABLE[type];
-    if (why) lines.push(`skipped by moto: ${type} ${id} (not needed here: ${why})`);
-    else {
-      problems.push(
-        `moto's CloudFormation created nothing for ${id} (${type}); if the failover does not need it, list the type in SKIPPABLE (tools/deploy-check/readback.ts) with the reason`,
-      );
-    }
+  for (const [id, type] of Object.entries(skippedResources(template, options.resources))) {
+    if (hasStandIn(type)) continue;
+    problems.push(
+      `moto's CloudFormation created nothing for ${id} (${type}) and the check has no stand-in for that type; add one to STAND_INS in tools/deploy-check/stand-ins.ts`,
+    );
   }
 
   for (const fn of options.functions) {
@@ -135,6 +128,7 @@ export async function readBack(options: {
       `  environment: ${Object.keys(c.Environment?.Variables ?? {}).join(', ')}`,
     );
     problems.push(...environmentProblems(fn, template, physical));
+    add(functionDifferences(fn, ctx));
   }
 
   const roles = [];
@@ -218,10 +212,18 @@ export async function readBack(options: {
       );
     }
 
-    const sgIds = ofType('AWS::EC2::SecurityGroup').map((r) => r.PhysicalResourceId as string);
-    if (sgIds.length > 0) {
-      const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: sgIds }));
+    const groups = ofType('AWS::EC2::SecurityGroup');
+    if (groups.length > 0) {
+      const out = await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          GroupIds: groups.map((r) => r.PhysicalResourceId as string),
+        }),
+      );
       for (const sg of out.SecurityGroups ?? []) {
+        const logicalId = groups.find(
+          (g) => g.PhysicalResourceId === sg.GroupId,
+        )?.LogicalResourceId;
+        if (logicalId) add(securityGroupDifferences(logicalId, sg, ctx));
         const egress = (sg.IpPermissionsEgress ?? []).flatMap((p) =>
           (p.IpRanges ?? []).map((r) => `${r.CidrIp}:${p.FromPort ?? '*'}`),
         );
@@ -236,7 +238,8 @@ export async function readBack(options: {
         new GetTopicAttributesCommand({ TopicArn: topic.PhysicalResourceId }),
       );
       lines.push(
-        `topic ${topic.LogicalResourceId}: ${topic.PhysicalResourceId} (${out.Attributes?.SubscriptionsConfirmed ?? 0} subscriptions)`,
+        `topic ${topic.LogicalResourceId}: ${topic.PhysicalResourceId}, key ${out.Attributes?.KmsMasterKeyId ?? 'none'}, ` +
+          `policy ${out.Attributes?.Policy ? `${(JSON.parse(out.Attributes.Policy) as { Statement?: unknown[] }).Statement?.length ?? 0} statements` : 'none'}`,
       );
     }
   } finally {
@@ -245,17 +248,69 @@ export async function readBack(options: {
     sns.destroy();
   }
 
-  const alarms = ofType('AWS::CloudWatch::Alarm').map((r) => r.PhysicalResourceId as string);
-  if (alarms.length > 0) {
-    const params = Object.fromEntries(alarms.map((a, i) => [`AlarmNames.member.${i + 1}`, a]));
-    const out = await wire.query('monitoring', CW_VERSION, 'DescribeAlarms', params);
-    for (const a of members<Record<string, string>>(out.MetricAlarms)) {
+  await readAlarmsAndDashboards(wire, ctx, lines, problems);
+
+  for (const fn of options.functions) {
+    const config = await options.lambda
+      .send(new GetFunctionEventInvokeConfigCommand({ FunctionName: fn.name }))
+      .catch(() => undefined);
+    if (config) {
       lines.push(
-        `alarm ${a.AlarmName}: ${a.MetricName} ${a.ComparisonOperator} ${a.Threshold} over ${a.EvaluationPeriods} periods`,
+        `event invoke config of ${fn.logicalId}: ${config.MaximumRetryAttempts} retries, events up to ${config.MaximumEventAgeInSeconds} s old`,
       );
     }
   }
-  return { lines, problems, skipped };
+  return { lines, notes, problems };
+}
+
+/**
+ * The alarms the template names (created by moto's CloudFormation or in its place) and each
+ * dashboard, whose alarm widgets must name alarms that exist.
+ */
+async function readAlarmsAndDashboards(
+  wire: AwsWire,
+  ctx: ResolveContext,
+  lines: string[],
+  problems: string[],
+): Promise<void> {
+  const names = Object.values(ctx.template.Resources)
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => String(r.Properties?.AlarmName ?? ''))
+    .filter(Boolean);
+  const arns = new Set<string>();
+  if (names.length > 0) {
+    const params = Object.fromEntries(names.map((a, i) => [`AlarmNames.member.${i + 1}`, a]));
+    const out = await wire.query('monitoring', CW_VERSION, 'DescribeAlarms', params);
+    for (const a of members<Record<string, unknown>>(out.MetricAlarms)) {
+      arns.add(String(a.AlarmArn));
+      const actions = members<string>(a.AlarmActions).length;
+      lines.push(
+        `alarm ${String(a.AlarmName)}: ${String(a.Namespace)}/${String(a.MetricName)} ${String(a.ComparisonOperator)} ${String(a.Threshold)}, ${String(a.EvaluationPeriods)} x ${String(a.Period)} s, ${actions} action(s)`,
+      );
+    }
+    for (const n of names) {
+      if (![...arns].some((arn) => arn.endsWith(`:alarm:${n}`)))
+        problems.push(`alarm ${n} does not exist`);
+    }
+  }
+  for (const [id, r] of Object.entries(ctx.template.Resources)) {
+    if (r.Type !== 'AWS::CloudWatch::Dashboard') continue;
+    const name = ctx.physical[id];
+    const out = await wire.query('monitoring', CW_VERSION, 'GetDashboard', {
+      DashboardName: String(name),
+    });
+    const body = JSON.parse(String(out.DashboardBody ?? '{}')) as {
+      widgets?: { properties?: { alarms?: string[] } }[];
+    };
+    const named = (body.widgets ?? []).flatMap((w) => w.properties?.alarms ?? []);
+    lines.push(
+      `dashboard ${id}: ${name}, ${body.widgets?.length ?? 0} widgets, ${named.length} alarms shown`,
+    );
+    for (const arn of named) {
+      if (!arns.has(arn))
+        problems.push(`dashboard ${name} shows alarm ${arn}, which does not exist`);
+    }
+  }
 }
 
 /**
