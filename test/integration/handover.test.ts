@@ -1,6 +1,8 @@
 import { sleep } from '../../lambda/domain/clock';
 import type { LocalCluster } from '../../tools/harness/cluster';
-import { FAST_DETECTION, startFastCluster } from '../support/cluster';
+import { serverOf } from '../../tools/harness/scenario';
+import { everyTable, recordHistory, switchesByTable } from '../support/calls';
+import { FAST_DETECTION, PATIENCE_MS, events, startFastCluster } from '../support/cluster';
 
 describe('scheduled Checker runs', () => {
   let cluster: LocalCluster | undefined;
@@ -32,26 +34,23 @@ describe('scheduled Checker runs', () => {
     expect(Math.max(...gaps)).toBeLessThan(FAST_DETECTION.intervalMs * 1.5);
   });
 
-  it('let only one of two overlapping runs act on a failover', async () => {
+  it('move the VIP once when two overlapping runs both see the master die', async () => {
     // Prepare: each run overlaps the next by the detection bound plus one second
     cluster = await startFastCluster();
     cluster.startSchedule();
     await sleep(2500);
 
     // Act
-    await cluster.nodes['db-a']?.kill();
-    const moved = await cluster.waitFor(() => cluster?.converged() === 'db-b', 10_000);
+    await serverOf(cluster, 'db-a').kill();
+    const moved = await cluster.waitFor(() => cluster?.converged() === 'db-b', PATIENCE_MS);
     await sleep(2000);
     await cluster.stopSchedule();
 
-    // Assess
+    // Assess: either run may ask for the failover; the Mover serialises, so one move lands
     expect(moved).toBe(true);
-    const invokes = cluster.logs.filter((r) => r.event === 'invoke-mover');
-    expect(invokes).toHaveLength(1);
-    expect(cluster.aws.calls({ action: 'ReplaceRoute', status: 200 })).toHaveLength(3);
-    expect(cluster.aws.parameterHistory(cluster.config.parameterName).map((v) => v.value)).toEqual([
-      'db-a',
-      'db-b',
-    ]);
+    expect(events(cluster, 'invoke-mover').length).toBeGreaterThanOrEqual(1);
+    expect(switchesByTable(cluster)).toEqual(everyTable(cluster, ['db-b']));
+    expect(recordHistory(cluster)).toEqual(['db-a', 'db-b']);
+    expect(cluster.logsMatching(/^VIP moved to db-b/, 'INFO')).toHaveLength(1);
   });
 });
