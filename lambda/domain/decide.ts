@@ -84,14 +84,9 @@ export type Decision = (
 ) &
   Notices;
 
-type Hold = Extract<Decision, { action: 'hold' }>;
-
-const hold = (kind: HoldKind, severity: Hold['severity'], reason: string): Hold => ({
-  action: 'hold',
-  kind,
-  severity,
-  reason,
-});
+function hold(kind: HoldKind, severity: 'warn' | 'error', reason: string): Decision {
+  return { action: 'hold', kind, severity, reason };
+}
 
 /**
  * Its latest answer passed a full login plus `SELECT 1`, or, with `untried`, could not try one
@@ -209,11 +204,8 @@ function converge(config: FailoverConfig, o: Observation, placement: Split): Dec
   // Converging picks among live nodes: a lone lost probe must not steer traffic off a node.
   const live = config.nodes
     .map((n) => n.name)
-    .filter((name) => !blackholed.includes(name))
-    .filter((name) => {
-      const h = o.health[name];
-      return h?.state === 'up' && loggedIn(h, true);
-    });
+    .filter((name) => !blackholed.includes(name) && o.health[name]?.state === 'up')
+    .filter((name) => loggedIn(o.health[name] as NodeHealth, true));
   const target =
     (o.record !== undefined && placement.nodes.includes(o.record) && live.includes(o.record)
       ? o.record
