@@ -1,10 +1,12 @@
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runtimeConfig } from '../config';
 import { runChecker, type CheckerDeps, type CheckerOptions } from '../lambda/domain/checker';
 import type { Clock } from '../lambda/domain/clock';
 import { AwsDeadlineError } from '../lambda/domain/errors';
+import { lastMoveValue, type LastMove } from '../lambda/domain/last-move';
+import type { ProbeResult } from '../lambda/domain/types';
 import {
   invokeAnswer,
   invokeTextAnswer,
@@ -948,5 +950,203 @@ describe('runChecker', () => {
     expect(summary?.fields).toEqual(
       expect.objectContaining({ event: 'summary', nodes: report.nodes }),
     );
+  });
+});
+
+describe('runChecker across overlapping runs and moves', () => {
+  /** This run was scheduled just now: the previous run's turn, if it lives, lasts 400 ms more. */
+  const overlapping = runtimeConfig(config, { windowMs: 300, overlapMs: 400 });
+  const failbackOverlapping = runtimeConfig(failback, { windowMs: 300, overlapMs: 400 });
+  /** interval + timeout + (fall - 1) x confirm interval: README "Detection time". */
+  const bound = (c: typeof config) =>
+    c.detection.intervalMs +
+    c.probe.timeoutMs +
+    (c.detection.fall - 1) * c.detection.confirmIntervalMs;
+
+  /** A prober whose answers depend on the time a probe starts; `landed` notes when each lands. */
+  function timedProber(failing: (node: string, at: number) => boolean, delayMs = 0) {
+    const landed: number[] = [];
+    const prober: Prober = async (node) => {
+      const startedAt = Date.now();
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      landed.push(Date.now());
+      const result: ProbeResult = failing(node.name, startedAt)
+        ? {
+            node: node.name,
+            ok: false,
+            eligible: false,
+            latencyMs: 50,
+            failure: 'timeout',
+            startedAt,
+          }
+        : { node: node.name, ok: true, eligible: true, latencyMs: 2, startedAt };
+      return result;
+    };
+    return { prober, landed };
+  }
+
+  it('fails over a dead master at once, before its turn, when no earlier run acts', async () => {
+    // Prepare: no run before this one (a first deploy, or the previous run died).
+    const scheduledAt = Date.now();
+    const w = world();
+    const aws = simulatedAws(config, w);
+    const { prober } = scriptedProber({ 'db-a': '-', 'db-b': '+' });
+
+    // Act
+    const report = await drive(
+      runChecker(checkerDeps(prober), overlapping, options({ scheduledAt })),
+    );
+
+    // Assess
+    expect(aws.invocations()).toEqual([
+      expect.objectContaining({ target: 'db-b', expectedActive: 'db-a', kind: 'failover' }),
+    ]);
+    expect(report.moves[0]?.at).toBeLessThan(scheduledAt + overlapping.overlapMs);
+    expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+  });
+
+  it('looks again as its turn begins, not at the next probe result', async () => {
+    // Prepare: a failback is due before this run's turn; probe results land 90 ms after each
+    // round, so the first one after the turn begins lands 90 ms into it.
+    const scheduledAt = Date.now();
+    const w = world({ tables: ['db-b', 'db-b', 'db-b'], record: 'db-b' });
+    const aws = simulatedAws(failback, w);
+    const { prober, landed } = timedProber(() => false, 90);
+
+    // Act
+    const report = await drive(
+      runChecker(checkerDeps(prober), failbackOverlapping, options({ scheduledAt })),
+    );
+
+    // Assess
+    const turn = scheduledAt + failbackOverlapping.overlapMs;
+    const nextResult = landed.find((at) => at >= turn) as number;
+    expect(log.messages('debug')).toContain(
+      "failback: db-a is preferred and rose 2 times (not this run's turn to act)",
+    );
+    expect(aws.invocations()).toEqual([
+      expect.objectContaining({ target: 'db-a', expectedActive: 'db-b', kind: 'failback' }),
+    ]);
+    expect(report.moves[0]?.at).toBeGreaterThanOrEqual(turn);
+    expect(report.moves[0]?.at).toBeLessThan(nextResult);
+  });
+
+  it('fails over off a master the previous run failed back to just before the handover, within the detection bound', async () => {
+    // Prepare: a regular pace four times the confirmation pace, as at the defaults. The previous
+    // run holds the turn until `handover` and fails back to db-a; this run, started with it, holds
+    // the view it read at its start (db-b active) until its own turn begins. db-a fails between
+    // two of this run's probes, well before the handover.
+    const spread = exampleConfig({
+      probe: { type: 'tcp', port: 3306, timeoutMs: 50 },
+      detection: detection({
+        intervalMs: 200,
+        confirmIntervalMs: 50,
+        fall: 4,
+        rise: 2,
+        failback: 'preferred',
+      }),
+    });
+    const spreadRuntime = runtimeConfig(spread, { windowMs: 600, overlapMs: 600 });
+    const { windowMs, overlapMs } = spreadRuntime;
+    const handover = Date.now() + 700;
+    const faultAt = handover - 299;
+    const w = world({ tables: ['db-b', 'db-b', 'db-b'], record: 'db-b' });
+    simulatedAws(spread, w);
+    const failing = (node: string, at: number) => node === 'db-a' && at >= faultAt;
+    const runOf = (scheduledAt: number) =>
+      runChecker(checkerDeps(timedProber(failing).prober), spreadRuntime, options({ scheduledAt }));
+
+    // Act
+    const reports = await drive(
+      Promise.all([runOf(handover - windowMs - overlapMs), runOf(handover - overlapMs)]),
+    );
+
+    // Assess: one failback, then one failover off db-a, asked for within the bound by whichever
+    // run knew db-a was active (a second request is harmless: already-active).
+    const moves = reports.flatMap((r) => r.moves).filter((m) => m.result?.status === 'moved');
+    expect(moves.map((m) => m.request.kind)).toEqual(['failback', 'failover']);
+    expect((moves[1]?.at as number) - faultAt).toBeLessThanOrEqual(bound(spread));
+    expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+  });
+
+  describe("the cooldown's clock", () => {
+    const base = failback.detection.cooldownSeconds * 1000;
+    const onB = () => world({ tables: ['db-b', 'db-b', 'db-b'], record: 'db-b' });
+    const withLastMove = (w: World, lastMove: LastMove) => {
+      const aws = simulatedAws(failback, w);
+      aws.ssmMock.on(GetParameterCommand, { Name: failback.lastMoveParameterName }).resolves({
+        Parameter: { Name: failback.lastMoveParameterName, Value: lastMoveValue(lastMove) },
+      });
+      return aws;
+    };
+
+    it.each([
+      [0, 'fails back', 1],
+      [1, 'waits for the doubled cooldown', 0],
+    ])(
+      'with %i failbacks before a failover 1.5 cooldowns ago: %s',
+      async (failbacks, _what, invokes) => {
+        // Prepare: the failover came one and a half cooldowns ago.
+        const at = Date.now() - 1.5 * base;
+        const aws = withLastMove(onB(), {
+          at,
+          from: 'db-a',
+          to: 'db-b',
+          kind: 'failover',
+          failbacks,
+        });
+        const { prober } = scriptedProber({ 'db-a': '+', 'db-b': '+' });
+
+        // Act
+        const report = await drive(runChecker(checkerDeps(prober), failbackRuntime, options()));
+
+        // Assess
+        expect(aws.invocations()).toHaveLength(invokes);
+        if (invokes === 0)
+          expect(report.decision).toEqual({
+            action: 'none',
+            reason: 'failback to db-a waits for the cooldown',
+          });
+      },
+    );
+
+    it('restarts no cooldown when the record was merely repaired since the last move', async () => {
+      // Prepare: the record was written a second ago, the last move an hour ago.
+      const w = { ...onB(), recordWrittenAt: Date.now() - 1000 };
+      const lastMove: LastMove = {
+        at: Date.now() - 3_600_000,
+        from: 'db-a',
+        to: 'db-b',
+        kind: 'failover',
+        failbacks: 0,
+      };
+      const aws = withLastMove(w, lastMove);
+      const { prober } = scriptedProber({ 'db-a': '+', 'db-b': '+' });
+
+      // Act
+      await drive(runChecker(checkerDeps(prober), failbackRuntime, options()));
+
+      // Assess
+      expect(aws.invocations()).toEqual([
+        expect.objectContaining({ target: 'db-a', kind: 'failback' }),
+      ]);
+    });
+
+    it("times the cooldown from the record's last write while the last-move parameter is missing", async () => {
+      // Prepare: the simulated world has no last-move parameter; the record was written a second ago.
+      const w = { ...onB(), recordWrittenAt: Date.now() - 1000 };
+      const aws = simulatedAws(failback, w);
+      const { prober } = scriptedProber({ 'db-a': '+', 'db-b': '+' });
+
+      // Act
+      const report = await drive(runChecker(checkerDeps(prober), failbackRuntime, options()));
+
+      // Assess
+      expect(aws.invocations()).toEqual([]);
+      expect(report.decision).toEqual({
+        action: 'none',
+        reason: 'failback to db-a waits for the cooldown',
+      });
+    });
   });
 });

@@ -135,5 +135,7 @@ export class Pacer {
     const landed: ProbeResult[] = [];
     while (queue[0]?.result) landed.push((queue.shift() as Required<Slot>).result);
     this.deps.deliver(name, landed);
+    // A nap begun before the node turned suspect may run a whole interval: shorten it.
+    if (this.deps.suspect(name)) this.wakeUp();
   }
 }
