@@ -178,7 +178,7 @@ async function settledHandles(before: Handles): Promise<Handles> {
   const until = Date.now() + 1000;
   let now = liveHandles();
   while ((now.sockets > before.sockets || now.timers > before.timers) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     now = liveHandles();
   }
   return now;
@@ -523,7 +523,7 @@ describe('mysqlProber', () => {
       await silent.drained();
       const afterQuiet = await settledHandles(before);
       // Let a thawed server's late answers and any stray error reach the process.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
 
       // Assess
       expect(frozen.map((r) => r.failure)).toEqual(Array(20).fill('timeout'));
