@@ -2,7 +2,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { RuntimeConfig } from '../../lib/config';
+import type { RuntimeConfig } from '../../config';
 import { Actor } from './checker/actor';
 import { callMover } from './checker/mover-call';
 import { NodeBook } from './checker/nodes';
@@ -138,7 +138,8 @@ function inDoubt(run: Run): boolean {
 
 /**
  * An economy run probes once, but a failback needs `rise` successes in one run: keep probing
- * while the preferred node is answering, not yet risen, and the cooldown is over.
+ * while the preferred node is answering with a full login, not yet risen, and the cooldown (as
+ * damped) is over. A node that refuses our login is never a failback target: no reason to wait.
  */
 function failbackRising({ runtime, clock, view, nodes }: Run): boolean {
   const { detection } = runtime.config;
@@ -147,11 +148,12 @@ function failbackRising({ runtime, clock, view, nodes }: Run): boolean {
   const health = nodes.of(preferred);
   const active = view.activeName();
   const last = view.lastMoveAt;
-  const cooled = last === undefined || clock.now() - last >= detection.cooldownSeconds * 1000;
+  const cooled = last === undefined || clock.now() - last >= view.cooldownMs;
   return (
     active !== undefined &&
     active !== preferred &&
     health.lastOk === true &&
+    health.lastEligible === true &&
     health.successes < detection.rise &&
     cooled
   );
