@@ -1,9 +1,11 @@
 /** The Mover's handler, built from an environment: process.env in Lambda, any object elsewhere. */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { loadRuntimeConfig } from '../config';
 import { moveVip } from './domain/mover';
+import { proberFor } from './domain/probe';
 import type { MoveResult } from './domain/types';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
@@ -11,6 +13,8 @@ import { awsClientSettings, invocationLoggers } from './shared-handler';
 export interface MoverClients {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
+  /** For the probe password: a manual move checks its target first. */
+  readonly secrets: SecretsManagerClient;
 }
 
 export type MoverHandler = (event: unknown, context?: Context) => Promise<MoveResult>;
@@ -23,6 +27,7 @@ export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
   return {
     ec2: new EC2Client({ ...aws, maxAttempts: 6 }),
     ssm: new SSMClient({ ...aws, maxAttempts: 6 }),
+    secrets: new SecretsManagerClient({ ...aws }),
   };
 }
 
@@ -34,5 +39,8 @@ export function createMoverHandler(
   const { config } = loadRuntimeConfig(env);
   const loggerFor = invocationLoggers(env);
   const { ec2, ssm } = clients;
-  return async (event, context) => moveVip({ ec2, ssm, logger: loggerFor(context) }, config, event);
+  // The same probe the Checker runs, for the one check before a manual move.
+  const prober = proberFor(config.probe, clients.secrets);
+  return async (event, context) =>
+    moveVip({ ec2, ssm, prober, logger: loggerFor(context) }, config, event);
 }
