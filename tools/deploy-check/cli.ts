@@ -4,12 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { runDeployCheck, stopEverything } from './deploy-check';
+import { MOTO_VERSION } from './moto';
 
 const USAGE = `usage: npm run deploy-check -- [options]
 
   --config FILE   failover config to deploy, the CDK app's format (default config/example.json);
                   its ids, node addresses and secret are replaced by the ones created in moto
-  --python PATH   the Python that has moto ${'5.2.1'} (default DEPLOY_CHECK_PYTHON or python3.11)
+  --python PATH   the Python that has moto ${MOTO_VERSION} (default DEPLOY_CHECK_PYTHON or python3.11)
   --verbose       print every line the deployed functions log
   --keep          keep the work directory (assembly, zips, extracted code, moto's log)
   -h, --help      this text`;

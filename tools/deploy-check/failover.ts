@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ENV, loadRuntimeConfig, nodeByTarget, type FailoverConfig } from '../../config';
+import type { CheckerReport } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
 import { startMariaDb, type MariaDbServer } from '../harness/mariadb';
 import type { DeployedFunction } from './deployed-function';
@@ -194,13 +195,14 @@ export async function failOver(options: {
     const result = await run;
     if (!result.ok) problems.push(`the Checker run failed: ${result.payload.slice(0, 500)}`);
     else {
-      const report = JSON.parse(result.payload) as {
-        moves?: unknown[];
-        decision?: { reason?: string };
-      };
-      log(
-        `Checker run ended: ${report.moves?.length ?? 0} move(s); ${report.decision?.reason ?? ''}`,
-      );
+      // The deployed code's answer, read with the sources' type: the contract it was built from.
+      const report = JSON.parse(result.payload) as CheckerReport;
+      log(`Checker run ended: ${report.moves.length} move(s); ${report.decision.reason}`);
+      if (!report.moves.some((m) => m.result?.status === 'moved')) {
+        problems.push(
+          `the Checker's report shows no move made: ${JSON.stringify(report.moves).slice(0, 300)}`,
+        );
+      }
     }
     const end = await snapshot(ec2, ssm, config);
     const wrong = Object.entries(end.tables).filter(([, n]) => n !== standby.name);
