@@ -126,16 +126,26 @@ export class Actor {
     this.evaluate();
   }
 
+  /**
+   * Looks again before acting on `d`, and returns what to act on then, if anything. A failover
+   * does not: it must not wait, and compare-and-swap keeps a late one harmless. A convergence
+   * always does: the Mover points every table at its target unconditionally, and a split read
+   * while another Mover was switching tables, acted on once that move is done, would undo it. A
+   * failback does when the view predates our turn: the previous run may have moved since.
+   */
+  private async lookAgain(d: Act): Promise<Act | undefined> {
+    const { view, window } = this.deps;
+    if (failover(d) || (d.action === 'move' && view.readAt >= window.actFrom)) return d;
+    await view.readSince(d.action === 'converge' ? undefined : window.actFrom);
+    const again = this.decideNow();
+    if (acts(again) && this.mayAct(again)) return again;
+    this.report(again);
+    return undefined;
+  }
+
   private async act(d: Act): Promise<void> {
-    let act = d;
-    // What we read before our turn began may predate the previous run's moves: look again. Not
-    // for a failover, which must not wait: compare-and-swap keeps a late one harmless.
-    if (!failover(d) && this.deps.view.readAt < this.deps.window.actFrom) {
-      await this.deps.view.refresh();
-      const again = this.decideNow();
-      if (!acts(again) || !this.mayAct(again)) return this.report(again);
-      act = again;
-    }
+    const act = await this.lookAgain(d);
+    if (!act) return;
     // automatic: the Mover re-reads the pause flag in the same round trip as the tables,
     // so a flag set since our last refresh still stops the move at no extra latency.
     // requestedAt: the Mover refuses a request that waited too long in a queue or a retry.

@@ -113,6 +113,15 @@ export class View {
     }
   }
 
+  /**
+   * Makes sure the state held was read after this call, or, given `at`, at or after `at`: a read
+   * in flight that began earlier does not count.
+   */
+  async readSince(at?: number): Promise<void> {
+    await this.reading?.catch(() => undefined);
+    if (at === undefined || this.heldSince < at) await this.refresh();
+  }
+
   /** Refreshes and logs a failure instead of throwing: a later read may succeed. */
   refreshOrLog(): Promise<void> {
     return this.refresh().catch((e: unknown) =>
