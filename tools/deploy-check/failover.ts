@@ -14,7 +14,7 @@ import { startMariaDb, type MariaDbServer } from '../harness/mariadb';
 import type { DeployedFunction } from './deployed-function';
 import { startContainer } from './deployed-function';
 import type { FunctionContainer } from './function-container';
-import type { Shim } from './shim';
+import type { ForwardedCall, Shim } from './shim';
 import type { AwsTarget } from './world';
 import { nodeAddress } from './world';
 
@@ -97,6 +97,20 @@ export async function startNodes(options: {
   );
 }
 
+/** `service Action ×count` per call, with the error statuses moto answered. */
+function summarizeCalls(calls: readonly ForwardedCall[]): string {
+  const byCall = new Map<string, { n: number; errors: number[] }>();
+  for (const c of calls) {
+    const entry = byCall.get(c.call) ?? { n: 0, errors: [] };
+    entry.n++;
+    if (c.status >= 400) entry.errors.push(c.status);
+    byCall.set(c.call, entry);
+  }
+  return [...byCall]
+    .map(([call, e]) => `${call} x${e.n}${e.errors.length ? ` (HTTP ${e.errors.join(', ')})` : ''}`)
+    .join(', ');
+}
+
 export async function failOver(options: {
   readonly aws: AwsTarget;
   readonly config: FailoverConfig;
@@ -120,6 +134,7 @@ export async function failOver(options: {
   const ec2 = new EC2Client(aws);
   const ssm = new SSMClient(aws);
   const containers: FunctionContainer[] = [];
+  const callsBefore = shim.forwarded.length;
   try {
     const [master, standby] = config.nodes;
     const masterServer = options.nodes[0];
@@ -211,6 +226,9 @@ export async function failOver(options: {
         `after the run the emulator shows tables ${JSON.stringify(end.tables)} and record ${JSON.stringify(end.record)}; expected all on ${standby.name}`,
       );
     }
+    log(
+      `calls the deployed code made to moto: ${summarizeCalls(shim.forwarded.slice(callsBefore))}`,
+    );
     const moverCalls = shim.invocations.filter((i) => i.functionName === options.mover.name);
     if (moverCalls.length === 0) problems.push('the Mover was never invoked');
     return {

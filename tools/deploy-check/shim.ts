@@ -60,6 +60,8 @@ const FUNCTION_REF =
 export class Shim {
   readonly invocations: ServedInvocation[] = [];
   readonly customResourceResponses: CustomResourceResponse[] = [];
+  /** Each call passed on to moto: `service Action` and moto's HTTP status. */
+  readonly forwarded: ForwardedCall[] = [];
   private readonly served = new Map<string, ServedFunction>();
   private readonly background = new Set<Promise<unknown>>();
 
@@ -218,6 +220,7 @@ export class Shim {
           headers: req.headers,
         },
         (answer) => {
+          this.forwarded.push({ call: callName(req, body), status: answer.statusCode ?? 502 });
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
           answer.once('end', resolve);
@@ -228,6 +231,31 @@ export class Shim {
       out.end(body);
     });
   }
+}
+
+/** A call passed on to moto. */
+export interface ForwardedCall {
+  /** `service Action`, such as `ec2 DescribeRouteTables`. */
+  readonly call: string;
+  readonly status: number;
+}
+
+/**
+ * The service (from the signature's credential scope) and the action: the JSON target, the
+ * Query `Action`, or the REST method and path.
+ */
+function callName(req: IncomingMessage, body: Buffer): string {
+  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(
+    req.headers.authorization ?? '',
+  )?.[1];
+  const target = req.headers['x-amz-target'];
+  const action =
+    (typeof target === 'string' ? target.split('.').pop() : undefined) ??
+    (String(req.headers['content-type']).includes('x-www-form-urlencoded')
+      ? new URLSearchParams(body.toString('utf8')).get('Action')
+      : null) ??
+    `${req.method} ${(req.url ?? '').split('?')[0]}`;
+  return `${service ?? '?'} ${action}`;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
