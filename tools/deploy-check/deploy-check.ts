@@ -101,7 +101,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
     const password = randomBytes(PROBE_PASSWORD_BYTES).toString('base64url');
     const probePort = await freePort(nodeAddress(0));
     const [moto, nodes] = await step('start moto and the MariaDB nodes', () =>
-      Promise.all([
+      settleAll([
         startMoto({ account: base.account, workDir, python: options.python }).then((m) => {
           cleanups.push(() => m.stop());
           log(`moto ${m.version} on ${m.endpoint} (${m.python})`);
@@ -228,6 +228,19 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
   }
   if (options.keep) log(`work directory kept: ${workDir}`);
   return { ok: problems.length === 0, problems, notes, steps, failover, workDir };
+}
+
+/**
+ * Like Promise.all, but waits for every promise before throwing the first failure: whatever the
+ * others started has registered its cleanup by then.
+ */
+async function settleAll<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /**
