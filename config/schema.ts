@@ -25,6 +25,10 @@ const PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
 /** A standard topic: CloudWatch alarms cannot notify a FIFO one, and a FIFO publish needs a group id. */
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** A function, optionally qualified by a version or an alias: IAM grants lambda:InvokeFunction on it. */
+const FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
@@ -124,8 +128,35 @@ const mysqlSchema = z
       })
       .optional(),
     database: z.string().min(1).optional(),
+    /**
+     * The most a standby may lag (Seconds_Behind_Master, at the last probe before the master
+     * died) and still be a failover target. 10 s: a healthy replica shows 0-2 s, a burst of
+     * writes a few more; a promotion waits for the backlog to be applied, and 10 s of lag
+     * leaves that wait well inside the Mover's timeout.
+     */
+    maxLagSeconds: between(0, 86400, 'seconds').default(10),
+    tls: z
+      .enum(['off', 'required', 'verify'], { message: 'must be "off", "required" or "verify"' })
+      .default('off'),
+    caBundle: z
+      .string()
+      .refine((b) => b === 'rds' || PEM_CERTIFICATE.test(b), {
+        message:
+          'must be "rds" (the RDS CA bundle of every region) or PEM certificates starting with -----BEGIN CERTIFICATE-----',
+      })
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.caBundle !== undefined && m.tls !== 'verify') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['caBundle'],
+        params: NO_VALUE,
+        message: `is set but probe.mysql.tls is "${m.tls}"; a CA bundle only serves tls "verify": set it, or remove caBundle`,
+      });
+    }
+  });
 
 const probeSchema = z
   .object({
@@ -253,6 +284,72 @@ const vpcSchema = z
           () => 'is listed twice; list each subnet once',
         ),
       ),
+  })
+  .strict();
+
+const promotionSchema = z
+  .object({
+    type: z.enum(['none', 'mysql'], { message: 'must be "none" or "mysql"' }).default('none'),
+    user: z
+      .string()
+      .min(1, { message: 'must name the MySQL user that promotes and fences' })
+      .optional(),
+    passwordSecretArn: z
+      .string()
+      .regex(SECRET_ARN, {
+        message:
+          'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-promoter-AbCdEf',
+      })
+      .optional(),
+    kmsKeyArn: z
+      .string()
+      .regex(KMS_KEY_ARN, {
+        message:
+          'must be the ARN of the customer-managed KMS key that encrypts promotion.passwordSecretArn (a key ARN, not an alias)',
+      })
+      .optional(),
+    /** How long a promotion waits for the standby to apply what it received. */
+    catchUpTimeoutMs: between(1000, 120000, 'milliseconds').default(10000),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const missing = (['user', 'passwordSecretArn'] as const).filter((f) => p[f] === undefined);
+    if (p.type === 'mysql' && missing.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing[0] as string],
+        params: NO_VALUE,
+        message:
+          'is missing; promotion "mysql" logs in as its own user, whose password lives in Secrets Manager: set promotion.user and promotion.passwordSecretArn',
+      });
+    }
+    const extra = (['user', 'passwordSecretArn', 'kmsKeyArn'] as const).filter(
+      (f) => p[f] !== undefined,
+    );
+    if (p.type === 'none' && extra.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [extra[0] as string],
+        params: NO_VALUE,
+        message: 'is set but promotion.type is "none"; set promotion.type "mysql" or remove it',
+      });
+    }
+  });
+
+const functionArn = (field: string) =>
+  z
+    .string()
+    .regex(FUNCTION_ARN, {
+      message: `must be the ARN of the Lambda function to invoke ${field}, such as arn:aws:lambda:eu-west-1:123456789012:function:orders-db-drain`,
+    })
+    .optional();
+
+const hooksSchema = z
+  .object({
+    beforeMoveArn: functionArn('before a move (it may veto it)'),
+    afterMoveArn: functionArn('after a move'),
+    /** A before hook that has not answered by then vetoes nothing: the move goes ahead. */
+    beforeMoveTimeoutMs: between(100, 30000, 'milliseconds').default(5000),
   })
   .strict();
 
@@ -401,6 +498,8 @@ export const fieldsSchema = z
       .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
+    promotion: promotionSchema.prefault({}),
+    hooks: hooksSchema.prefault({}),
     interfaceEndpoints: z.boolean({ message: 'must be true or false' }).default(false),
     notifications: notificationsSchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
@@ -450,6 +549,12 @@ export type NodeConfig = FailoverConfig['nodes'][number];
 
 /** How the Checker probes a node. */
 export type ProbeConfig = FailoverConfig['probe'];
+
+/** Whether and how a failover promotes the standby and fences the old master. */
+export type PromotionConfig = FailoverConfig['promotion'];
+
+/** Lambda functions invoked around a move. */
+export type HooksConfig = FailoverConfig['hooks'];
 
 /** Thresholds and policy of failure detection. */
 export type DetectionConfig = FailoverConfig['detection'];

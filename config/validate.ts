@@ -267,6 +267,10 @@ function placementChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     [['probe', 'mysql', 'kmsKeyArn'], mysql?.kmsKeyArn, 'a key'],
     [['notifications', 'topicArn'], c.notifications?.topicArn, 'a topic'],
     [['notifications', 'kmsKeyArn'], c.notifications?.kmsKeyArn, 'a key'],
+    [['promotion', 'passwordSecretArn'], c.promotion?.passwordSecretArn, 'a secret'],
+    [['promotion', 'kmsKeyArn'], c.promotion?.kmsKeyArn, 'a key'],
+    [['hooks', 'beforeMoveArn'], c.hooks?.beforeMoveArn, 'a function'],
+    [['hooks', 'afterMoveArn'], c.hooks?.afterMoveArn, 'a function'],
   ] as const;
   const partition = partitionOf(region);
   for (const [path, arn, what] of arns) {
@@ -352,6 +356,39 @@ function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   });
 }
 
+/** What a Mover keeps for reading and switching the route tables and writing the record. */
+const MOVE_RESERVE_MS = 10_000;
+
+/** What the Mover does around a move, in MySQL and in hooks, must fit in its timeout. */
+function promotionChecks(c: Partial<ConfigFields>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (c.promotion?.type === 'mysql' && c.probe && c.probe.type !== 'mysql') {
+    problems.push({
+      path: ['promotion', 'type'],
+      value: 'mysql',
+      message:
+        'needs probe.type "mysql": only the MySQL probe reads the replication a promotion is judged by; set probe.type "mysql" or promotion.type "none"',
+    });
+  }
+  if (!c.mover || !c.hooks || !c.promotion || !c.probe) return problems;
+  // The before hook, the catch-up, then a few statements and the fencing, each within a probe
+  // timeout; and the route switch itself needs its seconds.
+  const catchUp = c.promotion.type === 'mysql' ? c.promotion.catchUpTimeoutMs : 0;
+  const hook = c.hooks.beforeMoveArn ? c.hooks.beforeMoveTimeoutMs : 0;
+  const budgetMs = c.mover.timeoutSeconds * 1000 - MOVE_RESERVE_MS - 3 * c.probe.timeoutMs;
+  if (catchUp + hook > 0 && catchUp + hook > budgetMs) {
+    problems.push({
+      path: ['mover', 'timeoutSeconds'],
+      value: c.mover.timeoutSeconds,
+      message:
+        `leaves ${Math.max(0, Math.floor(budgetMs))} ms for hooks.beforeMoveTimeoutMs (${hook}) plus promotion.catchUpTimeoutMs (${catchUp}) ` +
+        `after ${MOVE_RESERVE_MS / 1000} s for the route switch and 3 probe timeouts for the promotion's statements; ` +
+        'raise mover.timeoutSeconds or shorten those waits',
+    });
+  }
+  return problems;
+}
+
 /** Checks that relate top-level fields to each other, on the sound ones. */
 function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   return [
@@ -360,6 +397,7 @@ function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     ...placementChecks(c),
     ...pacingChecks(c),
     ...parameterChecks(c),
+    ...promotionChecks(c),
   ];
 }
 
