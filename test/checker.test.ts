@@ -258,8 +258,9 @@ describe('runChecker', () => {
   });
 
   it('does not converge split tables when the pause flag was set since the last read', async () => {
-    // Prepare
-    const w = world({ tables: ['db-a', 'db-b', 'db-a'], paused: ['false', 'true'] });
+    // Prepare: the flag reads "false" at the start and when the run looks again before
+    // converging, "true" when the Mover reads it.
+    const w = world({ tables: ['db-a', 'db-b', 'db-a'], paused: ['false', 'false', 'true'] });
 
     // Act
     const { report, lambdaMock } = await run(w, { 'db-a': '+', 'db-b': '+' });
@@ -862,6 +863,29 @@ describe('runChecker', () => {
     expect(report.active).toBe('db-a');
   });
 
+  it.each([
+    ['answers with a full login', '+', 'db-a'],
+    ['refuses our login', 'a', 'db-b'],
+  ])(
+    'keeps an economy run probing for a failback only while the preferred node %s',
+    async (_name, script, endsOn) => {
+      // Prepare: an economy run (no window) with db-b active and db-a, the preferred node, back.
+      const economy = runtimeConfig(failback, { windowMs: 0, overlapMs: 0 });
+      const w = world({ tables: ['db-b', 'db-b', 'db-b'], record: 'db-b' });
+      simulatedAws(failback, w);
+      const { prober, calls } = scriptedProber({ 'db-a': script, 'db-b': '+' });
+
+      // Act
+      const report = await drive(
+        runChecker(checkerDeps(prober), economy, options({ scheduledAt: Date.now() })),
+      );
+
+      // Assess
+      expect(report.active).toBe(endsOn);
+      expect(calls['db-a']).toBe(script === '+' ? failback.detection.rise : 1);
+    },
+  );
+
   it('waits for the cooldown before failing back after a move of its own', async () => {
     // Prepare: db-a fails over to db-b, then answers again and rises.
     const w = world();
@@ -1067,6 +1091,30 @@ describe('runChecker across overlapping runs and moves', () => {
     expect(moves.map((m) => m.request.kind)).toEqual(['failback', 'failover']);
     expect((moves[1]?.at as number) - faultAt).toBeLessThanOrEqual(bound(spread));
     expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+  });
+
+  it('never converges on a split it read while another Mover was switching tables', async () => {
+    // Prepare: the first read catches another run's failover to db-b half done (the record not
+    // yet written); the move completes as the probes start. db-a answers again meanwhile.
+    const w = world({ tables: ['db-b', 'db-a', 'db-a'], record: 'db-a' });
+    const aws = simulatedAws(config, w);
+    const scripted = scriptedProber({ 'db-a': '+', 'db-b': '+' });
+    const prober: Prober = (node) => {
+      if (scripted.calls['db-a'] === undefined) {
+        w.tables = ['db-b', 'db-b', 'db-b'];
+        w.record = 'db-b';
+      }
+      return scripted.prober(node);
+    };
+
+    // Act
+    const report = await drive(runChecker(checkerDeps(prober), runtime, options()));
+
+    // Assess: it decided to converge on what it first read, looked again, and left the move be.
+    expect(log.messages('warn')).toContain('tables split between db-b, db-a; converging on db-a');
+    expect(aws.invocations()).toEqual([]);
+    expect(w.tables).toEqual(['db-b', 'db-b', 'db-b']);
+    expect(report.active).toBe('db-b');
   });
 
   describe("the cooldown's clock", () => {
