@@ -11,13 +11,16 @@
 /** Conditions that hold until something changes; each needs a human while it holds. */
 export type ConditionKind =
   | 'no-standby'
+  | 'cooldown'
   | 'paused-while-down'
+  | 'paused-split'
+  | 'split-no-healthy'
   | 'foreign-route'
   | 'blackhole'
   | 'secret-unreadable'
-  | 'login-rejected'
+  | 'not-a-target'
   | 'tables-unreadable'
-  | 'pause-expired';
+  | 'paused';
 
 /** One-off happenings. */
 export type EventKind = 'moved' | 'move-failed' | 'move-partial';

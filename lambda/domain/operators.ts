@@ -1,0 +1,199 @@
+/**
+ * What a Checker run tells the operators: the conditions that need a human (from the run's
+ * report, as data), notified once when they start, reminded, and cleared; the status parameter
+ * the next run and the CLI read; and the run's metrics. Moves are notified by the Mover itself,
+ * which knows every one of them, automatic or by hand.
+ */
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { FailoverConfig } from '../../config';
+import { planAlerts, type Condition, type ConditionKind, type Notification } from './alerts';
+import type { CheckerReport } from './checker/report';
+import { awsErrorText } from './errors';
+import type { Log } from './log';
+import { emitRunMetrics, type MetricsSink } from './metrics';
+import { publishAll } from './notify';
+import type { PauseState } from './record';
+import { readStatus, writeStatus, type GroupStatus } from './status';
+
+/** Hold kinds that only wait and need nobody: a failback paused is not an alert. */
+const QUIET_HOLDS: ReadonlySet<string> = new Set(['paused-failback']);
+
+const NEXT_STEP: Readonly<Record<ConditionKind, string>> = {
+  'no-standby':
+    'Bring a standby up (and make sure the probe can log in to it); failover resumes on its own.',
+  cooldown:
+    'A standby answers but has not proven itself since the last move; wait, or move by hand with vip-failover move --force.',
+  'paused-while-down':
+    'Automatic moves are paused while the master is down: resume (vip-failover resume) or move by hand.',
+  'paused-split':
+    'The route tables disagree and moves are paused: resume, or move by hand to put every table on one node.',
+  'split-no-healthy':
+    'The route tables disagree and no node is healthy to converge on: bring a node up.',
+  'foreign-route':
+    'Point that table back at a node (vip-failover move), or remove it from routeTableIds.',
+  blackhole:
+    "The VIP route's target is gone (ENI deleted or detached): attach it again or move the VIP to a healthy node.",
+  'secret-unreadable':
+    'Fix the probe secret or its permissions (GetSecretValue, KMS); until then nodes are judged alive without a login.',
+  'not-a-target':
+    'Fix the node (database missing, account locked, too many connections) or the monitor credentials; it cannot take the VIP until it passes a full login.',
+  'tables-unreadable': 'Check routeTableIds and the Checker role (ec2:DescribeRouteTables).',
+  paused: 'Automatic moves are off until the pause ends or someone runs vip-failover resume.',
+};
+
+function condition(
+  key: string,
+  kind: ConditionKind,
+  subject: string,
+  detail: string,
+  facts: Record<string, string> = {},
+): Condition {
+  return { key, kind, subject, body: `${detail}\n\nNext step: ${NEXT_STEP[kind]}`, facts };
+}
+
+/** The conditions holding at the end of a run, each with a stable key. Pure. */
+export function conditionsOf(report: CheckerReport, pause: PauseState): Condition[] {
+  const out: Condition[] = [];
+  const { decision } = report;
+  const active = report.active ?? 'no single node';
+  if (decision.action === 'hold' && !QUIET_HOLDS.has(decision.kind)) {
+    const kind = decision.kind as ConditionKind;
+    const subject =
+      kind === 'no-standby' || kind === 'cooldown'
+        ? `${active} is down and nothing can take the VIP`
+        : kind === 'blackhole'
+          ? `VIP route to ${active} is blackhole`
+          : kind === 'paused-while-down'
+            ? `${active} is down but moves are paused`
+            : decision.reason;
+    out.push(condition(kind, kind, subject, decision.reason, { active }));
+  }
+  for (const n of decision.notices ?? []) {
+    out.push(
+      condition(
+        `foreign-route:${n.routeTableId}`,
+        'foreign-route',
+        `${n.routeTableId} sends the VIP to ${n.target}, not a node`,
+        n.message,
+        { routeTableId: n.routeTableId, target: n.target },
+      ),
+    );
+  }
+  const nodes = Object.entries(report.nodes);
+  const unreadable = nodes.filter(([, n]) => n.last?.credentials === 'unreadable');
+  if (unreadable.length > 0) {
+    const detail = unreadable[0]?.[1].last?.detail ?? 'the probe secret could not be read';
+    out.push(
+      condition('secret-unreadable', 'secret-unreadable', 'the probe secret is unreadable', detail),
+    );
+  }
+  for (const [name, n] of nodes) {
+    if (!n.last?.ok || n.last.eligible || n.last.credentials) continue;
+    out.push(
+      condition(
+        `not-a-target:${name}`,
+        'not-a-target',
+        `${name} answers but cannot take the VIP`,
+        `${name} is alive but did not pass our login and SELECT 1: ${n.last.detail ?? n.last.failure}`,
+        { node: name, failure: n.last.failure ?? '' },
+      ),
+    );
+  }
+  if (pause.paused) {
+    const until = pause.until ? ` until ${new Date(pause.until).toISOString()}` : '';
+    const why = [pause.reason, pause.by && `by ${pause.by}`].filter(Boolean).join(', ');
+    out.push(
+      condition(
+        'paused',
+        'paused',
+        `automatic moves paused${until}${why ? ` (${why})` : ''}`,
+        `Automatic moves of the VIP are paused${until}${why ? ` (${why})` : ''}. The Checker keeps probing and alerting; manual moves still go through.`,
+      ),
+    );
+  }
+  return out;
+}
+
+export interface OperatorDeps {
+  readonly sns: SNSClient;
+  readonly ssm: SSMClient;
+  readonly metrics: MetricsSink;
+  readonly logger: Log;
+  readonly now: () => number;
+}
+
+/**
+ * Notifies what is due, writes the status, emits the metrics. Never throws: a fault here is an
+ * ERROR line, and failover never depends on it.
+ */
+export async function tellOperators(
+  deps: OperatorDeps,
+  config: FailoverConfig,
+  topicArn: string | undefined,
+  report: CheckerReport,
+  pause: PauseState,
+): Promise<Notification[]> {
+  const { logger: log } = deps;
+  const now = deps.now();
+  const conditions = conditionsOf(report, pause);
+  emitRunMetrics(deps.metrics, {
+    group: config.name,
+    active: report.active,
+    nodes: Object.entries(report.nodes).map(([name, n]) => ({
+      name,
+      probes: n.probes,
+      failed: n.failed,
+      maxLatencyMs: n.maxLatencyMs,
+      up: n.state === 'up',
+    })),
+    paused: report.paused,
+    holds: conditions.map((c) => c.kind),
+    moves: report.moves.filter((m) => m.result?.status === 'moved').length,
+    moveFailures: report.moves.filter((m) => (m.error && !m.busy) || m.result?.status === 'partial')
+      .length,
+    moveDurationsMs: report.moves.flatMap((m) =>
+      m.result?.status === 'moved' ? [m.result.durationMs] : [],
+    ),
+    timeToFailoverMs: [],
+  });
+  let previous: GroupStatus | undefined;
+  try {
+    previous = await readStatus(deps.ssm, config.statusParameterName);
+  } catch (e) {
+    log.error(`could not read the status parameter: ${awsErrorText(e)}`, { event: 'notify-error' });
+  }
+  const plan = planAlerts(
+    config.name,
+    previous?.alerts ?? {},
+    conditions,
+    [],
+    now,
+    config.notifications.reminderMinutes * 60_000,
+  );
+  await publishAll(deps.sns, topicArn, plan.notifications, log);
+  const status: GroupStatus = {
+    updatedAt: new Date(now).toISOString(),
+    active: report.active,
+    nodes: Object.fromEntries(
+      Object.entries(report.nodes).map(([name, n]) => [
+        name,
+        {
+          state: n.state,
+          ...(n.last
+            ? { lastOk: n.last.ok, failure: n.last.failure, latencyMs: n.last.latencyMs }
+            : {}),
+        },
+      ]),
+    ),
+    alerts: plan.state,
+  };
+  try {
+    await writeStatus(deps.ssm, config.statusParameterName, status);
+  } catch (e) {
+    log.error(`could not write the status parameter: ${awsErrorText(e)}`, {
+      event: 'notify-error',
+    });
+  }
+  return plan.notifications;
+}
