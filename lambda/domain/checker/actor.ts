@@ -35,7 +35,7 @@ type Act = Extract<Decision, { action: 'move' | 'converge' }>;
 
 const acts = (d: Decision): d is Act => d.action === 'move' || d.action === 'converge';
 
-/** A move off a confirmed-dead (or unreachable) master: any run may ask for it at any time. */
+/** A move off a master confirmed dead, or whose route is blackhole: any run may ask for it at once. */
 const failover = (d: Decision): boolean => d.action === 'move' && d.kind === 'failover';
 
 /** True when a node other than `target` held the VIP in some table: a move, not a repair. */
