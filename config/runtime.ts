@@ -46,12 +46,22 @@ export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
 }
 
 /**
+ * How long the next run may start after its scheduled time and still begin probing before the
+ * previous run stops: the schedule's delivery jitter plus the start of a warm function. Any run
+ * may ask for a failover off a dead master at once, and a run whose master is in doubt probes on
+ * past its window, so the overlap needs only to leave no gap between probes.
+ */
+export const HANDOVER_MS = 5_000;
+
+/**
  * How long one scheduled Checker run keeps probing, and how long it overlaps the next run,
  * so that no gap between probes exceeds one interval across invocation boundaries.
  */
 export function checkerWindow(config: FailoverConfig): {
   windowMs: number;
   overlapMs: number;
+  /** How long a run may probe on past its overlap to confirm a master in doubt. */
+  doubtMs: number;
   timeoutSeconds: number;
 } {
   const d = config.detection;
@@ -61,17 +71,72 @@ export function checkerWindow(config: FailoverConfig): {
     return {
       windowMs: 0,
       overlapMs: 0,
+      doubtMs: 0,
       timeoutSeconds:
         Math.ceil((d.fall * (config.probe.timeoutMs + d.confirmIntervalMs)) / 1000) +
         config.mover.timeoutSeconds +
         10,
     };
   }
-  // The next run needs `fall` probes of its own before it can act; cover that plus delivery jitter.
-  const overlapMs = 15_000 + d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
+  const overlapMs = HANDOVER_MS;
+  // A run in doubt when its window ends probes on until the master is confirmed dead or alive.
+  const doubtMs = d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
   const timeoutSeconds =
-    Math.ceil((windowMs + overlapMs) / 1000) + config.mover.timeoutSeconds + 10;
-  return { windowMs, overlapMs, timeoutSeconds: Math.min(timeoutSeconds, 900) };
+    Math.ceil((windowMs + overlapMs + doubtMs) / 1000) + config.mover.timeoutSeconds + 10;
+  return { windowMs, overlapMs, doubtMs, timeoutSeconds: Math.min(timeoutSeconds, 900) };
+}
+
+/** Memory the stack gives each function unless told otherwise, in MB. */
+export const DEFAULT_MEMORY_MB = { checker: 128, mover: 256 } as const;
+
+/** Lambda's arm64 prices: per GB-second of duration and per request (us-east-1, eu-west-1). */
+export const LAMBDA_ARM64_PRICE = { gbSecond: 0.0000133334, request: 0.0000002 } as const;
+
+/** A month as AWS prices one. */
+const HOURS_PER_MONTH = 730;
+
+/**
+ * After probing stops a run still lets its last probes land, reads the tables once more, writes
+ * the status and flushes its metrics: about half a second, billed.
+ */
+const FINISH_SECONDS = 1;
+
+/** What the Checker of one group costs a month, and the figures the cost is made of. */
+export interface CheckerCost {
+  readonly monthly_usd_per_group: number;
+  readonly checker_memory_mb: number;
+  /** Billed seconds of one run: its window, the overlap and the finish (economy: one probe). */
+  readonly run_seconds: number;
+  readonly runs_per_month: number;
+  /** Groups one Checker run watches: one, each group has its own Checker. */
+  readonly groups_per_checker: number;
+}
+
+/**
+ * The Checker's monthly Lambda cost for a group (duration and requests, no free tier), from the
+ * same window the stack deploys. An economy run is billed about one probe and the finish.
+ */
+export function checkerCost(
+  config: FailoverConfig,
+  memoryMb: number = DEFAULT_MEMORY_MB.checker,
+): CheckerCost {
+  const w = checkerWindow(config);
+  const probingSeconds =
+    config.detection.mode === 'economy'
+      ? config.probe.timeoutMs / 1000
+      : (w.windowMs + w.overlapMs) / 1000;
+  const runSeconds = probingSeconds + FINISH_SECONDS;
+  const runsPerMonth = (HOURS_PER_MONTH * 60) / config.scheduleMinutes;
+  const usd =
+    runsPerMonth * runSeconds * (memoryMb / 1024) * LAMBDA_ARM64_PRICE.gbSecond +
+    runsPerMonth * LAMBDA_ARM64_PRICE.request;
+  return {
+    monthly_usd_per_group: Math.round(usd * 100) / 100,
+    checker_memory_mb: memoryMb,
+    run_seconds: runSeconds,
+    runs_per_month: runsPerMonth,
+    groups_per_checker: 1,
+  };
 }
 
 /** What the stack hands the functions: the validated config and the Checker's run window. */
@@ -79,7 +144,7 @@ export interface RuntimeConfig {
   readonly config: FailoverConfig;
   /** How long one scheduled Checker run keeps probing before it hands over to the next. */
   readonly windowMs: number;
-  /** How long it keeps probing past the window, so the next run has `fall` probes before this one stops. */
+  /** How long it keeps probing past the window, so the next run is probing before this one stops. */
   readonly overlapMs: number;
 }
 

@@ -1,4 +1,4 @@
-/** Where the functions run: the imported VPC and subnets, their security groups, optional endpoints. */
+/** Where the functions run: the VPC and subnets, their security groups, optional endpoints. */
 import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
@@ -17,29 +17,18 @@ export interface FailoverNetwork {
 }
 
 /**
- * Imports the configured VPC and subnets (no lookups, so synth works offline) and creates the
- * functions' security groups and, if configured, the interface endpoints, all in `scope`.
+ * Creates the functions' security groups and, if configured, the interface endpoints in `scope`,
+ * in the VPC and subnets given, or else the configured ones, imported without lookups so synth
+ * works offline.
  */
-export function createNetwork(scope: Construct, config: FailoverConfig): FailoverNetwork {
-  // The functions never read the subnets' own route tables (those are not the VIP route
-  // tables), so their ids are not needed.
-  Validations.of(scope).acknowledge({
-    id: '@aws-cdk/aws-ec2:noSubnetRouteTableId',
-    reason: 'The subnets only place the functions; their own route tables are never read.',
-  });
-  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
-    vpcId: config.vpc.vpcId,
-    vpcCidrBlock: config.vpc.cidr,
-    // One AZ per subnet id, so several subnets may share an AZ.
-    availabilityZones: config.vpc.subnets.map((s) => s.availabilityZone),
-    privateSubnetIds: config.vpc.subnets.map((s) => s.subnetId),
-  });
-  const subnets = config.vpc.subnets.map((s, i) =>
-    ec2.Subnet.fromSubnetAttributes(scope, `Subnet${i}`, {
-      subnetId: s.subnetId,
-      availabilityZone: s.availabilityZone,
-    }),
-  );
+export function createNetwork(
+  scope: Construct,
+  config: FailoverConfig,
+  placement?: { readonly vpc: ec2.IVpc; readonly subnets: readonly ec2.ISubnet[] },
+): FailoverNetwork {
+  const { vpc, subnets } = placement
+    ? { vpc: placement.vpc, subnets: [...placement.subnets] }
+    : importVpc(scope, config);
 
   // Both functions probe: the Checker all along, the Mover the target of a manual move, once,
   // before moving (unless forced). Each has its own group, so endpoints can name each.
@@ -70,6 +59,33 @@ export function createNetwork(scope: Construct, config: FailoverConfig): Failove
     ? createEndpoints(scope, vpc, subnets, [checkerSecurityGroup, moverSecurityGroup], config)
     : [];
   return { vpc, subnets, checkerSecurityGroup, moverSecurityGroup, endpoints };
+}
+
+/** The configured VPC and subnets, by their ids. */
+function importVpc(
+  scope: Construct,
+  config: FailoverConfig,
+): { vpc: ec2.IVpc; subnets: ec2.ISubnet[] } {
+  // The functions never read the subnets' own route tables (those are not the VIP route
+  // tables), so their ids are not needed.
+  Validations.of(scope).acknowledge({
+    id: '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+    reason: 'The subnets only place the functions; their own route tables are never read.',
+  });
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpcId: config.vpc.vpcId,
+    vpcCidrBlock: config.vpc.cidr,
+    // One AZ per subnet id, so several subnets may share an AZ.
+    availabilityZones: config.vpc.subnets.map((s) => s.availabilityZone),
+    privateSubnetIds: config.vpc.subnets.map((s) => s.subnetId),
+  });
+  const subnets = config.vpc.subnets.map((s, i) =>
+    ec2.Subnet.fromSubnetAttributes(scope, `Subnet${i}`, {
+      subnetId: s.subnetId,
+      availabilityZone: s.availabilityZone,
+    }),
+  );
+  return { vpc, subnets };
 }
 
 /** Interface endpoints so the functions reach AWS APIs (SNS for notifications) without a NAT gateway. */

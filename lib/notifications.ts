@@ -45,13 +45,16 @@ export function alarmArn(scope: Construct, name: string): string {
  *
  * @param alarmNames the names of the alarms that will notify the topic; they are known before
  *   the alarms exist, so the policies need no reference to them (the alarms refer to the topic).
+ * @param existing the existing topic as a CDK object, when the app has one.
  */
 export function createNotificationChannel(
   scope: Construct,
   config: FailoverConfig,
   alarmNames: readonly string[],
+  existing?: sns.ITopic,
 ): NotificationChannel {
   const { topicArn, kmsKeyArn, emails } = config.notifications;
+  if (existing) return { topic: existing, keyArn: kmsKeyArn };
   if (topicArn !== undefined) {
     return { topic: sns.Topic.fromTopicArn(scope, 'Topic', topicArn), keyArn: kmsKeyArn };
   }

@@ -3,14 +3,12 @@
  * VIP route, with their network, permissions, state parameters, logs, notifications topic,
  * alarms and dashboard.
  */
-import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -21,53 +19,32 @@ import {
   runtimeConfig,
   secretResourceArn,
   validateConfig,
+  type ConfigProblem,
   type FailoverConfig,
 } from '../config';
-import { deployedNames } from '../config/runtime';
+import { DEFAULT_MEMORY_MB, deployedNames } from '../config/runtime';
+import { handlerFunction } from './handler-code';
 import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
 import { createNetwork } from './network';
 import { createNotificationChannel } from './notifications';
 import { checkerStatements, functionRole, moverStatements, type FailoverArns } from './permissions';
+import {
+  resolveProps,
+  type LogLevel,
+  type ResolvedGroup,
+  type VipFailoverOptions,
+  type VipFailoverProps,
+} from './props';
 import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
-/** Project root: the handlers' entry points and the lock file esbuild resolves against. */
-const PROJECT_ROOT = path.resolve(__dirname, '..');
+export type * from './props';
 
 /** Lambda caps the total size of a function's environment variables at 4 KB. */
 const MAX_ENVIRONMENT_BYTES = 4096;
 
-/** Powertools log levels. */
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-
-/** What a deployment may tune beyond the failover config itself. */
-export interface VipFailoverOptions {
-  /**
-   * Memory of the Checker in MB. It mostly waits on sockets, but Lambda CPU scales with memory:
-   * 256 MB keeps the SDK and mysql2 cold start and probe timing crisp without paying for idle memory.
-   * @default 256
-   */
-  readonly checkerMemorySize?: number;
-  /**
-   * Memory of the Mover in MB. It runs on the failover critical path, and Lambda CPU scales
-   * with memory, so it gets more than the 128 MB minimum for a quicker cold start.
-   * @default 256
-   */
-  readonly moverMemorySize?: number;
-  /**
-   * Log level of both functions (Powertools `POWERTOOLS_LOG_LEVEL`).
-   * @default 'INFO'
-   */
-  readonly logLevel?: LogLevel;
-  /**
-   * What happens to the two log groups when the stack is deleted.
-   * @default RemovalPolicy.DESTROY
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
-}
-
-/** Props of {@link VipFailover}. */
-export interface VipFailoverProps extends VipFailoverOptions {
-  /** The failover group, as returned by `validateConfig` (use `VipFailover.fromInput` for raw input). */
+/** Props of {@link VipFailover} built from the JSON config. */
+export interface VipFailoverConfigProps extends VipFailoverOptions {
+  /** The failover group, as returned by `validateConfig` (or use `VipFailover.fromInput`). */
   readonly config: FailoverConfig;
 }
 
@@ -96,11 +73,12 @@ function deploymentProblems(
   }
 
   const w = checkerWindow(config);
-  const runSeconds = (w.windowMs + w.overlapMs) / 1000 + config.mover.timeoutSeconds;
+  const runSeconds = (w.windowMs + w.overlapMs + w.doubtMs) / 1000 + config.mover.timeoutSeconds;
   if (w.timeoutSeconds > MAX_TIMEOUT_SECONDS || runSeconds > w.timeoutSeconds) {
     problems.push(
-      `a Checker run needs ${Math.ceil(Math.max(runSeconds, w.timeoutSeconds))} s (probing window, overlap from ` +
-        'detection.fall × (probe.timeoutMs + detection.confirmIntervalMs), and mover.timeoutSeconds), ' +
+      `a Checker run needs ${Math.ceil(Math.max(runSeconds, w.timeoutSeconds))} s (probing window and overlap, ` +
+        'detection.fall × (probe.timeoutMs + detection.confirmIntervalMs) to confirm a master in doubt, ' +
+        'and mover.timeoutSeconds), ' +
         `more than Lambda's ${MAX_TIMEOUT_SECONDS} s; lower detection.fall, the probe timeouts or scheduleMinutes`,
     );
   }
@@ -132,10 +110,55 @@ export function checkerReservedConcurrency(config: FailoverConfig): number {
   return Math.max(2, Math.ceil(timeoutSeconds / (config.scheduleMinutes * 60)) + 1);
 }
 
+/** The account and region of a config that differ from the stack's, where the stack's are known. */
+function placementProblems(scope: Construct, config: FailoverConfig): ConfigProblem[] {
+  const stack = Stack.of(scope);
+  return (['account', 'region'] as const)
+    .filter((key) => !Token.isUnresolved(stack[key]) && stack[key] !== config[key])
+    .map((key) => ({
+      path: [key],
+      value: config[key],
+      message: `differs from the stack's ${key} ${stack[key]}, where the functions run and the IAM grants apply; deploy the group to a stack in its own account and region`,
+    }));
+}
+
+/**
+ * Another group of this name in the app that may share this one's account and region: its
+ * functions, topic, alarms, dashboard and parameters would collide with this one's.
+ */
+function twinOf(self: VipFailover, name: string): VipFailover | undefined {
+  const here = Stack.of(self);
+  const apart = (a: string, b: string) =>
+    !Token.isUnresolved(a) && !Token.isUnresolved(b) && a !== b;
+  return self.node.root.node.findAll().find((c): c is VipFailover => {
+    if (!(c instanceof VipFailover) || c === self || c.config?.name !== name) return false;
+    const there = Stack.of(c);
+    return !apart(here.account, there.account) && !apart(here.region, there.region);
+  });
+}
+
+/** A group from the JSON config: nothing in it waits for deploy time. */
+function groupOfConfig(scope: Construct, input: FailoverConfig): ResolvedGroup {
+  const config = validateConfig(input);
+  const problems = placementProblems(scope, config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
+  return {
+    config,
+    deployed: config,
+    // A partial secret ARN is granted with its random suffix as a wildcard.
+    secretResource: mysql && secretResourceArn(mysql.passwordSecretArn),
+  };
+}
+
 /**
  * The Checker and Mover of one failover group, with their security groups, least-privilege
  * roles, record and pause parameters, log groups and schedule, and what keeps operators told:
  * the notifications topic, the alarms and the dashboard.
+ *
+ * Give it typed props (`new VipFailover(this, 'OrdersDb', { name: 'orders-db', vpc, ... })`),
+ * the validated JSON config (`{ config }`), or raw JSON through {@link VipFailover.fromInput};
+ * each is validated with the same messages before anything is created.
  */
 export class VipFailover extends Construct {
   /**
@@ -152,9 +175,9 @@ export class VipFailover extends Construct {
   }
 
   /** The scheduled function that probes the nodes and asks the Mover to fail over. */
-  public readonly checker: NodejsFunction;
+  public readonly checker: lambda.Function;
   /** The function that repoints the VIP route and writes the record. */
-  public readonly mover: NodejsFunction;
+  public readonly mover: lambda.Function;
   /**
    * SSM parameter holding the active node's name; its versions are the failover history. Created
    * if absent and retained: CloudFormation never writes its value after that.
@@ -170,7 +193,10 @@ export class VipFailover extends Construct {
   public readonly rule: events.Rule;
   /** Interface endpoints created for the functions, empty unless `interfaceEndpoints` is set. */
   public readonly endpoints: readonly ec2.InterfaceVpcEndpoint[];
-  /** The validated config of the group. */
+  /**
+   * The validated config of the group. With typed props, values CDK resolves only at deploy time
+   * (tokens) appear here as the stand-ins they were validated with.
+   */
   public readonly config: FailoverConfig;
   /** Where notifications and alarms go: the created topic, or the existing one the config names. */
   public readonly topic: sns.ITopic;
@@ -179,37 +205,39 @@ export class VipFailover extends Construct {
   /** The dashboard `vip-failover-<name>`. */
   public readonly dashboard: cloudwatch.Dashboard;
 
-  constructor(scope: Construct, id: string, props: VipFailoverProps) {
+  constructor(scope: Construct, id: string, props: VipFailoverProps | VipFailoverConfigProps) {
     super(scope, id);
-    // Validate everything before creating any resource: a hand-built config gets the same checks.
-    const config = validateConfig(props.config);
+    // Validate everything before creating any resource: every way in gets the same checks.
+    const group = 'config' in props ? groupOfConfig(this, props.config) : resolveProps(this, props);
     const options: Required<VipFailoverOptions> = {
-      checkerMemorySize: props.checkerMemorySize ?? 256,
-      moverMemorySize: props.moverMemorySize ?? 256,
+      checkerMemorySize: props.checkerMemorySize ?? DEFAULT_MEMORY_MB.checker,
+      moverMemorySize: props.moverMemorySize ?? DEFAULT_MEMORY_MB.mover,
       logLevel: props.logLevel ?? 'INFO',
       logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     };
-    const environment: Record<string, string> = {
+    const environmentOf = (config: FailoverConfig): Record<string, string> => ({
       POWERTOOLS_SERVICE_NAME: 'vip-failover',
       POWERTOOLS_LOG_LEVEL: options.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
-      [ENV.config]: JSON.stringify(runtimeConfig(config)),
-    };
-    const problems = deploymentProblems(config, options, environment);
-    const twin = Stack.of(scope)
-      .node.findAll()
-      .find(
-        (c): c is VipFailover =>
-          c instanceof VipFailover && c !== this && c.config.name === config.name,
-      );
+      [ENV.config]:
+        config === group.config
+          ? JSON.stringify(runtimeConfig(config))
+          : Stack.of(this).toJsonString(runtimeConfig(config)),
+    });
+    // Sized with the stand-ins, which are as long as the longest ids they stand for.
+    const problems = deploymentProblems(group.config, options, environmentOf(group.config));
+    const twin = twinOf(this, group.config.name);
     if (twin) {
       problems.push(
-        `name ${JSON.stringify(config.name)} is already deployed in this stack by ${twin.node.path}; ` +
-          'its functions, topic, alarms and dashboard are named after it, so give each group its own name',
+        `name ${JSON.stringify(group.config.name)} is already deployed in this app by ${twin.node.path}; ` +
+          'its functions, topic, alarms, dashboard and parameters are named after it, so give each group its own name',
       );
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    this.config = config;
+    this.config = group.config;
+    // From here on, what is deployed: tokens where the typed props hold them.
+    const config = group.deployed;
+    const environment = environmentOf(config);
     const names = deployedNames(config);
 
     const stack = Stack.of(this);
@@ -217,7 +245,7 @@ export class VipFailover extends Construct {
     const schedulePeriod = Duration.minutes(config.scheduleMinutes);
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
-    const network = createNetwork(this, config);
+    const network = createNetwork(this, config, group.placement);
     this.checkerSecurityGroup = network.checkerSecurityGroup;
     this.moverSecurityGroup = network.moverSecurityGroup;
     this.endpoints = network.endpoints;
@@ -248,12 +276,17 @@ export class VipFailover extends Construct {
     this.recordParameter = record!;
     this.pauseParameter = pause!;
 
-    const channel = createNotificationChannel(this, config, Object.values(alarmNames(config)));
+    const channel = createNotificationChannel(
+      this,
+      config,
+      Object.values(alarmNames(config)),
+      group.topic,
+    );
     this.topic = channel.topic;
 
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
     const arns: FailoverArns = {
-      vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: config.vpc.vpcId }),
+      vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId }),
       routeTables: config.routeTableIds.map((id) =>
         stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
       ),
@@ -263,8 +296,7 @@ export class VipFailover extends Construct {
       lastMove: parameterArn(this, config.lastMoveParameterName),
       topic: channel.topic.topicArn,
       topicKey: channel.keyArn,
-      // A partial secret ARN is granted with its random suffix as a wildcard.
-      secret: mysql && secretResourceArn(mysql.passwordSecretArn),
+      secret: group.secretResource,
       secretKey: mysql?.kmsKeyArn,
       region: stack.region,
     };
@@ -278,19 +310,12 @@ export class VipFailover extends Construct {
     const moverLogs = logGroup('MoverLogs');
 
     const common = {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: { forceDockerBundling: false, minify: true, sourceMap: true, target: 'node24' },
       vpc: network.vpc,
       vpcSubnets: { subnets: network.subnets },
     };
 
-    this.mover = new NodejsFunction(this, 'Mover', {
+    this.mover = handlerFunction(this, 'Mover', 'mover', {
       ...common,
-      entry: path.join(PROJECT_ROOT, 'lambda', 'mover.ts'),
       // Named for the operators' CLI, which derives it from the group's name.
       functionName: names.moverFunction,
       description: `vip-failover ${config.name}: repoints ${config.vip} to the node it is asked for`,
@@ -312,9 +337,8 @@ export class VipFailover extends Construct {
       maxEventAge: Duration.seconds(60),
     });
 
-    this.checker = new NodejsFunction(this, 'Checker', {
+    this.checker = handlerFunction(this, 'Checker', 'checker', {
       ...common,
-      entry: path.join(PROJECT_ROOT, 'lambda', 'checker.ts'),
       functionName: names.checkerFunction,
       description: `vip-failover ${config.name}: probes the master of ${config.vip} and fails over when it dies`,
       timeout: Duration.seconds(window.timeoutSeconds),

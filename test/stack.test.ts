@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnElement, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import {
   ConfigError,
@@ -13,7 +16,7 @@ import {
   type FailoverConfig,
 } from '../config';
 import { alarmNames } from '../lib/monitoring';
-import { VipFailover, type VipFailoverOptions } from '../lib/vip-failover';
+import { VipFailover, type VipFailoverOptions, type VipFailoverProps } from '../lib/vip-failover';
 import {
   CONFIG_CONTEXT_KEY,
   VipFailoverStack,
@@ -125,7 +128,7 @@ describe('VipFailoverStack', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         Timeout: checkerWindow(config).timeoutSeconds,
-        MemorySize: 256,
+        MemorySize: 128,
         Environment: {
           Variables: Match.objectLike({ [ENV.moverFunction]: { Ref: id(stack.failover.mover) } }),
         },
@@ -145,13 +148,14 @@ describe('VipFailoverStack', () => {
     it('reserves Checker concurrency for the runs that overlap by design', () => {
       const { template, id, stack } = b;
 
-      // A run lasts up to its 123 s timeout and one starts every 60 s: three can be alive,
-      // plus one for a late or manual run.
-      expect(checkerWindow(b.config).timeoutSeconds).toBe(123);
+      // A run lasts up to its 113 s timeout (60 s window, 5 s overlap, 7.5 s to confirm a master
+      // in doubt, a 30 s move, 10 s to report) and one starts every 60 s: two can be alive, plus
+      // one for a late or manual run.
+      expect(checkerWindow(b.config).timeoutSeconds).toBe(113);
       expect(
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
-      ).toBe(4);
+      ).toBe(3);
     });
 
     it('never retries an asynchronous invocation of any function, nor delivers it late', () => {
@@ -879,8 +883,8 @@ describe('VipFailoverStack', () => {
     it('reserves Checker concurrency for the runs of a 5-minute schedule', () => {
       const { template, id, stack } = b;
 
-      // A run lasts up to 363 s and one starts every 300 s: two can be alive, plus one.
-      expect(checkerWindow(b.config).timeoutSeconds).toBe(363);
+      // A run lasts up to 353 s and one starts every 300 s: two can be alive, plus one.
+      expect(checkerWindow(b.config).timeoutSeconds).toBe(353);
       expect(
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
@@ -1114,7 +1118,7 @@ describe('VipFailoverStack', () => {
       const before = stack.node.findAll().length;
 
       expect(() => VipFailover.fromInput(stack, 'Again', example)).toThrow(
-        /name "orders-db" is already deployed in this stack by Twins\/Orders; .* give each group its own name/,
+        /name "orders-db" is already deployed in this app by Twins\/Orders; .* give each group its own name/,
       );
       expect(stack.node.findAll().length).toBe(before + 1);
     });
@@ -1211,6 +1215,211 @@ describe('VipFailoverStack', () => {
         ),
       ).toThrow(/probe\.port 0 must be a TCP port from 1 to 65535/);
     });
+  });
+});
+
+describe('VipFailover with typed props', () => {
+  const env = { account: example.account as string, region: example.region as string };
+
+  /** The example group as typed props, its VPC and secret imported by their ids. */
+  function exampleProps(stack: Stack, change: Partial<VipFailoverProps> = {}): VipFailoverProps {
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, `Vpc${stack.node.children.length}`, {
+      vpcId: example.vpc.vpcId,
+      vpcCidrBlock: example.vpc.cidr,
+      availabilityZones: (example.vpc.subnets as Raw[]).map((s) => s.availabilityZone as string),
+      privateSubnetIds: (example.vpc.subnets as Raw[]).map((s) => s.subnetId as string),
+    });
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      `Secret${stack.node.children.length}`,
+      SECRET_ARN,
+    );
+    return {
+      name: example.name,
+      vpc,
+      vip: example.vip,
+      routeTableIds: example.routeTableIds,
+      nodes: example.nodes,
+      probe: { type: 'mysql', port: 3306, user: example.probe.mysql.user, secret },
+      ...change,
+    };
+  }
+
+  const stackIn = (app = new App({ context: noBundling }), id = 'Typed') =>
+    new Stack(app, id, { env });
+  const functionNamed = (template: Template, name: string) =>
+    Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.FunctionName === name,
+    )!;
+
+  it('deploys the same config as the JSON config it mirrors', () => {
+    const stack = stackIn();
+
+    new VipFailover(stack, 'Orders', exampleProps(stack));
+    const checker = functionNamed(Template.fromStack(stack), 'vip-failover-orders-db-checker');
+
+    expect(JSON.parse(checker.Properties.Environment.Variables[ENV.config])).toEqual(
+      JSON.parse(JSON.stringify(runtimeConfig(validateConfig(example)))),
+    );
+  });
+
+  it('grants the secret as the ISecret names it and reads its key from it', () => {
+    const stack = stackIn();
+    const key = `arn:aws:kms:${env.region}:${env.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Partial', {
+      secretPartialArn: SECRET_ARN.replace(/-AbCdEf$/, ''),
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', key),
+    });
+
+    const group = new VipFailover(stack, 'Orders', {
+      ...exampleProps(stack),
+      probe: { type: 'mysql', port: 3306, user: 'vip_monitor', secret },
+    });
+    const json = JSON.stringify(Template.fromStack(stack).toJSON());
+
+    expect(group.config.probe.mysql).toMatchObject({
+      user: 'vip_monitor',
+      passwordSecretArn: SECRET_ARN.replace(/-AbCdEf$/, ''),
+      kmsKeyArn: key,
+    });
+    expect(json).toContain(`"${SECRET_ARN.replace(/-AbCdEf$/, '')}-??????"`);
+    expect(json).toContain(`"kms:ViaService":"secretsmanager.${env.region}.amazonaws.com"`);
+  });
+
+  it('reports problems with the messages of the JSON config, at the props that hold them', () => {
+    const stack = stackIn();
+    const elsewhere = SECRET_ARN.replace(env.region, 'us-east-1');
+
+    expect(
+      () =>
+        new VipFailover(stack, 'Orders', {
+          ...exampleProps(stack),
+          vip: '10.0.3.7/32',
+          probe: { type: 'mysql', port: 3306, user: 'vip_monitor', secret: elsewhere },
+          logRetention: 4 as never,
+        }),
+    ).toThrow(
+      new RegExp(
+        [
+          'vip "10\\.0\\.3\\.7/32" lies inside the VPC CIDR 10\\.0\\.0\\.0/16',
+          'probe\\.secret .* is in region us-east-1',
+          'logRetention 4 must be a CloudWatch Logs retention',
+        ].join('[\\s\\S]*'),
+      ),
+    );
+    expect(stack.node.findAll().filter(CfnResource.isCfnResource)).toEqual([]);
+  });
+
+  it('refuses an imported VPC whose CIDR it cannot know', () => {
+    const stack = stackIn();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'NoCidr', {
+      vpcId: example.vpc.vpcId,
+      availabilityZones: ['eu-west-1a'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60001'],
+    });
+
+    expect(() => new VipFailover(stack, 'Orders', { ...exampleProps(stack), vpc })).toThrow(
+      /vpc\.vpcCidrBlock is unknown: .* pass vpcCidrBlock to Vpc\.fromVpcAttributes/,
+    );
+  });
+
+  it('takes a VPC, subnets, secret and topic made in the same environment-agnostic stack', () => {
+    const stack = new Stack(new App({ context: noBundling }), 'Tokens');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const secret = new secretsmanager.Secret(stack, 'Secret');
+    const topic = new sns.Topic(stack, 'Ops');
+
+    const group = new VipFailover(stack, 'Orders', {
+      name: 'orders-db',
+      vpc,
+      vip: '192.168.100.10/32',
+      routeTableIds: vpc.privateSubnets.map((s) => s.routeTable.routeTableId),
+      nodes: [
+        { name: 'db-a', address: '10.0.128.10', networkInterfaceId: 'eni-0a1b2c3d4e5f6000a' },
+        { name: 'db-b', address: '10.0.160.10', networkInterfaceId: 'eni-0a1b2c3d4e5f6000b' },
+      ],
+      probe: { type: 'mysql', port: 3306, user: 'vip_monitor', secret },
+      notifications: { topic },
+    });
+    const template = Template.fromStack(stack);
+    const vars = functionNamed(template, 'vip-failover-orders-db-checker').Properties.Environment
+      .Variables;
+    const configJson = JSON.stringify(vars[ENV.config]);
+    const id = (c: IConstruct) => stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement);
+
+    // The deployed config names the stack's resources; CloudFormation fills them in.
+    expect(vars[ENV.config]['Fn::Join']).toBeDefined();
+    for (const ref of [
+      { Ref: id(vpc) },
+      { Ref: id(secret) },
+      { Ref: 'AWS::AccountId' },
+      ...vpc.privateSubnets.map((s) => ({ Ref: id(s.node.findChild('RouteTable')) })),
+    ]) {
+      expect(configJson).toContain(JSON.stringify(ref));
+    }
+    expect(vars[ENV.topicArn]).toEqual({ Ref: id(topic) });
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    expect(group.config.vpc.cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+  });
+
+  it('waits for pending context lookups instead of judging their dummy values', () => {
+    const stack = stackIn(new App({ context: noBundling }));
+    const vpc = ec2.Vpc.fromLookup(stack, 'Vpc', { vpcId: example.vpc.vpcId });
+
+    const create = () =>
+      new VipFailover(stack, 'Orders', {
+        ...exampleProps(stack),
+        vpc,
+        routeTableIds: vpc.privateSubnets.map((s) => s.routeTable.routeTableId),
+      });
+
+    expect(create).not.toThrow();
+  });
+
+  it('gives two groups in one stack, one typed and one from JSON, names of their own', () => {
+    const stack = stackIn();
+    new VipFailover(stack, 'Orders', exampleProps(stack));
+    VipFailover.fromInput(stack, 'Billing', { ...example, name: 'billing-db' });
+    const template = Template.fromStack(stack);
+    const names = (type: string, property: string) =>
+      Object.values(template.findResources(type)).flatMap((r) =>
+        r.Properties[property] === undefined ? [] : [r.Properties[property] as string],
+      );
+    const parameters = JSON.stringify(template.findResources('Custom::VipFailoverParameter'));
+
+    for (const [type, property, count] of [
+      ['AWS::Lambda::Function', 'FunctionName', 4],
+      ['AWS::SNS::Topic', 'TopicName', 2],
+      ['AWS::CloudWatch::Alarm', 'AlarmName', 14],
+      ['AWS::CloudWatch::Dashboard', 'DashboardName', 2],
+    ] as const) {
+      expect(new Set(names(type, property)).size).toBe(count);
+    }
+    expect(template.findResources('AWS::IAM::Role')).not.toHaveProperty('RoleName');
+    for (const leaf of ['orders-db/active', 'orders-db/paused', 'billing-db/active']) {
+      expect(parameters).toContain(`/vip-failover/${leaf}`);
+    }
+  });
+
+  it('refuses a group of the same name in another stack of the same account and region', () => {
+    const app = new App({ context: noBundling });
+    const first = stackIn(app, 'First');
+    const second = stackIn(app, 'Second');
+    new VipFailover(first, 'Orders', exampleProps(first));
+
+    expect(() => new VipFailover(second, 'Orders', exampleProps(second))).toThrow(
+      /name "orders-db" is already deployed in this app by First\/Orders/,
+    );
+  });
+
+  it("refuses a config whose account or region is not the stack's", () => {
+    const stack = new Stack(new App({ context: noBundling }), 'Elsewhere', {
+      env: { ...env, region: 'us-east-1' },
+    });
+
+    expect(() => VipFailover.fromInput(stack, 'Orders', example)).toThrow(
+      /region "eu-west-1" differs from the stack's region us-east-1/,
+    );
   });
 });
 
