@@ -1,12 +1,17 @@
 /** The Mover's handler, built from an environment: process.env in Lambda, any object elsewhere. */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { loadRuntimeConfig } from '../config';
+import { ENV, loadRuntimeConfig } from '../config';
+import { planAlerts } from './domain/alerts';
+import type { Log } from './domain/log';
+import { moveEvent } from './domain/move-notice';
+import { publishAll } from './domain/notify';
 import { moveVip } from './domain/mover';
 import { proberFor } from './domain/probe';
-import type { MoveResult } from './domain/types';
+import type { MoveRequest, MoveResult } from './domain/types';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
 /** The SDK clients the Mover uses. */
@@ -15,6 +20,8 @@ export interface MoverClients {
   readonly ssm: SSMClient;
   /** For the probe password: a manual move checks its target first. */
   readonly secrets: SecretsManagerClient;
+  /** For the move's notification. */
+  readonly sns: SNSClient;
 }
 
 export type MoverHandler = (event: unknown, context?: Context) => Promise<MoveResult>;
@@ -28,6 +35,7 @@ export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
     ec2: new EC2Client({ ...aws, maxAttempts: 6 }),
     ssm: new SSMClient({ ...aws, maxAttempts: 6 }),
     secrets: new SecretsManagerClient({ ...aws }),
+    sns: new SNSClient({ ...aws }),
   };
 }
 
@@ -38,9 +46,21 @@ export function createMoverHandler(
 ): MoverHandler {
   const { config } = loadRuntimeConfig(env);
   const loggerFor = invocationLoggers(env);
-  const { ec2, ssm } = clients;
+  const { ec2, ssm, sns } = clients;
+  const topicArn = env[ENV.topicArn];
   // The same probe the Checker runs, for the one check before a manual move.
   const prober = proberFor(config.probe, clients.secrets);
-  return async (event, context) =>
-    moveVip({ ec2, ssm, prober, logger: loggerFor(context) }, config, event);
+  /** Every move, automatic or by hand, tells the operators; a failed publish never fails the move. */
+  const notify = async (log: Log, event: unknown, result: MoveResult): Promise<void> => {
+    const notice = moveEvent(event as MoveRequest, result, Date.now());
+    if (!notice) return;
+    const { notifications } = planAlerts(config.name, {}, [], [notice], Date.now(), 0);
+    await publishAll(sns, topicArn, notifications, log);
+  };
+  return async (event, context) => {
+    const logger = loggerFor(context);
+    const result = await moveVip({ ec2, ssm, prober, logger }, config, event);
+    await notify(logger, event, result);
+    return result;
+  };
 }

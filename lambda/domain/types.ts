@@ -91,6 +91,11 @@ export interface MoveRequest {
   /** A manual move checks the target with one probe first, unless forced. */
   readonly force?: boolean;
   /**
+   * When the Checker first saw the old master fail (ISO 8601), so the move's notification can say
+   * the time from the first failed probe to the last table switched.
+   */
+  readonly detectedAt?: string;
+  /**
    * Why the Checker asks, on its automatic requests: the last-move parameter records it, and
    * failbacks lengthen the cooldown. An automatic request without it converges; a manual move is
    * recorded as `manual` whatever it says.

@@ -1,0 +1,48 @@
+/**
+ * The message a move sends: from where, to where, why, who, each table's result, and the time
+ * from the first failed probe to the last table switched. Sent by the Mover, which sees every
+ * move, automatic or by hand.
+ */
+import type { AlertEvent } from './alerts';
+import type { MoveRequest, MoveResult } from './types';
+
+/** The event for a move's outcome; undefined when nothing moved and nothing failed. */
+export function moveEvent(
+  request: MoveRequest,
+  result: MoveResult,
+  now: number,
+): AlertEvent | undefined {
+  if (result.status !== 'moved' && result.status !== 'partial') return undefined;
+  const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
+  const who = request.automatic ? 'automatic' : `by hand${request.by ? `, ${request.by}` : ''}`;
+  const detected = request.detectedAt ? Date.parse(request.detectedAt) : NaN;
+  const toFailover = Number.isNaN(detected) ? undefined : ((now - detected) / 1000).toFixed(2);
+  const tables = result.tables
+    .map((t) => `  ${t.routeTableId}: ${t.action}${t.error ? ` (${t.error})` : ''}`)
+    .join('\n');
+  const facts: Record<string, string> = {
+    from,
+    to: result.target,
+    who,
+    tables: String(result.tables.length),
+    ...(toFailover ? { timeToFailoverSeconds: toFailover } : {}),
+  };
+  const timing = toFailover
+    ? `Time from the first failed probe to the last table switched: ${toFailover} s.`
+    : `The move took ${(result.durationMs / 1000).toFixed(2)} s.`;
+  if (result.status === 'partial') {
+    const failed = result.tables.filter((t) => t.action === 'failed').length;
+    return {
+      kind: 'move-partial',
+      subject: `VIP move ${from} → ${result.target} INCOMPLETE: ${failed} table(s) failed`,
+      body: `The VIP move from ${from} to ${result.target} (${who}) did not finish: ${request.reason}\n\n${tables}\n\nThe next Checker run converges the tables it can update. Next step: check the failed tables' errors (permissions, ids) and run vip-failover status.`,
+      facts: { ...facts, failed: String(failed) },
+    };
+  }
+  return {
+    kind: 'moved',
+    subject: `VIP moved ${from} → ${result.target} (${who})`,
+    body: `The VIP now goes to ${result.target} in every table (${who}): ${request.reason}\n\n${tables}\n\n${timing} Next step: find out why ${from} failed; run vip-failover status for the nodes.`,
+    facts,
+  };
+}
