@@ -30,6 +30,8 @@ const LOGIN_REJECTIONS = new Map<number, { name: string; passwordRefused: boolea
   [1820, { name: 'ER_MUST_CHANGE_PASSWORD', passwordRefused: true }],
   [1862, { name: 'ER_MUST_CHANGE_PASSWORD_LOGIN', passwordRefused: true }],
   [3118, { name: 'ER_ACCOUNT_HAS_BEEN_LOCKED', passwordRefused: false }], // MySQL
+  // require_secure_transport on MySQL (MariaDB answers 1045): set probe.mysql.tls.
+  [3159, { name: 'ER_SECURE_TRANSPORT_REQUIRED', passwordRefused: false }],
   [4151, { name: 'ER_ACCOUNT_HAS_BEEN_LOCKED', passwordRefused: false }], // MariaDB
 ]);
 
@@ -41,6 +43,16 @@ const LOGIN_CLIENT_CODES = new Set([
   'AUTH_SWITCH_PLUGIN_ERROR',
   'MYSQL_CLEAR_PASSWORD_NOT_ENABLED',
 ]);
+
+/**
+ * TLS failures under probe.mysql.tls: the server greeted us, so it is alive, but we will not log
+ * in to it. Not a reason to leave the active node; no reason to move the VIP to it either.
+ */
+const TLS_CODES: Readonly<Record<string, string>> = {
+  HANDSHAKE_NO_SSL_SUPPORT: 'the server does not offer TLS, which probe.mysql.tls requires',
+  HANDSHAKE_SSL_ERROR:
+    'TLS handshake failed (with tls "verify", is the server certificate signed by probe.mysql.caBundle?)',
+};
 
 const NETWORK_FAILURES: Record<string, ProbeFailure> = {
   ECONNREFUSED: 'refused',
@@ -88,6 +100,8 @@ export function classify(err: ProbeError, phase: Phase): Outcome {
     const message = typeof err.sqlMessage === 'string' ? err.sqlMessage : err.message;
     return serverAnswer(serverErrno, code, message);
   }
+  const tls = code !== undefined ? TLS_CODES[code] : undefined;
+  if (tls) return { ok: true, eligible: false, failure: 'auth', detail: `${tls}: ${err.message}` };
   if (code !== undefined && LOGIN_CLIENT_CODES.has(code)) {
     return {
       ok: true,

@@ -3,11 +3,20 @@
  * as a user that cannot exist, whose refusal proves the server alive (probe-liveness).
  */
 import type { Socket } from 'node:net';
-import { createConnection } from 'mysql2';
+import { createConnection, type Connection, type SslOptions } from 'mysql2';
 import type { Prober } from './probe';
 import { classify, describeError, passwordRefused, type ProbeError } from './probe-errors';
-import { judgeGreeting, looksLikeGreeting, notMySql } from './probe-greeting';
+import { judgeGreeting, looksLikeGreeting, notMySql, parseGreeting } from './probe-greeting';
 import { LivenessLogin } from './probe-liveness';
+import {
+  barrierOf,
+  dialectOf,
+  loginQuery,
+  replicationOf,
+  statusQuery,
+  unreadable,
+  type Dialect,
+} from './probe-replication';
 import {
   PROBE_CONNECTION,
   SUCCESS,
@@ -30,6 +39,10 @@ export interface MysqlProberOptions {
   readonly user: string;
   readonly database?: string;
   readonly password: PasswordSource;
+  /** Also read `read_only` and SHOW REPLICA STATUS once logged in (probe-replication). */
+  readonly replication?: boolean;
+  /** mysql2's `ssl` option (tls.ts); plaintext when undefined. */
+  readonly ssl?: SslOptions;
 }
 
 /**
@@ -46,7 +59,11 @@ const PASSWORD_SHARE = 0.5;
  *
  * Verdicts:
  * - ok and eligible: logged in and `SELECT 1` answered 1; the connection is then closed with
- *   COM_QUIT so the server logs no aborted connection.
+ *   COM_QUIT so the server logs no aborted connection. With `replication`, the result carries
+ *   the node's `read_only` and SHOW REPLICA STATUS too (probe-replication); a status that cannot
+ *   be read, or is not answered by the deadline, is reported as such and changes no verdict.
+ * - With `ssl`, the login runs over TLS (tls.ts); a server without TLS, or whose certificate
+ *   fails verification, answered: alive, but no target (failure `auth`).
  * - ok, not eligible, failure `auth`: the server answered but refused our login (wrong or
  *   rotated password, unknown or forbidden database, locked or expired account, host blocked,
  *   account limits). Alive: we never move the VIP away because the monitor's credentials are
@@ -70,7 +87,7 @@ export function mysqlProber(options: MysqlProberOptions): Prober {
     let conversation: MysqlConversation | undefined;
     const verdict = await guarded(watch, () =>
       converse(node.address, options.port, options.timeoutMs, watch, (socket, referee) => {
-        conversation = new MysqlConversation(socket, referee, options);
+        conversation = new MysqlConversation(socket, referee, options, node.address);
         return conversation;
       }),
     );
@@ -96,12 +113,17 @@ class MysqlConversation implements Talk {
   private step: Phase = 'connect';
   private secret: SecretState = { state: 'pending' };
   private liveness: LivenessLogin | undefined;
+  /** What the greeting's server version says about the statements to send. */
+  private dialect: Dialect = dialectOf('');
+  /** The write barrier, once `SELECT 1` has answered, while the replication status is read. */
+  private barrier: ReturnType<typeof barrierOf> | undefined;
   private readonly passwordWait: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly socket: Socket,
     private readonly referee: Referee,
     private readonly options: MysqlProberOptions,
+    private readonly node: string,
   ) {
     socket.once('connect', () => {
       if (this.step === 'connect') this.step = 'greeting';
@@ -129,6 +151,11 @@ class MysqlConversation implements Talk {
   }
 
   atDeadline(): Outcome | undefined {
+    // Logged in and answered: alive and a target; only its replication is unknown.
+    if (this.step === 'replication' && this.barrier) {
+      const why = `SHOW REPLICA STATUS not answered within ${this.options.timeoutMs} ms`;
+      return { ...SUCCESS, replication: unreadable(this.barrier, why) };
+    }
     if (this.secret.state !== 'pending') return this.liveness?.atDeadline();
     // Only when the event loop ran too late for the password wait: judge what has arrived.
     this.secret = {
@@ -181,6 +208,9 @@ class MysqlConversation implements Talk {
       user: this.options.user,
       password,
       database: this.options.database,
+      // The node's address, so that a TLS handshake sends no server name for it (an IP).
+      host: this.options.ssl ? this.node : undefined,
+      ssl: this.options.ssl,
       ...PROBE_CONNECTION,
       multipleStatements: false,
     });
@@ -192,6 +222,8 @@ class MysqlConversation implements Talk {
     };
     socket.once('data', (chunk: Buffer) => {
       if (looksLikeGreeting(chunk)) {
+        const greeting = parseGreeting(chunk);
+        if (greeting.kind === 'handshake') this.dialect = dialectOf(greeting.serverVersion);
         this.step = 'login';
         return;
       }
@@ -203,27 +235,45 @@ class MysqlConversation implements Talk {
     conn.on('error', fail);
     conn.once('connect', () => {
       this.step = 'query';
-      conn.query(
-        { sql: 'SELECT 1', rowsAsArray: true },
-        (err: ProbeError | null, rows: unknown) => {
-          if (err) return fail(err);
-          const value = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0][0] : undefined;
-          if (Number(value) !== 1) {
-            referee.decide({
-              ok: false,
-              eligible: false,
-              failure: 'protocol',
-              detail: `SELECT 1 returned ${JSON.stringify(rows)}`,
-            });
-            socket.destroy();
-            return;
-          }
-          referee.decide(SUCCESS);
-          // Graceful COM_QUIT; the server closes, and the deadline still bounds a stall here.
-          conn.end();
-        },
-      );
+      const sql = this.options.replication ? loginQuery(this.dialect) : 'SELECT 1';
+      conn.query({ sql, rowsAsArray: true }, (err: ProbeError | null, rows: unknown) => {
+        if (err) return fail(err);
+        const row: unknown[] = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : [];
+        if (Number(row[0]) !== 1) {
+          referee.decide({
+            ok: false,
+            eligible: false,
+            failure: 'protocol',
+            detail: `SELECT 1 returned ${JSON.stringify(rows)}`,
+          });
+          socket.destroy();
+          return;
+        }
+        if (!this.options.replication) return this.done(conn, SUCCESS);
+        this.barrier = barrierOf(row);
+        this.step = 'replication';
+        this.readReplication(conn, this.barrier);
+      });
     });
+  }
+
+  /**
+   * The replication status, one more round trip. Its failure (no privilege, say) leaves the
+   * node alive and a target: the probe reports it, and replication.ts judges it.
+   */
+  private readReplication(conn: Connection, barrier: ReturnType<typeof barrierOf>): void {
+    conn.query(statusQuery(this.dialect), (err: ProbeError | null, rows: unknown) => {
+      const replication = err
+        ? unreadable(barrier, describeError(err))
+        : replicationOf(barrier, rows);
+      this.done(conn, { ...SUCCESS, replication });
+    });
+  }
+
+  private done(conn: Connection, outcome: Outcome): void {
+    this.referee.decide(outcome);
+    // Graceful COM_QUIT; the server closes, and the deadline still bounds a stall here.
+    conn.end();
   }
 
   private withoutPassword(secretDetail: string): void {

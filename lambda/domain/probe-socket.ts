@@ -10,7 +10,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { classify, describeError } from './probe-errors';
-import type { ProbeFailure, ProbeResult } from './types';
+import type { ProbeFailure, ProbeResult, ReplicationState } from './types';
 
 /** What a probe concluded, before its timing is added. */
 export interface Outcome {
@@ -19,6 +19,8 @@ export interface Outcome {
   readonly failure?: ProbeFailure;
   readonly detail?: string;
   readonly credentials?: 'unreadable';
+  /** What a logged-in MySQL probe read of the node's replication. */
+  readonly replication?: ReplicationState;
 }
 
 export type Verdict = Outcome & { readonly latencyMs: number };
@@ -37,13 +39,14 @@ export const PROBE_CONNECTION = {
 } as const;
 
 /** How far a conversation got; names the stalled step when the deadline hits. */
-export type Phase = 'connect' | 'greeting' | 'login' | 'query';
+export type Phase = 'connect' | 'greeting' | 'login' | 'query' | 'replication';
 
 const STALLED: Record<Phase, string> = {
   connect: 'no TCP connection',
   greeting: 'TCP connected but no MySQL greeting',
   login: 'greeting received but login not answered',
   query: 'logged in but SELECT 1 not answered',
+  replication: 'SELECT 1 answered but SHOW REPLICA STATUS not',
 };
 
 const CLOSED: Record<Phase, string> = {
@@ -51,6 +54,7 @@ const CLOSED: Record<Phase, string> = {
   greeting: 'before the MySQL greeting',
   login: 'during login',
   query: 'before answering SELECT 1',
+  replication: 'before answering SHOW REPLICA STATUS',
 };
 
 /** Start time of a probe, and the milliseconds since. */
@@ -74,6 +78,7 @@ export function toResult(node: string, watch: Stopwatch, v: Verdict): ProbeResul
     ...(v.failure !== undefined && { failure: v.failure }),
     ...(v.detail !== undefined && { detail: v.detail }),
     ...(v.credentials !== undefined && { credentials: v.credentials }),
+    ...(v.replication !== undefined && { replication: v.replication }),
   };
 }
 

@@ -9,10 +9,11 @@
  * and `eligible`, the node may receive the VIP (a full login plus `SELECT 1` succeeded).
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ProbeConfig } from '../../lib/config';
+import type { ProbeConfig } from '../../config';
 import { mysqlProber } from './probe-mysql';
 import { tcpProber } from './probe-tcp';
 import { secretPassword } from './secret';
+import { sslOptions } from './tls';
 import type { ProbeResult } from './types';
 
 export { mysqlProber, type MysqlProberOptions } from './probe-mysql';
@@ -36,5 +37,7 @@ export function proberFor(probe: ProbeConfig, secrets: SecretsManagerClient): Pr
     user: probe.mysql.user,
     database: probe.mysql.database,
     password: secretPassword(secrets, probe.mysql.passwordSecretArn),
+    replication: true,
+    ssl: sslOptions(probe.mysql),
   });
 }

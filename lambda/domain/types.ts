@@ -46,6 +46,50 @@ export interface ProbeResult {
   readonly detail?: string;
   /** Epoch milliseconds when the probe started. */
   readonly startedAt: number;
+  /**
+   * The node's replication as the MySQL probe read it after its login (absent for a TCP probe,
+   * or when the login did not succeed): what a failover target is judged by (replication.ts).
+   */
+  readonly replication?: ReplicationState;
+}
+
+/** One replica's threads and positions as SHOW REPLICA STATUS (or SHOW SLAVE STATUS) reports them. */
+export interface ReplicaStatus {
+  /** Where it replicates from, `host:port`. */
+  readonly source: string;
+  /** `Yes`, `No` or `Connecting`; only `Yes` receives. */
+  readonly ioThread: string;
+  /** `Yes` or `No`; only `Yes` applies. */
+  readonly sqlThread: string;
+  /** Seconds_Behind_Master; null while a thread is stopped or the IO thread is not connected. */
+  readonly lagSeconds: number | null;
+  /** What it has received of the source's binlog, `file:position`. */
+  readonly received: string;
+  /** What it has applied of the source's binlog, `file:position`. */
+  readonly applied: string;
+  /** What the SQL thread says it is doing (Slave_SQL_Running_State). */
+  readonly sqlState?: string;
+  /** GTIDs received, when GTIDs are in use (MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set). */
+  readonly receivedGtids?: string;
+  /** The last IO or SQL thread error, when there is one. */
+  readonly lastError?: string;
+}
+
+/** A node's write barrier and replication, as one probe saw them. */
+export interface ReplicationState {
+  /** `@@global.read_only`. */
+  readonly readOnly: boolean;
+  /** `@@global.super_read_only`, on MySQL only (MariaDB has none). */
+  readonly superReadOnly?: boolean;
+  /**
+   * replica: the node replicates (see `replica`). none: it is not a replica (no replication
+   * configured, or it was reset). unreadable: the status could not be read (see `detail`),
+   * typically because the monitor user lacks REPLICATION CLIENT / SLAVE MONITOR.
+   */
+  readonly role: 'replica' | 'none' | 'unreadable';
+  readonly replica?: ReplicaStatus;
+  /** Why the status is unreadable. */
+  readonly detail?: string;
 }
 
 /** Where one route table sends the VIP now. */

@@ -916,19 +916,24 @@ describe('proberFor', () => {
       type: 'mysql',
       port: steady.port,
       timeoutMs: TIMEOUT_MS,
-      mysql: { user: USER, passwordSecretArn: ARN },
+      mysql: { user: USER, passwordSecretArn: ARN, maxLagSeconds: 10, tls: 'off' },
     };
 
     // Act
     const result = await proberFor(config, new SecretsManagerClient({}))(node('db-a'));
 
-    // Assess
+    // Assess: the monitor user here may not read the replication status, and says so.
     expect(result).toEqual({
       node: 'db-a',
       ok: true,
       eligible: true,
       latencyMs: expect.any(Number),
       startedAt: expect.any(Number),
+      replication: {
+        readOnly: false,
+        role: 'unreadable',
+        detail: expect.stringMatching(/SLAVE MONITOR/),
+      },
     });
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: ARN });
   });
