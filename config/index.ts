@@ -21,8 +21,10 @@ export {
   type DetectionConfig,
   type FailoverConfig,
   type FailoverConfigInput,
+  type HooksConfig,
   type NodeConfig,
   type ProbeConfig,
+  type PromotionConfig,
 } from './schema';
 export {
   ConfigError,

@@ -1,0 +1,59 @@
+/**
+ * Fencing a node that must not take writes (the old master after a failover, or any node that
+ * turns up writable without holding the VIP): `read_only` ON, as the promotion user.
+ *
+ * On MySQL `super_read_only` ON (it implies read_only) also stops accounts with SUPER or
+ * CONNECTION_ADMIN; on MariaDB 10.11 only READ_ONLY ADMIN writes through read_only. Sessions
+ * already open stay open, but their next write fails; a transaction that is committing when
+ * the barrier goes up finishes first (SET GLOBAL read_only waits for it, within our deadline).
+ *
+ * A node we cannot reach is reported `unreachable`, not failed: a dead master needs no fence
+ * now, and whoever brings it back finds it read-only if it boots so (see README), while the
+ * Checker fences a writable node that is not the active one as soon as it answers.
+ */
+import { describeError } from './probe-errors';
+import { openSession, type Session, type SessionOptions } from './mysql-session';
+
+export type Fencing =
+  /** read_only is ON now; `already`: it was before we came. */
+  | { readonly status: 'fenced'; readonly node: string; readonly already: boolean }
+  /** No login was possible (down, or no answer in time): nothing was changed. */
+  | { readonly status: 'unreachable'; readonly node: string; readonly detail: string }
+  /** Logged in, but read_only could not be set. */
+  | { readonly status: 'failed'; readonly node: string; readonly detail: string };
+
+/** Sets `node` read-only; see the module comment. Never throws. */
+export async function fence(
+  node: { readonly name: string; readonly address: string },
+  options: SessionOptions,
+): Promise<Fencing> {
+  let session: Session;
+  try {
+    session = await openSession(node.address, options);
+  } catch (e) {
+    return { status: 'unreachable', node: node.name, detail: describeError(e) };
+  }
+  try {
+    if (await barrierUp(session)) return { status: 'fenced', node: node.name, already: true };
+    const sql = session.dialect.mariadb
+      ? 'SET GLOBAL read_only = ON'
+      : 'SET GLOBAL super_read_only = ON';
+    await session.query(sql);
+    if (!(await barrierUp(session)))
+      return { status: 'failed', node: node.name, detail: `${sql} left it writable` };
+    return { status: 'fenced', node: node.name, already: false };
+  } catch (e) {
+    return { status: 'failed', node: node.name, detail: describeError(e) };
+  } finally {
+    await session.close();
+  }
+}
+
+/** True when the node refuses writes: read_only, and on MySQL super_read_only too. */
+async function barrierUp(session: Session): Promise<boolean> {
+  const sql = session.dialect.mariadb
+    ? 'SELECT @@global.read_only AS ro, 1 AS sro'
+    : 'SELECT @@global.read_only AS ro, @@global.super_read_only AS sro';
+  const [row] = (await session.query(sql)) as { ro: unknown; sro: unknown }[];
+  return Number(row?.ro) === 1 && Number(row?.sro) === 1;
+}

@@ -1,0 +1,157 @@
+/**
+ * Whether a standby's replication makes it a failover target: pure, so every rule is
+ * table-testable.
+ *
+ * What counts is the standby's state at the last observation before the master died. Once the
+ * master is gone, every replica's IO thread fails (`Connecting`, lag NULL), so a later
+ * observation says nothing about how much the standby had received. An observation is known to
+ * precede the death when the master answered a probe after it: that master answer "vouches" for
+ * it. A probe every second keeps the vouched observation at most a second or two old.
+ *
+ * The rules, for a standby whose MySQL probe read its replication:
+ * - promotion "mysql": the vouched observation must show a replica whose IO and SQL threads run
+ *   and whose lag is at most `maxLagSeconds`. Not a replica (a returning old master that was not
+ *   made a replica of the new one), status unreadable, or no vouched observation (the Checker
+ *   started after the master's death): not a target.
+ * - promotion "none": the same for a standby that is a replica. A standby that is no replica, or
+ *   whose status the monitor user may not read, is judged as before (liveness and login only):
+ *   its data is kept in step by something we cannot see (shared storage, Galera, a human), and a
+ *   deployment whose monitor lacks the privilege keeps failing over as it did.
+ * A node whose probe read no replication (a TCP probe) is never held back here.
+ */
+import type { ProbeResult, ReplicaStatus, ReplicationState } from './types';
+
+/** One read of a node's replication: when the probe answered, and what it read. */
+export interface Sighting {
+  readonly at: number;
+  readonly state: ReplicationState;
+}
+
+/** What is remembered of one node: its latest sighting, and the latest the master vouched for. */
+export interface NodeSightings {
+  readonly latest?: Sighting;
+  /** The latest sighting the active node answered a probe after: it precedes the master's death. */
+  readonly vouched?: Sighting;
+}
+
+/** Sightings by node name. */
+export type ReplicationMemory = Readonly<Record<string, NodeSightings>>;
+
+/** What the judgement needs of the config. */
+export interface ReplicationPolicy {
+  readonly maxLagSeconds: number;
+  readonly promotion: 'none' | 'mysql';
+}
+
+/** A standby's fitness as a failover target by its replication. */
+export type Fitness =
+  | { readonly fit: true }
+  | {
+      readonly fit: false;
+      /** Why not, naming the node: `db-b lags 42 s behind 10.0.1.10:3306 (maxLagSeconds 10)`. */
+      readonly why: string;
+      /** The lag that was too much, when lag was the reason. */
+      readonly lagSeconds?: number;
+    };
+
+const FIT: Fitness = { fit: true };
+
+/** When a probe result was answered. */
+const answeredAt = (r: ProbeResult): number => r.startedAt + r.latencyMs;
+
+/**
+ * The memory after one more probe result. `active` is the node that holds the VIP: its alive
+ * answer vouches for every sighting made before it.
+ */
+export function remember(
+  memory: ReplicationMemory,
+  result: ProbeResult,
+  active: string | undefined,
+): ReplicationMemory {
+  const next: Record<string, NodeSightings> = { ...memory };
+  if (result.replication) {
+    const latest = { at: answeredAt(result), state: result.replication };
+    next[result.node] = { ...next[result.node], latest };
+  }
+  if (result.node === active && result.ok) {
+    const at = answeredAt(result);
+    for (const [name, s] of Object.entries(next)) {
+      if (name !== active && s.latest && s.latest.at <= at && s.latest !== s.vouched)
+        next[name] = { ...s, vouched: s.latest };
+    }
+  }
+  return next;
+}
+
+/** The fitness of `name` as a failover target, by what is remembered of its replication. */
+export function fitness(
+  name: string,
+  sightings: NodeSightings | undefined,
+  policy: ReplicationPolicy,
+): Fitness {
+  const latest = sightings?.latest;
+  if (!latest) return FIT;
+  if (policy.promotion === 'none' && latest.state.role !== 'replica') return FIT;
+  const vouched = sightings.vouched;
+  if (!vouched) {
+    return {
+      fit: false,
+      why: `no replication state of ${name} was read while the master still answered (did this Checker start after the master died?), so how much ${name} had received is unknown`,
+    };
+  }
+  return judge(name, vouched.state, policy);
+}
+
+function judge(name: string, state: ReplicationState, policy: ReplicationPolicy): Fitness {
+  const strict = policy.promotion === 'mysql';
+  switch (state.role) {
+    case 'none':
+      return strict
+        ? {
+            fit: false,
+            why: `${name} is not a replica, so a promotion could lose what it never received; make it a replica of the master first`,
+          }
+        : FIT;
+    case 'unreadable':
+      return strict
+        ? {
+            fit: false,
+            why: `${name}'s replication status could not be read (${state.detail ?? 'no detail'}); grant the monitor user SLAVE MONITOR (MariaDB) or REPLICATION CLIENT (MySQL)`,
+          }
+        : FIT;
+    case 'replica':
+      return state.replica ? judgeReplica(name, state.replica, policy) : FIT;
+  }
+}
+
+function judgeReplica(name: string, r: ReplicaStatus, policy: ReplicationPolicy): Fitness {
+  const error = r.lastError ? `: ${r.lastError}` : '';
+  if (r.ioThread !== 'Yes')
+    return {
+      fit: false,
+      why: `${name}'s replication IO thread was ${r.ioThread || 'not running'} before the master died, so it was not receiving from ${r.source}${error}`,
+    };
+  if (r.sqlThread !== 'Yes')
+    return {
+      fit: false,
+      why: `${name}'s replication SQL thread was ${r.sqlThread || 'not running'} before the master died, so it was not applying what it received${error}`,
+    };
+  if (r.lagSeconds === null)
+    return { fit: false, why: `${name}'s replication lag was unknown before the master died` };
+  if (r.lagSeconds > policy.maxLagSeconds)
+    return {
+      fit: false,
+      why: `${name} lagged ${r.lagSeconds} s behind ${r.source} before the master died (probe.mysql.maxLagSeconds ${policy.maxLagSeconds})`,
+      lagSeconds: r.lagSeconds,
+    };
+  return FIT;
+}
+
+/** The fitness of each of `names`. */
+export function fitnessOf(
+  memory: ReplicationMemory,
+  names: readonly string[],
+  policy: ReplicationPolicy,
+): Record<string, Fitness> {
+  return Object.fromEntries(names.map((name) => [name, fitness(name, memory[name], policy)]));
+}
