@@ -2,11 +2,15 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ConfigError, ENV, loadRuntimeConfig } from '../config';
 import { runChecker, type CheckerReport } from './domain/checker';
+import { metricsFor } from './domain/metrics';
+import { tellOperators } from './domain/operators';
 import { proberFor } from './domain/probe';
+import { readPause } from './domain/record';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
 /** The SDK clients the Checker uses. */
@@ -15,6 +19,8 @@ export interface CheckerClients {
   readonly ssm: SSMClient;
   readonly secrets: SecretsManagerClient;
   readonly lambda: LambdaClient;
+  /** The operators' topic. */
+  readonly sns: SNSClient;
 }
 
 export type CheckerHandler = (
@@ -40,6 +46,7 @@ export function checkerClients(env: NodeJS.ProcessEnv): CheckerClients {
     // 429 means a Mover is already moving, and the Checker's own backoff and re-read handle it
     // better than a blind retry that would only find the VIP already moved.
     lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
+    sns: new SNSClient({ ...aws, requestHandler }),
   };
 }
 
@@ -77,11 +84,27 @@ export function createCheckerHandler(
   }
   const prober = proberFor(runtime.config.probe, clients.secrets);
   const loggerFor = invocationLoggers(env);
-  const { ec2, ssm, lambda } = clients;
-  return async (event, context) =>
-    runChecker({ ec2, ssm, lambda, prober, logger: loggerFor(context) }, runtime, {
+  const { ec2, ssm, lambda, sns } = clients;
+  const topicArn = env[ENV.topicArn];
+  const metrics = metricsFor(env);
+  return async (event, context) => {
+    const logger = loggerFor(context);
+    const report = await runChecker({ ec2, ssm, lambda, prober, logger }, runtime, {
       moverFunctionName,
       scheduledAt: scheduledAt(event),
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
+    // The pause with its end and reason, as of now: the report knows only paused or not.
+    const pause = await readPause(ssm, runtime.config.pauseParameterName, Date.now()).catch(() => ({
+      paused: report.paused,
+    }));
+    await tellOperators(
+      { sns, ssm, metrics, logger, now: () => Date.now() },
+      runtime.config,
+      topicArn,
+      report,
+      pause,
+    );
+    return report;
+  };
 }

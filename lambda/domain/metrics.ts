@@ -32,6 +32,27 @@ export function createMetrics(): Metrics {
   return metrics;
 }
 
+/** A sink that keeps nothing: for local runs that must not print metric lines. */
+const NO_METRICS: MetricsSink = {
+  addMetric() {
+    return this as never;
+  },
+  addDimensions() {
+    return this as never;
+  },
+  publishStoredMetrics() {
+    return this as never;
+  },
+};
+
+/**
+ * The metrics of a handler built from `env`: none when `POWERTOOLS_METRICS_DISABLED` is true there
+ * (Powertools itself reads only process.env, which a drill shares with its own output).
+ */
+export function metricsFor(env: NodeJS.ProcessEnv): MetricsSink {
+  return env.POWERTOOLS_METRICS_DISABLED === 'true' ? NO_METRICS : createMetrics();
+}
+
 /** The part of Powertools Metrics used here, so specs can record what is emitted. */
 export type MetricsSink = Pick<Metrics, 'addMetric' | 'addDimensions' | 'publishStoredMetrics'>;
 

@@ -24,7 +24,14 @@ import {
   type CheckerHandler,
 } from '../../lambda/checker-handler';
 import { createMoverHandler, moverClients, type MoverHandler } from '../../lambda/mover-handler';
-import { LocalAws, routeNodes, routeTargets, seedWorld, type RouteTarget } from '../local-aws';
+import {
+  LocalAws,
+  routeNodes,
+  routeTargets,
+  seedWorld,
+  topicName,
+  type RouteTarget,
+} from '../local-aws';
 import { FlakyProxy } from './flaky-proxy';
 import { watchLogs, type LogRecord } from './logs';
 import { freePort, startMariaDb, type MariaDbServer } from './mariadb';
@@ -157,8 +164,12 @@ function handlerEnv(aws: LocalAws, runtime: RuntimeConfig): NodeJS.ProcessEnv {
     ...aws.env(),
     [ENV.config]: JSON.stringify(runtime),
     [ENV.moverFunction]: MOVER_FUNCTION,
+    // The topic seeding created: notifications reach the endpoint, where the drill shows them.
+    [ENV.topicArn]: `arn:aws:sns:${aws.region}:${aws.accountId}:${topicName(runtime.config)}`,
     // Probe results are debug lines; the drill shows them live.
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    // Metric lines (EMF) matter to CloudWatch only; locally they would only clutter the output.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
 

@@ -204,6 +204,7 @@ export {
   seedFromFile,
   routeNodes,
   routeTargets,
+  topicName,
   DEFAULT_PROBE_PASSWORD,
   type SeedOptions,
   type SeedModels,
