@@ -152,8 +152,12 @@ describe('runChecker', () => {
         automatic: true,
         kind: 'failover',
         requestedAt: new Date(report.moves[0]?.at ?? NaN).toISOString(),
+        detectedAt: expect.any(String),
       },
     ]);
+    // The time to failover counts from db-a's first failed probe, before the request.
+    const sent = invocations()[0] as { detectedAt: string; requestedAt: string };
+    expect(Date.parse(sent.detectedAt)).toBeLessThan(Date.parse(sent.requestedAt));
     expect(report.moves).toEqual([
       expect.objectContaining({
         request: invocations()[0],
@@ -458,6 +462,7 @@ describe('runChecker', () => {
           automatic: true,
           kind: 'failover',
           requestedAt: expect.any(String),
+          detectedAt: expect.any(String),
         },
         error: failure.replace('Mover invocation failed: ', ''),
       }),

@@ -26,6 +26,9 @@ const requestSchema = z
     requestedAt: z.iso
       .datetime({ message: 'must be an ISO 8601 time such as 2026-12-01T10:00:00Z' })
       .optional(),
+    detectedAt: z.iso
+      .datetime({ message: 'must be an ISO 8601 time such as 2026-12-01T10:00:00Z' })
+      .optional(),
     force: z.boolean({ message: 'must be true or false' }).optional(),
     kind: z
       .enum(['failover', 'failback', 'converge'], {

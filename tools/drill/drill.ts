@@ -53,7 +53,18 @@ export interface DrillResult {
     readonly tables: Readonly<Record<string, string | undefined>>;
     readonly record?: string;
   };
+  /** Every notification published to the group's topic, as operators would receive it. */
+  readonly notifications: readonly DrillNotification[];
   readonly timeline: readonly TimelineEntry[];
+}
+
+export interface DrillNotification {
+  readonly at_s: number;
+  /** moved, move-partial, or a condition's kind (no-standby, blackhole ...). */
+  readonly kind: string;
+  /** start, reminder, clear or event. */
+  readonly phase?: string;
+  readonly subject?: string;
 }
 
 /** What a scenario did and what it expected. */
@@ -213,6 +224,16 @@ async function drive(
   const watch = new CallWatch(cluster);
   const stopCalls = cluster.aws.onCall((call) => timeline.noteCall(cluster, call));
   const stopLogs = cluster.followLogs((r) => timeline.noteLog(r));
+  const notifications: DrillNotification[] = [];
+  const stopNotes = cluster.aws.sns.onPublish((m) => {
+    notifications.push({
+      at_s: timeline.at(m.at),
+      kind: m.attributes['kind'] ?? 'unknown',
+      phase: m.attributes['phase'],
+      subject: m.subject,
+    });
+    timeline.note('notify', `notification: ${m.subject ?? '(no subject)'}`, m.at);
+  });
   const runErrors: string[] = [];
   cluster.startSchedule((e) => runErrors.push(String(e)));
   await sleep(options.warmupMs ?? 3000);
@@ -223,8 +244,15 @@ async function drive(
   await cluster.waitFor(() => cluster.moversRunning() === 0, 5000);
   const final = cluster.placement();
   const failover = played.moveExpected ? watch.failover(played.deathAt, play.standby) : undefined;
+  // Operators hear of every move: the Mover publishes before it answers.
+  const unannounced =
+    failover && !notifications.some((n) => n.kind === 'moved')
+      ? 'the VIP moved but no "moved" notification was published'
+      : undefined;
   const problem =
-    played.problem ?? (runErrors.length > 0 ? `a Checker run failed: ${runErrors[0]}` : undefined);
+    played.problem ??
+    (runErrors.length > 0 ? `a Checker run failed: ${runErrors[0]}` : undefined) ??
+    unannounced;
 
   stopLogs();
   timeline.note('end', problem ? `FAILED: ${problem}` : `ok: ${played.expected}`);
@@ -232,6 +260,7 @@ async function drive(
   stopCalls();
   watch.stop();
   await cluster.stopSchedule();
+  stopNotes();
   return {
     scenario: options.scenario,
     ok: problem === undefined,
@@ -244,5 +273,6 @@ async function drive(
         : null,
     detection_bound_s: detectionBoundMs(cluster.config) / 1000,
     final: { tables: final.tables, record: final.record },
+    notifications,
   };
 }

@@ -19,8 +19,13 @@ export class Timeline {
 
   constructor(private readonly print: (line: string) => void) {}
 
+  /** Seconds since the drill started, to the hundredth. */
+  at(when: number): number {
+    return Math.round((when - this.started) / 10) / 100;
+  }
+
   note(event: string, detail: string, when = Date.now()): void {
-    const t = Math.round((when - this.started) / 10) / 100;
+    const t = this.at(when);
     this.entries.push({ t, event, detail });
     this.print(`[${t.toFixed(2).padStart(6)}s] ${detail}`);
   }

@@ -151,9 +151,12 @@ export class Actor {
     // requestedAt: the Mover refuses a request that waited too long in a queue or a retry.
     const base = { target: act.target, reason: act.reason, automatic: true } as const;
     const requestedAt = new Date(this.deps.clock.now()).toISOString();
+    // detectedAt: the move's notification counts the time to failover from the first failure.
+    const since = act.action === 'move' ? this.deps.nodes.failingSince(act.from) : undefined;
+    const detectedAt = since !== undefined ? { detectedAt: new Date(since).toISOString() } : {};
     await this.invoke(
       act.action === 'move'
-        ? { ...base, expectedActive: act.from, kind: act.kind, requestedAt }
+        ? { ...base, expectedActive: act.from, kind: act.kind, requestedAt, ...detectedAt }
         : { ...base, kind: 'converge', requestedAt },
     );
   }

@@ -35,6 +35,8 @@ export class NodeBook {
   private readonly stats: Record<string, Stats>;
   /** Alerts that would repeat every probe are logged once per run; the summary carries them on. */
   private readonly alerted = new Set<string>();
+  /** When each node's current run of failed probes began (the first failed probe's start). */
+  private readonly failingFrom: Record<string, number | undefined> = {};
 
   constructor(
     private readonly config: FailoverConfig,
@@ -69,6 +71,8 @@ export class NodeBook {
     const before = this.of(name);
     const after = observe(before, result, this.config.detection);
     this.health[name] = after;
+    if (result.ok) this.failingFrom[name] = undefined;
+    else this.failingFrom[name] ??= result.startedAt;
     this.count(name, result);
     this.log.debug(
       `probe ${name} ${result.ok ? 'ok' : `failed (${result.failure})`} in ${result.latencyMs} ms`,
@@ -77,6 +81,11 @@ export class NodeBook {
     this.alert(name, result);
     this.logTransition(name, before, after, result);
     return !result.ok && before.failures === 0;
+  }
+
+  /** When `name` began failing, if its latest probes failed: the start of time to failover. */
+  failingSince(name: string): number | undefined {
+    return this.failingFrom[name];
   }
 
   /** Counters restart after a move; see resetAfterMove. */
