@@ -24,7 +24,11 @@ export interface FailoverAlarms {
   readonly checkerErrors: cloudwatch.Alarm;
   readonly checkerThrottles: cloudwatch.Alarm;
   readonly moverErrors: cloudwatch.Alarm;
-  readonly moverThrottles: cloudwatch.Alarm;
+  /**
+   * A move failed or finished only in part. Not the Mover's Lambda throttles: two runs that see
+   * the same master die both ask for the failover, and the second is turned away by design.
+   */
+  readonly moveFailures: cloudwatch.Alarm;
   /** Automatic moves have been paused for `alarms.pausedTooLongMinutes`. */
   readonly pausedTooLong: cloudwatch.Alarm;
 }
@@ -37,7 +41,7 @@ const ALARM_SUFFIX: Readonly<Record<AlarmKey, string>> = {
   checkerErrors: 'checker-errors',
   checkerThrottles: 'checker-throttles',
   moverErrors: 'mover-errors',
-  moverThrottles: 'mover-throttles',
+  moveFailures: 'move-failures',
   pausedTooLong: 'paused-too-long',
 };
 
@@ -165,11 +169,17 @@ export function createAlarms(
       fns.mover.metricErrors(lambdaMetric),
       'Mover invocations failed. Read the Mover log group; check the route tables and the record.',
     ),
-    moverThrottles: lambdaAlarm(
-      'moverThrottles',
-      fns.mover.metricThrottles(lambdaMetric),
-      'Mover invocations were throttled: one move was asked for while another ran (one at a time by design). ' +
-        'Check the record and the route tables agree.',
+    moveFailures: alarm(
+      'moveFailures',
+      'a move failed or finished only in part: some route tables may not send the VIP to the ' +
+        'active node. Run vip-failover status; read the Mover and Checker log groups.',
+      {
+        metric: groupMetric(config, METRIC.moveFailures, 'Sum').with({ period: lambdaPeriod }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
     ),
     pausedTooLong: alarm(
       'pausedTooLong',

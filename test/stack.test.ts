@@ -690,13 +690,29 @@ describe('VipFailoverStack', () => {
       });
     });
 
-    it('fires on any error or throttle of either function', () => {
+    it('fires on a failed or partial move, not on a Mover turning a duplicate request away', () => {
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'vip-failover-orders-db-move-failures',
+        Namespace: 'VipFailover',
+        MetricName: 'MoveFailures',
+        Dimensions: [{ Name: 'Group', Value: 'orders-db' }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+      const names = Object.values(b.template.findResources('AWS::CloudWatch::Alarm')).map(
+        (a) => a.Properties.AlarmName as string,
+      );
+      expect(names).not.toContain('vip-failover-orders-db-mover-throttles');
+    });
+
+    it('fires on any error of either function and any throttle of the Checker', () => {
       const { id, stack } = b;
-      for (const [fn, what] of [
-        [stack.failover.checker, 'checker'],
-        [stack.failover.mover, 'mover'],
+      for (const [fn, what, metrics] of [
+        [stack.failover.checker, 'checker', ['Errors', 'Throttles']],
+        [stack.failover.mover, 'mover', ['Errors']],
       ] as const) {
-        for (const metric of ['Errors', 'Throttles']) {
+        for (const metric of metrics) {
           b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
             AlarmName: `vip-failover-orders-db-${what}-${metric.toLowerCase()}`,
             Namespace: 'AWS/Lambda',
