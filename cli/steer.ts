@@ -23,12 +23,19 @@ export async function move(
     requestedAt: new Date(options.now).toISOString(),
     ...(options.force ? { force: true } : {}),
   };
-  const out = await group.lambda.send(
-    new InvokeCommand({
-      FunctionName: group.moverFunction,
-      Payload: new TextEncoder().encode(JSON.stringify(request)),
-    }),
-  );
+  const out = await group.lambda
+    .send(
+      new InvokeCommand({
+        FunctionName: group.moverFunction,
+        Payload: new TextEncoder().encode(JSON.stringify(request)),
+      }),
+    )
+    .catch((e: unknown) => {
+      if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+      throw new CliError(
+        `no Mover function ${group.moverFunction} here; deploy the stack, or name the function with --mover-function`,
+      );
+    });
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
   if (out.FunctionError) {
     let message = text;
