@@ -99,6 +99,34 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
     }),
     // A manual move probes its target once first, logging in like the Checker's probes.
     ...probeSecretStatements(arns),
+    ...notificationStatements(arns),
+  ];
+}
+
+/**
+ * Publishing to the group's topic: the Checker notifies conditions, the Mover every move. SNS
+ * encrypts each message with a data key from the topic's key, in the publisher's name; only SNS
+ * may use the key for them.
+ */
+function notificationStatements(arns: FailoverArns): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'PublishNotifications',
+      actions: ['sns:Publish'],
+      resources: [arns.topic],
+    }),
+    ...(arns.topicKey
+      ? [
+          new iam.PolicyStatement({
+            sid: 'EncryptNotifications',
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [arns.topicKey],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `sns.${arns.region}.amazonaws.com` },
+            },
+          }),
+        ]
+      : []),
   ];
 }
 
@@ -154,25 +182,7 @@ export function checkerStatements(arns: FailoverArns, moverArn: string): iam.Pol
       actions: ['lambda:InvokeFunction'],
       resources: [moverArn],
     }),
-    new iam.PolicyStatement({
-      sid: 'PublishNotifications',
-      actions: ['sns:Publish'],
-      resources: [arns.topic],
-    }),
-    // SNS encrypts each message with a data key from the topic's key, in the publisher's name;
-    // only SNS may use the key for the Checker.
-    ...(arns.topicKey
-      ? [
-          new iam.PolicyStatement({
-            sid: 'EncryptNotifications',
-            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-            resources: [arns.topicKey],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `sns.${arns.region}.amazonaws.com` },
-            },
-          }),
-        ]
-      : []),
+    ...notificationStatements(arns),
     ...probeSecretStatements(arns),
   ];
 }

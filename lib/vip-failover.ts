@@ -330,7 +330,8 @@ export class VipFailover extends Construct {
         statements: moverStatements(arns),
       }),
       logGroup: moverLogs,
-      environment,
+      // Every move, automatic or by hand, is notified by the Mover itself.
+      environment: { ...environment, [ENV.topicArn]: channel.topic.topicArn },
       // The Checker waits for its answer; an event-type invocation (an operator's, say) must
       // never be retried or delivered late: that would be a stale move.
       retryAttempts: 0,

@@ -406,7 +406,7 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('lets the Checker publish to the topic only, encrypting with its key only through SNS', () => {
+    it('lets the Checker and the Mover publish to the topic only, encrypting with its key only through SNS', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
@@ -422,9 +422,16 @@ describe('VipFailoverStack', () => {
           Condition: { StringEquals: { 'kms:ViaService': `sns.${example.region}.amazonaws.com` } },
         }),
       ]);
-      expect(b.statements('mover').flatMap(actionsOf)).not.toEqual(
-        expect.arrayContaining(['sns:Publish']),
-      );
+      // The Mover notifies every move itself, with the same two grants.
+      const moverPublishes = b
+        .statements('mover')
+        .filter((s) =>
+          ['sns:Publish', 'kms:GenerateDataKey'].some((a) => actionsOf(s).includes(a)),
+        );
+      expect(moverPublishes).toEqual([
+        ...byAction('sns:Publish'),
+        ...byAction('kms:GenerateDataKey'),
+      ]);
     });
 
     it('lets the Mover read the secret too: a manual move probes its target first', () => {
@@ -628,13 +635,13 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it("hands the Checker the topic's ARN; the status parameter and reminders travel in the config", () => {
+    it("hands both functions the topic's ARN; the status parameter and reminders travel in the config", () => {
       const { template, config, id, stack } = b;
       const resources = template.toJSON().Resources;
       const vars = (fn: IConstruct) => resources[id(fn)].Properties.Environment.Variables;
 
       expect(vars(stack.failover.checker)[ENV.topicArn]).toEqual({ Ref: topicId });
-      expect(vars(stack.failover.mover)[ENV.topicArn]).toBeUndefined();
+      expect(vars(stack.failover.mover)[ENV.topicArn]).toEqual({ Ref: topicId });
       expect(JSON.parse(vars(stack.failover.checker)[ENV.config]).config).toMatchObject({
         statusParameterName: '/vip-failover/orders-db/status',
         notifications: { reminderMinutes: 60 },
