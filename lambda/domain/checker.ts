@@ -7,6 +7,7 @@ import { Actor } from './checker/actor';
 import { callMover } from './checker/mover-call';
 import { NodeBook } from './checker/nodes';
 import { Pacer } from './checker/pacer';
+import { ReplicationWatch } from './checker/replication-watch';
 import { logSummary, type CheckerReport } from './checker/report';
 import { View } from './checker/view';
 import { RunWindow } from './checker/window';
@@ -79,9 +80,10 @@ export async function runChecker(
   await view.firstRead();
 
   const nodes = new NodeBook(config, log);
+  const replication = new ReplicationWatch(config, log);
   const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
   const actor = new Actor({
-    ...{ config, view, nodes, window, clock, log },
+    ...{ config, view, nodes, replication, window, clock, log },
     callMover: (request) => callMover(deps.lambda, options.moverFunctionName, request, moverMs),
   });
   const pacer: Pacer = new Pacer(config, {
@@ -90,6 +92,7 @@ export async function runChecker(
     suspect: (name) => suspect(nodes.of(name)),
     deliver: (name, results) => {
       for (const result of results) {
+        replication.take(result, view.activeName());
         const firstFailure = nodes.take(name, result);
         if (firstFailure && name === view.activeName()) pacer.confirmNow();
       }

@@ -1,7 +1,9 @@
 /** What the Checker does next: a pure function of what it observed. */
 import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
+import type { Fitness } from './replication';
 import type { Placement } from './routes';
+import { inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
 
 export interface Observation {
   readonly placement: Placement;
@@ -17,6 +19,11 @@ export interface Observation {
   readonly now: number;
   /** The latest probe's detail by node: says why a node that answers is not a target. */
   readonly probeDetails?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Each standby's fitness by its replication, as of its last read before the master died
+   * (replication.ts); a node absent or fit is not held back. The active node is never judged.
+   */
+  readonly replication?: Readonly<Record<string, Fitness>>;
 }
 
 /**
@@ -26,7 +33,7 @@ export interface Observation {
  * - `blackhole`: the active node's route is blackhole (the VIP is not served) and no standby
  *   can take it, or moves are paused: the reason says which.
  * - `no-standby`: the active node is down and no standby is alive and eligible; the reason
- *   names each standby that answers but failed our login, and why.
+ *   names each standby that answers but failed our login, or lagged (replication), and why.
  * - `cooldown`: the active node is down; a standby answers but has not risen since the last move.
  * - `paused-while-down`: the active node is down, a standby is ready, moves are paused.
  * - `split-no-healthy`: tables are split (or lack the route) and no node can take them all.
@@ -88,55 +95,10 @@ function hold(kind: HoldKind, severity: 'warn' | 'error', reason: string): Decis
   return { action: 'hold', kind, severity, reason };
 }
 
-/**
- * Its latest answer passed a full login plus `SELECT 1`, or, with `untried`, could not try one
- * because our own secret was unreadable: our credentials must not keep the VIP on a dead node.
- */
-function loggedIn(h: NodeHealth, untried: boolean): boolean {
-  return h.lastEligible === true || (untried && h.lastCredentials === 'unreadable');
-}
-
-/** May receive the VIP: up, answered its latest probe, logged in; in cooldown, also risen. */
-function usable(h: NodeHealth | undefined, rise: number, strict: boolean, untried = true): boolean {
-  if (!h || h.state !== 'up' || h.lastOk !== true || !loggedIn(h, untried)) return false;
-  return !strict || h.successes >= rise;
-}
-
 /** True while the last move is more recent than the cooldown. */
 function cooling(config: FailoverConfig, o: Observation): boolean {
   const cooldownMs = o.cooldownMs ?? config.detection.cooldownSeconds * 1000;
   return o.lastMoveAt !== undefined && o.now - o.lastMoveAt < cooldownMs;
-}
-
-/** Nodes other than `except`, in order of preference, that may receive the VIP. */
-function targets(config: FailoverConfig, o: Observation, strict: boolean, except?: string) {
-  const { rise } = config.detection;
-  return config.nodes
-    .map((n) => n.name)
-    .filter((name) => name !== except && usable(o.health[name], rise, strict));
-}
-
-/** Why an alive node is not a target, for the reason; empty when none answers. */
-function ineligible(config: FailoverConfig, o: Observation, except: readonly string[]): string {
-  const named = config.nodes
-    .map((n) => n.name)
-    .filter((name) => !except.includes(name))
-    .filter((name) => {
-      const h = o.health[name];
-      return h?.state === 'up' && h.lastEligible === false && h.lastCredentials === undefined;
-    })
-    .map((name) => {
-      const detail = o.probeDetails?.[name];
-      return `${name} answers but did not pass our login and SELECT 1${detail ? ` (${detail})` : ''}`;
-    });
-  return named.length > 0 ? `; ${named.join('; ')}` : '';
-}
-
-/** How a node we move to was judged, when it was not by a full login. */
-function judged(o: Observation, name: string): string {
-  return o.health[name]?.lastEligible === true
-    ? ''
-    : ' (alive; login not tried: our probe secret is unreadable)';
 }
 
 const list = (ids: readonly string[]) => ids.join(', ');
@@ -145,7 +107,7 @@ const list = (ids: readonly string[]) => ids.join(', ');
  * Decides the next step.
  *
  * - A target (move, failback, converge) must be alive and eligible: its latest answer passed a
- *   full login plus `SELECT 1`. A login rejected or a server out of connections keeps a node
+ *   full login plus `SELECT 1`, and its replication was in step before the master died. A login rejected or a server out of connections keeps a node
  *   alive (the active node is never left for our credentials' sake) but never makes it a
  *   target. Only when our own secret is unreadable is an alive node a target for a failover or a
  *   convergence (never for an optional failback): liveness is then all anyone can know.
@@ -205,7 +167,7 @@ function converge(config: FailoverConfig, o: Observation, placement: Split): Dec
   const live = config.nodes
     .map((n) => n.name)
     .filter((name) => !blackholed.includes(name) && o.health[name]?.state === 'up')
-    .filter((name) => loggedIn(o.health[name] as NodeHealth, true));
+    .filter((name) => loggedIn(o.health[name] as NodeHealth, true) && inStep(o, name));
   const target =
     (o.record !== undefined && placement.nodes.includes(o.record) && live.includes(o.record)
       ? o.record
@@ -282,7 +244,7 @@ function failback(config: FailoverConfig, o: Observation, active: string): Decis
   const preferred = config.nodes[0]?.name as string;
   if (detection.failback !== 'preferred' || active === preferred) return undefined;
   // An optional move: only to a node whose login we could check.
-  if (!usable(o.health[preferred], detection.rise, true, false)) return undefined;
+  if (!usable(o, preferred, detection.rise, true, false)) return undefined;
   if (cooling(config, o))
     return { action: 'none', reason: `failback to ${preferred} waits for the cooldown` };
   if (o.paused)

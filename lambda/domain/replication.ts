@@ -129,19 +129,22 @@ function judgeReplica(name: string, r: ReplicaStatus, policy: ReplicationPolicy)
   if (r.ioThread !== 'Yes')
     return {
       fit: false,
-      why: `${name}'s replication IO thread was ${r.ioThread || 'not running'} before the master died, so it was not receiving from ${r.source}${error}`,
+      why: `${name}'s replication IO thread was ${r.ioThread || 'not running'} at its last read while the master answered, so it was not receiving from ${r.source}${error}`,
     };
   if (r.sqlThread !== 'Yes')
     return {
       fit: false,
-      why: `${name}'s replication SQL thread was ${r.sqlThread || 'not running'} before the master died, so it was not applying what it received${error}`,
+      why: `${name}'s replication SQL thread was ${r.sqlThread || 'not running'} at its last read while the master answered, so it was not applying what it received${error}`,
     };
   if (r.lagSeconds === null)
-    return { fit: false, why: `${name}'s replication lag was unknown before the master died` };
+    return {
+      fit: false,
+      why: `${name}'s replication lag was unknown at its last read while the master answered`,
+    };
   if (r.lagSeconds > policy.maxLagSeconds)
     return {
       fit: false,
-      why: `${name} lagged ${r.lagSeconds} s behind ${r.source} before the master died (probe.mysql.maxLagSeconds ${policy.maxLagSeconds})`,
+      why: `${name} lagged ${r.lagSeconds} s behind ${r.source} at its last read while the master answered (probe.mysql.maxLagSeconds ${policy.maxLagSeconds})`,
       lagSeconds: r.lagSeconds,
     };
   return FIT;

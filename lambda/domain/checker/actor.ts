@@ -8,6 +8,7 @@ import type { Placement } from '../routes';
 import type { MoveRequest, MoveResult } from '../types';
 import { DecisionLog } from './decision-log';
 import type { NodeBook } from './nodes';
+import type { ReplicationWatch } from './replication-watch';
 import type { View } from './view';
 import type { RunWindow } from './window';
 
@@ -24,6 +25,8 @@ export interface ActorDeps {
   readonly config: FailoverConfig;
   readonly view: View;
   readonly nodes: NodeBook;
+  /** Each standby's fitness by its replication; without it, replication holds nothing back. */
+  readonly replication?: Pick<ReplicationWatch, 'fitness'>;
   readonly window: RunWindow;
   readonly clock: Clock;
   readonly log: Log;
@@ -80,6 +83,7 @@ export class Actor {
       cooldownMs: view.cooldownMs,
       now: clock.now(),
       probeDetails: nodes.details(),
+      replication: this.deps.replication?.fitness(view.activeName()),
     });
   }
 

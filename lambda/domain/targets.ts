@@ -1,0 +1,73 @@
+/**
+ * Which nodes may receive the VIP, and why an alive node may not: the rules `decide` applies to
+ * every target it picks (failover, failback, convergence).
+ */
+import type { FailoverConfig } from '../../config';
+import type { Observation } from './decide';
+import type { NodeHealth } from './health';
+
+/**
+ * Its latest answer passed a full login plus `SELECT 1`, or, with `untried`, could not try one
+ * because our own secret was unreadable: our credentials must not keep the VIP on a dead node.
+ */
+export function loggedIn(h: NodeHealth, untried: boolean): boolean {
+  return h.lastEligible === true || (untried && h.lastCredentials === 'unreadable');
+}
+
+/** Not held back by its replication (replication.ts): in step before the master died, or not judged. */
+export function inStep(o: Observation, name: string): boolean {
+  return o.replication?.[name]?.fit !== false;
+}
+
+/**
+ * May receive the VIP: up, answered its latest probe, logged in, in step by its replication; in
+ * cooldown (`strict`), also risen.
+ */
+export function usable(
+  o: Observation,
+  name: string,
+  rise: number,
+  strict: boolean,
+  untried = true,
+): boolean {
+  const h = o.health[name];
+  if (!h || h.state !== 'up' || h.lastOk !== true || !loggedIn(h, untried)) return false;
+  return inStep(o, name) && (!strict || h.successes >= rise);
+}
+
+/** Nodes other than `except`, in order of preference, that may receive the VIP. */
+export function targets(config: FailoverConfig, o: Observation, strict: boolean, except?: string) {
+  const { rise } = config.detection;
+  return config.nodes
+    .map((n) => n.name)
+    .filter((name) => name !== except && usable(o, name, rise, strict));
+}
+
+/** Why an alive node is not a target, for the reason; empty when none answers. */
+export function ineligible(
+  config: FailoverConfig,
+  o: Observation,
+  except: readonly string[],
+): string {
+  const named = config.nodes
+    .map((n) => n.name)
+    .filter((name) => !except.includes(name) && o.health[name]?.state === 'up')
+    .map((name) => {
+      const h = o.health[name] as NodeHealth;
+      const fitness = o.replication?.[name];
+      if (h.lastEligible === false && h.lastCredentials === undefined) {
+        const detail = o.probeDetails?.[name];
+        return `${name} answers but did not pass our login and SELECT 1${detail ? ` (${detail})` : ''}`;
+      }
+      return fitness?.fit === false ? fitness.why : undefined;
+    })
+    .filter((why): why is string => why !== undefined);
+  return named.length > 0 ? `; ${named.join('; ')}` : '';
+}
+
+/** How a node we move to was judged, when it was not by a full login. */
+export function judged(o: Observation, name: string): string {
+  return o.health[name]?.lastEligible === true
+    ? ''
+    : ' (alive; login not tried: our probe secret is unreadable)';
+}
