@@ -11,11 +11,11 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI's launcher: plain CommonJS that loads the TypeScript sources through tsx.
-    files: ['bin/*.js'],
+    // Plain CommonJS: the CLI's launcher (loads the TypeScript sources through tsx) and the jest transform.
+    files: ['bin/*.js', 'test/support/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { process: 'readonly', require: 'readonly' },
+      globals: { process: 'readonly', require: 'readonly', module: 'writable' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -6,8 +6,8 @@
 const shared = {
   testEnvironment: 'node',
   transform: {
-    // tsconfig sets isolatedModules, so ts-jest only transpiles; `npm run typecheck` type-checks once.
-    '^.+\\.ts$': 'ts-jest',
+    // esbuild only transpiles (see the file); `npm run typecheck` type-checks once.
+    '^.+\\.ts$': '<rootDir>/test/support/transform.js',
   },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
