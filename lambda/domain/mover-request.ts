@@ -1,6 +1,6 @@
 /** The Mover's input, validated: clear refusals that name the field, the value and the fix. */
 import { z } from 'zod';
-import { nodeByName, type FailoverConfig } from '../../lib/config';
+import { nodeByName, type FailoverConfig } from '../../config';
 import { InvalidMoveRequestError } from './errors';
 import type { MoveRequest } from './types';
 

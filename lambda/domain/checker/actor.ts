@@ -1,5 +1,5 @@
 /** Decides on what the run observed and acts through the Mover, one call at a time, with backoff. */
-import type { FailoverConfig } from '../../../lib/config';
+import type { FailoverConfig } from '../../../config';
 import type { Clock } from '../clock';
 import { decide, type Decision } from '../decide';
 import { awsErrorName, awsErrorText } from '../errors';

@@ -3,7 +3,7 @@
  * active node is in doubt, with up to enough probes in flight per node that a frozen node costs
  * one timeout, not `fall` of them. Results reach the run in the order their probes started.
  */
-import type { FailoverConfig, NodeConfig } from '../../../lib/config';
+import type { FailoverConfig, NodeConfig } from '../../../config';
 import type { Clock } from '../clock';
 import type { Prober } from '../probe';
 import type { ProbeResult } from '../types';

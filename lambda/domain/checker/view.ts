@@ -4,7 +4,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { nodeByName, type FailoverConfig } from '../../../lib/config';
+import { nodeByName, type FailoverConfig } from '../../../config';
 import { sleep, type Clock } from '../clock';
 import { AwsDeadlineError, awsErrorText } from '../errors';
 import {

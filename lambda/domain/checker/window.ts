@@ -1,5 +1,5 @@
 /** When a run may act and when it must stop: fixed when the run starts. */
-import type { RuntimeConfig } from '../../../lib/config';
+import type { RuntimeConfig } from '../../../config';
 import type { Clock } from '../clock';
 
 export interface WindowOptions {
