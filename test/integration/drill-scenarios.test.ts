@@ -59,6 +59,27 @@ describe('drill scenarios', () => {
     ]);
     expect(entries(r, 'end')[0]?.detail).toBe('ok: VIP on db-b in every table and the record');
     expectJsonResult(r, 'db-b');
+    expect(r.notifications).toContainEqual(
+      expect.objectContaining({
+        kind: 'moved',
+        subject: '[orders-db] VIP moved db-a → db-b (automatic)',
+      }),
+    );
+  });
+
+  it('secret-lost: fails over although the probe secret is unreadable, and alerts it', async () => {
+    // Prepare / Act
+    const r = await drill({ scenario: 'secret-lost' });
+
+    // Assess
+    expect(r).toMatchObject({ scenario: 'secret-lost', ok: true });
+    expect(r.problem).toBeUndefined();
+    expectJsonResult(r, 'db-b');
+    expect(entries(r, 'fault').map((e) => e.detail)).toEqual([
+      'probe secret deleted and the probe password changed on every node',
+      '*** db-a killed (SIGKILL)',
+    ]);
+    expect(r.notifications.map((n) => n.kind)).toContain('moved');
   });
 
   it('freeze: fails over from a SIGSTOPped master whose probes time out', async () => {

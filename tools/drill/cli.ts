@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- [--scenario kill|freeze|standby-dead|restart] [--json FILE] ...`
+ * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost] [--json FILE] ...`
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
 import { writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ const USAGE = `usage: npm run drill -- [options]
                       standby-dead: the standby dies first; expect no move and an alert
                       restart: the master returns after a failover; expect no flap back
                       (with --failback preferred: a return after rise and the cooldown)
+                      secret-lost: the probe secret becomes unreadable, then the master dies;
+                      expect a failover all the same and an alert about the secret
   --config FILE       failover group config, the CDK app's format (default config/example.json)
   --window-ms N       compressed Checker schedule: a run starts every N ms (default 5000)
   --failback POLICY   never | preferred (default: the config's)

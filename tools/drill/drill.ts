@@ -17,7 +17,7 @@ import { Timeline, type TimelineEntry } from './timeline';
 
 export type { TimelineEntry };
 
-export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart'] as const;
+export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart', 'secret-lost'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface DrillOptions extends Omit<ClusterOptions, 'adjust'> {
@@ -92,6 +92,10 @@ class Play {
     this.settleMs = detectionBoundMs(cluster.config) + 8000 + (apiLatencyMs?.[1] ?? 0) * 10;
   }
 
+  note(event: string, detail: string): void {
+    this.timeline.note(event, detail);
+  }
+
   async act(node: string, action: NodeAction): Promise<number> {
     const at = Date.now();
     await applyNodeAction(serverOf(this.cluster, node), action);
@@ -111,13 +115,57 @@ const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
   freeze: (p) => masterFault(p, 'freeze'),
   'standby-dead': standbyDead,
   restart,
+  'secret-lost': secretLost,
 };
 
-async function masterFault(p: Play, action: 'kill' | 'freeze'): Promise<Played> {
+/**
+ * Our own part breaks: the probe secret is deleted and the probe user's password changed on every
+ * node (a rotation gone wrong), so each login is rejected, the re-read finds no secret, and the
+ * nodes can be judged only without a login. Then the master dies: failover must still happen,
+ * and the unreadable secret must be alerted.
+ */
+async function secretLost(p: Play): Promise<Played> {
+  const { cluster } = p;
+  const arn = cluster.config.probe.mysql?.passwordSecretArn;
+  if (!arn) throw new Error('the secret-lost scenario needs a mysql probe');
+  cluster.aws.secrets.delete(arn);
+  const changed = `rotated-${Date.now()}`;
+  for (const name of cluster.nodeNames) {
+    await serverOf(cluster, name).setPassword(cluster.config.probe.mysql?.user ?? '', changed);
+  }
+  p.note('fault', 'probe secret deleted and the probe password changed on every node');
+  const unreadable = await cluster.waitFor(
+    () => cluster.logsMatching(/probe secret could not be read/, 'ERROR').length > 0,
+    p.settleMs,
+  );
+  if (!unreadable) {
+    return {
+      expected: 'the unreadable secret alerted',
+      problem: 'no alert about the unreadable probe secret',
+      deathAt: Date.now(),
+      moveExpected: false,
+    };
+  }
+  // A full detection bound on top: the secret's read backs off, and judging without a login
+  // costs one failed login first.
+  const played = await masterFault(p, 'kill', p.settleMs + detectionBoundMs(cluster.config));
+  return {
+    ...played,
+    expected: `${played.expected}, though the probe secret is unreadable (alerted)`,
+  };
+}
+
+async function masterFault(
+  p: Play,
+  action: 'kill' | 'freeze',
+  withinMs = p.settleMs,
+): Promise<Played> {
+  // At a random phase of the probe cycle, so the figure is representative, not always the same.
+  await sleep(Math.random() * p.cluster.config.detection.intervalMs);
   const deathAt = await p.act(p.master, action);
   return {
     expected: `VIP on ${p.standby} in every table and the record`,
-    problem: await p.reaches(p.standby, p.settleMs, 'the fault'),
+    problem: await p.reaches(p.standby, withinMs, 'the fault'),
     deathAt,
     moveExpected: true,
   };
