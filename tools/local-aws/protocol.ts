@@ -1,6 +1,5 @@
 /** What every emulated service shares: the error type, the reply shape and the error envelopes. */
-import { snsErrorResponse } from './sns';
-import { ec2ErrorResponse } from './xml';
+import { ec2ErrorResponse, snsErrorResponse } from './xml';
 
 export type ServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'lambda' | 'sns';
 

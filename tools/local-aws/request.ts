@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import type { InvokeParams } from './lambda-invoke';
 import { AwsError, type ServiceName } from './protocol';
-import { SNS_VERSION } from './sns';
+import { SNS_VERSION } from './xml';
 
 export type ParsedCall =
   | {

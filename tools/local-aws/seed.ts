@@ -24,6 +24,8 @@ export interface SeedOptions {
   readonly secretString?: string;
   /** Initial value of the pause flag (false by default). */
   readonly paused?: boolean;
+  /** The promotion secret's value, with promotion "mysql"; a dummy password by default. */
+  readonly promotionSecretString?: string;
 }
 
 /** The models seeding writes to: a LocalAws has them. */
@@ -43,7 +45,8 @@ export const DEFAULT_PROBE_PASSWORD = 'local-aws-password';
 
 /**
  * Creates the route tables (local route + VIP route to the active node), every node's ENI or
- * instance, the record and pause parameters, and the probe secret when the config names one.
+ * instance, the record and pause parameters, and the probe and promotion secrets when the
+ * config names them.
  * Seeding again replaces these objects, so each seed starts from version 1.
  */
 export function seedWorld(models: SeedModels, config: FailoverConfig, options: SeedOptions): void {
@@ -82,6 +85,14 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
       mysql.passwordSecretArn,
       options.secretString ??
         JSON.stringify({ username: mysql.user, password: DEFAULT_PROBE_PASSWORD }),
+    );
+  }
+  const promotion = config.promotion;
+  if (promotion.type === 'mysql' && promotion.passwordSecretArn) {
+    secrets.create(
+      promotion.passwordSecretArn,
+      options.promotionSecretString ??
+        JSON.stringify({ username: promotion.user, password: DEFAULT_PROBE_PASSWORD }),
     );
   }
 }

@@ -3,10 +3,7 @@
  * are kept in order so a drill or a test can show and assert what operators would receive.
  */
 import { AwsError, type Reply } from './protocol';
-import { escapeXml } from './xml';
-
-export const SNS_VERSION = '2010-03-31';
-const XMLNS = `http://sns.amazonaws.com/doc/${SNS_VERSION}/`;
+import { escapeXml, SNS_XMLNS as XMLNS } from './xml';
 
 export interface PublishedMessage {
   readonly messageId: string;
@@ -97,18 +94,4 @@ function attributesOf(params: Record<string, string>): Record<string, string> {
     throw new AwsError('InvalidParameterValue', 'Number of message attributes exceeds 10');
   }
   return out;
-}
-
-/** SNS's error envelope. */
-export function snsErrorResponse(
-  code: string,
-  message: string,
-  requestId: string,
-  status: number,
-): string {
-  return (
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
-    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>` +
-    `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`
-  );
 }

@@ -57,3 +57,20 @@ export function ec2ErrorResponse(code: string, message: string, requestId: strin
     `<RequestID>${escapeXml(requestId)}</RequestID></Response>`
   );
 }
+
+export const SNS_VERSION = '2010-03-31';
+export const SNS_XMLNS = `http://sns.amazonaws.com/doc/${SNS_VERSION}/`;
+
+/** SNS's error envelope: `<ErrorResponse><Error>` with a Sender or Receiver type. */
+export function snsErrorResponse(
+  code: string,
+  message: string,
+  requestId: string,
+  status: number,
+): string {
+  return (
+    `<ErrorResponse xmlns="${SNS_XMLNS}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>` +
+    `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`
+  );
+}
