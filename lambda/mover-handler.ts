@@ -1,5 +1,6 @@
 /** The Mover's handler, built from an environment: process.env in Lambda, any object elsewhere. */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -10,6 +11,7 @@ import type { Log } from './domain/log';
 import { moveEvent } from './domain/move-notice';
 import { publishAll } from './domain/notify';
 import { moveVip } from './domain/mover';
+import { databaseDeps } from './domain/mover-database';
 import { proberFor } from './domain/probe';
 import type { MoveRequest, MoveResult } from './domain/types';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
@@ -22,6 +24,8 @@ export interface MoverClients {
   readonly secrets: SecretsManagerClient;
   /** For the move's notification. */
   readonly sns: SNSClient;
+  /** For the move hooks; without it, configured hooks are not invoked. */
+  readonly lambda?: LambdaClient;
 }
 
 export type MoverHandler = (event: unknown, context?: Context) => Promise<MoveResult>;
@@ -36,6 +40,7 @@ export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
     ssm: new SSMClient({ ...aws, maxAttempts: 6 }),
     secrets: new SecretsManagerClient({ ...aws }),
     sns: new SNSClient({ ...aws }),
+    lambda: new LambdaClient({ ...aws }),
   };
 }
 
@@ -50,6 +55,9 @@ export function createMoverHandler(
   const topicArn = env[ENV.topicArn];
   // The same probe the Checker runs, for the one check before a manual move.
   const prober = proberFor(config.probe, clients.secrets);
+  // Hooks, fencing and promotion around the switch, as the config asks; the promotion password
+  // is read on the first move and cached like the probe's.
+  const database = databaseDeps(config, clients);
   /** Every move, automatic or by hand, tells the operators; a failed publish never fails the move. */
   const notify = async (log: Log, event: unknown, result: MoveResult): Promise<void> => {
     const notice = moveEvent(event as MoveRequest, result, Date.now());
@@ -59,7 +67,7 @@ export function createMoverHandler(
   };
   return async (event, context) => {
     const logger = loggerFor(context);
-    const result = await moveVip({ ec2, ssm, prober, logger }, config, event);
+    const result = await moveVip({ ec2, ssm, prober, logger, database }, config, event);
     await notify(logger, event, result);
     return result;
   };

@@ -15,8 +15,17 @@ import { describeError } from './probe-errors';
 import { openSession, type Session, type SessionOptions } from './mysql-session';
 
 export type Fencing =
-  /** read_only is ON now; `already`: it was before we came. */
-  | { readonly status: 'fenced'; readonly node: string; readonly already: boolean }
+  /**
+   * read_only is ON now; `already`: it was before we came. `position`: its GTID position read
+   * once the barrier stood (MariaDB gtid_binlog_pos, MySQL gtid_executed), everything it will
+   * ever have written, for a switchover to wait for.
+   */
+  | {
+      readonly status: 'fenced';
+      readonly node: string;
+      readonly already: boolean;
+      readonly position?: string;
+    }
   /** No login was possible (down, or no answer in time): nothing was changed. */
   | { readonly status: 'unreachable'; readonly node: string; readonly detail: string }
   /** Logged in, but read_only could not be set. */
@@ -34,19 +43,30 @@ export async function fence(
     return { status: 'unreachable', node: node.name, detail: describeError(e) };
   }
   try {
-    if (await barrierUp(session)) return { status: 'fenced', node: node.name, already: true };
+    const already = await barrierUp(session);
     const sql = session.dialect.mariadb
       ? 'SET GLOBAL read_only = ON'
       : 'SET GLOBAL super_read_only = ON';
-    await session.query(sql);
-    if (!(await barrierUp(session)))
+    if (!already) await session.query(sql);
+    if (!already && !(await barrierUp(session)))
       return { status: 'failed', node: node.name, detail: `${sql} left it writable` };
-    return { status: 'fenced', node: node.name, already: false };
+    const position = await positionOf(session);
+    return { status: 'fenced', node: node.name, already, ...(position ? { position } : {}) };
   } catch (e) {
     return { status: 'failed', node: node.name, detail: describeError(e) };
   } finally {
     await session.close();
   }
+}
+
+/** The node's GTID position; undefined when it uses none (or cannot say). */
+async function positionOf(session: Session): Promise<string | undefined> {
+  const sql = session.dialect.mariadb
+    ? 'SELECT @@global.gtid_binlog_pos AS pos'
+    : 'SELECT @@global.gtid_executed AS pos';
+  const rows = (await session.query(sql).catch(() => [])) as { pos?: unknown }[];
+  const pos = rows[0]?.pos;
+  return typeof pos === 'string' && pos.trim() !== '' ? pos.trim() : undefined;
 }
 
 /** True when the node refuses writes: read_only, and on MySQL super_read_only too. */

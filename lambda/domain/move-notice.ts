@@ -12,6 +12,7 @@ export function moveEvent(
   result: MoveResult,
   now: number,
 ): AlertEvent | undefined {
+  if (result.status === 'refused' && result.database) return notMoved(request, result);
   if (result.status !== 'moved' && result.status !== 'partial') return undefined;
   const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
   const who = request.automatic ? 'automatic' : `by hand${request.by ? `, ${request.by}` : ''}`;
@@ -44,5 +45,26 @@ export function moveEvent(
     subject: `VIP moved ${from} → ${result.target} (${who})`,
     body: `The VIP now goes to ${result.target} in every table (${who}): ${request.reason}\n\n${tables}\n\n${timing} Next step: find out why ${from} failed; run vip-failover status for the nodes.`,
     facts,
+  };
+}
+
+/**
+ * A move the database steps stopped (a failed promotion, a node that could not be fenced, the
+ * before hook's veto): the VIP stays where it was, and someone has to look.
+ */
+function notMoved(request: MoveRequest, result: MoveResult): AlertEvent {
+  const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
+  const promotion = result.database?.promotion;
+  const why =
+    promotion?.status === 'failed'
+      ? `promotion of ${result.target} failed at ${promotion.step}`
+      : result.database?.hooks?.vetoed
+        ? 'vetoed by the before-move hook'
+        : 'a node could not be fenced';
+  return {
+    kind: 'move-failed',
+    subject: `VIP NOT moved ${from} → ${result.target}: ${why}`,
+    body: `The VIP stays on ${from}: ${result.detail ?? why}\n\nAsked for: ${request.reason}\n\nNext step: see the Mover's log for each step; the Checker asks again after its back-off. A standby that cannot catch up needs a human: promote it by hand, accepting what it lacks, and move with vip-failover move --force.`,
+    facts: { from, to: result.target, reason: why },
   };
 }

@@ -13,6 +13,7 @@ import {
   type LastMove,
 } from './last-move';
 import type { Log } from './log';
+import { afterSwitch, beforeSwitch, type DatabaseDeps, type Switch } from './mover-database';
 import type { Prober } from './probe';
 import { parseMoveRequest } from './mover-request';
 import { readPause, readRecord, writeRecord } from './record';
@@ -27,6 +28,8 @@ export interface MoverDeps {
   readonly prober?: Prober;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** Hooks, fencing and promotion around the switch (mover-database.ts); none when absent. */
+  readonly database?: DatabaseDeps;
 }
 
 /**
@@ -174,6 +177,19 @@ export async function moveVip(
     );
   }
 
+  // Before any route changes: the before hook, fencing the nodes left, promoting the target.
+  const around: Switch = {
+    from: nodesLeft(tables, node.name).flatMap((n) => nodeByName(config, n) ?? []),
+    to: node,
+    reason: request.reason,
+    force: request.force === true,
+  };
+  const prepared =
+    needsRoutes && deps.database
+      ? await beforeSwitch(deps.database, config, log, around)
+      : { go: true as const, steps: {} };
+  if (!prepared.go) return { ...untouched('refused', prepared.detail), database: prepared.steps };
+
   // The Checker leaves a table an operator pointed elsewhere alone; an operator's move takes all.
   const outcomes = await pointTables(deps.ec2, config, tables, node, {
     leaveForeign: request.automatic === true,
@@ -198,7 +214,14 @@ export async function moveVip(
     const move = { at: clock.now(), from: left.join(', '), to: node.name, kind: kindOf(request) };
     await recordMove(deps, config, nextLastMove(last, move, baseMs));
   }
-  const summary = result(status, outcomes, recordWritten);
+  const database =
+    changed && deps.database
+      ? await afterSwitch(deps.database, config, log, around, prepared.steps)
+      : prepared.steps;
+  const summary = {
+    ...result(status, outcomes, recordWritten),
+    ...(Object.keys(database).length > 0 ? { database } : {}),
+  };
   const fields = { event: 'move', request, ...summary };
   if (status === 'partial') {
     log.error(

@@ -30,8 +30,8 @@ export class SessionTimeoutError extends Error {
 /** A logged-in session. */
 export interface Session {
   readonly dialect: Dialect;
-  /** Runs one statement within the deadline; resolves to its rows. */
-  query(sql: string): Promise<unknown>;
+  /** Runs one statement within the deadline (or `timeoutMs`, for a wait); resolves to its rows. */
+  query(sql: string, timeoutMs?: number): Promise<unknown>;
   /** Ends the session (COM_QUIT, or destroy when that stalls). */
   close(): Promise<void>;
 }
@@ -81,10 +81,10 @@ export async function openSession(address: string, options: SessionOptions): Pro
     connecting,
     () => (abandoned = true),
   );
-  const query = (sql: string) =>
+  const query = (sql: string, timeoutMs = options.timeoutMs) =>
     bounded(
       `${sql} on ${address}`,
-      options.timeoutMs,
+      timeoutMs,
       live.query(sql).then(([rows]) => rows),
       () => live.destroy(),
     );

@@ -23,6 +23,12 @@ import type { ReplicaStatus } from './types';
 export interface PromoteOptions extends SessionOptions {
   /** How long to wait for the replica to apply what it received. */
   readonly catchUpTimeoutMs: number;
+  /**
+   * A GTID position the replica must have applied before it is made writable: the fenced old
+   * master's, in a switchover, so that nothing it wrote is left behind. The wait shares
+   * `catchUpTimeoutMs`. (MariaDB MASTER_GTID_WAIT, MySQL WAIT_FOR_EXECUTED_GTID_SET.)
+   */
+  readonly waitFor?: string;
   /** Pause between two reads of the replica status while waiting. @default 100 */
   readonly pollMs?: number;
   /** Told each step as it completes, for the log. */
@@ -98,9 +104,15 @@ async function promoteIn(
     return true;
   }
   // Also when replication is already stopped: stopped short of what it received is refused.
+  const started = Date.now();
   if (initial) {
     const applied = await catchUp(session, name, options, initial);
     done(`${name} applied everything it received (${applied})`);
+  }
+  if (options.waitFor) {
+    const leftMs = Math.max(1000, options.catchUpTimeoutMs - (Date.now() - started));
+    await waitForPosition(session, name, options.waitFor, leftMs);
+    done(`${name} applied the old master's last transaction (${options.waitFor})`);
   }
   if (replicating) {
     await step('stop', () =>
@@ -142,6 +154,31 @@ async function catchUp(
     status = await replicaStatus(session);
   }
   return status ? status.applied : first.applied;
+}
+
+/** Waits until the replica has applied `position`, within `timeoutMs`. */
+async function waitForPosition(
+  session: Session,
+  name: string,
+  position: string,
+  timeoutMs: number,
+): Promise<void> {
+  const seconds = Math.ceil(timeoutMs / 1000);
+  // A literal: a position is digits, dashes, colons, commas and hex, checked before it is quoted.
+  if (!/^[0-9A-Fa-f:,\-\s]+$/.test(position))
+    throw new StepFailure('catch-up', `GTID position ${JSON.stringify(position)} is not one`);
+  const quoted = `'${position.replace(/\s+/g, '')}'`;
+  const sql = session.dialect.mariadb
+    ? `SELECT MASTER_GTID_WAIT(${quoted}, ${seconds}) AS r`
+    : `SELECT WAIT_FOR_EXECUTED_GTID_SET(${quoted}, ${seconds}) AS r`;
+  const rows = (await step('catch-up', () => session.query(sql, timeoutMs + 5000))) as {
+    r: unknown;
+  }[];
+  if (Number(rows[0]?.r) !== 0)
+    throw new StepFailure(
+      'catch-up',
+      `${name} had not applied the old master's position ${position} after ${seconds} s; promoting it would lose the rest`,
+    );
 }
 
 async function replicaStatus(session: Session): Promise<ReplicaStatus | undefined> {

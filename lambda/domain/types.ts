@@ -1,4 +1,6 @@
 /** Shapes shared by the Checker, the Mover and the tools that drive them. */
+import type { Fencing } from './fence';
+import type { Promotion } from './promote';
 
 /**
  * Why a probe did not fully succeed. `auth`: the server answered but rejected our login (alive).
@@ -164,8 +166,9 @@ export interface MoveResult {
    * partial: some tables could not be changed; see tables.
    * paused: an automatic request met the pause flag; nothing changed in the tables.
    * expired: the request was older than the Mover accepts; nothing was read or changed.
-   * refused: a manual move's target failed its probe (`force` overrides), or a failback came
-   * within the cooldown of the last move as the Mover reads it; nothing changed.
+   * refused: a manual move's target failed its probe (`force` overrides), a failback came
+   * within the cooldown of the last move as the Mover reads it, the before-move hook vetoed
+   * the move, or the promotion failed (see `database`); no route changed.
    */
   readonly status:
     'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
@@ -178,4 +181,15 @@ export interface MoveResult {
   /** The record's value before this call (undefined when missing). */
   readonly previousRecord?: string;
   readonly durationMs: number;
+  /** What the move did around the switch: hooks, fencing and promotion (mover-database.ts). */
+  readonly database?: DatabaseSteps;
+}
+
+/** The steps of a move beyond the routes, as data. */
+export interface DatabaseSteps {
+  /** The before hook's veto, and what went wrong with a hook without stopping the move. */
+  readonly hooks?: { readonly vetoed?: string; readonly problems?: readonly string[] };
+  /** Each node the VIP left, fenced or not. */
+  readonly fencing?: readonly Fencing[];
+  readonly promotion?: Promotion;
 }
