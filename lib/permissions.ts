@@ -3,6 +3,7 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { secretResourceArn, type FailoverConfig } from '../config';
 
 /** The ARNs the two roles are scoped to. */
 export interface FailoverArns {
@@ -25,6 +26,29 @@ export interface FailoverArns {
   readonly secretKey?: string;
   /** The region the functions run in: keys may be used only through its Secrets Manager and SNS. */
   readonly region: string;
+  /** The promotion user's secret as IAM must name it, with promotion "mysql" (the Mover's only). */
+  readonly promotionSecret?: string;
+  /** The customer-managed key that encrypts the promotion secret, if any. */
+  readonly promotionSecretKey?: string;
+  /** The hook functions the Mover invokes around a move, exactly as configured. */
+  readonly hooks?: readonly string[];
+}
+
+/** The ARNs of a config's database failover: the promotion secret and the hook functions. */
+export function databaseArns(
+  config: Pick<FailoverConfig, 'promotion' | 'hooks'>,
+): Pick<FailoverArns, 'promotionSecret' | 'promotionSecretKey' | 'hooks'> {
+  const p = config.promotion;
+  const hooks = [config.hooks.beforeMoveArn, config.hooks.afterMoveArn].filter(
+    (arn): arn is string => arn !== undefined,
+  );
+  return {
+    ...(p.type === 'mysql' && p.passwordSecretArn
+      ? { promotionSecret: secretResourceArn(p.passwordSecretArn) }
+      : {}),
+    ...(p.type === 'mysql' && p.kmsKeyArn ? { promotionSecretKey: p.kmsKeyArn } : {}),
+    ...(hooks.length > 0 ? { hooks: [...new Set(hooks)] } : {}),
+  };
 }
 
 /** The ENI actions Lambda performs with the function's role to attach it to the VPC. */
@@ -66,7 +90,7 @@ export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
 
 /**
  * The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause
- * flag, and reads the probe secret.
+ * flag, reads the probe secret and, as configured, the promotion secret and invokes the hooks.
  */
 export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
   return [
@@ -100,6 +124,47 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
     // A manual move probes its target once first, logging in like the Checker's probes.
     ...probeSecretStatements(arns),
     ...notificationStatements(arns),
+    ...promotionStatements(arns),
+    ...hookStatements(arns),
+  ];
+}
+
+/**
+ * Promotion and fencing log in as the promotion user: only the Mover reads its secret, so the
+ * Checker, which runs all the time, never holds credentials that can change a node.
+ */
+function promotionStatements(arns: FailoverArns): iam.PolicyStatement[] {
+  if (!arns.promotionSecret) return [];
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadPromotionPassword',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arns.promotionSecret],
+    }),
+    ...(arns.promotionSecretKey
+      ? [
+          new iam.PolicyStatement({
+            sid: 'DecryptPromotionPassword',
+            actions: ['kms:Decrypt'],
+            resources: [arns.promotionSecretKey],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${arns.region}.amazonaws.com` },
+            },
+          }),
+        ]
+      : []),
+  ];
+}
+
+/** The before and after hooks, invoked by the Mover on their exact ARNs (a qualifier included). */
+function hookStatements(arns: FailoverArns): iam.PolicyStatement[] {
+  if (!arns.hooks || arns.hooks.length === 0) return [];
+  return [
+    new iam.PolicyStatement({
+      sid: 'InvokeMoveHooks',
+      actions: ['lambda:InvokeFunction'],
+      resources: [...arns.hooks],
+    }),
   ];
 }
 

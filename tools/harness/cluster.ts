@@ -35,6 +35,7 @@ import {
 import { FlakyProxy } from './flaky-proxy';
 import { watchLogs, type LogRecord } from './logs';
 import { freePort, startMariaDb, type MariaDbServer } from './mariadb';
+import { replicateNodes, replicationArgs } from './replication';
 import { EXAMPLE_CONFIG } from './paths';
 
 export const MOVER_FUNCTION = 'vip-failover-mover';
@@ -52,6 +53,12 @@ export interface ClusterOptions {
   readonly overlapMs?: number;
   /** Seed for the endpoint's random faults and latencies. */
   readonly seed?: number;
+  /**
+   * Real replication: the first node the master, the others its replicas, data seeded, the probe
+   * user with SLAVE MONITOR and, with promotion "mysql", the promotion user (replication.ts).
+   * @default false
+   */
+  readonly replication?: boolean;
   /** Keep the handlers' JSON log lines off stdout. @default true */
   readonly quiet?: boolean;
   /**
@@ -136,13 +143,18 @@ async function startNodes(
   const backendHost = flaky?.backendHost ?? `127.0.0.${21 + flakyIndex}`;
   const servers = await Promise.all(
     config.nodes.map((n, i) =>
-      startMariaDb({ host: i === flakyIndex ? backendHost : n.address, port }),
+      startMariaDb({
+        host: i === flakyIndex ? backendHost : n.address,
+        port,
+        ...(options.replication ? { args: replicationArgs(i + 1) } : {}),
+      }),
     ),
   );
   const nodes: Record<string, MariaDbServer> = {};
   config.nodes.forEach((n, i) => (nodes[n.name] = servers[i] as MariaDbServer));
   const user = config.probe.mysql?.user;
-  if (user) await Promise.all(servers.map((s) => s.createUser(user, password)));
+  if (options.replication) await replicateNodes(config, servers, password);
+  else if (user) await Promise.all(servers.map((s) => s.createUser(user, password)));
   const proxies: Record<string, FlakyProxy> = {};
   if (flaky) {
     const node = config.nodes[flakyIndex] as { name: string; address: string };
@@ -212,6 +224,8 @@ export class LocalCluster {
     seedWorld(aws, config, {
       active: (config.nodes[0] as { name: string }).name,
       secretString: JSON.stringify({ username: config.probe.mysql?.user, password }),
+      // The harness gives the promotion user the probe user's password (replicateNodes).
+      promotionSecretString: JSON.stringify({ username: config.promotion.user, password }),
     });
     return new LocalCluster(config, runtime, aws, nodes, password, proxies, options.quiet ?? true);
   }

@@ -11,6 +11,7 @@
  */
 import { createConnection } from 'mysql2/promise';
 import { sleep } from '../../lambda/domain/clock';
+import type { FailoverConfig } from '../../config';
 import { startMariaDb, type MariaDbOptions, type MariaDbServer } from './mariadb';
 
 /** The account replicas use to read the master's binlog. */
@@ -101,6 +102,25 @@ export async function startReplicated(options: ReplicatedOptions = {}): Promise<
     );
   await Promise.all(replicas.map((r) => waitCaughtUp(master, r)));
   return servers;
+}
+
+/**
+ * A cluster's nodes as a replicating group: `servers` in the config's order, the first the
+ * master; the probe user (and, with promotion "mysql", the promotion user) get `password`.
+ */
+export async function replicateNodes(
+  config: FailoverConfig,
+  servers: readonly MariaDbServer[],
+  password: string,
+): Promise<void> {
+  const [master, ...replicas] = servers as [MariaDbServer, ...MariaDbServer[]];
+  await replicate(master, replicas);
+  await seedData(master);
+  const monitor = config.probe.mysql?.user;
+  if (monitor) await createUserWith(master, monitor, password, MONITOR_GRANTS);
+  const promoter = config.promotion.type === 'mysql' ? config.promotion.user : undefined;
+  if (promoter) await createUserWith(master, promoter, password, PROMOTION_GRANTS);
+  await Promise.all(replicas.map((r) => waitCaughtUp(master, r)));
 }
 
 /** Options of {@link replicate}. */
