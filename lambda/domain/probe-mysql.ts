@@ -61,7 +61,8 @@ const PASSWORD_SHARE = 0.5;
  * - ok and eligible: logged in and `SELECT 1` answered 1; the connection is then closed with
  *   COM_QUIT so the server logs no aborted connection. With `replication`, the result carries
  *   the node's `read_only` and SHOW REPLICA STATUS too (probe-replication); a status that cannot
- *   be read, or is not answered by the deadline, is reported as such and changes no verdict.
+ *   be read is reported as such, one not answered by the deadline is left out; neither changes
+ *   the verdict.
  * - With `ssl`, the login runs over TLS (tls.ts); a server without TLS, or whose certificate
  *   fails verification, answered: alive, but no target (failure `auth`).
  * - ok, not eligible, failure `auth`: the server answered but refused our login (wrong or
@@ -115,8 +116,6 @@ class MysqlConversation implements Talk {
   private liveness: LivenessLogin | undefined;
   /** What the greeting's server version says about the statements to send. */
   private dialect: Dialect = dialectOf('');
-  /** The write barrier, once `SELECT 1` has answered, while the replication status is read. */
-  private barrier: ReturnType<typeof barrierOf> | undefined;
   private readonly passwordWait: ReturnType<typeof setTimeout>;
 
   constructor(
@@ -151,11 +150,9 @@ class MysqlConversation implements Talk {
   }
 
   atDeadline(): Outcome | undefined {
-    // Logged in and answered: alive and a target; only its replication is unknown.
-    if (this.step === 'replication' && this.barrier) {
-      const why = `SHOW REPLICA STATUS not answered within ${this.options.timeoutMs} ms`;
-      return { ...SUCCESS, replication: unreadable(this.barrier, why) };
-    }
+    // Logged in and answered: alive and a target. Its replication was not seen this time, which
+    // is no sighting at all (replication.ts keeps the last one), not an unreadable status.
+    if (this.step === 'replication') return SUCCESS;
     if (this.secret.state !== 'pending') return this.liveness?.atDeadline();
     // Only when the event loop ran too late for the password wait: judge what has arrived.
     this.secret = {
@@ -250,19 +247,20 @@ class MysqlConversation implements Talk {
           return;
         }
         if (!this.options.replication) return this.done(conn, SUCCESS);
-        this.barrier = barrierOf(row);
         this.step = 'replication';
-        this.readReplication(conn, this.barrier);
+        this.readReplication(conn, barrierOf(row));
       });
     });
   }
 
   /**
-   * The replication status, one more round trip. Its failure (no privilege, say) leaves the
-   * node alive and a target: the probe reports it, and replication.ts judges it.
+   * The replication status, one more round trip. A server's refusal (no privilege, say) is
+   * reported as unreadable, for replication.ts to judge; a lost connection is no sighting. The
+   * node stays alive and a target either way: it answered `SELECT 1`.
    */
   private readReplication(conn: Connection, barrier: ReturnType<typeof barrierOf>): void {
     conn.query(statusQuery(this.dialect), (err: ProbeError | null, rows: unknown) => {
+      if (err && typeof err.sqlState !== 'string') return this.done(conn, SUCCESS);
       const replication = err
         ? unreadable(barrier, describeError(err))
         : replicationOf(barrier, rows);
