@@ -1,0 +1,170 @@
+/**
+ * Database-aware failover end to end: nodes that replicate for real, the real Checker and Mover
+ * handlers on the local endpoint, compressed detection. Waits are generous; the specs assert
+ * where the VIP ends and what each database says, never how fast.
+ */
+import type { LocalCluster } from '../../tools/harness/cluster';
+import {
+  appInsert,
+  databaseState,
+  replicaOf,
+  startWriter,
+  waitCaughtUp,
+} from '../../tools/harness/replication';
+import { serverOf } from '../../tools/harness/scenario';
+import {
+  PATIENCE_MS,
+  expectVipOn,
+  startFastCluster,
+  startWarmSchedule,
+  waitForLog,
+  type FastClusterOptions,
+} from '../support/cluster';
+
+jest.setTimeout(180_000);
+
+const PROMOTION = {
+  type: 'mysql',
+  user: 'vip_promoter',
+  passwordSecretArn:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-vip-promoter-AbCdEf',
+};
+const HOOK_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-db-freeze';
+
+let cluster: LocalCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+/** A replicating cluster whose raw config `adjust` changes further. */
+async function replicating(
+  adjust: (raw: Record<string, unknown>) => void,
+  options: FastClusterOptions = {},
+): Promise<LocalCluster> {
+  cluster = await startFastCluster({ ...options, replication: true, adjust });
+  return cluster;
+}
+
+const withPromotion = (raw: Record<string, unknown>) => (raw.promotion = PROMOTION);
+
+describe('database-aware failover', () => {
+  it('promotes the standby before moving the VIP to it, and the application writes there', async () => {
+    // Prepare
+    const c = await replicating(withPromotion);
+    const runErrors = await startWarmSchedule(c);
+
+    // Act
+    await serverOf(c, 'db-a').kill();
+    const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
+    await c.stopSchedule();
+
+    // Assess
+    expect(moved).toBe(true);
+    expectVipOn(c, 'db-b');
+    expect(await databaseState(serverOf(c, 'db-b'))).toEqual({
+      running: true,
+      readOnly: false,
+      replication: { io: 'No', sql: 'No', lagSeconds: null },
+    });
+    await appInsert(serverOf(c, 'db-b'), 'after the failover');
+    expect(c.logsMatching(/db-b is writable \(read_only OFF\)/).length).toBeGreaterThan(0);
+    expect(c.logsMatching(/db-a could not be reached to fence it/).length).toBeGreaterThan(0);
+    expect(runErrors).toEqual([]);
+  });
+
+  it('never gives the VIP back to a returning old master that is no replica', async () => {
+    // Prepare: failback "preferred" with a short cooldown would take db-a back at once.
+    const c = await replicating(withPromotion, {
+      detection: { failback: 'preferred', cooldownSeconds: 2 },
+    });
+    await startWarmSchedule(c);
+    await serverOf(c, 'db-a').kill();
+    expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+
+    // Act: db-a returns, read-only as it boots, replicating from no one.
+    await serverOf(c, 'db-a').restart();
+    const left = await c.waitFor(() => c.converged() !== 'db-b', 15_000);
+    await c.stopSchedule();
+
+    // Assess
+    expect(left).toBe(false);
+    expectVipOn(c, 'db-b');
+    expect(await databaseState(serverOf(c, 'db-a'))).toEqual({
+      running: true,
+      readOnly: true,
+      replication: 'none',
+    });
+  });
+
+  it('holds, naming the lag, when the standby lagged past maxLagSeconds', async () => {
+    // Prepare: db-b applies everything 5 s late while db-a takes steady writes.
+    const c = await replicating((raw) => {
+      (raw.probe as { mysql: Record<string, unknown> }).mysql.maxLagSeconds = 2;
+    });
+    const [master, replica] = [serverOf(c, 'db-a'), serverOf(c, 'db-b')];
+    await replicaOf(replica, master, { delaySeconds: 5 });
+    await startWarmSchedule(c);
+    const writer = startWriter(master, 200);
+    expect(await waitForLog(c, /db-b lagged \d+ s behind/, 'WARN')).toBe(true);
+
+    // Act
+    await master.kill();
+    await writer.stop();
+    const alerted = await waitForLog(c, /no standby is healthy.*db-b lagged \d+ s behind/, 'ERROR');
+    await c.stopSchedule();
+
+    // Assess
+    expect(alerted).toBe(true);
+    expect(c.placement()).toEqual({
+      tables: Object.fromEntries(c.config.routeTableIds.map((id) => [id, 'db-a'])),
+      record: 'db-a',
+    });
+  });
+
+  it('leaves the VIP where it was when the promotion fails, and says so', async () => {
+    // Prepare: on db-b only, the promotion user loses READ_ONLY ADMIN.
+    const c = await replicating(withPromotion);
+    const replica = serverOf(c, 'db-b');
+    await waitCaughtUp(serverOf(c, 'db-a'), replica);
+    await replica.query("REVOKE READ_ONLY ADMIN ON *.* FROM 'vip_promoter'@'%'");
+    await startWarmSchedule(c);
+
+    // Act
+    await serverOf(c, 'db-a').kill();
+    const failed = await waitForLog(c, /promotion of db-b failed at writable/, 'ERROR');
+    await c.stopSchedule();
+
+    // Assess
+    expect(failed).toBe(true);
+    expect(c.converged()).toBe('db-a');
+    expect(await databaseState(replica)).toMatchObject({ readOnly: true });
+  });
+
+  it('leaves the VIP where it was when the before-move hook vetoes the move', async () => {
+    // Prepare
+    const c = await replicating((raw) => (raw.hooks = { beforeMoveArn: HOOK_ARN }));
+    const asked: unknown[] = [];
+    c.aws.registerFunction('orders-db-freeze', async (event: unknown) => {
+      asked.push(event);
+      return { veto: true, reason: 'change freeze' };
+    });
+    await startWarmSchedule(c);
+
+    // Act
+    await serverOf(c, 'db-a').kill();
+    const vetoed = await waitForLog(c, /vetoed it: change freeze/);
+    await c.stopSchedule();
+
+    // Assess
+    expect(vetoed).toBe(true);
+    expect(c.converged()).toBe('db-a');
+    expect(asked[0]).toMatchObject({
+      group: c.config.name,
+      phase: 'before',
+      from: 'db-a',
+      to: 'db-b',
+    });
+  });
+});
