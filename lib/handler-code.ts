@@ -15,15 +15,28 @@ export type HandlerName = 'checker' | 'mover';
 export const HANDLERS: readonly HandlerName[] = ['checker', 'mover'];
 
 /**
- * The esbuild settings of both ways in, so the package ships what the repo deploys. The runtime's
- * own AWS SDK v3 is used, as NodejsFunction does by default for Node.js 18 and later.
+ * The esbuild settings of both ways in, so the package ships what the repo deploys. The AWS SDK is
+ * bundled from its ES modules rather than taken from the runtime: tree-shaken and minified, it
+ * cut the Checker's init from about 1.1 s to 0.6 s of CPU and its memory from 117 to 98 MB
+ * (measured in the README's cost section), which is what lets it run in 128 MB; and the handlers
+ * run with the SDK version they were tested with.
  */
 export const BUNDLING = {
   target: 'node24',
   minify: true,
   sourceMap: true,
-  externalModules: ['@aws-sdk/*'],
+  externalModules: [] as string[],
+  mainFields: ['module', 'main'],
 } as const;
+
+/**
+ * Node's options for a handler with `memoryMb`. Source maps make stack traces readable but cost
+ * about 25 MB and 0.2 s of CPU at init, so only a function with 256 MB or more loads them; the
+ * .map file is in every bundle for reading a trace by hand.
+ */
+export function nodeOptions(memoryMb: number): string | undefined {
+  return memoryMb >= 256 ? '--enable-source-maps' : undefined;
+}
 
 /** The package's prebuilt bundles: dist/assets/<name>/index.js beside dist/lib. */
 export const PACKAGED_BUNDLES = path.resolve(__dirname, '..', 'assets');
@@ -79,6 +92,7 @@ export function handlerFunction(
       sourceMap: BUNDLING.sourceMap,
       target: BUNDLING.target,
       externalModules: [...BUNDLING.externalModules],
+      mainFields: [...BUNDLING.mainFields],
     },
   });
 }

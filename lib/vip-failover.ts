@@ -23,7 +23,7 @@ import {
   type FailoverConfig,
 } from '../config';
 import { DEFAULT_MEMORY_MB, deployedNames } from '../config/runtime';
-import { handlerFunction } from './handler-code';
+import { handlerFunction, nodeOptions } from './handler-code';
 import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
 import { createNetwork } from './network';
 import { createNotificationChannel } from './notifications';
@@ -218,14 +218,21 @@ export class VipFailover extends Construct {
     const environmentOf = (config: FailoverConfig): Record<string, string> => ({
       POWERTOOLS_SERVICE_NAME: 'vip-failover',
       POWERTOOLS_LOG_LEVEL: options.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
       [ENV.config]:
         config === group.config
           ? JSON.stringify(runtimeConfig(config))
           : Stack.of(this).toJsonString(runtimeConfig(config)),
     });
+    const withNodeOptions = (environment: Record<string, string>, memoryMb: number) => {
+      const node = nodeOptions(memoryMb);
+      return node === undefined ? environment : { ...environment, NODE_OPTIONS: node };
+    };
     // Sized with the stand-ins, which are as long as the longest ids they stand for.
-    const problems = deploymentProblems(group.config, options, environmentOf(group.config));
+    const problems = deploymentProblems(
+      group.config,
+      options,
+      withNodeOptions(environmentOf(group.config), options.checkerMemorySize),
+    );
     const twin = twinOf(this, group.config.name);
     if (twin) {
       problems.push(
@@ -331,7 +338,10 @@ export class VipFailover extends Construct {
       }),
       logGroup: moverLogs,
       // Every move, automatic or by hand, is notified by the Mover itself.
-      environment: { ...environment, [ENV.topicArn]: channel.topic.topicArn },
+      environment: withNodeOptions(
+        { ...environment, [ENV.topicArn]: channel.topic.topicArn },
+        options.moverMemorySize,
+      ),
       // The Checker waits for its answer; an event-type invocation (an operator's, say) must
       // never be retried or delivered late: that would be a stale move.
       retryAttempts: 0,
@@ -353,11 +363,14 @@ export class VipFailover extends Construct {
         statements: checkerStatements(arns, this.mover.functionArn),
       }),
       logGroup: checkerLogs,
-      environment: {
-        ...environment,
-        [ENV.moverFunction]: this.mover.functionName,
-        [ENV.topicArn]: channel.topic.topicArn,
-      },
+      environment: withNodeOptions(
+        {
+          ...environment,
+          [ENV.moverFunction]: this.mover.functionName,
+          [ENV.topicArn]: channel.topic.topicArn,
+        },
+        options.checkerMemorySize,
+      ),
       // A retried run only adds duplicate probes to the next one's; a run older than one period
       // has no window left (it ends one period plus the overlap after its scheduled time).
       retryAttempts: 0,

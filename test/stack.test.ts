@@ -15,6 +15,7 @@ import {
   validateConfig,
   type FailoverConfig,
 } from '../config';
+import { checkerCost } from '../config/runtime';
 import { alarmNames } from '../lib/monitoring';
 import { VipFailover, type VipFailoverOptions, type VipFailoverProps } from '../lib/vip-failover';
 import {
@@ -158,6 +159,23 @@ describe('VipFailoverStack', () => {
       ).toBe(3);
     });
 
+    it('costs at most $5 a month per group at the defaults, with the memory and window it deploys', () => {
+      const { template, config, id, stack } = b;
+      const checker = template.toJSON().Resources[id(stack.failover.checker)].Properties;
+      const cost = checkerCost(config);
+
+      // 730 h x 60 runs, each its 60 s window, the 5 s overlap and 1 s to finish, at 128 MB.
+      expect(cost).toEqual({
+        monthly_usd_per_group: 4.83,
+        checker_memory_mb: 128,
+        run_seconds: 66,
+        runs_per_month: 43_800,
+        groups_per_checker: 1,
+      });
+      expect(checker.MemorySize).toBe(cost.checker_memory_mb);
+      expect(43_800 * 66 * (128 / 1024) * 0.0000133334 + 43_800 * 0.0000002).toBeCloseTo(4.83, 2);
+    });
+
     it('never retries an asynchronous invocation of any function, nor delivers it late', () => {
       const { template, id, stack } = b;
       const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
@@ -174,21 +192,23 @@ describe('VipFailoverStack', () => {
       expect(functions.map(ageOf)).toEqual([60, 60, 60]);
     });
 
-    it('hands both functions the runtime config, Powertools settings and source maps', () => {
+    it('hands both functions the runtime config and Powertools settings, and source maps to the 256 MB Mover', () => {
       const { template, config, id, stack } = b;
       const functions = template.toJSON().Resources as Record<string, Raw>;
+      const varsOf = (fn: IConstruct) => functions[id(fn)]!.Properties.Environment.Variables;
 
       for (const fn of [stack.failover.checker, stack.failover.mover]) {
-        const vars = functions[id(fn)]!.Properties.Environment.Variables;
-        expect(JSON.parse(vars[ENV.config])).toEqual(
+        expect(JSON.parse(varsOf(fn)[ENV.config])).toEqual(
           JSON.parse(JSON.stringify(runtimeConfig(config))),
         );
-        expect(vars).toMatchObject({
+        expect(varsOf(fn)).toMatchObject({
           POWERTOOLS_SERVICE_NAME: 'vip-failover',
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
         });
       }
+      // At 128 MB the Checker has no room for them (25 MB); its bundle still carries the map.
+      expect(varsOf(stack.failover.checker)).not.toHaveProperty('NODE_OPTIONS');
+      expect(varsOf(stack.failover.mover).NODE_OPTIONS).toBe('--enable-source-maps');
     });
 
     it('places each function in the configured subnets behind its own security group', () => {

@@ -6,8 +6,11 @@
  * A benchmark, not a test: it prints figures and PASS/MISS against the targets, and exits 0
  * whatever the figures (non-zero only when the harness itself fails).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { validateConfig } from '../../config';
+import { checkerCost } from '../../config/runtime';
 import { Flags } from '../harness/flags';
+import { EXAMPLE_CONFIG } from '../harness/paths';
 import { failoverSummary, runFailoverBench } from './failover';
 import { runSoak } from './soak';
 import { soakSummary } from './soak-summary';
@@ -59,7 +62,13 @@ async function failover(runs: number, flapProbes: number, seed: number): Promise
     print,
   });
   process.stdout.write(failoverSummary(r));
-  return { benchmark: 'failover', ...r };
+  // What the Checker of one group at the defaults costs, from the window and memory the stack deploys.
+  const cost = checkerCost(validateConfig(JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8'))));
+  print(
+    `Cost: $${cost.monthly_usd_per_group.toFixed(2)} a month per group (Checker ${cost.checker_memory_mb} MB, ` +
+      `${cost.runs_per_month} runs of ${cost.run_seconds} s, arm64)`,
+  );
+  return { benchmark: 'failover', ...r, cost };
 }
 
 async function main(): Promise<void> {
