@@ -59,7 +59,7 @@ function vouchedFor(state: ReplicationState): NodeSightings {
 }
 
 describe('remember', () => {
-  it('vouches for a standby sighting once the master answers after it', () => {
+  it('vouches for a standby sighting once the master answers after it began', () => {
     // Prepare
     const seen = remember({}, probe('db-b', 1000, {}, replica()), 'db-a');
 
@@ -68,7 +68,18 @@ describe('remember', () => {
 
     // Assess
     expect(seen['db-b']?.vouched).toBeUndefined();
-    expect(after['db-b']?.vouched).toEqual({ at: 1005, state: replica() });
+    expect(after['db-b']?.vouched).toEqual({ at: 1000, state: replica() });
+  });
+
+  it('vouches for a sighting that arrives after the master answered, when its probe began before', () => {
+    // Prepare: one round; the master's answer (at 1005) lands first.
+    const master = remember({}, probe('db-a', 1000), 'db-a');
+
+    // Act
+    const memory = remember(master, probe('db-b', 1000, { latencyMs: 30 }, replica()), 'db-a');
+
+    // Assess
+    expect(memory['db-b']?.vouched).toEqual({ at: 1000, state: replica() });
   });
 
   it('keeps the last vouched sighting when the master stops answering', () => {
@@ -87,19 +98,19 @@ describe('remember', () => {
     expect(memory['db-b']?.latest?.state).toEqual(lost);
   });
 
-  it('does not vouch for a sighting the master answered before', () => {
-    // Prepare
+  it('does not vouch for a sighting begun after the master answered', () => {
+    // Prepare: the master answered at 1005.
     const master = remember({}, probe('db-a', 1000), 'db-a');
 
     // Act
-    const memory = remember(master, probe('db-b', 1003, {}, replica()), 'db-a');
+    const memory = remember(master, probe('db-b', 1006, {}, replica()), 'db-a');
 
     // Assess
     expect(memory['db-b']?.vouched).toBeUndefined();
   });
 
-  it('ignores a probe that read no replication', () => {
-    expect(remember({}, probe('db-b', 1000), 'db-a')).toEqual({});
+  it('keeps no sighting of a probe that read no replication', () => {
+    expect(remember({}, probe('db-b', 1000), 'db-a')['db-b']?.latest).toBeUndefined();
   });
 });
 

@@ -5,8 +5,10 @@
  * What counts is the standby's state at the last observation before the master died. Once the
  * master is gone, every replica's IO thread fails (`Connecting`, lag NULL), so a later
  * observation says nothing about how much the standby had received. An observation is known to
- * precede the death when the master answered a probe after it: that master answer "vouches" for
- * it. A probe every second keeps the vouched observation at most a second or two old.
+ * precede the death when the master answered a probe after the observation's probe began: that
+ * master answer "vouches" for it (the standby's read may land a few milliseconds after it, a
+ * window no larger than asynchronous replication's own). Probes of a round start together, so
+ * a round vouches for its own observations, and the vouched one is at most an interval old.
  *
  * The rules, for a standby whose MySQL probe read its replication:
  * - promotion "mysql": the vouched observation must show a replica whose IO and SQL threads run
@@ -21,7 +23,7 @@
  */
 import type { ProbeResult, ReplicaStatus, ReplicationState } from './types';
 
-/** One read of a node's replication: when the probe answered, and what it read. */
+/** One read of a node's replication: when its probe started, and what it read. */
 export interface Sighting {
   readonly at: number;
   readonly state: ReplicationState;
@@ -32,6 +34,8 @@ export interface NodeSightings {
   readonly latest?: Sighting;
   /** The latest sighting the active node answered a probe after: it precedes the master's death. */
   readonly vouched?: Sighting;
+  /** When this node last answered alive: as the active node, what vouches for the others. */
+  readonly answeredAt?: number;
 }
 
 /** Sightings by node name. */
@@ -60,8 +64,9 @@ const FIT: Fitness = { fit: true };
 const answeredAt = (r: ProbeResult): number => r.startedAt + r.latencyMs;
 
 /**
- * The memory after one more probe result. `active` is the node that holds the VIP: its alive
- * answer vouches for every sighting made before it.
+ * The memory after one more probe result. `active` is the node that holds the VIP: an alive
+ * answer of it vouches for every sighting whose probe began before that answer, whichever of
+ * the two results arrives first.
  */
 export function remember(
   memory: ReplicationMemory,
@@ -69,16 +74,17 @@ export function remember(
   active: string | undefined,
 ): ReplicationMemory {
   const next: Record<string, NodeSightings> = { ...memory };
+  const mine = next[result.node] ?? {};
+  if (result.ok) next[result.node] = { ...mine, answeredAt: answeredAt(result) };
   if (result.replication) {
-    const latest = { at: answeredAt(result), state: result.replication };
+    const latest = { at: result.startedAt, state: result.replication };
     next[result.node] = { ...next[result.node], latest };
   }
-  if (result.node === active && result.ok) {
-    const at = answeredAt(result);
-    for (const [name, s] of Object.entries(next)) {
-      if (name !== active && s.latest && s.latest.at <= at && s.latest !== s.vouched)
-        next[name] = { ...s, vouched: s.latest };
-    }
+  const vouchedUntil = active === undefined ? undefined : next[active]?.answeredAt;
+  if (vouchedUntil === undefined) return next;
+  for (const [name, s] of Object.entries(next)) {
+    if (name !== active && s.latest && s.latest.at <= vouchedUntil && s.latest !== s.vouched)
+      next[name] = { ...s, vouched: s.latest };
   }
   return next;
 }

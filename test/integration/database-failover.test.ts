@@ -10,6 +10,7 @@ import {
   replicaOf,
   startWriter,
   waitCaughtUp,
+  waitForLag,
 } from '../../tools/harness/replication';
 import { serverOf } from '../../tools/harness/scenario';
 import {
@@ -108,6 +109,9 @@ describe('database-aware failover', () => {
     await startWarmSchedule(c);
     const writer = startWriter(master, 200);
     expect(await waitForLog(c, /db-b lagged \d+ s behind/, 'WARN')).toBe(true);
+    // Well past the threshold, and seen so by every run under way, before the master dies.
+    expect(await waitForLag(replica, 4, PATIENCE_MS)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
 
     // Act
     await master.kill();

@@ -43,6 +43,7 @@ describe('drill scenarios', () => {
     expect(r.final).toEqual({
       tables: Object.fromEntries(TABLES.map((id) => [id, 'db-b'])),
       record: 'db-b',
+      databases: expect.any(Object),
     });
     expect(r.time_to_failover_s).toEqual(expect.any(Number));
     expect(r.time_to_failover_s).toBeGreaterThan(0);
@@ -91,6 +92,7 @@ describe('drill scenarios', () => {
     expect(r.final).toEqual({
       tables: Object.fromEntries(TABLES.map((id) => [id, 'db-b'])),
       record: 'db-b',
+      databases: expect.any(Object),
     });
     expect(r.time_to_failover_s).toBeGreaterThan(0);
     expect(entries(r, 'fault')[0]?.detail).toMatch(/db-a frozen \(SIGSTOP\)/);
@@ -115,6 +117,7 @@ describe('drill scenarios', () => {
     expect(r.final).toEqual({
       tables: Object.fromEntries(TABLES.map((id) => [id, 'db-a'])),
       record: 'db-a',
+      databases: expect.any(Object),
     });
     expect(entries(r, 'fault').map((e) => e.detail)).toEqual([
       '*** db-b killed (SIGKILL)',
@@ -141,6 +144,7 @@ describe('drill scenarios', () => {
     expect(r.final).toEqual({
       tables: Object.fromEntries(TABLES.map((id) => [id, 'db-b'])),
       record: 'db-b',
+      databases: expect.any(Object),
     });
     expect(r.time_to_failover_s).toBeGreaterThan(0);
     expect(entries(r, 'fault').map((e) => e.detail)).toEqual([
@@ -169,6 +173,7 @@ describe('drill scenarios', () => {
     expect(r.final).toEqual({
       tables: Object.fromEntries(TABLES.map((id) => [id, 'db-a'])),
       record: 'db-a',
+      databases: expect.any(Object),
     });
     expect(r.time_to_failover_s).toBeGreaterThan(0);
     expect(switchedTo(r)).toEqual(['db-b', 'db-b', 'db-b', 'db-a', 'db-a', 'db-a']);

@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost] [--json FILE] ...`
+ * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging] ...`
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,11 @@ const USAGE = `usage: npm run drill -- [options]
                       (with --failback preferred: a return after rise and the cooldown)
                       secret-lost: the probe secret becomes unreadable, then the master dies;
                       expect a failover all the same and an alert about the secret
+                      promote: replicating nodes, promotion "mysql"; the master dies: expect
+                      db-b promoted (writable, replication stopped) with the VIP, and db-a,
+                      restarted, read-only and never given the VIP back
+                      lagging: replicating nodes; the replica lags past maxLagSeconds, then the
+                      master dies: expect no move and an alert naming the lag
   --config FILE       failover group config, the CDK app's format (default config/example.json)
   --window-ms N       compressed Checker schedule: a run starts every N ms (default 5000)
   --failback POLICY   never | preferred (default: the config's)
@@ -43,8 +48,20 @@ function summary(r: DrillResult): string {
     `  route tables:`,
     tables,
     `  record:            ${r.final.record ?? '(missing)'}`,
+    `  databases:`,
+    ...Object.entries(r.final.databases).map(([node, db]) => `    ${node}: ${database(db)}`),
     '',
   ].join('\n');
+}
+
+/** `read-only, replica (IO Yes, SQL Yes, lag 0 s)`, `writable, no replica`, `down`. */
+function database(db: DrillResult['final']['databases'][string]): string {
+  if (!db.running) return 'down';
+  if (db.error !== undefined) return `unreadable (${db.error})`;
+  const barrier = db.readOnly ? 'read-only' : 'writable';
+  const r = db.replication;
+  if (r === undefined || r === 'none') return `${barrier}, no replica`;
+  return `${barrier}, replica (IO ${r.io}, SQL ${r.sql}, lag ${r.lagSeconds ?? 'unknown'}${r.lagSeconds === null ? '' : ' s'})`;
 }
 
 /** The drill's options from the command line; undefined after --help. */

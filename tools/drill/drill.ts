@@ -6,6 +6,7 @@
 import { sleep } from '../../lambda/domain/clock';
 import { LocalCluster, detectionBoundMs, type ClusterOptions } from '../harness/cluster';
 import { CallWatch } from '../harness/observe';
+import { databaseState, type DatabaseState } from '../harness/replication';
 import {
   addApiLatency,
   applyNodeAction,
@@ -13,11 +14,20 @@ import {
   toldAction,
   type NodeAction,
 } from '../harness/scenario';
+import { DATABASE_CLUSTERS, laggingScenario, promoteScenario } from './database-scenarios';
 import { Timeline, type TimelineEntry } from './timeline';
 
 export type { TimelineEntry };
 
-export const SCENARIOS = ['kill', 'freeze', 'standby-dead', 'restart', 'secret-lost'] as const;
+export const SCENARIOS = [
+  'kill',
+  'freeze',
+  'standby-dead',
+  'restart',
+  'secret-lost',
+  'promote',
+  'lagging',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface DrillOptions extends Omit<ClusterOptions, 'adjust'> {
@@ -52,6 +62,8 @@ export interface DrillResult {
   readonly final: {
     readonly tables: Readonly<Record<string, string | undefined>>;
     readonly record?: string;
+    /** Each node's read_only and replication at the end (running: false when it is down). */
+    readonly databases: Readonly<Record<string, DatabaseState>>;
   };
   /** Every notification published to the group's topic, as operators would receive it. */
   readonly notifications: readonly DrillNotification[];
@@ -68,7 +80,7 @@ export interface DrillNotification {
 }
 
 /** What a scenario did and what it expected. */
-interface Played {
+export interface Played {
   readonly expected: string;
   readonly problem?: string;
   /** When the master died. */
@@ -78,7 +90,7 @@ interface Played {
 }
 
 /** One scenario played on a running, warmed-up cluster. */
-class Play {
+export class Play {
   readonly master: string;
   readonly standby: string;
   readonly settleMs: number;
@@ -116,6 +128,8 @@ const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
   'standby-dead': standbyDead,
   restart,
   'secret-lost': secretLost,
+  promote: promoteScenario,
+  lagging: laggingScenario,
 };
 
 /**
@@ -227,9 +241,16 @@ async function restart(p: Play): Promise<Played> {
 /** Runs one drill scenario end to end and stops everything it started. */
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const timeline = new Timeline(options.print ?? (() => undefined));
+  // The database scenarios run on replicating nodes, each with its own settings.
+  const database =
+    options.scenario === 'promote' || options.scenario === 'lagging'
+      ? DATABASE_CLUSTERS[options.scenario]
+      : undefined;
   const cluster = await LocalCluster.start({
     ...options,
+    replication: options.replication ?? database?.replication,
     adjust: (raw) => {
+      database?.adjust(raw);
       const detection = (raw.detection ?? {}) as Record<string, unknown>;
       if (options.failback) detection.failback = options.failback;
       if (options.cooldownSeconds !== undefined)
@@ -291,6 +312,9 @@ async function drive(
   // The Invoke call is logged when it ends, just after the Mover's last write: let it land.
   await cluster.waitFor(() => cluster.moversRunning() === 0, 5000);
   const final = cluster.placement();
+  const databases: Record<string, DatabaseState> = {};
+  for (const name of cluster.nodeNames)
+    databases[name] = await databaseState(serverOf(cluster, name));
   const failover = played.moveExpected ? watch.failover(played.deathAt, play.standby) : undefined;
   // Operators hear of every move: the Mover publishes before it answers.
   const unannounced =
@@ -320,7 +344,7 @@ async function drive(
         ? (failover.moveEndedAt - failover.invoke.startedAt) / 1000
         : null,
     detection_bound_s: detectionBoundMs(cluster.config) / 1000,
-    final: { tables: final.tables, record: final.record },
+    final: { tables: final.tables, record: final.record, databases },
     notifications,
   };
 }

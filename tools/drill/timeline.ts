@@ -4,6 +4,9 @@ import type { LocalCluster } from '../harness/cluster';
 import type { LogRecord } from '../harness/logs';
 import { probeOf, recordWriteOf, switchOf } from '../harness/observe';
 
+/** The Mover's database steps, told at INFO: fencing, each promotion step, the promotion. */
+const DATABASE = new Set<unknown>(['fence', 'promote-step', 'promoted']);
+
 export interface TimelineEntry {
   /** Seconds since the drill started. */
   readonly t: number;
@@ -75,7 +78,10 @@ export class Timeline {
       );
     } else if (
       r.level !== 'DEBUG' &&
-      (r.level !== 'INFO' || r.event === 'decision' || r.event === 'health')
+      (r.level !== 'INFO' ||
+        r.event === 'decision' ||
+        r.event === 'health' ||
+        DATABASE.has(r.event))
     ) {
       this.note(r.event ?? 'log', `${r.level === 'ERROR' ? 'ALERT ' : ''}${r.message}`);
     }

@@ -243,7 +243,8 @@ export interface DatabaseState {
 
 /** A node's read_only and replication, read as root over its socket. */
 export async function databaseState(server: MariaDbServer): Promise<DatabaseState> {
-  if (!server.running || server.frozen) return { running: server.running };
+  if (!server.running) return { running: false };
+  if (server.frozen) return { running: true, error: 'frozen (SIGSTOP)' };
   try {
     const [barrier] = (await server.query('SELECT @@global.read_only AS ro')) as { ro: number }[];
     const [status] = (await server.query('SHOW SLAVE STATUS')) as Record<string, unknown>[];
@@ -259,6 +260,21 @@ export async function databaseState(server: MariaDbServer): Promise<DatabaseStat
   } catch (e) {
     return { running: true, error: (e as Error).message };
   }
+}
+
+/** Waits until the replica's Seconds_Behind_Master reaches `seconds`; false after `timeoutMs`. */
+export async function waitForLag(
+  replica: MariaDbServer,
+  seconds: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const { replication } = await databaseState(replica);
+    if (typeof replication === 'object' && (replication.lagSeconds ?? 0) >= seconds) return true;
+    await sleep(200);
+  }
+  return false;
 }
 
 /** A steady stream of writes on the master, as an application would make. */

@@ -2,7 +2,8 @@
  * What a run remembers of each node's replication (replication.ts), fed every probe result with
  * the node that holds the VIP, and the fitness `decide` takes. It warns once per node per run
  * when a standby falls out of step while the master lives, so the lag is known before it
- * matters, and when a node that does not hold the VIP is writable under promotion "mysql".
+ * matters, and when a node that does not hold the VIP is writable beside the one that does,
+ * under promotion "mysql".
  */
 import type { FailoverConfig } from '../../../config';
 import type { Log } from '../log';
@@ -47,10 +48,17 @@ export class ReplicationWatch {
           replication: result.replication,
         }),
       );
-    if (this.policy.promotion === 'mysql' && result.replication.readOnly === false)
+    // Two writable nodes: a stale view right after a move would otherwise see the new master
+    // writable beside the old one, dead or read-only.
+    const activeWritable = active && this.memory[active]?.latest?.state.readOnly === false;
+    if (
+      this.policy.promotion === 'mysql' &&
+      result.replication.readOnly === false &&
+      activeWritable
+    )
       this.warnOnce(`writable ${result.node}`, () =>
         this.log.error(
-          `${result.node} is writable (read_only OFF) but ${active ?? 'no single node'} holds the VIP: writes that reach it directly fork the data; set it read-only (it should boot with read_only=ON) and make it a replica`,
+          `${result.node} is writable (read_only OFF) beside ${active}, which holds the VIP: writes that reach it directly fork the data; set it read-only (it should boot with read_only=ON) and make it a replica`,
           { event: 'writable-standby', node: result.node, replication: result.replication },
         ),
       );
