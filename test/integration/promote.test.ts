@@ -128,6 +128,35 @@ describe('promote', () => {
     expect(await databaseState(replica)).toMatchObject({ readOnly: true });
   });
 
+  it("in a switchover, waits for the fenced old master's last transaction", async () => {
+    // Prepare: the replica applies 2 s late; the live master takes writes, then is fenced.
+    const [master, replica] = await pair();
+    await replica.query('STOP SLAVE');
+    await replica.query('CHANGE MASTER TO MASTER_DELAY = 2');
+    await replica.query('START SLAVE');
+    const writer = startWriter(master, 100);
+    await new Promise((r) => setTimeout(r, 1000));
+    const fenced = await fence(node('db-a', master), session(master));
+    await writer.stop();
+
+    // Act
+    const result = await promote(node('db-b', replica), {
+      ...promotion(replica),
+      waitFor: fenced.status === 'fenced' ? fenced.position : undefined,
+    });
+
+    // Assess: the new master holds every row the old one has.
+    expect(fenced).toMatchObject({
+      status: 'fenced',
+      position: expect.stringMatching(/^0-1-\d+$/),
+    });
+    expect(result).toMatchObject({ status: 'promoted' });
+    expect(result.steps).toContainEqual(
+      expect.stringMatching(/applied the old master's last transaction/),
+    );
+    expect(await rows(replica)).toBe(await rows(master));
+  });
+
   it('fails at the step the promotion user lacks a privilege for', async () => {
     // Prepare: everything but READ_ONLY ADMIN.
     const [master, replica] = await pair();
