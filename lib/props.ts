@@ -12,6 +12,7 @@
 import { Stack, Token, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -115,6 +116,59 @@ export interface MysqlProbe {
    * @default none
    */
   readonly database?: string;
+  /**
+   * The most a standby may lag (Seconds_Behind_Master) and still be a failover target, in seconds.
+   * @default 10
+   */
+  readonly maxLagSeconds?: number;
+  /**
+   * TLS to the nodes: `off`, `required` (encrypted), or `verify` (encrypted, certificate checked).
+   * @default 'off'
+   */
+  readonly tls?: 'off' | 'required' | 'verify';
+  /**
+   * The CAs `verify` trusts: `rds` (the RDS CA bundle of every region) or PEM certificates.
+   * @default Node.js's own CAs
+   */
+  readonly caBundle?: string;
+}
+
+/** Promoting the standby in MySQL before the VIP moves to it, and fencing the old master. */
+export interface MysqlPromotion {
+  readonly type: 'mysql';
+  /** The MySQL user that promotes and fences. */
+  readonly user: string;
+  /** The secret holding its password, or the secret's ARN (the Mover's only). */
+  readonly secret: secretsmanager.ISecret | string;
+  /**
+   * The customer-managed key that encrypts the secret, when it is not the AWS-managed one.
+   * @default the secret's `encryptionKey`, if it has one
+   */
+  readonly kmsKey?: kms.IKey | string;
+  /**
+   * How long a promotion waits for the standby to apply what it received, in ms.
+   * @default 10000
+   */
+  readonly catchUpTimeoutMs?: number;
+}
+
+/** Functions the Mover invokes around a move. */
+export interface VipFailoverHooks {
+  /**
+   * Invoked before a move, which it may veto.
+   * @default none
+   */
+  readonly beforeMove?: lambda.IFunction | string;
+  /**
+   * Invoked after a move.
+   * @default none
+   */
+  readonly afterMove?: lambda.IFunction | string;
+  /**
+   * How long the Mover waits for the before hook; one that has not answered by then vetoes nothing.
+   * @default 5000
+   */
+  readonly beforeMoveTimeoutMs?: number;
 }
 
 /** Failure detection: how often, and how sure before a move. */
@@ -219,6 +273,16 @@ export interface VipFailoverProps extends VipFailoverOptions {
    */
   readonly moverTimeoutSeconds?: number;
   /**
+   * Promotion of the standby in MySQL before the VIP moves (needs the mysql probe).
+   * @default none: the VIP moves, the database is left as it is
+   */
+  readonly promotion?: MysqlPromotion;
+  /**
+   * Functions the Mover invokes before and after a move.
+   * @default none
+   */
+  readonly hooks?: VipFailoverHooks;
+  /**
    * Interface endpoints for EC2, SSM, Lambda, SNS (and Secrets Manager for a mysql probe), for
    * subnets without a NAT gateway.
    * @default false
@@ -271,6 +335,8 @@ export interface ResolvedGroup {
   readonly placement?: { readonly vpc: ec2.IVpc; readonly subnets: readonly ec2.ISubnet[] };
   /** The probe secret as IAM must name it (a partial ARN with its suffix as a wildcard). */
   readonly secretResource?: string;
+  /** The promotion secret as IAM must name it, when the typed props hold it. */
+  readonly promotionSecretResource?: string;
   /** The topic given as a CDK object. */
   readonly topic?: sns.ITopic;
 }
@@ -280,6 +346,10 @@ const PROP_PATHS: readonly (readonly [configPath: string, propPath: string])[] =
   ['probe.mysql.passwordSecretArn', 'probe.secret'],
   ['probe.mysql.kmsKeyArn', 'probe.kmsKey'],
   ['probe.mysql', 'probe'],
+  ['promotion.passwordSecretArn', 'promotion.secret'],
+  ['promotion.kmsKeyArn', 'promotion.kmsKey'],
+  ['hooks.beforeMoveArn', 'hooks.beforeMove'],
+  ['hooks.afterMoveArn', 'hooks.afterMove'],
   ['notifications.topicArn', 'notifications.topic'],
   ['notifications.kmsKeyArn', 'notifications.kmsKey'],
   ['mover.timeoutSeconds', 'moverTimeoutSeconds'],
@@ -397,13 +467,48 @@ function placeOf(
   };
 }
 
-const arnOf = (
-  v: { readonly keyArn: string } | { readonly topicArn: string } | string | undefined,
-) => (v === undefined || typeof v === 'string' ? v : 'keyArn' in v ? v.keyArn : v.topicArn);
+type Named =
+  { readonly keyArn: string } | { readonly topicArn: string } | { readonly functionArn: string };
+
+const arnOf = (v: Named | string | undefined) =>
+  v === undefined || typeof v === 'string'
+    ? v
+    : 'keyArn' in v
+      ? v.keyArn
+      : 'topicArn' in v
+        ? v.topicArn
+        : v.functionArn;
+
+/** A secret's ARN, and the key of an ISecret when no key is given. */
+function secretOf(
+  secret: secretsmanager.ISecret | string | undefined,
+  key: kms.IKey | string | undefined,
+): { arn?: string; key?: string } {
+  return {
+    arn: typeof secret === 'string' ? secret : secret?.secretArn,
+    key: arnOf(key) ?? (typeof secret === 'object' ? secret.encryptionKey?.keyArn : undefined),
+  };
+}
+
+/**
+ * A secret as IAM must name it: an ISecret by its full ARN, else its partial one with the random
+ * suffix as a wildcard; an ARN string as `secretResourceArn` says, or as it is when a token.
+ */
+function secretResource(secret: secretsmanager.ISecret | string | undefined): string | undefined {
+  if (secret === undefined) return undefined;
+  if (typeof secret === 'object') return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+  return Token.isUnresolved(secret) ? secret : secretResourceArn(secret);
+}
+
+type ArnOf = (service: string, resource: string) => string;
 
 /** A KMS key ARN stand-in. */
-const keyStandIn = (arn: (service: string, resource: string) => string) => (i: number) =>
+const keyStandIn = (arn: ArnOf) => (i: number) =>
   arn('kms', `key/00000000-0000-0000-0000-${hex17(i).slice(5)}`);
+
+/** A Lambda function ARN stand-in. */
+const functionStandIn = (arn: ArnOf) => (i: number) =>
+  arn('lambda', `function:vip-failover-stand-in-${i}`);
 
 /**
  * Converts typed props into the config input, validates it, and returns the group.
@@ -412,19 +517,27 @@ const keyStandIn = (arn: (service: string, resource: string) => string) => (i: n
 export function resolveProps(scope: Construct, props: VipFailoverProps): ResolvedGroup {
   const stack = Stack.of(scope);
   const standIns = new StandIns(lookupsPending(scope));
-  const { probe, notifications } = props;
+  const { probe, notifications, promotion, hooks } = props;
   const mysql = probe.type === 'mysql' ? probe : undefined;
-  const secret = mysql?.secret;
-  const secretArn = typeof secret === 'string' ? secret : secret?.secretArn;
-  const secretKey =
-    arnOf(mysql?.kmsKey) ?? (typeof secret === 'object' ? secret.encryptionKey?.keyArn : undefined);
+  const { arn: secretArn, key: secretKey } = secretOf(mysql?.secret, mysql?.kmsKey);
+  const promoter = secretOf(promotion?.secret, promotion?.kmsKey);
   const topic = notifications?.topic;
   const topicArn = arnOf(topic);
   const topicKey =
     arnOf(notifications?.kmsKey) ??
     (typeof topic === 'object' ? topic.masterKey?.keyArn : undefined);
+  const hookArns = { before: arnOf(hooks?.beforeMove), after: arnOf(hooks?.afterMove) };
 
-  const where = placeOf(scope, [secretArn, secretKey, topicArn, topicKey]);
+  const where = placeOf(scope, [
+    secretArn,
+    secretKey,
+    promoter.arn,
+    promoter.key,
+    topicArn,
+    topicKey,
+    hookArns.before,
+    hookArns.after,
+  ]);
   const partition = Token.isUnresolved(stack.partition)
     ? partitionOf(where.region)
     : stack.partition;
@@ -486,6 +599,9 @@ export function resolveProps(scope: Construct, props: VipFailoverProps): Resolve
               )) as string,
             kmsKeyArn: secretKey && standIns.of(secretKey, keyStandIn(arn)),
             database: mysql.database,
+            maxLagSeconds: mysql.maxLagSeconds,
+            tls: mysql.tls,
+            caBundle: mysql.caBundle,
           },
         }
       : { type: probe.type, port: probe.port, timeoutMs: probe.timeoutMs },
@@ -496,6 +612,22 @@ export function resolveProps(scope: Construct, props: VipFailoverProps): Resolve
     lastMoveParameterName: props.lastMoveParameterName,
     detection: props.detection,
     mover: { timeoutSeconds: props.moverTimeoutSeconds },
+    promotion: promotion && {
+      type: promotion.type,
+      user: promotion.user,
+      passwordSecretArn:
+        promoter.arn &&
+        standIns.of(promoter.arn, (i) =>
+          arn('secretsmanager', `secret:vip-failover-stand-in-${i}-AbCdEf`),
+        ),
+      kmsKeyArn: promoter.key && standIns.of(promoter.key, keyStandIn(arn)),
+      catchUpTimeoutMs: promotion.catchUpTimeoutMs,
+    },
+    hooks: {
+      beforeMoveArn: hookArns.before && standIns.of(hookArns.before, functionStandIn(arn)),
+      afterMoveArn: hookArns.after && standIns.of(hookArns.after, functionStandIn(arn)),
+      beforeMoveTimeoutMs: hooks?.beforeMoveTimeoutMs,
+    },
     interfaceEndpoints: props.interfaceEndpoints,
     notifications: {
       topicArn: topicArn && standIns.of(topicArn, (i) => arn('sns', `vip-failover-stand-in-${i}`)),
@@ -532,14 +664,8 @@ export function resolveProps(scope: Construct, props: VipFailoverProps): Resolve
     config,
     deployed,
     placement: { vpc: props.vpc, subnets },
-    secretResource:
-      secret === undefined
-        ? undefined
-        : typeof secret === 'object'
-          ? (secret.secretFullArn ?? `${secret.secretArn}-??????`)
-          : Token.isUnresolved(secret)
-            ? secret
-            : secretResourceArn(secret),
+    secretResource: secretResource(mysql?.secret),
+    promotionSecretResource: secretResource(promotion?.secret),
     topic: typeof topic === 'object' ? topic : undefined,
   };
 }

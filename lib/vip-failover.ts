@@ -27,7 +27,13 @@ import { handlerFunction, nodeOptions } from './handler-code';
 import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
 import { createNetwork } from './network';
 import { createNotificationChannel } from './notifications';
-import { checkerStatements, functionRole, moverStatements, type FailoverArns } from './permissions';
+import {
+  checkerStatements,
+  databaseArns,
+  functionRole,
+  moverStatements,
+  type FailoverArns,
+} from './permissions';
 import {
   resolveProps,
   type LogLevel,
@@ -306,6 +312,8 @@ export class VipFailover extends Construct {
       secret: group.secretResource,
       secretKey: mysql?.kmsKeyArn,
       region: stack.region,
+      ...databaseArns(config),
+      ...(group.promotionSecretResource && { promotionSecret: group.promotionSecretResource }),
     };
 
     const logGroup = (id: string) =>

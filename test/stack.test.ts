@@ -4,6 +4,7 @@ import { App, CfnElement, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
@@ -1351,6 +1352,46 @@ describe('VipFailover with typed props', () => {
       ),
     );
     expect(stack.node.findAll().filter(CfnResource.isCfnResource)).toEqual([]);
+  });
+
+  it('grants the Mover alone its promotion secret and hooks, from typed props as from JSON', () => {
+    const hookArn = `arn:aws:lambda:${env.region}:${env.account}:function:orders-db-drain`;
+    const promoterArn = SECRET_ARN.replace('vip-monitor', 'vip-promoter');
+    const fromJson = stackIn(new App({ context: noBundling }), 'Json');
+    VipFailover.fromInput(fromJson, 'Orders', {
+      ...example,
+      promotion: { type: 'mysql', user: 'vip_promoter', passwordSecretArn: promoterArn },
+      hooks: { beforeMoveArn: hookArn },
+    });
+    const typed = stackIn(new App({ context: noBundling }), 'Typed');
+    new VipFailover(typed, 'Orders', {
+      ...exampleProps(typed),
+      promotion: {
+        type: 'mysql',
+        user: 'vip_promoter',
+        secret: secretsmanager.Secret.fromSecretCompleteArn(typed, 'Promoter', promoterArn),
+      },
+      hooks: { beforeMove: lambda.Function.fromFunctionArn(typed, 'Drain', hookArn) },
+    });
+
+    for (const stack of [fromJson, typed]) {
+      const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'))
+        .filter((r) => r.Properties.Description?.startsWith('vip-failover orders-db'))
+        .map((r) => ({
+          role: r.Properties.Description as string,
+          statements: (r.Properties.Policies as Raw[]).flatMap(
+            (p) => p.PolicyDocument.Statement as Statement[],
+          ),
+        }));
+      const sids = (role: string) =>
+        policies.find((p) => p.role.endsWith(role))!.statements.map((st) => st.Sid);
+      const mover = policies.find((p) => p.role.endsWith('Mover'))!.statements;
+
+      expect(mover.find((st) => st.Sid === 'ReadPromotionPassword')?.Resource).toBe(promoterArn);
+      expect(mover.find((st) => st.Sid === 'InvokeMoveHooks')?.Resource).toBe(hookArn);
+      expect(sids('Checker')).not.toContain('ReadPromotionPassword');
+      expect(sids('Checker')).not.toContain('InvokeMoveHooks');
+    }
   });
 
   it('refuses an imported VPC whose CIDR it cannot know', () => {
