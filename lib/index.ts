@@ -10,8 +10,10 @@ export {
 export type {
   LogLevel,
   MysqlProbe,
+  MysqlPromotion,
   TcpProbe,
   VipFailoverDetection,
+  VipFailoverHooks,
   VipFailoverNode,
   VipFailoverNotifications,
   VipFailoverOptions,
