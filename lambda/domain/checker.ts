@@ -4,6 +4,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { RuntimeConfig } from '../../config';
 import { Actor } from './checker/actor';
+import { FenceRequests } from './checker/fence-requests';
 import { callMover } from './checker/mover-call';
 import { NodeBook } from './checker/nodes';
 import { Pacer } from './checker/pacer';
@@ -15,6 +16,7 @@ import { sleep, systemClock, type Clock } from './clock';
 import { suspect } from './health';
 import type { Log } from './log';
 import type { Prober } from './probe';
+import type { MoveRequest } from './types';
 
 export type { MoveAttempt } from './checker/actor';
 export type { NodeProbeSummary } from './checker/nodes';
@@ -55,6 +57,7 @@ interface Run {
   readonly nodes: NodeBook;
   readonly actor: Actor;
   readonly pacer: Pacer;
+  readonly fences: FenceRequests;
 }
 
 /**
@@ -80,11 +83,14 @@ export async function runChecker(
   await view.firstRead();
 
   const nodes = new NodeBook(config, log);
-  const replication = new ReplicationWatch(config, log);
   const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
+  const mover = (request: MoveRequest) =>
+    callMover(deps.lambda, options.moverFunctionName, request, moverMs);
+  const fences = new FenceRequests({ config, clock, log, callMover: mover });
+  const replication = new ReplicationWatch(config, log, (node, active) => fences.ask(node, active));
   const actor = new Actor({
     ...{ config, view, nodes, replication, window, clock, log },
-    callMover: (request) => callMover(deps.lambda, options.moverFunctionName, request, moverMs),
+    callMover: mover,
   });
   const pacer: Pacer = new Pacer(config, {
     ...{ prober: deps.prober, clock },
@@ -99,7 +105,7 @@ export async function runChecker(
       actor.evaluate();
     },
   });
-  const run: Run = { runtime, clock, window, view, nodes, actor, pacer };
+  const run: Run = { runtime, clock, window, view, nodes, actor, pacer, fences };
 
   await probeUntilDone(run, options.refreshMs ?? 10_000);
   await finish(run, () => options.remainingMs() > apiTimeoutMs + 1000);
@@ -162,11 +168,11 @@ function failbackRising({ runtime, clock, view, nodes }: Run): boolean {
   );
 }
 
-/** Lets probes in flight land (each is bounded by its own timeout) and a move finish. */
+/** Lets probes in flight land (each is bounded by its own timeout) and a move or fence finish. */
 async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
-  const { pacer, actor, view } = run;
-  while (pacer.inFlight() || actor.pending) {
-    const moving = actor.pending;
+  const { pacer, actor, view, fences } = run;
+  while (pacer.inFlight() || actor.pending || fences.pending) {
+    const moving = actor.pending ?? fences.pending;
     if (moving) await moving;
     else await sleep(Math.min(50, run.runtime.config.probe.timeoutMs));
   }

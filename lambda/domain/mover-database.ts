@@ -155,6 +155,23 @@ export async function afterSwitch(
   };
 }
 
+/** Fences the nodes a request names while the VIP stays where it is (MoveRequest.fence). */
+export async function fenceAsked(
+  deps: DatabaseDeps | undefined,
+  config: FailoverConfig,
+  names: readonly string[] | undefined,
+  log: Log,
+): Promise<DatabaseSteps> {
+  const fenceNode = deps?.fence;
+  const nodes = (names ?? []).flatMap((n) => config.nodes.find((c) => c.name === n) ?? []);
+  if (!fenceNode || nodes.length === 0) return {};
+  const fencing = await Promise.all(nodes.map((n) => fenceNode(n)));
+  for (const f of fencing)
+    log[f.status === 'fenced' ? 'info' : 'error'](fenceLine(f), { event: 'fence', fencing: f });
+  return { fencing };
+}
+
+/** What a fencing says, for the log. */
 function fenceLine(f: Fencing): string {
   switch (f.status) {
     case 'fenced':

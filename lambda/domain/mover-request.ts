@@ -35,6 +35,12 @@ const requestSchema = z
         message: 'must be "failover", "failback" or "converge"',
       })
       .optional(),
+    fence: z
+      .array(z.string({ message: 'must list names of configured nodes' }), {
+        message: 'must list names of configured nodes',
+      })
+      .max(20, { message: 'must list at most 20 nodes' })
+      .optional(),
   })
   .strict();
 
@@ -70,6 +76,13 @@ export function parseMoveRequest(config: FailoverConfig, event: unknown): MoveRe
     if (value !== undefined && !nodeByName(config, value)) {
       throw new InvalidMoveRequestError(
         `invalid move request: ${field} "${value}" is not a configured node; use one of ${names}`,
+      );
+    }
+  }
+  for (const name of parsed.data.fence ?? []) {
+    if (!nodeByName(config, name) || name === parsed.data.target) {
+      throw new InvalidMoveRequestError(
+        `invalid move request: fence "${name}" is ${name === parsed.data.target ? 'the target' : 'not a configured node'}; list other nodes of ${names}`,
       );
     }
   }

@@ -13,7 +13,13 @@ import {
   type LastMove,
 } from './last-move';
 import type { Log } from './log';
-import { afterSwitch, beforeSwitch, type DatabaseDeps, type Switch } from './mover-database';
+import {
+  afterSwitch,
+  beforeSwitch,
+  fenceAsked,
+  type DatabaseDeps,
+  type Switch,
+} from './mover-database';
 import type { Prober } from './probe';
 import { parseMoveRequest } from './mover-request';
 import { readPause, readRecord, writeRecord } from './record';
@@ -187,7 +193,7 @@ export async function moveVip(
   const prepared =
     needsRoutes && deps.database
       ? await beforeSwitch(deps.database, config, log, around)
-      : { go: true as const, steps: {} };
+      : { go: true as const, steps: await fenceAsked(deps.database, config, request.fence, log) };
   if (!prepared.go) return { ...untouched('refused', prepared.detail), database: prepared.steps };
 
   // The Checker leaves a table an operator pointed elsewhere alone; an operator's move takes all.

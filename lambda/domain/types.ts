@@ -147,6 +147,12 @@ export interface MoveRequest {
    * recorded as `manual` whatever it says.
    */
   readonly kind?: 'failover' | 'failback' | 'converge';
+  /**
+   * Nodes to set read-only (promotion "mysql"), as the Checker asks for a node found writable
+   * beside the one that holds the VIP. Honoured only when the tables already point at `target`:
+   * no route changes for it.
+   */
+  readonly fence?: readonly string[];
 }
 
 /** Outcome of one table's update during a move. */

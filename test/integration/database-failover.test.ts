@@ -99,6 +99,30 @@ describe('database-aware failover', () => {
     });
   });
 
+  it('fences an old master that comes back writable', async () => {
+    // Prepare: failed over to db-b; db-a returns and someone makes it writable.
+    const c = await replicating(withPromotion);
+    await startWarmSchedule(c);
+    const old = serverOf(c, 'db-a');
+    await old.kill();
+    expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+    await old.restart();
+    await old.query('SET GLOBAL read_only = OFF');
+
+    // Act
+    const fenced = await waitForLog(c, /^db-a is read-only \(fenced\)$/);
+    await c.stopSchedule();
+
+    // Assess
+    expect(fenced).toBe(true);
+    expect(
+      c.logsMatching(/db-a is writable \(read_only OFF\) beside db-b/, 'ERROR').length,
+    ).toBeGreaterThan(0);
+    expect(await databaseState(old)).toMatchObject({ readOnly: true });
+    await expect(appInsert(old, 'into the fenced old master')).rejects.toThrow(/read-only/);
+    expectVipOn(c, 'db-b');
+  });
+
   it('holds, naming the lag, when the standby lagged past maxLagSeconds', async () => {
     // Prepare: db-b applies everything 5 s late while db-a takes steady writes.
     const c = await replicating((raw) => {

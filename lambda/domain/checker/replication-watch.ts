@@ -25,6 +25,8 @@ export class ReplicationWatch {
   constructor(
     private readonly config: FailoverConfig,
     private readonly log: Log,
+    /** Told of a node writable beside the writable active node, on every such probe. */
+    private readonly onWritable: (node: string, active: string) => void = () => undefined,
   ) {
     const mysql = config.probe.mysql;
     this.policy = mysql && {
@@ -51,17 +53,14 @@ export class ReplicationWatch {
     // Two writable nodes: a stale view right after a move would otherwise see the new master
     // writable beside the old one, dead or read-only.
     const activeWritable = active && this.memory[active]?.latest?.state.readOnly === false;
-    if (
-      this.policy.promotion === 'mysql' &&
-      result.replication.readOnly === false &&
-      activeWritable
-    )
-      this.warnOnce(`writable ${result.node}`, () =>
-        this.log.error(
-          `${result.node} is writable (read_only OFF) beside ${active}, which holds the VIP: writes that reach it directly fork the data; set it read-only (it should boot with read_only=ON) and make it a replica`,
-          { event: 'writable-standby', node: result.node, replication: result.replication },
-        ),
-      );
+    if (this.policy.promotion !== 'mysql' || result.replication.readOnly || !activeWritable) return;
+    this.onWritable(result.node, active);
+    this.warnOnce(`writable ${result.node}`, () =>
+      this.log.error(
+        `${result.node} is writable (read_only OFF) beside ${active}, which holds the VIP: writes that reach it directly fork the data; fencing it (read_only ON) through the Mover; it should boot with read_only=ON, and be made a replica`,
+        { event: 'writable-standby', node: result.node, replication: result.replication },
+      ),
+    );
   }
 
   /** The fitness of every node but `active` (which is never judged). */
