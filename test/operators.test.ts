@@ -172,6 +172,45 @@ describe('tellOperators', () => {
     ]);
   });
 
+  it('measures the time to failover of each move it made, from the first failed probe', async () => {
+    // Prepare
+    const moved = report({
+      active: 'db-b',
+      moves: [
+        {
+          at: Date.parse('2026-12-01T10:00:01.500Z'),
+          request: {
+            target: 'db-b',
+            reason: 'db-a down',
+            detectedAt: '2026-12-01T10:00:00.000Z',
+          },
+          result: {
+            status: 'moved',
+            target: 'db-b',
+            tables: [],
+            recordWritten: true,
+            durationMs: 600,
+          },
+        },
+      ],
+    } as Partial<CheckerReport>);
+    const added: [string, number][] = [];
+    const sink = {
+      ...metrics,
+      addMetric: (name: string, _unit: unknown, value: number) => {
+        added.push([name, value]);
+        return sink;
+      },
+    } as unknown as MetricsSink;
+
+    // Act
+    await tellOperators({ ...deps(), metrics: sink }, config, TOPIC, moved, NOT_PAUSED);
+
+    // Assess
+    expect(added).toContainEqual(['TimeToFailover', 2100]);
+    expect(added).toContainEqual(['MoveDuration', 600]);
+  });
+
   it('writes what the run saw into the status parameter', async () => {
     // Act
     await tellOperators(deps(), config, TOPIC, noStandby, NOT_PAUSED);

@@ -155,7 +155,12 @@ export async function tellOperators(
     moveDurationsMs: report.moves.flatMap((m) =>
       m.result?.status === 'moved' ? [m.result.durationMs] : [],
     ),
-    timeToFailoverMs: [],
+    // First failed probe of the old master to the Mover's answer (its last table switched).
+    timeToFailoverMs: report.moves.flatMap((m) =>
+      m.result?.status === 'moved' && m.request.detectedAt
+        ? [m.at + m.result.durationMs - Date.parse(m.request.detectedAt)]
+        : [],
+    ),
   });
   let previous: GroupStatus | undefined;
   try {
