@@ -134,26 +134,7 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
  * Checker, which runs all the time, never holds credentials that can change a node.
  */
 function promotionStatements(arns: FailoverArns): iam.PolicyStatement[] {
-  if (!arns.promotionSecret) return [];
-  return [
-    new iam.PolicyStatement({
-      sid: 'ReadPromotionPassword',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [arns.promotionSecret],
-    }),
-    ...(arns.promotionSecretKey
-      ? [
-          new iam.PolicyStatement({
-            sid: 'DecryptPromotionPassword',
-            actions: ['kms:Decrypt'],
-            resources: [arns.promotionSecretKey],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `secretsmanager.${arns.region}.amazonaws.com` },
-            },
-          }),
-        ]
-      : []),
-  ];
+  return secretStatements('Promotion', arns.promotionSecret, arns.promotionSecretKey, arns.region);
 }
 
 /** The before and after hooks, invoked by the Mover on their exact ARNs (a qualifier included). */
@@ -197,22 +178,35 @@ function notificationStatements(arns: FailoverArns): iam.PolicyStatement[] {
 
 /** Reading the probe password, when the probe logs in: the Checker's and the Mover's probes. */
 function probeSecretStatements(arns: FailoverArns): iam.PolicyStatement[] {
-  if (!arns.secret) return [];
+  return secretStatements('Probe', arns.secret, arns.secretKey, arns.region);
+}
+
+/**
+ * Reading one secret (`Read<what>Password`), and decrypting it with its customer-managed key
+ * (`Decrypt<what>Password`) only through Secrets Manager: the key can decrypt nothing else for
+ * the function.
+ */
+function secretStatements(
+  what: string,
+  secret: string | undefined,
+  key: string | undefined,
+  region: string,
+): iam.PolicyStatement[] {
+  if (!secret) return [];
   return [
     new iam.PolicyStatement({
-      sid: 'ReadProbePassword',
+      sid: `Read${what}Password`,
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [arns.secret],
+      resources: [secret],
     }),
-    // Only Secrets Manager may use the key on the function's behalf: it cannot decrypt anything else.
-    ...(arns.secretKey
+    ...(key
       ? [
           new iam.PolicyStatement({
-            sid: 'DecryptProbePassword',
+            sid: `Decrypt${what}Password`,
             actions: ['kms:Decrypt'],
-            resources: [arns.secretKey],
+            resources: [key],
             conditions: {
-              StringEquals: { 'kms:ViaService': `secretsmanager.${arns.region}.amazonaws.com` },
+              StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
             },
           }),
         ]
