@@ -3,24 +3,9 @@
  * them into the log, so nothing on the probe path calls PutMetricData.
  */
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC, METRIC_NAMESPACE } from './metric-names';
 
-export const METRIC_NAMESPACE = 'VipFailover';
-
-/** The metric names the alarms and the dashboard use. */
-export const METRIC = {
-  heartbeat: 'Heartbeat',
-  probes: 'Probes',
-  probeFailures: 'ProbeFailures',
-  probeLatency: 'ProbeLatencyMax',
-  nodeUp: 'NodeUp',
-  healthyStandbys: 'HealthyStandbys',
-  paused: 'Paused',
-  moves: 'Moves',
-  moveFailures: 'MoveFailures',
-  moveDuration: 'MoveDuration',
-  timeToFailover: 'TimeToFailover',
-  holds: 'Holds',
-} as const;
+export { METRIC, METRIC_NAMESPACE };
 
 /**
  * The Checker's metrics. No default `service` dimension: alarms and the dashboard name a metric
