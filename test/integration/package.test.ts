@@ -246,6 +246,20 @@ describe('the packed package in a CDK app of its own', () => {
     );
   });
 
+  it("ships the operators' CLI as the package's bin, built, without tsx", () => {
+    // The lock this test writes lists no bin links, so run the file package.json names.
+    const pkg = path.join(appDir, 'node_modules', 'vip-failover');
+    const manifest = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    const bin = path.join(pkg, manifest.bin['vip-failover'] as string);
+
+    const usage = run(process.execPath, [bin, '--help'], appDir);
+
+    expect(usage).toMatch(/^usage: vip-failover COMMAND --config FILE/);
+    expect(fs.existsSync(path.join(appDir, 'node_modules', 'tsx'))).toBe(false);
+  });
+
   it.each(['orders-db', 'billing-db'])(
     'deploys the Checker and Mover of %s from the prebuilt bundles',
     (group) => {
