@@ -100,7 +100,7 @@ export function lambdaEnvironment(
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
     PATH: process.env.PATH,
-    // The runtime provides AWS SDK v3, which NodejsFunction leaves out of the bundle.
+    // As Lambda's runtime does: its own AWS SDK v3 on the module path (our bundles carry theirs).
     NODE_PATH: RUNTIME_NODE_PATH,
     AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
