@@ -207,7 +207,13 @@ describe('fence', () => {
     const result = await fence(node('db-a', master), session(master));
 
     // Assess
-    expect(result).toEqual({ status: 'fenced', node: 'db-a', already: false });
+    // Its GTID position as it stopped taking writes: what a switchover's promotion waits for.
+    expect(result).toEqual({
+      status: 'fenced',
+      node: 'db-a',
+      already: false,
+      position: expect.stringMatching(/^\d+-\d+-\d+$/),
+    });
     expect(await databaseState(master)).toMatchObject({ readOnly: true });
     await expect(appInsert(master, 'after the fence')).rejects.toThrow(/read-only/);
     expect(await fence(node('db-a', master), session(master))).toMatchObject({ already: true });
