@@ -6,7 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { ENV, loadRuntimeConfig } from '../config';
-import { planAlerts } from './domain/alerts';
+import { eventNotification } from './domain/alerts';
 import type { Log } from './domain/log';
 import { moveEvent } from './domain/move-notice';
 import { publishAll } from './domain/notify';
@@ -62,8 +62,7 @@ export function createMoverHandler(
   const notify = async (log: Log, event: unknown, result: MoveResult): Promise<void> => {
     const notice = moveEvent(event as MoveRequest, result, Date.now());
     if (!notice) return;
-    const { notifications } = planAlerts(config.name, {}, [], [notice], Date.now(), 0);
-    await publishAll(sns, topicArn, notifications, log);
+    await publishAll(sns, topicArn, [eventNotification(config.name, notice)], log);
   };
   return async (event, context) => {
     const logger = loggerFor(context);

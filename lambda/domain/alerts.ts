@@ -80,6 +80,17 @@ function since(ms: number, now: number): string {
   return minutes < 60 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
 }
 
+/** The message for a one-off event: events are never de-duplicated. */
+export function eventNotification(group: string, e: AlertEvent): Notification {
+  return {
+    kind: e.kind,
+    phase: 'event',
+    subject: subjectLine(`[${group}] ${e.subject}`),
+    body: e.body,
+    facts: { group, kind: e.kind, phase: 'event', ...e.facts },
+  };
+}
+
 /**
  * The messages due now, and the state to keep. `group` prefixes every subject so a phone's
  * preview says which group it is about.
@@ -92,13 +103,7 @@ export function planAlerts(
   now: number,
   reminderMs: number,
 ): { readonly notifications: Notification[]; readonly state: AlertState } {
-  const notifications: Notification[] = events.map((e) => ({
-    kind: e.kind,
-    phase: 'event',
-    subject: subjectLine(`[${group}] ${e.subject}`),
-    body: e.body,
-    facts: { group, kind: e.kind, phase: 'event', ...e.facts },
-  }));
+  const notifications = events.map((e) => eventNotification(group, e));
   const next: Record<string, OpenCondition> = {};
   const current = new Map(conditions.map((c) => [c.key, c]));
   for (const c of current.values()) {
@@ -143,28 +148,32 @@ export function planAlerts(
 export function parseAlertState(text: string | undefined): AlertState {
   if (!text) return {};
   try {
-    const value = JSON.parse(text) as unknown;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-    const out: Record<string, OpenCondition> = {};
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      const o = v as Partial<OpenCondition> | null;
-      if (
-        o &&
-        typeof o.kind === 'string' &&
-        typeof o.subject === 'string' &&
-        typeof o.since === 'number' &&
-        typeof o.lastSentAt === 'number'
-      ) {
-        out[key] = {
-          kind: o.kind,
-          subject: o.subject,
-          since: o.since,
-          lastSentAt: o.lastSentAt,
-        };
-      }
-    }
-    return out;
+    return alertStateOf(JSON.parse(text) as unknown);
   } catch {
     return {};
   }
+}
+
+/** The open conditions in a parsed value; entries of any other shape are dropped. */
+export function alertStateOf(value: unknown): AlertState {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, OpenCondition> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const o = v as Partial<OpenCondition> | null;
+    if (
+      o &&
+      typeof o.kind === 'string' &&
+      typeof o.subject === 'string' &&
+      typeof o.since === 'number' &&
+      typeof o.lastSentAt === 'number'
+    ) {
+      out[key] = {
+        kind: o.kind,
+        subject: o.subject,
+        since: o.since,
+        lastSentAt: o.lastSentAt,
+      };
+    }
+  }
+  return out;
 }

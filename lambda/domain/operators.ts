@@ -8,7 +8,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { FailoverConfig } from '../../config';
 import { planAlerts, type Condition, type ConditionKind, type Notification } from './alerts';
-import type { CheckerReport } from './checker/report';
+import { failedMoves, type CheckerReport } from './checker/report';
 import { awsErrorText } from './errors';
 import type { Log } from './log';
 import { emitRunMetrics, type MetricsSink } from './metrics';
@@ -150,8 +150,7 @@ export async function tellOperators(
     paused: report.paused,
     holds: conditions.map((c) => c.kind),
     moves: report.moves.filter((m) => m.result?.status === 'moved').length,
-    moveFailures: report.moves.filter((m) => (m.error && !m.busy) || m.result?.status === 'partial')
-      .length,
+    moveFailures: failedMoves(report.moves),
     moveDurationsMs: report.moves.flatMap((m) =>
       m.result?.status === 'moved' ? [m.result.durationMs] : [],
     ),

@@ -4,7 +4,7 @@
  * every run; the next run reads the open conditions back, and the operators' CLI shows it.
  */
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { parseAlertState, type AlertState } from './alerts';
+import { alertStateOf, type AlertState } from './alerts';
 import { awsErrorName } from './errors';
 
 export interface NodeStatus {
@@ -44,7 +44,7 @@ export function parseStatus(text: string | undefined): GroupStatus | undefined {
       updatedAt: o.updatedAt,
       active: typeof o.active === 'string' ? o.active : undefined,
       nodes: o.nodes && typeof o.nodes === 'object' ? o.nodes : {},
-      alerts: parseAlertState(JSON.stringify(o.alerts ?? {})),
+      alerts: alertStateOf(o.alerts),
     };
   } catch {
     return undefined;

@@ -20,6 +20,14 @@ export interface CheckerReport {
 }
 
 /**
+ * Mover calls that really failed or moved only part of the tables. A Mover already running
+ * turned us away: the move is under way, nothing failed.
+ */
+export function failedMoves(moves: readonly MoveAttempt[]): number {
+  return moves.filter((m) => (m.error && !m.busy) || m.result?.status === 'partial').length;
+}
+
+/**
  * What needs a human, for the summary line; the report holds each as data (tables' `error`,
  * moves' `error` and `busy`, the decision's `notices`, each node's `last` probe).
  */
@@ -27,10 +35,7 @@ function problems(report: CheckerReport): string[] {
   const unreadable = report.tables
     .filter((t) => t.error)
     .map((t) => `route table ${t.routeTableId} unreadable (${t.error})`);
-  // A Mover already running turned us away: the move is under way, nothing failed.
-  const failed = report.moves.filter(
-    (m) => (m.error && !m.busy) || m.result?.status === 'partial',
-  ).length;
+  const failed = failedMoves(report.moves);
   const plural = failed === 1 ? '' : 's';
   const moves = failed > 0 ? [`${failed} Mover call${plural} failed or incomplete`] : [];
   const foreign = (report.decision.notices ?? []).map((n) => n.message);
