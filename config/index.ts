@@ -14,6 +14,7 @@ export {
   jsonErrorPosition,
   loadRuntimeConfig,
   runtimeConfig,
+  witnessZones,
   type RuntimeConfig,
 } from './runtime';
 export {
@@ -25,6 +26,7 @@ export {
   type NodeConfig,
   type ProbeConfig,
   type PromotionConfig,
+  type SecondOpinionConfig,
 } from './schema';
 export {
   ConfigError,

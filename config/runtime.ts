@@ -23,6 +23,16 @@ export const ENV = {
    * logged and not published.
    */
   topicArn: 'VIP_FAILOVER_TOPIC_ARN',
+  /**
+   * The witness functions the Checker asks for a second opinion, one per AZ, as a JSON array of
+   * names. Set on the Checker only, when secondOpinion.enabled.
+   */
+  witnesses: 'VIP_FAILOVER_WITNESSES',
+  /**
+   * The local address probes connect from. Unset in Lambda (the kernel picks it); a local run
+   * gives each vantage point its own loopback address, so a test can cut one of them off.
+   */
+  sourceAddress: 'VIP_FAILOVER_SOURCE_ADDRESS',
 } as const;
 
 /**
@@ -33,6 +43,8 @@ export const ENV = {
 export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
   checkerFunction: string;
   moverFunction: string;
+  /** The witness in `availabilityZone` (such as eu-west-1b): named by its zone letter. */
+  witnessFunction: (availabilityZone: string) => string;
   topic: string;
   dashboard: string;
 } {
@@ -40,9 +52,15 @@ export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
   return {
     checkerFunction: `${base}-checker`,
     moverFunction: `${base}-mover`,
+    witnessFunction: (az) => `${base}-witness-${az.slice(-1)}`,
     topic: base,
     dashboard: base,
   };
+}
+
+/** The AZs of the config's subnets, each once, in the order first listed: one witness each. */
+export function witnessZones(config: Pick<FailoverConfig, 'vpc'>): string[] {
+  return [...new Set(config.vpc.subnets.map((s) => s.availabilityZone))];
 }
 
 /**

@@ -417,6 +417,15 @@ const alarmsSchema = z
   })
   .strict();
 
+const secondOpinionSchema = z
+  .object({
+    enabled: z.boolean({ message: 'must be true or false' }).default(true),
+    whenUnanswered: z
+      .enum(['move', 'hold'], { message: 'must be "move" or "hold"' })
+      .default('move'),
+  })
+  .strict();
+
 const RESERVATION =
   'must be 1: a move compare-and-swaps the record by reading it and then writing it, which is safe only ' +
   'while one Mover runs at a time (null, no reservation, is refused for that reason; an account that ' +
@@ -498,6 +507,7 @@ export const fieldsSchema = z
       .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
+    secondOpinion: secondOpinionSchema.prefault({}),
     promotion: promotionSchema.prefault({}),
     hooks: hooksSchema.prefault({}),
     interfaceEndpoints: z.boolean({ message: 'must be true or false' }).default(false),
@@ -555,6 +565,9 @@ export type PromotionConfig = FailoverConfig['promotion'];
 
 /** Lambda functions invoked around a move. */
 export type HooksConfig = FailoverConfig['hooks'];
+
+/** Whether a failover needs a probe from another Availability Zone that agrees, and what if none answers. */
+export type SecondOpinionConfig = FailoverConfig['secondOpinion'];
 
 /** Thresholds and policy of failure detection. */
 export type DetectionConfig = FailoverConfig['detection'];

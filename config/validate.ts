@@ -389,6 +389,26 @@ function promotionChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   return problems;
 }
 
+/**
+ * A second opinion must come from an AZ other than the Checker's, and the Checker may run in any
+ * of its subnets' AZs: it needs subnets in two AZs at least, one witness in each.
+ */
+function secondOpinionChecks(c: Partial<ConfigFields>): ConfigProblem[] {
+  if (!c.secondOpinion?.enabled || !c.vpc) return [];
+  const zones = [...new Set(c.vpc.subnets.map((s) => s.availabilityZone))];
+  if (zones.length >= 2) return [];
+  return [
+    {
+      path: ['vpc', 'subnets'],
+      value: zones.join(', '),
+      message:
+        'are all in one availability zone, but secondOpinion.enabled is true: a failover needs a probe from an AZ other than ' +
+        "the Checker's, and an outage of that one AZ would stop failover; add a private subnet in a second AZ, " +
+        'or set secondOpinion.enabled to false',
+    },
+  ];
+}
+
 /** Checks that relate top-level fields to each other, on the sound ones. */
 function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   return [
@@ -398,6 +418,7 @@ function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     ...pacingChecks(c),
     ...parameterChecks(c),
     ...promotionChecks(c),
+    ...secondOpinionChecks(c),
   ];
 }
 

@@ -9,8 +9,9 @@ import { ConfigError, ENV, loadRuntimeConfig } from '../config';
 import { runChecker, type CheckerReport } from './domain/checker';
 import { metricsFor } from './domain/metrics';
 import { tellOperators } from './domain/operators';
-import { proberFor } from './domain/probe';
+import { probeKit } from './domain/probe';
 import { readPause } from './domain/record';
+import { zoneReader } from './domain/vantage';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
 /** The SDK clients the Checker uses. */
@@ -82,15 +83,20 @@ export function createCheckerHandler(
       },
     ]);
   }
-  const prober = proberFor(runtime.config.probe, clients.secrets);
+  const witnesses = witnessesOf(env, runtime.config.secondOpinion.enabled);
+  const { prober, holder } = probeKit(runtime.config.probe, clients.secrets, {
+    sourceAddress: env[ENV.sourceAddress],
+  });
+  const zone = zoneReader(env);
   const loggerFor = invocationLoggers(env);
   const { ec2, ssm, lambda, sns } = clients;
   const topicArn = env[ENV.topicArn];
   const metrics = metricsFor(env);
   return async (event, context) => {
     const logger = loggerFor(context);
-    const report = await runChecker({ ec2, ssm, lambda, prober, logger }, runtime, {
+    const report = await runChecker({ ec2, ssm, lambda, prober, holder, zone, logger }, runtime, {
       moverFunctionName,
+      witnesses,
       scheduledAt: scheduledAt(event),
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
@@ -107,4 +113,31 @@ export function createCheckerHandler(
     );
     return report;
   };
+}
+
+/** The witness functions the stack named, when the config asks for a second opinion. */
+function witnessesOf(env: NodeJS.ProcessEnv, enabled: boolean): string[] {
+  if (!enabled) return [];
+  const raw = env[ENV.witnesses];
+  const fix =
+    'deploy the Checker with the vip-failover stack, which names its witnesses there, or set secondOpinion.enabled to false';
+  let names: unknown;
+  try {
+    names = raw === undefined ? undefined : JSON.parse(raw);
+  } catch {
+    names = undefined;
+  }
+  if (
+    !Array.isArray(names) ||
+    names.length === 0 ||
+    !names.every((n) => typeof n === 'string' && n)
+  ) {
+    throw new ConfigError([
+      {
+        path: [ENV.witnesses],
+        message: `${raw === undefined ? 'is missing from the environment' : 'is not a JSON array of function names'}; ${fix}`,
+      },
+    ]);
+  }
+  return names as string[];
 }

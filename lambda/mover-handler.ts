@@ -54,7 +54,9 @@ export function createMoverHandler(
   const { ec2, ssm, sns } = clients;
   const topicArn = env[ENV.topicArn];
   // The same probe the Checker runs, for the one check before a manual move.
-  const prober = proberFor(config.probe, clients.secrets);
+  const prober = proberFor(config.probe, clients.secrets, {
+    sourceAddress: env[ENV.sourceAddress],
+  });
   // Hooks, fencing and promotion around the switch, as the config asks; the promotion password
   // is read on the first move and cached like the probe's.
   const database = databaseDeps(config, clients);

@@ -20,7 +20,10 @@ export type ConditionKind =
   | 'secret-unreadable'
   | 'not-a-target'
   | 'tables-unreadable'
-  | 'paused';
+  | 'paused'
+  | 'second-opinion-disagrees'
+  | 'second-opinion-unanswered'
+  | 'witness-unavailable';
 
 /** One-off happenings. */
 export type EventKind = 'moved' | 'move-failed' | 'move-partial';

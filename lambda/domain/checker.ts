@@ -11,11 +11,15 @@ import { Pacer } from './checker/pacer';
 import { ReplicationWatch } from './checker/replication-watch';
 import { logSummary, type CheckerReport } from './checker/report';
 import { View } from './checker/view';
+import { invokeJson } from './checker/mover-call';
+import { SecondOpinion } from './checker/second-opinion';
+import { MasterWatch } from './checker/watch';
 import { RunWindow } from './checker/window';
 import { sleep, systemClock, type Clock } from './clock';
 import { suspect } from './health';
 import type { Log } from './log';
-import type { Prober } from './probe';
+import type { Holder, Prober } from './probe';
+import type { Zone } from './vantage';
 import type { MoveRequest } from './types';
 
 export type { MoveAttempt } from './checker/actor';
@@ -27,6 +31,10 @@ export interface CheckerDeps {
   readonly ssm: SSMClient;
   readonly lambda: LambdaClient;
   readonly prober: Prober;
+  /** Holds a connection to the master, whose end starts confirmation at once; none without. */
+  readonly holder?: Holder;
+  /** The zone this Checker runs in, for the second opinion. @default unknown */
+  readonly zone?: () => Promise<Zone>;
   readonly logger: Log;
   /**
    * Every reading of the time in the run. Its waits are setTimeout, so a clock must move with the
@@ -46,6 +54,8 @@ export interface CheckerOptions {
   readonly apiTimeoutMs?: number;
   /** How often tables, record and pause flag are re-read while probing. @default 10000 */
   readonly refreshMs?: number;
+  /** The witness functions asked for a second opinion (secondOpinion.enabled). @default none */
+  readonly witnesses?: readonly string[];
 }
 
 /** The parts of one run, each the one owner of its state. */
@@ -58,6 +68,8 @@ interface Run {
   readonly actor: Actor;
   readonly pacer: Pacer;
   readonly fences: FenceRequests;
+  readonly secondOpinion?: SecondOpinion;
+  readonly watch?: MasterWatch;
 }
 
 /**
@@ -88,8 +100,17 @@ export async function runChecker(
     callMover(deps.lambda, options.moverFunctionName, request, moverMs);
   const fences = new FenceRequests({ config, clock, log, callMover: mover });
   const replication = new ReplicationWatch(config, log, (node, active) => fences.ask(node, active));
-  const actor = new Actor({
-    ...{ config, view, nodes, replication, window, clock, log },
+  const secondOpinion = config.secondOpinion.enabled
+    ? new SecondOpinion({
+        ...{ config, clock, log, witnesses: options.witnesses ?? [] },
+        zone: deps.zone ?? (() => Promise.resolve({ error: 'not given' })),
+        invoke: async (fn, request, ms) => (await invokeJson(deps.lambda, fn, request, ms)).payload,
+        onAnswer: () => actor.evaluate(),
+      })
+    : undefined;
+  secondOpinion?.start();
+  const actor: Actor = new Actor({
+    ...{ config, view, nodes, replication, secondOpinion, window, clock, log },
     callMover: mover,
   });
   const pacer: Pacer = new Pacer(config, {
@@ -100,12 +121,29 @@ export async function runChecker(
       for (const result of results) {
         replication.take(result, view.activeName());
         const firstFailure = nodes.take(name, result);
-        if (firstFailure && name === view.activeName()) pacer.confirmNow();
+        if (firstFailure && name === view.activeName()) {
+          pacer.confirmNow();
+          secondOpinion?.ask();
+        }
       }
       actor.evaluate();
     },
   });
-  const run: Run = { runtime, clock, window, view, nodes, actor, pacer, fences };
+  const watch =
+    deps.holder &&
+    new MasterWatch(
+      {
+        ...{ holder: deps.holder, clock, log },
+        onLost: (name) => {
+          if (name === view.activeName()) pacer.confirmNow();
+        },
+      },
+      config,
+    );
+  const run: Run = {
+    ...{ runtime, clock, window, view, nodes, actor, pacer, fences },
+    ...{ secondOpinion, watch },
+  };
 
   await probeUntilDone(run, options.refreshMs ?? 10_000);
   await finish(run, () => options.remainingMs() > apiTimeoutMs + 1000);
@@ -119,11 +157,14 @@ export async function runChecker(
  * stop. Reads run beside the probes, never awaited here: a slow API must not stall them.
  */
 async function probeUntilDone(run: Run, refreshMs: number): Promise<void> {
-  const { clock, window, view, actor, pacer } = run;
+  const { clock, window, view, actor, pacer, secondOpinion, watch } = run;
   for (;;) {
     const now = clock.now();
     if (now >= window.hardStop) return;
     if (pacer.rounds > 0 && now >= window.end && !inDoubt(run)) return;
+    watch?.follow(view.activeName());
+    // A master gone quiet is asked about before its first probe even times out.
+    if (pacer.activeQuiet()) secondOpinion?.ask();
     // Refresh when due, and as our turn to act begins: the previous run may have moved the VIP.
     const turnPending = view.lastRefresh < window.actFrom;
     const due = now - view.lastRefresh >= refreshMs || (turnPending && now >= window.actFrom);
@@ -170,9 +211,12 @@ function failbackRising({ runtime, clock, view, nodes }: Run): boolean {
 
 /** Lets probes in flight land (each is bounded by its own timeout) and a move or fence finish. */
 async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
-  const { pacer, actor, view, fences } = run;
-  while (pacer.inFlight() || actor.pending || fences.pending) {
-    const moving = actor.pending ?? fences.pending;
+  const { pacer, actor, view, fences, secondOpinion, watch } = run;
+  // No new asks now; an answer still in flight may still confirm a move.
+  secondOpinion?.close();
+  await watch?.close();
+  while (pacer.inFlight() || actor.pending || fences.pending || secondOpinion?.pending) {
+    const moving = actor.pending ?? fences.pending ?? secondOpinion?.pending;
     if (moving) await moving;
     else await sleep(Math.min(50, run.runtime.config.probe.timeoutMs));
   }
@@ -183,8 +227,9 @@ async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
   else await view.settle();
 }
 
-function reportOf({ view, nodes, actor, window, clock }: Run): CheckerReport {
+function reportOf({ view, nodes, actor, window, clock, secondOpinion }: Run): CheckerReport {
   return {
+    ...(secondOpinion ? { secondOpinion: secondOpinion.summary() } : {}),
     active: view.activeName(),
     placement: view.placement,
     tables: view.tables,

@@ -49,7 +49,13 @@ export type HoldKind =
   | 'paused-while-down'
   | 'split-no-healthy'
   | 'paused-split'
-  | 'paused-failback';
+  | 'paused-failback'
+  /** The second opinion (checker/second-opinion.ts): asked and not yet in, from another AZ. */
+  | 'second-opinion-pending'
+  /** A witness in another AZ sees the master alive, or the target not. */
+  | 'second-opinion-disagrees'
+  /** No witness answered and secondOpinion.whenUnanswered is "hold". */
+  | 'second-opinion-unanswered';
 
 /** A table left alone while the decision goes ahead in the others: it needs a human. */
 export interface Notice {

@@ -17,7 +17,13 @@ import type { PauseState } from './record';
 import { readStatus, writeStatus, type GroupStatus } from './status';
 
 /** Hold kinds that only wait and need nobody: a failback paused is not an alert. */
-const QUIET_HOLDS: ReadonlySet<string> = new Set(['paused-failback']);
+const QUIET_HOLDS: ReadonlySet<string> = new Set(['paused-failback', 'second-opinion-pending']);
+
+/** Holds whose condition comes from the report's second opinion, which outlives the decision. */
+const SECOND_OPINION_HOLDS: ReadonlySet<string> = new Set([
+  'second-opinion-disagrees',
+  'second-opinion-unanswered',
+]);
 
 const NEXT_STEP: Readonly<Record<ConditionKind, string>> = {
   'no-standby':
@@ -40,6 +46,12 @@ const NEXT_STEP: Readonly<Record<ConditionKind, string>> = {
     'Fix the node (database missing, account locked, too many connections) or the monitor credentials; it cannot take the VIP until it passes a full login.',
   'tables-unreadable': 'Check routeTableIds and the Checker role (ec2:DescribeRouteTables).',
   paused: 'Automatic moves are off until the pause ends or someone runs vip-failover resume.',
+  'second-opinion-disagrees':
+    "One vantage point cannot reach a node that another can: look for a security group, NACL or routing change between the Checker's subnets and the node; if the master really is dead for clients, move by hand (vip-failover move).",
+  'second-opinion-unanswered':
+    'No witness answered: check the witness functions (errors, throttles, their subnets and security group) and the Checker role (lambda:InvokeFunction).',
+  'witness-unavailable':
+    "Check the witness function's errors and its subnet's AZ; until it answers, failovers from a Checker in another AZ follow secondOpinion.whenUnanswered.",
 };
 
 function condition(
@@ -57,7 +69,11 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
   const out: Condition[] = [];
   const { decision } = report;
   const active = report.active ?? 'no single node';
-  if (decision.action === 'hold' && !QUIET_HOLDS.has(decision.kind)) {
+  if (
+    decision.action === 'hold' &&
+    !QUIET_HOLDS.has(decision.kind) &&
+    !SECOND_OPINION_HOLDS.has(decision.kind)
+  ) {
     const kind = decision.kind as ConditionKind;
     const subject =
       kind === 'no-standby' || kind === 'cooldown'
@@ -100,6 +116,7 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
       ),
     );
   }
+  out.push(...secondOpinionConditions(report));
   if (pause.paused) {
     const until = pause.until ? ` until ${new Date(pause.until).toISOString()}` : '';
     const why = [pause.reason, pause.by && `by ${pause.by}`].filter(Boolean).join(', ');
@@ -109,6 +126,44 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
         'paused',
         `automatic moves paused${until}${why ? ` (${why})` : ''}`,
         `Automatic moves of the VIP are paused${until}${why ? ` (${why})` : ''}. The Checker keeps probing and alerting; manual moves still go through.`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Disagreement, no answer, a witness that did not warm up: each needs a human. */
+function secondOpinionConditions({ secondOpinion: s }: CheckerReport): Condition[] {
+  if (!s) return [];
+  const out: Condition[] = [];
+  if (s.disagreement !== undefined)
+    out.push(
+      condition(
+        'second-opinion-disagrees',
+        'second-opinion-disagrees',
+        'vantage points disagree: no failover',
+        s.disagreement,
+        { zone: s.zone ?? '' },
+      ),
+    );
+  if (s.unanswered !== undefined)
+    out.push(
+      condition(
+        'second-opinion-unanswered',
+        'second-opinion-unanswered',
+        'no second opinion for a failover',
+        `A failover needed a second opinion and no witness in another zone gave one: ${s.unanswered}.`,
+      ),
+    );
+  for (const [witness, w] of Object.entries(s.witnesses)) {
+    if (w.error === undefined) continue;
+    out.push(
+      condition(
+        `witness-unavailable:${witness}`,
+        'witness-unavailable',
+        `witness ${witness} does not answer`,
+        `${witness} did not answer the Checker: ${w.error}`,
+        { witness },
       ),
     );
   }

@@ -43,6 +43,8 @@ export interface MysqlProberOptions {
   readonly replication?: boolean;
   /** mysql2's `ssl` option (tls.ts); plaintext when undefined. */
   readonly ssl?: SslOptions;
+  /** The local address to connect from; the kernel's choice when undefined. */
+  readonly sourceAddress?: string;
 }
 
 /**
@@ -87,10 +89,17 @@ export function mysqlProber(options: MysqlProberOptions): Prober {
     const watch = startStopwatch();
     let conversation: MysqlConversation | undefined;
     const verdict = await guarded(watch, () =>
-      converse(node.address, options.port, options.timeoutMs, watch, (socket, referee) => {
-        conversation = new MysqlConversation(socket, referee, options, node.address);
-        return conversation;
-      }),
+      converse(
+        node.address,
+        options.port,
+        options.timeoutMs,
+        watch,
+        (socket, referee) => {
+          conversation = new MysqlConversation(socket, referee, options, node.address);
+          return conversation;
+        },
+        options.sourceAddress,
+      ),
     );
     if (conversation?.passwordRefused) options.password.invalidate();
     return toResult(node.name, watch, verdict);

@@ -116,7 +116,7 @@ export interface Talk {
 }
 
 /**
- * Opens a TCP connection and lets `talk` drive it, under one deadline of `timeoutMs`. `talk`
+ * Opens a TCP connection (from `sourceAddress` when given, see ENV.sourceAddress) and lets `talk` drive it, under one deadline of `timeoutMs`. `talk`
  * decides once it knows the verdict and then closes or destroys the socket; the deadline, socket
  * errors and an unexpected close decide too. The returned promise resolves when the socket has
  * closed, so nothing outlives the probe.
@@ -127,6 +127,7 @@ export function converse(
   timeoutMs: number,
   watch: Stopwatch,
   talk: (socket: Socket, referee: Referee) => Talk | void,
+  sourceAddress?: string,
 ): Promise<Verdict> {
   return new Promise((resolve) => {
     let verdict: Verdict | undefined;
@@ -143,7 +144,7 @@ export function converse(
     };
     let connected = false;
     const phase = () => hooks.phase?.() ?? (connected ? 'greeting' : 'connect');
-    const socket = netConnect({ host: address, port });
+    const socket = netConnect({ host: address, port, localAddress: sourceAddress });
     socket.setNoDelay(true);
     const deadline = setTimeout(() => {
       const late = hooks.atDeadline?.();

@@ -6,6 +6,8 @@ import { SUCCESS, converse, guarded, startStopwatch, toResult } from './probe-so
 export interface TcpProberOptions {
   readonly port: number;
   readonly timeoutMs: number;
+  /** The local address to connect from; the kernel's choice when undefined. */
+  readonly sourceAddress?: string;
 }
 
 /**
@@ -17,16 +19,23 @@ export interface TcpProberOptions {
  * server then answers ER_HOST_IS_BLOCKED to everyone from that address). Prefer the MySQL probe
  * for MySQL, or raise `max_connect_errors`.
  */
-export function tcpProber({ port, timeoutMs }: TcpProberOptions): Prober {
+export function tcpProber({ port, timeoutMs, sourceAddress }: TcpProberOptions): Prober {
   return async (node) => {
     const watch = startStopwatch();
     const verdict = await guarded(watch, () =>
-      converse(node.address, port, timeoutMs, watch, (socket, referee) => {
-        socket.once('connect', () => {
-          referee.decide(SUCCESS);
-          socket.destroy();
-        });
-      }),
+      converse(
+        node.address,
+        port,
+        timeoutMs,
+        watch,
+        (socket, referee) => {
+          socket.once('connect', () => {
+            referee.decide(SUCCESS);
+            socket.destroy();
+          });
+        },
+        sourceAddress,
+      ),
     );
     return toResult(node.name, watch, verdict);
   };

@@ -10,12 +10,14 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProbeConfig } from '../../config';
+import { holder, type Holder } from './probe-hold';
 import { mysqlProber } from './probe-mysql';
 import { tcpProber } from './probe-tcp';
 import { secretPassword } from './secret';
 import { sslOptions } from './tls';
 import type { ProbeResult } from './types';
 
+export { holder, type HeldConnection, type Holder, type Lost } from './probe-hold';
 export { mysqlProber, type MysqlProberOptions } from './probe-mysql';
 export { tcpProber, type TcpProberOptions } from './probe-tcp';
 export { secretPassword, type PasswordSource, type SecretPasswordOptions } from './secret';
@@ -23,21 +25,49 @@ export { secretPassword, type PasswordSource, type SecretPasswordOptions } from 
 /** Probes one node. Never rejects: every failure is a result with `ok: false`. */
 export type Prober = (node: { name: string; address: string }) => Promise<ProbeResult>;
 
+/** Where probes connect from. */
+export interface ProbeVantage {
+  /** The local address probes connect from (ENV.sourceAddress); the kernel's when undefined. */
+  readonly sourceAddress?: string;
+}
+
 /** The prober a config asks for. Throws (at construction, not per probe) on an incomplete config. */
-export function proberFor(probe: ProbeConfig, secrets: SecretsManagerClient): Prober {
-  if (probe.type === 'tcp') return tcpProber({ port: probe.port, timeoutMs: probe.timeoutMs });
+export function proberFor(
+  probe: ProbeConfig,
+  secrets: SecretsManagerClient,
+  vantage: ProbeVantage = {},
+): Prober {
+  return probeKit(probe, secrets, vantage).prober;
+}
+
+/**
+ * The prober and the {@link Holder} of a held connection (probe-hold) a config asks for, sharing
+ * one password source: one GetSecretValue per container, and one rotation seen by both.
+ */
+export function probeKit(
+  probe: ProbeConfig,
+  secrets: SecretsManagerClient,
+  { sourceAddress }: ProbeVantage = {},
+): { prober: Prober; holder: Holder } {
+  const { port, timeoutMs } = probe;
+  if (probe.type === 'tcp')
+    return {
+      prober: tcpProber({ port, timeoutMs, sourceAddress }),
+      holder: holder({ port, sourceAddress }),
+    };
   if (!probe.mysql) {
     throw new Error(
       'probe.type is "mysql" but probe.mysql is missing; add probe.mysql.user and probe.mysql.passwordSecretArn',
     );
   }
-  return mysqlProber({
-    port: probe.port,
-    timeoutMs: probe.timeoutMs,
-    user: probe.mysql.user,
-    database: probe.mysql.database,
-    password: secretPassword(secrets, probe.mysql.passwordSecretArn),
-    replication: true,
-    ssl: sslOptions(probe.mysql),
-  });
+  const { user, database } = probe.mysql;
+  const password = secretPassword(secrets, probe.mysql.passwordSecretArn);
+  const ssl = sslOptions(probe.mysql);
+  return {
+    prober: mysqlProber({
+      ...{ port, timeoutMs, user, database, password, ssl, sourceAddress },
+      replication: true,
+    }),
+    holder: holder({ port, sourceAddress, mysql: { user, database, password, ssl } }),
+  };
 }

@@ -9,6 +9,7 @@ import type { MoveRequest, MoveResult } from '../types';
 import { DecisionLog } from './decision-log';
 import type { NodeBook } from './nodes';
 import type { ReplicationWatch } from './replication-watch';
+import type { SecondOpinion } from './second-opinion';
 import type { View } from './view';
 import type { RunWindow } from './window';
 
@@ -27,6 +28,8 @@ export interface ActorDeps {
   readonly nodes: NodeBook;
   /** Each standby's fitness by its replication; without it, replication holds nothing back. */
   readonly replication?: Pick<ReplicationWatch, 'fitness'>;
+  /** Witnesses in other AZs; without it, a failover needs no second opinion. */
+  readonly secondOpinion?: Pick<SecondOpinion, 'verdict'>;
   readonly window: RunWindow;
   readonly clock: Clock;
   readonly log: Log;
@@ -71,8 +74,13 @@ export class Actor {
     return this.moving;
   }
 
-  /** What to do now, from the latest view and health. */
+  /** What to do now, from the latest view and health, and the second opinion on a failover. */
   decideNow(): Decision {
+    return this.confirmed(this.decideHere());
+  }
+
+  /** What to do now, from this vantage point alone. */
+  private decideHere(): Decision {
     const { config, view, nodes, clock } = this.deps;
     return decide(config, {
       placement: view.placement,
@@ -103,6 +111,54 @@ export class Actor {
       .finally(() => {
         this.moving = undefined;
       });
+  }
+
+  /**
+   * A failover off a master that looks dead from here waits for a witness in another AZ to agree
+   * (second-opinion.ts). A failover because the master's route is blackhole does not: that is
+   * the route table's word, the same from everywhere.
+   */
+  private confirmed(d: Decision): Decision {
+    const { secondOpinion, nodes, config } = this.deps;
+    if (!secondOpinion || !failover(d) || d.action !== 'move') return d;
+    if (nodes.of(d.from).state !== 'down') return d;
+    const since = nodes.failingSince(d.from) ?? -Infinity;
+    const v = secondOpinion.verdict(d.from, d.target, since);
+    const policy = config.secondOpinion.whenUnanswered;
+    const notices = d.notices ? { notices: d.notices } : {};
+    switch (v.kind) {
+      case 'agree':
+        return { ...d, reason: `${d.reason}; ${v.detail}` };
+      case 'pending':
+        return {
+          action: 'hold',
+          kind: 'second-opinion-pending',
+          severity: 'warn',
+          reason: v.detail,
+          ...notices,
+        };
+      case 'disagree':
+        return {
+          action: 'hold',
+          kind: 'second-opinion-disagrees',
+          severity: 'error',
+          reason: v.detail,
+          ...notices,
+        };
+      case 'unanswered':
+        return policy === 'move'
+          ? {
+              ...d,
+              reason: `${d.reason}; no second opinion (${v.detail}): moving, as secondOpinion.whenUnanswered is "move"`,
+            }
+          : {
+              action: 'hold',
+              kind: 'second-opinion-unanswered',
+              severity: 'error',
+              reason: `${d.from} looks down from here but no witness answered (${v.detail}); holding, as secondOpinion.whenUnanswered is "hold"`,
+              ...notices,
+            };
+    }
   }
 
   /**

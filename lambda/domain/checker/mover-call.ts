@@ -1,4 +1,7 @@
-/** One synchronous call of the Mover, its answer read as a MoveResult or thrown as an error. */
+/**
+ * One synchronous call of a function of ours (the Mover, a witness), its answer read as JSON or
+ * thrown as an error.
+ */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MoveRequest, MoveResult } from '../types';
 import { timeoutSignal } from './deadline';
@@ -10,6 +13,25 @@ export async function callMover(
   request: MoveRequest,
   timeoutMs: number,
 ): Promise<MoveResult> {
+  const { payload, text } = await invokeJson(lambda, functionName, request, timeoutMs, 'Mover');
+  const result = payload as MoveResult | undefined;
+  if (typeof result?.status !== 'string') {
+    throw new Error(`Mover answered without a result: ${text.slice(0, 200) || '(empty)'}`);
+  }
+  return result;
+}
+
+/**
+ * Invokes `functionName` with `request` and waits at most `timeoutMs` (the call is aborted
+ * then); a FunctionError throws, naming the function as `what`.
+ */
+export async function invokeJson(
+  lambda: LambdaClient,
+  functionName: string,
+  request: unknown,
+  timeoutMs: number,
+  what: string = functionName,
+): Promise<{ payload: unknown; text: string }> {
   const { signal, clear } = timeoutSignal(timeoutMs);
   const out = await lambda
     .send(
@@ -26,13 +48,9 @@ export async function callMover(
   if (out.FunctionError) {
     const err = payload as { errorType?: string; errorMessage?: string } | undefined;
     const detail = [err?.errorType, err?.errorMessage].filter(Boolean).join(' ');
-    throw new Error(`Mover failed (${out.FunctionError}): ${detail}`.trim());
+    throw new Error(`${what} failed (${out.FunctionError}): ${detail}`.trim());
   }
-  const result = payload as MoveResult | undefined;
-  if (typeof result?.status !== 'string') {
-    throw new Error(`Mover answered without a result: ${text.slice(0, 200) || '(empty)'}`);
-  }
-  return result;
+  return { payload, text };
 }
 
 /** A runtime failure may answer plain text: it becomes the error message. */

@@ -59,6 +59,18 @@ export class Pacer {
     this.lastRound = now;
   }
 
+  /**
+   * True while the active node's oldest probe has gone unanswered for a confirmation interval:
+   * a frozen node looks like this long before its first probe times out.
+   */
+  activeQuiet(): boolean {
+    const quiet = this.quietSince();
+    return (
+      quiet !== undefined &&
+      this.deps.clock.now() - quiet >= this.config.detection.confirmIntervalMs
+    );
+  }
+
   /** The active node's first failure: confirm now, not after the rest of a regular interval. */
   confirmNow(): void {
     this.lastRound = -Infinity;
@@ -108,10 +120,7 @@ export class Pacer {
   private confirming(): boolean {
     const active = this.deps.active();
     if (active === undefined) return false;
-    if (this.deps.suspect(active)) return true;
-    const quiet = this.quietSince();
-    const { confirmIntervalMs } = this.config.detection;
-    return quiet !== undefined && this.deps.clock.now() - quiet >= confirmIntervalMs;
+    return this.deps.suspect(active) || this.activeQuiet();
   }
 
   private quietSince(): number | undefined {

@@ -5,6 +5,7 @@ import type { Placement } from '../routes';
 import type { TableState } from '../types';
 import type { MoveAttempt } from './actor';
 import type { NodeProbeSummary } from './nodes';
+import type { SecondOpinionSummary } from './second-opinion';
 
 /** What one run saw and did; also its final structured log line. */
 export interface CheckerReport {
@@ -17,6 +18,8 @@ export interface CheckerReport {
   readonly decision: Decision;
   readonly moves: readonly MoveAttempt[];
   readonly durationMs: number;
+  /** Witnesses asked and what they said; absent when secondOpinion.enabled is false. */
+  readonly secondOpinion?: SecondOpinionSummary;
 }
 
 /**
