@@ -28,15 +28,18 @@ import {
 } from './support/domain-fixtures';
 
 // Validated minimums (interval 100 ms, confirm 50 ms, probe timeout 50 ms) keep each run short.
+// The second opinion before a failover has its own spec (second-opinion.test.ts).
 const config = exampleConfig({
   probe: { type: 'tcp', port: 3306, timeoutMs: 50 },
   detection: detection({ intervalMs: 100, confirmIntervalMs: 50, fall: 3, rise: 2 }),
+  secondOpinion: { enabled: false },
 });
 const runtime = runtimeConfig(config, { windowMs: 600, overlapMs: 100 });
 /** The same group, failing back to db-a, the preferred node, once it has risen. */
 const failback = exampleConfig({
   probe: config.probe,
   detection: { ...config.detection, failback: 'preferred' },
+  secondOpinion: { enabled: false },
 });
 const failbackRuntime = runtimeConfig(failback, { windowMs: 600, overlapMs: 100 });
 const MOVER = 'vip-failover-orders-db-mover';

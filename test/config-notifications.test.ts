@@ -158,12 +158,15 @@ describe('notifications, alarms and the status parameter', () => {
 
 describe('deployedNames', () => {
   it('names the functions, topic and dashboard after the group', () => {
-    expect(deployedNames({ name: 'orders-db' })).toEqual({
+    const { witnessFunction, ...names } = deployedNames({ name: 'orders-db' });
+
+    expect(names).toEqual({
       checkerFunction: 'vip-failover-orders-db-checker',
       moverFunction: 'vip-failover-orders-db-mover',
       topic: 'vip-failover-orders-db',
       dashboard: 'vip-failover-orders-db',
     });
+    expect(witnessFunction('eu-west-1b')).toBe('vip-failover-orders-db-witness-b');
   });
 
   it("keeps function names within Lambda's 64 characters for the longest group name", () => {
@@ -173,6 +176,7 @@ describe('deployedNames', () => {
     for (const fn of [
       deployedNames({ name }).checkerFunction,
       deployedNames({ name }).moverFunction,
+      deployedNames({ name }).witnessFunction('ap-southeast-2c'),
     ])
       expect(fn.length).toBeLessThanOrEqual(64);
   });

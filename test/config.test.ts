@@ -37,7 +37,10 @@ const minimal: Raw = {
   vpc: {
     vpcId: 'vpc-0123456789abcdef0',
     cidr: '10.1.0.0/16',
-    subnets: [{ subnetId: 'subnet-01234567', availabilityZone: 'us-east-1a' }],
+    subnets: [
+      { subnetId: 'subnet-01234567', availabilityZone: 'us-east-1a' },
+      { subnetId: 'subnet-89abcdef', availabilityZone: 'us-east-1b' },
+    ],
   },
   routeTableIds: ['rtb-01234567'],
   nodes: [
@@ -126,6 +129,13 @@ describe('validateConfig', () => {
         }),
       ],
       ['fall 2', variant((c) => (c.detection.fall = 2))],
+      [
+        'one AZ without a second opinion',
+        variant((c) => {
+          c.vpc.subnets[1].availabilityZone = 'eu-west-1a';
+          c.secondOpinion = { enabled: false };
+        }),
+      ],
     ])('%s', (_name, input) => {
       expect(() => validateConfig(input)).not.toThrow();
     });
@@ -151,6 +161,7 @@ describe('validateConfig', () => {
           failback: 'never',
         },
         mover: { reservedConcurrency: 1, timeoutSeconds: 30 },
+        secondOpinion: { enabled: true, whenUnanswered: 'move' },
         interfaceEndpoints: false,
         logRetentionDays: 30,
       });
@@ -204,6 +215,16 @@ describe('validateConfig', () => {
         'a subnet listed twice',
         variant((c) => (c.vpc.subnets[1].subnetId = c.vpc.subnets[0].subnetId)),
         'vpc.subnets[1].subnetId "subnet-0a1b2c3d4e5f60001" is listed twice; list each subnet once',
+      ],
+      [
+        'a second opinion with every subnet in one AZ',
+        variant((c) => (c.vpc.subnets[1].availabilityZone = 'eu-west-1a')),
+        'vpc.subnets "eu-west-1a" are all in one availability zone, but secondOpinion.enabled is true: a failover needs a probe from an AZ other than the Checker\'s, and an outage of that one AZ would stop failover; add a private subnet in a second AZ, or set secondOpinion.enabled to false',
+      ],
+      [
+        'a policy for an unanswered second opinion that is not one',
+        variant((c) => (c.secondOpinion = { whenUnanswered: 'wait' })),
+        'secondOpinion.whenUnanswered "wait" must be "move" or "hold"',
       ],
       [
         'a region where an availability zone belongs',

@@ -5,7 +5,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
-import { ENV, runtimeConfig } from '../config';
+import example from '../config/example.json';
+import { ENV, runtimeConfig, validateConfig } from '../config';
 import {
   checkerClients,
   createCheckerHandler,
@@ -19,7 +20,11 @@ const ENDPOINT = 'http://127.0.0.1:4599';
 /** What the stack deploys, without any AWS settings. */
 function deployedEnv(): NodeJS.ProcessEnv {
   const runtime = runtimeConfig(exampleConfig(), { windowMs: 0, overlapMs: 0 });
-  return { [ENV.config]: JSON.stringify(runtime), [ENV.moverFunction]: 'vip-failover-mover' };
+  return {
+    [ENV.config]: JSON.stringify(runtime),
+    [ENV.moverFunction]: 'vip-failover-mover',
+    [ENV.witnesses]: JSON.stringify(['vip-failover-witness-a', 'vip-failover-witness-b']),
+  };
 }
 
 /** An env naming a local endpoint, region and credentials, none of which process.env holds. */
@@ -71,6 +76,42 @@ describe('createCheckerHandler', () => {
     expect(() => createCheckerHandler(env, mockedCheckerClients())).toThrow(
       /VIP_FAILOVER_MOVER_FUNCTION is missing from the environment/,
     );
+  });
+
+  it.each([
+    [
+      'missing',
+      undefined,
+      /VIP_FAILOVER_WITNESSES is missing from the environment; deploy the Checker/,
+    ],
+    [
+      'not a list of names',
+      '["a", 3]',
+      /VIP_FAILOVER_WITNESSES is not a JSON array of function names/,
+    ],
+    ['not JSON', 'witness-a', /VIP_FAILOVER_WITNESSES is not a JSON array of function names/],
+    [
+      'empty',
+      '[]',
+      /VIP_FAILOVER_WITNESSES is not a JSON array.*or set secondOpinion.enabled to false/,
+    ],
+  ])('names the witnesses variable when it is %s and a second opinion is on', (_, value, error) => {
+    const env = deployedEnv();
+    if (value === undefined) delete env[ENV.witnesses];
+    else env[ENV.witnesses] = value;
+
+    expect(() => createCheckerHandler(env, mockedCheckerClients())).toThrow(error);
+  });
+
+  it('needs no witnesses when the second opinion is off', () => {
+    const config = validateConfig({
+      ...structuredClone(example),
+      secondOpinion: { enabled: false },
+    });
+    const env: NodeJS.ProcessEnv = { ...deployedEnv(), [ENV.config]: JSON.stringify(runtimeConfig(config)) };
+    delete env[ENV.witnesses];
+
+    expect(() => createCheckerHandler(env, mockedCheckerClients())).not.toThrow();
   });
 
   it('reads a broken config when it is built, not at the first event', () => {
