@@ -104,7 +104,8 @@ export async function runChecker(
     ? new SecondOpinion({
         ...{ config, clock, log, witnesses: options.witnesses ?? [] },
         zone: deps.zone ?? (() => Promise.resolve({ error: 'not given' })),
-        invoke: async (fn, request, ms) => (await invokeJson(deps.lambda, fn, request, ms)).payload,
+        invoke: async (fn, request, ms) =>
+          (await invokeJson(deps.lambda, fn, request, ms, 'witness')).payload,
         onAnswer: () => actor.evaluate(),
       })
     : undefined;
