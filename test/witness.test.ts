@@ -143,6 +143,7 @@ describe('MasterWatch', () => {
       opened.push(entry);
       return {
         lost: new Promise((resolve) => (end = resolve)),
+        ping: () => undefined,
         close: () => {
           entry.closed = true;
           end({ why: 'closed by the Checker', established: true });
@@ -157,7 +158,12 @@ describe('MasterWatch', () => {
     const lost: string[] = [];
     const clock: Clock = { now: () => now.t };
     const watch = new MasterWatch(
-      { holder: hold, clock, log: logRecorder(), onLost: (node) => lost.push(node) },
+      {
+        ...{ holder: hold, clock, log: logRecorder() },
+        onLost: (node) => lost.push(node),
+        onQuiet: () => undefined,
+        onFailed: () => undefined,
+      },
       config,
     );
     return { watch, opened, lost };
@@ -200,5 +206,78 @@ describe('MasterWatch', () => {
     await watch.close();
     expect(opened[2]?.closed).toBe(true);
     expect(lost).toEqual([]);
+  });
+});
+
+describe('MasterWatch pings', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** A held connection whose pings are answered while `answering` is true. */
+  function pinged() {
+    const state = { answering: true, pings: 0, waiting: [] as (() => void)[] };
+    const hold: Holder = () => {
+      let end: () => void = () => undefined;
+      return {
+        lost: new Promise((resolve) => (end = () => resolve({ why: 'closed', established: true }))),
+        ping: () => {
+          state.pings += 1;
+          if (state.answering) return Promise.resolve();
+          return new Promise<void>((resolve) => state.waiting.push(resolve));
+        },
+        close: () => end(),
+      };
+    };
+    return { hold, state };
+  }
+
+  it('pings at half the confirmation interval, and says quiet, then failed, of a ping left unanswered', async () => {
+    const { hold, state } = pinged();
+    const quiet: string[] = [];
+    const failed: { node: string; failure?: string; detail?: string; startedAt: number }[] = [];
+    const watch = new MasterWatch(
+      {
+        ...{ holder: hold, clock: { now: () => Date.now() }, log: logRecorder() },
+        onLost: () => undefined,
+        onQuiet: (node) => quiet.push(node),
+        onFailed: (r) => failed.push(r),
+      },
+      config,
+    );
+    const { confirmIntervalMs } = config.detection;
+    const { timeoutMs } = config.probe;
+
+    watch.follow('db-a');
+    await jest.advanceTimersByTimeAsync(confirmIntervalMs * 2);
+    expect(state.pings).toBeGreaterThanOrEqual(3);
+    expect(quiet).toEqual([]);
+
+    // The node freezes: the next ping is never answered.
+    state.answering = false;
+    const frozenAt = Date.now();
+    await jest.advanceTimersByTimeAsync(confirmIntervalMs + confirmIntervalMs / 2);
+    expect(quiet).toEqual(['db-a']);
+    expect(failed).toEqual([]);
+    const pingsWhileFrozen = state.pings;
+
+    await jest.advanceTimersByTimeAsync(timeoutMs);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      node: 'db-a',
+      failure: 'timeout',
+      detail: `held connection: ping not answered within ${timeoutMs} ms`,
+    });
+    expect(failed[0]?.startedAt).toBeGreaterThanOrEqual(frozenAt);
+    // One ping in flight at a time: the frozen node is not sent more.
+    expect(state.pings).toBe(pingsWhileFrozen);
+
+    // Thawed: the ping is answered, and pinging goes on, without another alarm.
+    state.answering = true;
+    for (const resolve of state.waiting) resolve();
+    await jest.advanceTimersByTimeAsync(confirmIntervalMs * 2);
+    expect(state.pings).toBeGreaterThan(pingsWhileFrozen);
+    expect(quiet).toEqual(['db-a']);
+    expect(failed).toHaveLength(1);
+    await watch.close();
   });
 });

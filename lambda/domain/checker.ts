@@ -138,6 +138,16 @@ export async function runChecker(
         onLost: (name) => {
           if (name === view.activeName()) pacer.confirmNow();
         },
+        onQuiet: (name) => {
+          if (name !== view.activeName()) return;
+          pacer.confirmNow();
+          secondOpinion?.ask();
+        },
+        onFailed: (result) => {
+          if (result.node !== view.activeName()) return;
+          nodes.take(result.node, result);
+          actor.evaluate();
+        },
       },
       config,
     );

@@ -2,10 +2,11 @@
  * A connection held open to the master while a run lasts. A master that dies (crash, kill, OOM,
  * reboot) has its kernel close every connection at once, with a FIN or a RST: the held
  * connection sees that the moment it happens, and the Checker probes at once instead of at the
- * next regular probe. A frozen master closes nothing; the regular probes catch that.
+ * next regular probe.
  *
- * For the MySQL probe the connection is a real login as the monitor user, then idle: a bare TCP
- * connection would be an aborted handshake once the server's connect_timeout ends it, and those
+ * For the MySQL probe the connection is a real login as the monitor user, then pinged (COM_PING)
+ * every half confirmation interval: a frozen master closes nothing, but leaves a ping
+ * unanswered. A bare TCP connection would be an aborted handshake once the server's connect_timeout ends it, and those
  * count towards max_connect_errors. It ends with COM_QUIT, so the server logs no aborted client.
  * Without a password (our secret unreadable) nothing is held; the probes go on.
  */
@@ -24,6 +25,11 @@ export interface Lost {
 export interface HeldConnection {
   /** Resolves once the connection has ended, with why; never rejects. */
   readonly lost: Promise<Lost>;
+  /**
+   * Sends COM_PING; resolves when the node answers, rejects when the connection fails. Undefined
+   * while nothing can be pinged: a TCP hold, or a MySQL login not yet complete.
+   */
+  ping(): Promise<void> | undefined;
   /** Ends the connection; `lost` then resolves with "closed by the Checker". */
   close(): void;
 }
@@ -51,6 +57,7 @@ export function holder(options: HolderOptions): Holder {
     let connection: Connection | undefined;
     let closing = false;
     let established = false;
+    let loggedIn = false;
     let resolveLost: (lost: Lost) => void = () => undefined;
     const lost = new Promise<Lost>((resolve) => (resolveLost = resolve));
     const settle = (why: string) => resolveLost({ why, established });
@@ -87,12 +94,18 @@ export function holder(options: HolderOptions): Holder {
           });
           // A refused login or a lost connection: the socket closes and `lost` says so.
           connection.on('error', () => s.destroy());
+          connection.once('connect', () => (loggedIn = true));
         },
         (e: unknown) =>
           settle(`not held: no password (${e instanceof Error ? e.message : String(e)})`),
       );
     return {
       lost,
+      ping() {
+        const c = connection;
+        if (!c || !loggedIn || closing) return undefined;
+        return new Promise<void>((resolve, reject) => c.ping((e) => (e ? reject(e) : resolve())));
+      },
       close() {
         if (closing) return;
         closing = true;

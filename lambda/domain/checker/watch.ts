@@ -1,11 +1,17 @@
 /**
- * Holds a connection to the active node for the run (probe-hold) and reports its end: a master
- * that dies closes it at once, and the run probes then instead of at the next regular probe.
+ * Holds a connection to the active node for the run (probe-hold) and watches it:
+ * - its end (a killed master's kernel closes it at once): the run probes now;
+ * - a ping unanswered for a confirmation interval (a frozen master closes nothing): the run
+ *   probes now and asks for a second opinion, as for a probe gone quiet;
+ * - a ping unanswered for a whole probe timeout: that ping is a failed probe, counted like one.
+ *   It is the first failed probe after the freeze, by up to a regular interval.
+ * The pings run on their own timer, beside the probes, at half the confirmation interval.
  */
 import { nodeByName, type FailoverConfig } from '../../../config';
 import type { Clock } from '../clock';
 import type { Log } from '../log';
 import type { HeldConnection, Holder } from '../probe-hold';
+import type { ProbeResult } from '../types';
 
 export interface WatchDeps {
   readonly holder: Holder;
@@ -13,13 +19,26 @@ export interface WatchDeps {
   readonly log: Log;
   /** The held connection to `node`, once established, ended without us closing it. */
   readonly onLost: (node: string, why: string) => void;
+  /** A ping of `node` has gone unanswered for a confirmation interval. */
+  readonly onQuiet: (node: string) => void;
+  /** A ping of `node` went unanswered for a probe timeout: a failed probe. */
+  readonly onFailed: (result: ProbeResult) => void;
+}
+
+interface Held {
+  readonly node: string;
+  readonly connection: HeldConnection;
+  /** The ping in flight: when it was sent, and what was already said about it. */
+  ping?: { readonly at: number; quiet: boolean; failed: boolean };
+  lastPingAt: number;
 }
 
 export class MasterWatch {
-  private held?: { readonly node: string; readonly connection: HeldConnection };
+  private held?: Held;
   private lastOpenAt = -Infinity;
   private closed = false;
   private readonly ends = new Set<Promise<unknown>>();
+  private timer?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly deps: WatchDeps,
@@ -39,8 +58,9 @@ export class MasterWatch {
     const node = nodeByName(this.config, active);
     if (!node) return;
     this.lastOpenAt = now;
-    const held = { node: active, connection: this.deps.holder(node) };
+    const held: Held = { node: active, connection: this.deps.holder(node), lastPingAt: -Infinity };
     this.held = held;
+    this.timer ??= setInterval(() => this.tick(), this.pingEveryMs());
     const end = held.connection.lost.then(({ why, established }) => {
       if (this.held !== held) return;
       this.held = undefined;
@@ -57,8 +77,53 @@ export class MasterWatch {
   /** Lets go of the connection and waits until it has ended. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     this.letGo();
     await Promise.all([...this.ends]);
+  }
+
+  private pingEveryMs(): number {
+    return Math.max(25, Math.floor(this.config.detection.confirmIntervalMs / 2));
+  }
+
+  /** Sends a ping when none is in flight, and says what one in flight too long means. */
+  private tick(): void {
+    const held = this.held;
+    if (!held || this.closed) return;
+    const now = this.deps.clock.now();
+    const { ping } = held;
+    if (ping) {
+      const age = now - ping.at;
+      if (!ping.quiet && age >= this.config.detection.confirmIntervalMs) {
+        ping.quiet = true;
+        this.deps.onQuiet(held.node);
+      }
+      const { timeoutMs } = this.config.probe;
+      if (!ping.failed && age >= timeoutMs) {
+        ping.failed = true;
+        this.deps.onFailed({
+          node: held.node,
+          ok: false,
+          eligible: false,
+          failure: 'timeout',
+          detail: `held connection: ping not answered within ${timeoutMs} ms`,
+          latencyMs: age,
+          startedAt: ping.at,
+        });
+      }
+      return;
+    }
+    if (now - held.lastPingAt < this.pingEveryMs()) return;
+    const sent = held.connection.ping();
+    if (!sent) return;
+    const inFlight = { at: now, quiet: false, failed: false };
+    held.ping = inFlight;
+    held.lastPingAt = now;
+    const done = () => {
+      if (held.ping === inFlight) held.ping = undefined;
+    };
+    this.track(sent.then(done, done));
   }
 
   private letGo(): void {
