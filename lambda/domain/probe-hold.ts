@@ -111,7 +111,9 @@ export function holder(options: HolderOptions): Holder {
         closing = true;
         const s = socket;
         if (!s) return;
-        if (connection && !s.destroyed) connection.end(() => s.destroy());
+        // COM_QUIT, and the server closes: destroying the socket ourselves could drop the
+        // QUIT still in its buffer, which the server logs as an aborted client.
+        if (connection && !s.destroyed) connection.end(() => undefined);
         else s.destroy();
         // COM_QUIT unanswered in a second: the node is gone anyway.
         setTimeout(() => s.destroy(), 1000).unref();
