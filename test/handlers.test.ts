@@ -13,6 +13,7 @@ import {
   type CheckerClients,
 } from '../lambda/checker-handler';
 import { createMoverHandler, moverClients } from '../lambda/mover-handler';
+import { createWitnessHandler } from '../lambda/witness-handler';
 import { exampleConfig } from './support/domain-fixtures';
 
 const ENDPOINT = 'http://127.0.0.1:4599';
@@ -108,7 +109,10 @@ describe('createCheckerHandler', () => {
       ...structuredClone(example),
       secondOpinion: { enabled: false },
     });
-    const env: NodeJS.ProcessEnv = { ...deployedEnv(), [ENV.config]: JSON.stringify(runtimeConfig(config)) };
+    const env: NodeJS.ProcessEnv = {
+      ...deployedEnv(),
+      [ENV.config]: JSON.stringify(runtimeConfig(config)),
+    };
     delete env[ENV.witnesses];
 
     expect(() => createCheckerHandler(env, mockedCheckerClients())).not.toThrow();
@@ -118,6 +122,23 @@ describe('createCheckerHandler', () => {
     expect(() => createCheckerHandler({ [ENV.moverFunction]: 'm' })).toThrow(
       /VIP_FAILOVER_CONFIG is missing from the environment/,
     );
+  });
+});
+
+describe('createWitnessHandler', () => {
+  it('answers a warm-up with why its zone is unknown outside Lambda, and refuses what the Checker never sends', async () => {
+    const handler = createWitnessHandler(deployedEnv());
+
+    await expect(handler({ kind: 'warm' })).resolves.toEqual({
+      zoneError: 'AWS_LAMBDA_METADATA_API is not set: not running in Lambda',
+    });
+    await expect(handler({ target: 'db-b' })).rejects.toMatchObject({
+      name: 'InvalidWitnessRequestError',
+    });
+  });
+
+  it('reads a broken config when it is built, not at the first event', () => {
+    expect(() => createWitnessHandler({})).toThrow(/VIP_FAILOVER_CONFIG is missing/);
   });
 });
 
