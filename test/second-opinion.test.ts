@@ -174,6 +174,9 @@ describe('the second opinion before a failover', () => {
     expect(log.messages('error')).toContain(
       `second opinion disagrees, not moving: db-a looks down from ${HERE} but not from everywhere: ${seen}`,
     );
+    expect(log.messages('error')).toContainEqual(
+      expect.stringMatching(/^run done: VIP on db-a; .*; second opinion: db-a looks down from/),
+    );
     // The disagreement reaches a human, once, as a condition.
     const conditions = conditionsOf(report, { paused: false });
     expect(conditions.filter((c) => c.kind === 'second-opinion-disagrees')).toHaveLength(1);

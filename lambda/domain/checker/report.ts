@@ -49,7 +49,18 @@ function problems(report: CheckerReport): string[] {
   const refused = nodes
     .filter(([, n]) => n.last?.ok && !n.last.eligible && !n.last.credentials)
     .map(([name, n]) => `${name} answers but is no failover target (${n.last?.detail})`);
-  return [...unreadable, ...moves, ...foreign, ...secret, ...refused];
+  const opinion = report.secondOpinion;
+  const witnesses = Object.entries(opinion?.witnesses ?? {})
+    .filter(([, w]) => w.error !== undefined)
+    .map(([name, w]) => `witness ${name} did not answer (${w.error})`);
+  const unanswered =
+    opinion?.unanswered !== undefined ? [`no second opinion: ${opinion.unanswered}`] : [];
+  const disagreed =
+    opinion?.disagreement !== undefined ? [`second opinion: ${opinion.disagreement}`] : [];
+  return [
+    ...[...unreadable, ...moves, ...foreign, ...secret, ...refused],
+    ...[...disagreed, ...unanswered, ...witnesses],
+  ];
 }
 
 /** Logs the run's one summary line: an error when it holds on an alert or saw a problem. */
