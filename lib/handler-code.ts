@@ -10,9 +10,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 
-/** The two handlers, by the name of their entry (lambda/<name>.ts) and bundle directory. */
-export type HandlerName = 'checker' | 'mover';
-export const HANDLERS: readonly HandlerName[] = ['checker', 'mover'];
+/** The handlers, by the name of their entry (lambda/<name>.ts) and bundle directory. */
+export type HandlerName = 'checker' | 'mover' | 'witness';
+export const HANDLERS: readonly HandlerName[] = ['checker', 'mover', 'witness'];
 
 /**
  * The esbuild settings of both ways in, so the package ships what the repo deploys. The AWS SDK is

@@ -5,7 +5,9 @@
 export {
   VipFailover,
   checkerReservedConcurrency,
+  witnessPlacements,
   type VipFailoverConfigProps,
+  type WitnessPlacement,
 } from './vip-failover';
 export type {
   LogLevel,
@@ -18,6 +20,7 @@ export type {
   VipFailoverNotifications,
   VipFailoverOptions,
   VipFailoverProps,
+  VipFailoverSecondOpinion,
 } from './props';
 export type { AlarmKey, FailoverAlarms } from './monitoring';
 export type { ParameterRef } from './state-parameters';

@@ -1,4 +1,7 @@
-/** The execution roles of the Checker and the Mover: inline statements only, each with a `sid`. */
+/**
+ * The execution roles of the Checker, the Mover and the witnesses: inline statements only, each
+ * with a `sid`.
+ */
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -215,10 +218,14 @@ function secretStatements(
 }
 
 /**
- * The Checker: reads the tables and the parameters, writes its status, invokes the Mover,
- * publishes notifications and reads the probe secret.
+ * The Checker: reads the tables and the parameters, writes its status, invokes the Mover and
+ * the witnesses, publishes notifications and reads the probe secret.
  */
-export function checkerStatements(arns: FailoverArns, moverArn: string): iam.PolicyStatement[] {
+export function checkerStatements(
+  arns: FailoverArns,
+  moverArn: string,
+  witnessArns: readonly string[] = [],
+): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'ReadRoutes',
@@ -241,9 +248,27 @@ export function checkerStatements(arns: FailoverArns, moverArn: string): iam.Pol
       actions: ['lambda:InvokeFunction'],
       resources: [moverArn],
     }),
+    // The second opinion: each witness on its exact ARN, none when secondOpinion is off.
+    ...(witnessArns.length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: 'InvokeWitnesses',
+            actions: ['lambda:InvokeFunction'],
+            resources: [...witnessArns],
+          }),
+        ]
+      : []),
     ...notificationStatements(arns),
     ...probeSecretStatements(arns),
   ];
+}
+
+/**
+ * A witness: only what its probe needs, the probe secret (and its key) exactly as the Checker
+ * has it. It reads no table or parameter, changes nothing and invokes nothing.
+ */
+export function witnessStatements(arns: FailoverArns): iam.PolicyStatement[] {
+  return probeSecretStatements(arns);
 }
 
 /**
@@ -260,30 +285,31 @@ export function functionRole(
     readonly statements: iam.PolicyStatement[];
   },
 ): iam.Role {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'WriteLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [props.logGroup.logGroupArn],
+    }),
+    ...vpcAttachmentStatements(props.vpcArn),
+    ...props.statements,
+  ];
   const role = new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: props.description,
-    inlinePolicies: {
-      Function: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'WriteLogs',
-            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            resources: [props.logGroup.logGroupArn],
-          }),
-          ...vpcAttachmentStatements(props.vpcArn),
-          ...props.statements,
-        ],
-      }),
-    },
+    inlinePolicies: { Function: new iam.PolicyDocument({ statements }) },
   });
+  // The reason names this role's own unconditioned "*" actions, so it stays true for each role.
+  const anywhere = statements
+    .filter((s) => s.resources.includes('*') && Object.keys(s.conditions as object).length === 0)
+    .flatMap((s) => s.actions);
+  const listed = `${anywhere.slice(0, -1).join(', ')} and ${anywhere.at(-1)}`;
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Only where no ARN can be named: ec2:DescribeRouteTables, ec2:DescribeNetworkInterfaces and ' +
-      'ec2:DescribeSubnets have no resource-level permissions, and the ENI calls Lambda makes to ' +
-      'attach the function to its VPC act on ENIs it names itself; those are held to the ' +
-      'configured VPC by an ec2:Vpc condition. Every other statement names exact ARNs.',
+      `Only where no ARN can be named: ${listed} have no resource-level permissions, and the ENI ` +
+      'calls Lambda makes to attach the function to its VPC act on ENIs it names itself; those ' +
+      'are held to the configured VPC by an ec2:Vpc condition. Every other statement names exact ARNs.',
   });
   return role;
 }

@@ -35,9 +35,9 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** What a deployment may tune beyond the failover group itself. */
 export interface VipFailoverOptions {
   /**
-   * Memory of the Checker in MB. Lambda gives CPU in proportion (1/14 of a vCPU at 128 MB); the
-   * Checker mostly waits on sockets, and the README's "Detection time, tuning and cost" section
-   * has what 128 MB measured.
+   * Memory of the Checker in MB, and of the witnesses, which run the same probes. Lambda gives
+   * CPU in proportion (1/14 of a vCPU at 128 MB); the Checker mostly waits on sockets, and the
+   * README's "Detection time, tuning and cost" section has what 128 MB measured.
    * @default 128
    */
   readonly checkerMemorySize?: number;
@@ -48,12 +48,12 @@ export interface VipFailoverOptions {
    */
   readonly moverMemorySize?: number;
   /**
-   * Log level of both functions (Powertools `POWERTOOLS_LOG_LEVEL`).
+   * Log level of every function (Powertools `POWERTOOLS_LOG_LEVEL`).
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
   /**
-   * What happens to the two log groups when the stack is deleted.
+   * What happens to the functions' log groups when the stack is deleted.
    * @default RemovalPolicy.DESTROY
    */
   readonly logRemovalPolicy?: RemovalPolicy;
@@ -210,6 +210,21 @@ export interface VipFailoverDetection {
   readonly failback?: 'never' | 'preferred';
 }
 
+/** A second opinion from another Availability Zone before an automatic move. */
+export interface VipFailoverSecondOpinion {
+  /**
+   * Whether a witness in each AZ of the subnets probes the nodes when the Checker suspects the
+   * master, and a move waits for one in another AZ to agree. Needs subnets in two AZs at least.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * What a move does when no witness answers: `move` anyway, or `hold`.
+   * @default 'move'
+   */
+  readonly whenUnanswered?: 'move' | 'hold';
+}
+
 /** Where notifications and alarms go. */
 export interface VipFailoverNotifications {
   /**
@@ -282,6 +297,11 @@ export interface VipFailoverProps extends VipFailoverOptions {
    * @default none
    */
   readonly hooks?: VipFailoverHooks;
+  /**
+   * The second opinion before a move: a witness function in each AZ of the subnets.
+   * @default enabled, moving when no witness answers
+   */
+  readonly secondOpinion?: VipFailoverSecondOpinion;
   /**
    * Interface endpoints for EC2, SSM, Lambda, SNS (and Secrets Manager for a mysql probe), for
    * subnets without a NAT gateway.
@@ -387,6 +407,11 @@ class StandIns {
   /** `value` itself when it is known at synth, else a fresh stand-in made by `make`. */
   of(value: string, make: (n: number) => string): string {
     if (!this.lookupsPending && !Token.isUnresolved(value)) return value;
+    return this.always(value, make);
+  }
+
+  /** A fresh stand-in for `value`, known or not. */
+  always(value: string, make: (n: number) => string): string {
     const standIn = make(this.tokens.size + 1);
     this.tokens.set(standIn, value);
     return standIn;
@@ -511,6 +536,32 @@ const functionStandIn = (arn: ArnOf) => (i: number) =>
   arn('lambda', `function:vip-failover-stand-in-${i}`);
 
 /**
+ * The zone each subnet is validated with: its own where CDK knows it, else a zone of the region
+ * no known subnet is in, the same for every subnet of one unknown zone (one token), so subnets
+ * that share an AZ are seen to share it.
+ */
+function zoneStandIns(
+  subnets: readonly ec2.ISubnet[],
+  region: string,
+  standIns: StandIns,
+): (zone: string) => string {
+  const letters = [...'abcdefghijklmnopqrstuvwxyz'].map((l) => `${region}${l}`);
+  const known = (zone: string) => !Token.isUnresolved(zone) && letters.includes(zone);
+  const used = new Set(subnets.map((s) => s.availabilityZone).filter(known));
+  const free = letters.filter((z) => !used.has(z));
+  const given = new Map<string, string>();
+  return (zone) => {
+    if (known(zone)) return zone;
+    let standIn = given.get(zone);
+    if (standIn === undefined) {
+      standIn = standIns.always(zone, () => free[given.size % free.length] ?? letters[0]!);
+      given.set(zone, standIn);
+    }
+    return standIn;
+  };
+}
+
+/**
  * Converts typed props into the config input, validates it, and returns the group.
  * @throws ConfigError naming each problem at the prop it comes from.
  */
@@ -569,18 +620,20 @@ export function resolveProps(scope: Construct, props: VipFailoverProps): Resolve
   freeAddresses(nodes, vpcCidr, props.vip, standIns);
 
   const subnets = props.vpc.selectSubnets(props.vpcSubnets).subnets;
+  const zoneOf = zoneStandIns(subnets, where.region, standIns);
   const input: FailoverConfigInput = {
     name: props.name,
     account: where.account,
     region: where.region,
     vip: props.vip,
-    // The VPC's ids and zones are CDK's to get right, not the user's to fix: never checked here.
+    // The VPC's ids are CDK's to get right, not the user's to fix: never checked here. The zones
+    // are, where known: a second opinion needs subnets in two of them.
     vpc: {
       vpcId: `vpc-${hex17(0)}`,
       cidr: vpcCidr,
-      subnets: subnets.map((_, i) => ({
+      subnets: subnets.map((s, i) => ({
         subnetId: `subnet-${hex17(i)}`,
-        availabilityZone: `${where.region}${String.fromCharCode(97 + (i % 26))}`,
+        availabilityZone: zoneOf(s.availabilityZone),
       })),
     },
     routeTableIds: props.routeTableIds.map((id) => standIns.of(id, (i) => `rtb-${hex17(i)}`)),
@@ -628,6 +681,7 @@ export function resolveProps(scope: Construct, props: VipFailoverProps): Resolve
       afterMoveArn: hookArns.after && standIns.of(hookArns.after, functionStandIn(arn)),
       beforeMoveTimeoutMs: hooks?.beforeMoveTimeoutMs,
     },
+    secondOpinion: props.secondOpinion && { ...props.secondOpinion },
     interfaceEndpoints: props.interfaceEndpoints,
     notifications: {
       topicArn: topicArn && standIns.of(topicArn, (i) => arn('sns', `vip-failover-stand-in-${i}`)),

@@ -1,7 +1,7 @@
 /**
- * One failover group: a scheduled Checker that probes the master and a Mover that repoints the
- * VIP route, with their network, permissions, state parameters, logs, notifications topic,
- * alarms and dashboard.
+ * One failover group: a scheduled Checker that probes the master, a witness in each AZ that
+ * gives it a second opinion, and a Mover that repoints the VIP route, with their network,
+ * permissions, state parameters, logs, notifications topic, alarms and dashboard.
  */
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -22,7 +22,7 @@ import {
   type ConfigProblem,
   type FailoverConfig,
 } from '../config';
-import { DEFAULT_MEMORY_MB, deployedNames } from '../config/runtime';
+import { DEFAULT_MEMORY_MB, deployedNames, witnessZones } from '../config/runtime';
 import { handlerFunction, nodeOptions } from './handler-code';
 import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
 import { createNetwork } from './network';
@@ -32,6 +32,7 @@ import {
   databaseArns,
   functionRole,
   moverStatements,
+  witnessStatements,
   type FailoverArns,
 } from './permissions';
 import {
@@ -58,6 +59,42 @@ const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 /** Lambda's longest timeout. */
 const MAX_TIMEOUT_SECONDS = 900;
+
+/** One witness: the zone it probes from, its construct id and its function's name. */
+export interface WitnessPlacement {
+  readonly zone: string;
+  readonly id: string;
+  readonly functionName: string;
+}
+
+/**
+ * The witnesses of a group: none unless `secondOpinion.enabled`, else one per AZ of its subnets
+ * in the order first listed, each named after its zone's letter. A zone CDK resolves only at
+ * deploy time (a VPC made in an environment-agnostic stack) has no letter yet: its witness is
+ * numbered instead, from 1 in that order.
+ */
+export function witnessPlacements(config: FailoverConfig): WitnessPlacement[] {
+  if (!config.secondOpinion.enabled) return [];
+  const names = deployedNames(config);
+  return witnessZones(config).map((zone, i) => {
+    const key = Token.isUnresolved(zone) ? String(i + 1) : zone.slice(-1);
+    return {
+      zone,
+      id: `Witness${key.toUpperCase()}`,
+      functionName: Token.isUnresolved(zone)
+        ? `${names.witnessFunction('-').slice(0, -1)}${key}`
+        : names.witnessFunction(zone),
+    };
+  });
+}
+
+/**
+ * A witness's timeout: one probe of every node (they run side by side) and 10 s for its start
+ * and the Secrets Manager read. The Checker stops waiting long before; this only ends a stuck one.
+ */
+export function witnessTimeoutSeconds(config: FailoverConfig): number {
+  return Math.ceil(config.probe.timeoutMs / 1000) + 10;
+}
 
 /** What `validateConfig` cannot see: the options, and the Lambda limits the config must fit. */
 function deploymentProblems(
@@ -89,13 +126,16 @@ function deploymentProblems(
     );
   }
 
-  // The Checker also carries the Mover's name (at most 64 bytes) and the topic's ARN (at most 256).
+  // The Checker also carries the Mover's name (at most 64 bytes), the topic's ARN (at most 256)
+  // and its witnesses' names.
+  const witnesses = witnessPlacements(config).map((w) => w.functionName);
   const envBytes =
     Object.entries(environment).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0) +
     ENV.moverFunction.length +
     64 +
     ENV.topicArn.length +
-    256;
+    256 +
+    (witnesses.length > 0 ? ENV.witnesses.length + JSON.stringify(witnesses).length : 0);
   if (envBytes > MAX_ENVIRONMENT_BYTES) {
     problems.push(
       `the Checker environment would take ${envBytes} bytes, over Lambda's ${MAX_ENVIRONMENT_BYTES}-byte limit ` +
@@ -185,13 +225,22 @@ export class VipFailover extends Construct {
   /** The function that repoints the VIP route and writes the record. */
   public readonly mover: lambda.Function;
   /**
+   * The witnesses, one per AZ of the subnets in the order first listed, each placed in that AZ's
+   * subnets only: the Checker asks those of other AZs for a second opinion before a move. Empty
+   * when `secondOpinion.enabled` is false.
+   */
+  public readonly witnesses: readonly lambda.Function[];
+  /**
    * SSM parameter holding the active node's name; its versions are the failover history. Created
    * if absent and retained: CloudFormation never writes its value after that.
    */
   public readonly recordParameter: ParameterRef;
   /** SSM parameter operators set to "true" to pause automatic moves; created if absent, retained. */
   public readonly pauseParameter: ParameterRef;
-  /** Security group of the Checker: egress to the probe port of each node and HTTPS only. */
+  /**
+   * Security group of the Checker and the witnesses, which probe the same nodes: egress to the
+   * probe port of each node and HTTPS only.
+   */
   public readonly checkerSecurityGroup: ec2.SecurityGroup;
   /** Security group of the Mover: the same egress, for the probe before a manual move. */
   public readonly moverSecurityGroup: ec2.SecurityGroup;
@@ -323,6 +372,7 @@ export class VipFailover extends Construct {
       });
     const checkerLogs = logGroup('CheckerLogs');
     const moverLogs = logGroup('MoverLogs');
+    const placements = witnessPlacements(config);
 
     const common = {
       vpc: network.vpc,
@@ -356,6 +406,35 @@ export class VipFailover extends Construct {
       maxEventAge: Duration.seconds(60),
     });
 
+    // Each witness probes from its own AZ only, so its answer is that AZ's view; like the
+    // Checker's probes, through the Checker's security group. It needs the probe secret and
+    // nothing else: it decides nothing and changes nothing.
+    this.witnesses = placements.map(({ zone, id, functionName }) => {
+      const logs = logGroup(`${id}Logs`);
+      const where = Token.isUnresolved(zone) ? `AZ ${id.slice('Witness'.length)}` : zone;
+      return handlerFunction(this, id, 'witness', {
+        vpc: network.vpc,
+        vpcSubnets: { subnets: network.subnets.filter((s) => s.availabilityZone === zone) },
+        functionName,
+        description: `vip-failover ${config.name}: probes the nodes from ${where} when the Checker asks for a second opinion`,
+        timeout: Duration.seconds(witnessTimeoutSeconds(config)),
+        memorySize: options.checkerMemorySize,
+        securityGroups: [network.checkerSecurityGroup],
+        role: functionRole(this, `${id}Role`, {
+          description: `vip-failover ${config.name} witness in ${where}`,
+          logGroup: logs,
+          vpcArn: arns.vpc,
+          statements: witnessStatements(arns),
+        }),
+        logGroup: logs,
+        environment: withNodeOptions(environment, options.checkerMemorySize),
+        // Only the Checker invokes it, and waits for the answer; an event-type invocation (by
+        // hand) is never retried, and one a minute old has no one waiting for it.
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(60),
+      });
+    });
+
     this.checker = handlerFunction(this, 'Checker', 'checker', {
       ...common,
       functionName: names.checkerFunction,
@@ -368,7 +447,11 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name} Checker`,
         logGroup: checkerLogs,
         vpcArn: arns.vpc,
-        statements: checkerStatements(arns, this.mover.functionArn),
+        statements: checkerStatements(
+          arns,
+          this.mover.functionArn,
+          this.witnesses.map((w) => w.functionArn),
+        ),
       }),
       logGroup: checkerLogs,
       environment: withNodeOptions(
@@ -376,6 +459,9 @@ export class VipFailover extends Construct {
           ...environment,
           [ENV.moverFunction]: this.mover.functionName,
           [ENV.topicArn]: channel.topic.topicArn,
+          ...(placements.length > 0 && {
+            [ENV.witnesses]: JSON.stringify(placements.map((w) => w.functionName)),
+          }),
         },
         options.checkerMemorySize,
       ),

@@ -42,6 +42,7 @@ describe.each<[string, Raw]>([
       },
     },
   ],
+  ['the second opinion off', { ...example, secondOpinion: { enabled: false } }],
   [
     'email subscriptions on the created topic',
     { ...example, notifications: { emails: ['oncall@example.com'] } },
@@ -89,7 +90,7 @@ describe.each<[string, Raw]>([
 });
 
 describe('acknowledgments', () => {
-  it('are the two IAM5 Resource::* findings and the subnet route table warning, with reasons', () => {
+  it("are each role's IAM5 Resource::* finding and the subnet route table warning, with reasons", () => {
     const { stack } = stackFor(example);
 
     const acks = stack.node.findAll().flatMap((c) =>
@@ -101,13 +102,23 @@ describe('acknowledgments', () => {
 
     expect(acks.map(({ path: p, id }) => [p, id])).toEqual([
       ['Nag/Failover', expect.stringMatching(/@aws-cdk\/aws-ec2:noSubnetRouteTableId$/)],
-      ['Nag/Failover/MoverRole', expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/)],
-      ['Nag/Failover/CheckerRole', expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/)],
+      ...['MoverRole', 'WitnessARole', 'WitnessBRole', 'CheckerRole'].map((role) => [
+        `Nag/Failover/${role}`,
+        expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/),
+      ]),
     ]);
     for (const { reason } of acks.slice(1)) {
       expect(reason).toMatch(/Describe\w+ .*have no resource-level permissions/);
       expect(reason).toMatch(/held to the configured VPC by an ec2:Vpc condition/);
     }
+    // Each reason names the role's own "*" actions: a witness reads no route tables.
+    const reasonOf = (role: string) => acks.find((a) => a.path === `Nag/Failover/${role}`)!.reason;
+    expect(reasonOf('CheckerRole')).toContain(
+      'ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets and ec2:DescribeRouteTables have',
+    );
+    expect(reasonOf('WitnessARole')).toContain(
+      'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have',
+    );
   });
 
   it('do not hide a new wildcard action', () => {

@@ -50,8 +50,8 @@ interface Built {
   readonly template: Template;
   readonly config: FailoverConfig;
   readonly id: (construct: IConstruct) => string;
-  /** Every statement of the role of the function. */
-  readonly statements: (fn: 'checker' | 'mover') => Statement[];
+  /** Every statement of the role of the function (the Checker, the Mover or a witness). */
+  readonly statements: (fn: 'checker' | 'mover' | lambda.IFunction) => Statement[];
 }
 
 /** Skips esbuild where only the template matters; the example stack bundles for real. */
@@ -70,7 +70,7 @@ function build(input: Raw, options: VipFailoverOptions = {}, bundle = false): Bu
     config: validateConfig(input),
     id,
     statements: (fn) => {
-      const role = resources[id(stack.failover[fn].role!)]!;
+      const role = resources[id((typeof fn === 'string' ? stack.failover[fn] : fn).role!)]!;
       return (role.Properties.Policies as Raw[]).flatMap((p) => p.PolicyDocument.Statement);
     },
   };
@@ -143,8 +143,8 @@ describe('VipFailoverStack', () => {
         MemorySize: 256,
         ReservedConcurrentExecutions: 1,
       });
-      // The third is CDK's AwsCustomResource provider, which creates the parameters if absent.
-      template.resourceCountIs('AWS::Lambda::Function', 3);
+      // Two witnesses, and CDK's AwsCustomResource provider, which creates the parameters if absent.
+      template.resourceCountIs('AWS::Lambda::Function', 5);
     });
 
     it('reserves Checker concurrency for the runs that overlap by design', () => {
@@ -190,7 +190,7 @@ describe('VipFailoverStack', () => {
         configs.find((c) => c.FunctionName.Ref === fn)!.MaximumEventAgeInSeconds;
       expect(ageOf(id(stack.failover.mover))).toBe(60);
       expect(ageOf(id(stack.failover.checker))).toBe(60);
-      expect(functions.map(ageOf)).toEqual([60, 60, 60]);
+      expect(functions.map(ageOf)).toEqual([60, 60, 60, 60, 60]);
     });
 
     it('hands both functions the runtime config and Powertools settings, and source maps to the 256 MB Mover', () => {
@@ -230,13 +230,17 @@ describe('VipFailoverStack', () => {
     it('gives each function its own log group with the configured retention', () => {
       const { template, id, stack } = b;
 
-      // The third is the parameter provider's.
-      template.resourceCountIs('AWS::Logs::LogGroup', 3);
+      // The fifth is the parameter provider's.
+      template.resourceCountIs('AWS::Logs::LogGroup', 5);
       template.allResources('AWS::Logs::LogGroup', {
         DeletionPolicy: 'Delete',
         Properties: { RetentionInDays: 30 },
       });
-      for (const fn of [stack.failover.checker, stack.failover.mover]) {
+      for (const fn of [
+        stack.failover.checker,
+        stack.failover.mover,
+        ...stack.failover.witnesses,
+      ]) {
         template.hasResource('AWS::Lambda::Function', {
           Properties: Match.objectLike({
             LoggingConfig: { LogGroup: { Ref: id(fn.logGroup) } },
@@ -402,7 +406,7 @@ describe('VipFailoverStack', () => {
       ]);
     });
 
-    it('lets the Checker read the four parameters, write only the status, invoke the Mover and read the secret', () => {
+    it('lets the Checker read the four parameters, write only the status, invoke the Mover and the witnesses, and read the secret', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
@@ -418,9 +422,11 @@ describe('VipFailoverStack', () => {
       expect(byAction('ssm:PutParameter').flatMap(resourcesOf).map(arnText)).toEqual([
         parameter('status'),
       ]);
-      expect(byAction('lambda:InvokeFunction').flatMap(resourcesOf)).toEqual([
-        { 'Fn::GetAtt': [id(stack.failover.mover), 'Arn'] },
-      ]);
+      expect(byAction('lambda:InvokeFunction').flatMap(resourcesOf)).toEqual(
+        [stack.failover.mover, ...stack.failover.witnesses].map((fn) => ({
+          'Fn::GetAtt': [id(fn), 'Arn'],
+        })),
+      );
       expect(byAction('secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([SECRET_ARN]);
       expect(b.statements('checker').flatMap(actionsOf)).not.toEqual(
         expect.arrayContaining(['ec2:ReplaceRoute']),
@@ -520,8 +526,8 @@ describe('VipFailoverStack', () => {
       const { template } = b;
       const roles = Object.values(template.findResources('AWS::IAM::Role'));
 
-      // Checker, Mover and the parameter provider.
-      expect(roles).toHaveLength(3);
+      // Checker, Mover, the two witnesses and the parameter provider.
+      expect(roles).toHaveLength(5);
       for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       const actions = [
         ...roles.flatMap((r) =>
@@ -561,6 +567,116 @@ describe('VipFailoverStack', () => {
 
     it('creates no interface endpoints unless asked', () => {
       b.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    });
+
+    it("deploys a witness per AZ, each in its AZ's subnet only, probing through the Checker's security group", () => {
+      const { template, config, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const props = stack.failover.witnesses.map((w) => resources[id(w)]!.Properties);
+
+      expect(props.map((p) => [p.FunctionName, p.VpcConfig])).toEqual(
+        [
+          ['a', 'subnet-0a1b2c3d4e5f60001'],
+          ['b', 'subnet-0a1b2c3d4e5f60002'],
+        ].map(([zone, subnet]) => [
+          `vip-failover-orders-db-witness-${zone}`,
+          {
+            SubnetIds: [subnet],
+            SecurityGroupIds: [
+              { 'Fn::GetAtt': [id(stack.failover.checkerSecurityGroup), 'GroupId'] },
+            ],
+          },
+        ]),
+      );
+      for (const p of props) {
+        expect(p).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: 128,
+          // One probe of 1000 ms, and 10 s for a cold start and the secret.
+          Timeout: 11,
+        });
+        expect(p.ReservedConcurrentExecutions).toBeUndefined();
+      }
+      expect(config.probe.timeoutMs).toBe(1000);
+    });
+
+    it("bundles the witnesses' own entry, one asset for both", () => {
+      const { template, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const key = (fn: IConstruct) => resources[id(fn)]!.Properties.Code.S3Key as string;
+      const [a, c] = stack.failover.witnesses;
+
+      expect(key(a!)).toBe(key(c!));
+      expect(key(a!)).not.toBe(key(stack.failover.checker));
+      expect(key(a!)).not.toBe(key(stack.failover.mover));
+    });
+
+    it('names the witnesses to the Checker in zone order, and hands them the runtime config only', () => {
+      const { template, config, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const varsOf = (fn: IConstruct) => resources[id(fn)]!.Properties.Environment.Variables;
+
+      expect(JSON.parse(varsOf(stack.failover.checker)[ENV.witnesses])).toEqual([
+        'vip-failover-orders-db-witness-a',
+        'vip-failover-orders-db-witness-b',
+      ]);
+      for (const w of stack.failover.witnesses) {
+        expect(Object.keys(varsOf(w)).sort()).toEqual(
+          [ENV.config, 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'].sort(),
+        );
+        expect(JSON.parse(varsOf(w)[ENV.config])).toEqual(
+          JSON.parse(JSON.stringify(runtimeConfig(config))),
+        );
+      }
+    });
+
+    it('lets the Checker invoke exactly the witnesses beside the Mover', () => {
+      const { id, stack } = b;
+      const invokes = b.statements('checker').filter((s) => s.Sid === 'InvokeWitnesses');
+
+      expect(invokes).toEqual([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Resource: stack.failover.witnesses.map((w) => ({ 'Fn::GetAtt': [id(w), 'Arn'] })),
+        }),
+      ]);
+    });
+
+    it('gives each witness a role of its own: its logs, the VPC attachment and the probe secret, nothing more', () => {
+      const { id, stack } = b;
+      const roles = new Set([
+        id(stack.failover.checker.role!),
+        id(stack.failover.mover.role!),
+        ...stack.failover.witnesses.map((w) => id(w.role!)),
+      ]);
+      expect(roles.size).toBe(4);
+
+      for (const w of stack.failover.witnesses) {
+        const statements = b.statements(w);
+        const actions = statements.flatMap(actionsOf);
+
+        expect(statements.map((st) => st.Sid)).toEqual([
+          'WriteLogs',
+          'DescribeVpcNetwork',
+          'VpcNetworkInterfaces',
+          'ReadProbePassword',
+        ]);
+        expect(statements[0]!.Resource).toEqual({ 'Fn::GetAtt': [id(w.logGroup), 'Arn'] });
+        expect(actions.filter((a) => a.startsWith('ec2:')).sort()).toEqual(
+          [
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:CreateNetworkInterface',
+            'ec2:DeleteNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:UnassignPrivateIpAddresses',
+          ].sort(),
+        );
+        expect(actions.filter((a) => /^(ssm|lambda|sns|kms):/.test(a))).toEqual([]);
+        expect(statements.find((st) => st.Sid === 'ReadProbePassword')?.Resource).toBe(SECRET_ARN);
+      }
     });
 
     it('puts no secret value anywhere in the template', () => {
@@ -918,6 +1034,72 @@ describe('VipFailoverStack', () => {
     });
   });
 
+  describe('with the second opinion off', () => {
+    let b: Built;
+    beforeAll(() => {
+      b = build(variant((c) => (c.secondOpinion = { enabled: false })));
+    });
+
+    it('deploys no witness, names none to the Checker and grants it no invocation but the Mover', () => {
+      const { template, id, stack } = b;
+      const checker = template.toJSON().Resources[id(stack.failover.checker)].Properties;
+
+      expect(stack.failover.witnesses).toEqual([]);
+      expect(
+        Object.values(template.findResources('AWS::Lambda::Function'))
+          .map((f) => f.Properties.FunctionName as string | undefined)
+          .filter((n) => n?.includes('witness')),
+      ).toEqual([]);
+      expect(checker.Environment.Variables).not.toHaveProperty(ENV.witnesses);
+      expect(
+        b
+          .statements('checker')
+          .filter((st) => actionsOf(st).includes('lambda:InvokeFunction'))
+          .flatMap(resourcesOf),
+      ).toEqual([{ 'Fn::GetAtt': [id(stack.failover.mover), 'Arn'] }]);
+    });
+
+    it('accepts subnets in one AZ', () => {
+      const oneZone = variant((c) => {
+        c.secondOpinion = { enabled: false };
+        c.vpc.subnets = [c.vpc.subnets[0]];
+      });
+
+      expect(build(oneZone).stack.failover.witnesses).toEqual([]);
+      expect(() => build({ ...oneZone, secondOpinion: { enabled: true } })).toThrow(
+        /vpc\.subnets .*all in one availability zone, but secondOpinion\.enabled is true/,
+      );
+    });
+  });
+
+  describe('with two subnets in one AZ and a third in another', () => {
+    it('deploys one witness per AZ, in every subnet of its AZ and no other', () => {
+      const third = { subnetId: 'subnet-0a1b2c3d4e5f60003', availabilityZone: 'eu-west-1a' };
+      const { template, id, stack } = build(variant((c) => c.vpc.subnets.push(third)));
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const checker = resources[id(stack.failover.checker)]!.Properties;
+
+      expect(
+        stack.failover.witnesses.map((w) => {
+          const p = resources[id(w)]!.Properties;
+          return [p.FunctionName, p.VpcConfig.SubnetIds];
+        }),
+      ).toEqual([
+        ['vip-failover-orders-db-witness-a', ['subnet-0a1b2c3d4e5f60001', third.subnetId]],
+        ['vip-failover-orders-db-witness-b', ['subnet-0a1b2c3d4e5f60002']],
+      ]);
+      expect(checker.VpcConfig.SubnetIds).toEqual([
+        'subnet-0a1b2c3d4e5f60001',
+        'subnet-0a1b2c3d4e5f60002',
+        third.subnetId,
+      ]);
+      expect(JSON.parse(checker.Environment.Variables[ENV.witnesses])).toEqual([
+        'vip-failover-orders-db-witness-a',
+        'vip-failover-orders-db-witness-b',
+      ]);
+    });
+  });
+
   describe('with a tcp probe and interface endpoints', () => {
     let b: Built;
     beforeAll(() => {
@@ -954,8 +1136,13 @@ describe('VipFailoverStack', () => {
     });
 
     it('grants no Secrets Manager access', () => {
-      const actions = [...b.statements('checker'), ...b.statements('mover')].flatMap(actionsOf);
+      const actions = [
+        ...b.statements('checker'),
+        ...b.statements('mover'),
+        ...b.stack.failover.witnesses.flatMap((w) => b.statements(w)),
+      ].flatMap(actionsOf);
 
+      expect(b.stack.failover.witnesses).toHaveLength(2);
       expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
     });
 
@@ -1051,8 +1238,10 @@ describe('VipFailoverStack', () => {
       expect(reads.flatMap(resourcesOf)).toEqual([`${partial}-??????`]);
     });
 
-    it('lets both functions decrypt with the key only through Secrets Manager', () => {
-      for (const fn of ['checker', 'mover'] as const) {
+    it('lets the Checker, the Mover and the witnesses decrypt with the key only through Secrets Manager', () => {
+      const { witnesses } = b.stack.failover;
+      expect(witnesses).toHaveLength(2);
+      for (const fn of ['checker', 'mover', ...witnesses] as const) {
         const decrypts = b
           .statements(fn)
           .filter((s) => resourcesOf(s).includes(KEY) || s.Sid === 'DecryptProbePassword');
@@ -1109,7 +1298,8 @@ describe('VipFailoverStack', () => {
           }),
         ),
       );
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
+      // A Checker, a Mover and two witnesses per group, and the provider.
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 9);
       template.resourceCountIs('Custom::VipFailoverParameter', 4);
     });
 
@@ -1129,8 +1319,12 @@ describe('VipFailoverStack', () => {
       expect(names('AWS::Lambda::Function', 'FunctionName')).toEqual([
         'vip-failover-billing-db-checker',
         'vip-failover-billing-db-mover',
+        'vip-failover-billing-db-witness-a',
+        'vip-failover-billing-db-witness-b',
         'vip-failover-orders-db-checker',
         'vip-failover-orders-db-mover',
+        'vip-failover-orders-db-witness-a',
+        'vip-failover-orders-db-witness-b',
       ]);
       expect(names('AWS::SNS::Topic', 'TopicName')).toEqual([
         'vip-failover-billing-db',
@@ -1444,6 +1638,62 @@ describe('VipFailover with typed props', () => {
     expect(vars[ENV.topicArn]).toEqual({ Ref: id(topic) });
     template.resourceCountIs('AWS::SNS::Topic', 1);
     expect(group.config.vpc.cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    // The zones are tokens here: the witnesses are numbered, each in its zone's subnet.
+    expect(JSON.parse(vars[ENV.witnesses])).toEqual([
+      'vip-failover-orders-db-witness-1',
+      'vip-failover-orders-db-witness-2',
+    ]);
+    expect(
+      group.witnesses.map((w) => {
+        const p = template.toJSON().Resources[id(w)].Properties;
+        return [p.FunctionName, p.VpcConfig.SubnetIds];
+      }),
+    ).toEqual(
+      vpc.privateSubnets.map((s, i) => [
+        `vip-failover-orders-db-witness-${i + 1}`,
+        [{ Ref: id(s.node.defaultChild as CfnElement) }],
+      ]),
+    );
+  });
+
+  it('deploys a witness per AZ of the selected subnets, or none with the second opinion off', () => {
+    const on = stackIn(new App({ context: noBundling }), 'On');
+    const off = stackIn(new App({ context: noBundling }), 'Off');
+
+    const witnesses = new VipFailover(on, 'Orders', exampleProps(on)).witnesses;
+    const none = new VipFailover(off, 'Orders', {
+      ...exampleProps(off),
+      secondOpinion: { enabled: false, whenUnanswered: 'hold' },
+    });
+
+    expect(witnesses.map((w) => (w.node.defaultChild as lambda.CfnFunction).functionName)).toEqual([
+      'vip-failover-orders-db-witness-a',
+      'vip-failover-orders-db-witness-b',
+    ]);
+    expect(none.witnesses).toEqual([]);
+    expect(none.config.secondOpinion).toEqual({ enabled: false, whenUnanswered: 'hold' });
+  });
+
+  it('refuses a second opinion when the selected subnets share one AZ, naming vpcSubnets', () => {
+    const stack = stackIn();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'OneZone', {
+      vpcId: example.vpc.vpcId,
+      vpcCidrBlock: example.vpc.cidr,
+      availabilityZones: ['eu-west-1a'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+    });
+
+    expect(() => new VipFailover(stack, 'Orders', { ...exampleProps(stack), vpc })).toThrow(
+      /vpcSubnets "eu-west-1a" are all in one availability zone/,
+    );
+    expect(
+      new VipFailover(stack, 'Billing', {
+        ...exampleProps(stack),
+        name: 'billing-db',
+        vpc,
+        secondOpinion: { enabled: false },
+      }).witnesses,
+    ).toEqual([]);
   });
 
   it('waits for pending context lookups instead of judging their dummy values', () => {
@@ -1472,7 +1722,7 @@ describe('VipFailover with typed props', () => {
     const parameters = JSON.stringify(template.findResources('Custom::VipFailoverParameter'));
 
     for (const [type, property, count] of [
-      ['AWS::Lambda::Function', 'FunctionName', 4],
+      ['AWS::Lambda::Function', 'FunctionName', 8],
       ['AWS::SNS::Topic', 'TopicName', 2],
       ['AWS::CloudWatch::Alarm', 'AlarmName', 14],
       ['AWS::CloudWatch::Dashboard', 'DashboardName', 2],

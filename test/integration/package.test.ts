@@ -242,6 +242,7 @@ describe('the packed package in a CDK app of its own', () => {
         './dist/lib/index.d.ts',
         './dist/assets/checker/index.js',
         './dist/assets/mover/index.js',
+        './dist/assets/witness/index.js',
       ]),
     );
   });
@@ -261,9 +262,14 @@ describe('the packed package in a CDK app of its own', () => {
   });
 
   it.each(['orders-db', 'billing-db'])(
-    'deploys the Checker and Mover of %s from the prebuilt bundles',
+    'deploys the Checker, Mover and witnesses of %s from the prebuilt bundles',
     (group) => {
-      for (const fn of ['checker', 'mover']) {
+      for (const [fn, entry] of [
+        ['checker', 'checker'],
+        ['mover', 'mover'],
+        ['witness-a', 'witness'],
+        ['witness-b', 'witness'],
+      ]) {
         const [found] = Object.values(
           template.findResources('AWS::Lambda::Function', {
             Properties: { FunctionName: `vip-failover-${group}-${fn}` },
@@ -280,7 +286,9 @@ describe('the packed package in a CDK app of its own', () => {
         expect(fs.readFileSync(path.join(bundle, 'index.js'), 'utf8')).toContain(
           'VIP_FAILOVER_CONFIG',
         );
-        expect(map.sources).toContainEqual(expect.stringMatching(new RegExp(`lambda/${fn}\\.ts$`)));
+        expect(map.sources).toContainEqual(
+          expect.stringMatching(new RegExp(`lambda/${entry}\\.ts$`)),
+        );
       }
     },
   );
@@ -298,7 +306,11 @@ describe('the packed package in a CDK app of its own', () => {
       .filter((v) => v !== undefined)
       .map((v) => (JSON.parse(text(v)) as Raw).config.name as string);
 
-    expect(configs.sort()).toEqual(['billing-db', 'billing-db', 'orders-db', 'orders-db']);
+    // Each group's Checker, Mover and two witnesses.
+    expect(configs.sort()).toEqual([
+      ...Array<string>(4).fill('billing-db'),
+      ...Array<string>(4).fill('orders-db'),
+    ]);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 2);

@@ -1,7 +1,7 @@
 /**
- * Bundles the Checker and Mover handlers into <out>/<name>/index.js with the esbuild settings
- * NodejsFunction uses in this repository, so the package deploys what the repo deploys and an app
- * that installs it needs no esbuild. `npm run build` writes them to dist/assets.
+ * Bundles the Checker, Mover and witness handlers into <out>/<name>/index.js with the esbuild
+ * settings NodejsFunction uses in this repository, so the package deploys what the repo deploys
+ * and an app that installs it needs no esbuild. `npm run build` writes them to dist/assets.
  */
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -9,7 +9,7 @@ import { BUNDLING, HANDLERS } from '../../lib/handler-code';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Writes `<outDir>/checker/index.js` and `<outDir>/mover/index.js`, each with its source map. */
+/** Writes `<outDir>/<name>/index.js` for each of HANDLERS, each with its source map. */
 export async function bundleHandlers(outDir: string): Promise<void> {
   for (const name of HANDLERS) {
     await build({

@@ -59,6 +59,17 @@ async function main(): Promise<number> {
       `  time to failover: ${result.failover.timeToFailoverS.toFixed(2)} s (master's death to every table and the record on the standby, as moto reports them)`,
     );
   }
+  const f = result.failover;
+  if (f && Object.keys(f.witnessInvocations).length > 0) {
+    const zoneOf = (fn: string) => f.zones[fn] ?? 'zone unknown';
+    const checker = Object.keys(f.zones).find((fn) => !(fn in f.witnessInvocations));
+    lines.push(
+      `  second opinion: Checker in ${checker ? zoneOf(checker) : 'zone unknown'}; ` +
+        Object.entries(f.witnessInvocations)
+          .map(([fn, n]) => `${fn} in ${zoneOf(fn)} (${n.warm} warm-up, ${n.probe} probe)`)
+          .join(', '),
+    );
+  }
   if (result.notes.length > 0) lines.push('  where moto differed from AWS (allowed for):');
   for (const n of result.notes) lines.push(`    ~ ${n}`);
   for (const p of result.problems) lines.push(`  - ${p}`);

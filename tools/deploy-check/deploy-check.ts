@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { validateConfig } from '../../config';
+import { ENV, validateConfig, witnessZones } from '../../config';
 import { freePort } from '../harness/mariadb';
 import { EXAMPLE_CONFIG } from '../harness/paths';
 import { AwsWire } from './aws-wire';
@@ -208,13 +208,22 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
         );
       return fn;
     };
+    const checker = byName('CheckerFunctionName');
+    const witnesses = witnessesOf(checker, functions);
+    const zones = config.secondOpinion.enabled ? witnessZones(config).length : 0;
+    if (witnesses.length !== zones) {
+      problems.push(
+        `the stack deployed ${witnesses.length} witness(es) for subnets in ${zones} zone(s) with the second opinion ${config.secondOpinion.enabled ? 'on' : 'off'}`,
+      );
+    }
     failover = await step('fail over with the deployed code', () =>
       failOver({
         aws,
         config,
         nodes,
-        checker: byName('CheckerFunctionName'),
+        checker,
         mover: byName('MoverFunctionName'),
+        witnesses,
         shim,
         log,
         functionLog,
@@ -228,6 +237,22 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
   }
   if (options.keep) log(`work directory kept: ${workDir}`);
   return { ok: problems.length === 0, problems, notes, steps, failover, workDir };
+}
+
+/** The functions the Checker names as its witnesses, each of which must be one of the stack's. */
+function witnessesOf(
+  checker: DeployedFunction,
+  functions: readonly DeployedFunction[],
+): DeployedFunction[] {
+  const raw = checker.configuration.Environment?.Variables?.[ENV.witnesses];
+  if (raw === undefined) return [];
+  const names = JSON.parse(raw) as string[];
+  return names.map((name) => {
+    const fn = functions.find((f) => f.name === name);
+    if (!fn)
+      throw new Error(`the Checker's ${ENV.witnesses} names ${name}, not a function of the stack`);
+    return fn;
+  });
 }
 
 /**

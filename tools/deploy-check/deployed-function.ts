@@ -76,12 +76,14 @@ export async function fetchDeployedFunction(options: {
 
 /**
  * The environment Lambda gives the function: its configured variables, then the runtime's
- * reserved ones (which a function cannot override), with AWS aimed at `endpoint`.
+ * reserved ones (which a function cannot override), with AWS aimed at `endpoint`. `reserved`
+ * adds more of the runtime's own, such as the metadata endpoint's.
  */
 export function lambdaEnvironment(
   fn: DeployedFunction,
   aws: AwsTarget,
   endpoint: string,
+  reserved: Readonly<Record<string, string>> = {},
 ): NodeJS.ProcessEnv {
   const c = fn.configuration;
   const logGroup = c.LoggingConfig?.LogGroup ?? `/aws/lambda/${fn.name}`;
@@ -106,22 +108,24 @@ export function lambdaEnvironment(
     AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
     AWS_SESSION_TOKEN: 'deploy-check-session',
     AWS_ENDPOINT_URL: endpoint,
+    ...reserved,
   };
 }
 
-/** Starts the function's code with its deployed environment. */
+/** Starts the function's code with its deployed environment (and `reserved`, as above). */
 export function startContainer(
   fn: DeployedFunction,
   aws: AwsTarget,
   endpoint: string,
   onLog: (line: string) => void,
   loopbackHttpsPort?: number,
+  reserved: Readonly<Record<string, string>> = {},
 ): Promise<FunctionContainer> {
   return FunctionContainer.start({
     name: fn.name,
     functionArn: fn.arn,
     codeDir: fn.codeDir,
-    env: lambdaEnvironment(fn, aws, endpoint),
+    env: lambdaEnvironment(fn, aws, endpoint, reserved),
     timeoutSeconds: fn.configuration.Timeout ?? 3,
     onLog,
     loopbackHttpsPort,

@@ -1,20 +1,31 @@
 /**
  * The deployed code failing over: real MariaDB nodes on loopback, the Checker's zip run with its
- * deployed environment against the emulator (through the shim, which runs the Mover's zip for
- * the Checker's Invoke), the master killed, and the VIP and the record read back from the
- * emulator until every route table points at the standby.
+ * deployed environment against the emulator (through the shim, which runs the Mover's and the
+ * witnesses' zips for the Checker's Invoke), the master killed, and the VIP and the record read
+ * back from the emulator until every route table points at the standby.
+ *
+ * Each function runs in an Availability Zone of its own subnets, told by a stand-in for Lambda's
+ * metadata endpoint: the Checker in its first subnet's, each witness in its own. The move must
+ * then wait for a real second opinion: the witness of the other zone probing from there.
  */
 import { randomUUID } from 'node:crypto';
-import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ENV, loadRuntimeConfig, nodeByTarget, type FailoverConfig } from '../../config';
 import type { CheckerReport } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
+import type { WitnessAnswer } from '../../lambda/domain/witness';
 import { startMariaDb, type MariaDbServer } from '../harness/mariadb';
 import type { DeployedFunction } from './deployed-function';
 import { startContainer } from './deployed-function';
 import type { FunctionContainer } from './function-container';
-import type { ForwardedCall, Shim } from './shim';
+import { MetadataEndpoint } from './metadata';
+import type { ForwardedCall, ServedInvocation, Shim } from './shim';
 import type { AwsTarget } from './world';
 import { nodeAddress } from './world';
 
@@ -34,6 +45,56 @@ export interface FailoverOutcome {
   /** Seconds from the master's death to the last table switched with the record written. */
   readonly timeToFailoverS?: number;
   readonly moverInvocations: number;
+  /** The zone (AZ ID) the Checker ran in, and each witness's. */
+  readonly zones: Readonly<Record<string, string>>;
+  /** Invocations of each witness, by the kind of request: warm-ups and probes. */
+  readonly witnessInvocations: Readonly<Record<string, { warm: number; probe: number }>>;
+}
+
+/**
+ * The AZ ID of each subnet, as the emulator has it: what Lambda's metadata endpoint tells a
+ * function running there.
+ */
+async function zoneIds(ec2: EC2Client, subnetIds: readonly string[]): Promise<Map<string, string>> {
+  const subnets =
+    (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [...new Set(subnetIds)] }))).Subnets ??
+    [];
+  const names = new Map(subnets.map((s) => [s.SubnetId ?? '', s.AvailabilityZone ?? '']));
+  const zones = (await ec2.send(new DescribeAvailabilityZonesCommand({}))).AvailabilityZones ?? [];
+  const ids = new Map(zones.map((z) => [z.ZoneName ?? '', z.ZoneId ?? '']));
+  const out = new Map<string, string>();
+  for (const s of subnets) {
+    const id = s.AvailabilityZoneId ?? ids.get(names.get(s.SubnetId ?? '') ?? '');
+    if (!id) {
+      throw new Error(
+        `the emulator gives no AZ ID for subnet ${s.SubnetId} (${s.AvailabilityZone ?? 'no zone'})`,
+      );
+    }
+    out.set(s.SubnetId ?? '', id);
+  }
+  return out;
+}
+
+/**
+ * The zone a function runs in: its subnets' one zone (a witness), or its first subnet's (the
+ * Checker: Lambda picks one of them).
+ */
+function zoneOf(
+  fn: DeployedFunction,
+  zones: ReadonlyMap<string, string>,
+): { zone?: string; all: string[] } {
+  const all = [...new Set((fn.configuration.VpcConfig?.SubnetIds ?? []).map((s) => zones.get(s)))];
+  return { zone: all[0], all: all.filter((z): z is string => z !== undefined) };
+}
+
+/** A served invocation's request kind and, for a probe, the witness's answer. */
+function witnessCall(inv: ServedInvocation): { kind?: string; answer?: WitnessAnswer } {
+  const kind = (inv.event as { kind?: unknown } | null)?.kind;
+  const answer =
+    inv.result !== 'throttled' && inv.result.ok
+      ? (JSON.parse(inv.result.payload) as WitnessAnswer)
+      : undefined;
+  return { kind: typeof kind === 'string' ? kind : undefined, answer };
 }
 
 /** Where the VIP goes in each table, and the record, as the emulator holds them. */
@@ -118,16 +179,27 @@ export async function failOver(options: {
   readonly nodes: readonly MariaDbServer[];
   readonly checker: DeployedFunction;
   readonly mover: DeployedFunction;
+  /** The stack's witnesses, in the order the Checker names them. */
+  readonly witnesses: readonly DeployedFunction[];
   readonly shim: Shim;
   readonly log: (line: string) => void;
   readonly functionLog: (fn: string) => (line: string) => void;
 }): Promise<FailoverOutcome> {
   const { aws, config, shim, log } = options;
   const problems: string[] = [];
-  const named = options.checker.configuration.Environment?.Variables?.[ENV.moverFunction];
+  const variables = options.checker.configuration.Environment?.Variables ?? {};
+  const named = variables[ENV.moverFunction];
   if (named !== options.mover.name) {
     problems.push(
       `the Checker's ${ENV.moverFunction} is ${JSON.stringify(named)}, the stack's Mover is ${options.mover.name}`,
+    );
+  }
+  const witnessNames = options.witnesses.map((w) => w.name);
+  // Named only with the second opinion on.
+  const expected = witnessNames.length > 0 ? JSON.stringify(witnessNames) : undefined;
+  if (variables[ENV.witnesses] !== expected) {
+    problems.push(
+      `the Checker's ${ENV.witnesses} is ${JSON.stringify(variables[ENV.witnesses])}, the stack's witnesses are ${JSON.stringify(witnessNames)}`,
     );
   }
 
@@ -135,6 +207,8 @@ export async function failOver(options: {
   const ssm = new SSMClient(aws);
   const containers: FunctionContainer[] = [];
   const callsBefore = shim.forwarded.length;
+  const invocationsBefore = shim.invocations.length;
+  const metadata = await MetadataEndpoint.start();
   try {
     const [master, standby] = config.nodes;
     const masterServer = options.nodes[0];
@@ -156,11 +230,56 @@ export async function failOver(options: {
       container: mover,
       reservedConcurrency: options.mover.reservedConcurrency,
     });
+
+    // Each witness in the one zone of its subnets, the Checker in its first subnet's.
+    const subnetZones = await zoneIds(
+      ec2,
+      [options.checker, ...options.witnesses].flatMap(
+        (f) => f.configuration.VpcConfig?.SubnetIds ?? [],
+      ),
+    );
+    const zones: Record<string, string> = {};
+    for (const w of options.witnesses) {
+      const { zone, all } = zoneOf(w, subnetZones);
+      if (all.length !== 1 || !zone) {
+        problems.push(
+          `witness ${w.name} is deployed in ${all.length} zones (${all.join(', ')}), not one`,
+        );
+      }
+      if (zone && Object.values(zones).includes(zone)) {
+        problems.push(`witness ${w.name} shares zone ${zone} with another witness`);
+      }
+      const container = await startContainer(
+        w,
+        aws,
+        shim.endpoint,
+        options.functionLog(w.name.replace(/^.*-(witness-[^-]+)$/, '$1')),
+        undefined,
+        zone ? { ...metadata.variablesFor(zone) } : {},
+      );
+      containers.push(container);
+      shim.serve({
+        name: w.name,
+        arn: w.arn,
+        container,
+        reservedConcurrency: w.reservedConcurrency,
+      });
+      if (zone) zones[w.name] = zone;
+    }
+    const checkerZone = zoneOf(options.checker, subnetZones).zone;
+    if (checkerZone) zones[options.checker.name] = checkerZone;
+    log(
+      `zones (AZ IDs): ${Object.entries(zones)
+        .map(([fn, z]) => `${fn} ${z}`)
+        .join(', ')}`,
+    );
     const checker = await startContainer(
       options.checker,
       aws,
       shim.endpoint,
       options.functionLog('checker'),
+      undefined,
+      checkerZone ? { ...metadata.variablesFor(checkerZone) } : {},
     );
     containers.push(checker);
 
@@ -208,6 +327,7 @@ export async function failOver(options: {
     }
 
     const result = await run;
+    const served = shim.invocations.slice(invocationsBefore);
     if (!result.ok) problems.push(`the Checker run failed: ${result.payload.slice(0, 500)}`);
     else {
       // The deployed code's answer, read with the sources' type: the contract it was built from.
@@ -217,6 +337,15 @@ export async function failOver(options: {
         problems.push(
           `the Checker's report shows no move made: ${JSON.stringify(report.moves).slice(0, 300)}`,
         );
+      }
+      if (config.secondOpinion.enabled) {
+        problems.push(
+          ...secondOpinionProblems(report, options.witnesses, zones, checkerZone, served, {
+            master: master.name,
+            standby: standby.name,
+          }),
+        );
+        log(`second opinion: ${JSON.stringify(report.secondOpinion)}`);
       }
     }
     const end = await snapshot(ec2, ssm, config);
@@ -231,16 +360,88 @@ export async function failOver(options: {
     );
     const moverCalls = shim.invocations.filter((i) => i.functionName === options.mover.name);
     if (moverCalls.length === 0) problems.push('the Mover was never invoked');
+    const witnessInvocations = Object.fromEntries(
+      options.witnesses.map((w) => {
+        const kinds = served
+          .filter((i) => i.functionName === w.name)
+          .map((i) => witnessCall(i).kind);
+        return [
+          w.name,
+          {
+            warm: kinds.filter((k) => k === 'warm').length,
+            probe: kinds.filter((k) => k === 'probe').length,
+          },
+        ];
+      }),
+    );
+    log(`witness invocations: ${JSON.stringify(witnessInvocations)}`);
     return {
       problems,
       tables: end.tables,
       record: end.record,
       timeToFailoverS: doneAt === undefined ? undefined : (doneAt - killedAt) / 1000,
       moverInvocations: moverCalls.length,
+      zones,
+      witnessInvocations,
     };
   } finally {
     for (const c of containers) c.stop();
     ec2.destroy();
     ssm.destroy();
+    await metadata.close();
   }
+}
+
+/**
+ * What makes the move a second opinion's: the Checker knew its zone and every witness's, asked
+ * only the witnesses of other zones to probe, one of them saw the master dead and the standby
+ * alive from there, and the run neither went without an answer nor heard a disagreement.
+ */
+function secondOpinionProblems(
+  report: CheckerReport,
+  witnesses: readonly DeployedFunction[],
+  zones: Readonly<Record<string, string>>,
+  checkerZone: string | undefined,
+  served: readonly ServedInvocation[],
+  nodes: { readonly master: string; readonly standby: string },
+): string[] {
+  const problems: string[] = [];
+  const summary = report.secondOpinion;
+  if (!summary) return ["the Checker's report has no second opinion"];
+  if (summary.zone !== checkerZone) {
+    problems.push(
+      `the Checker's report gives its zone as ${JSON.stringify(summary.zone ?? summary.zoneError)}, the metadata endpoint told it ${checkerZone}`,
+    );
+  }
+  for (const w of witnesses) {
+    const seen = summary.witnesses[w.name];
+    if (seen?.az !== zones[w.name]) {
+      problems.push(
+        `the Checker's report gives witness ${w.name} as ${JSON.stringify(seen)}, the witness runs in ${zones[w.name]}`,
+      );
+    }
+  }
+  if (summary.asked < 1) problems.push('the Checker never asked a witness for a second opinion');
+  if (summary.unanswered) problems.push(`no second opinion answered: ${summary.unanswered}`);
+  if (summary.disagreement) problems.push(`a witness disagreed: ${summary.disagreement}`);
+
+  const probes = served.filter((i) => witnessCall(i).kind === 'probe');
+  const sameZone = probes.filter((i) => zones[i.functionName] === checkerZone);
+  if (sameZone.length > 0) {
+    problems.push(
+      `the Checker asked ${sameZone[0]?.functionName}, in its own zone ${checkerZone}, for a second opinion`,
+    );
+  }
+  const agreeing = probes.filter((i) => {
+    const p = witnessCall(i).answer?.probes;
+    return p?.[nodes.master]?.ok === false && p[nodes.standby]?.ok === true;
+  });
+  if (agreeing.length === 0) {
+    problems.push(
+      `no witness of another zone saw ${nodes.master} dead and ${nodes.standby} alive: ${JSON.stringify(
+        probes.map((i) => ({ witness: i.functionName, result: i.result })),
+      ).slice(0, 500)}`,
+    );
+  }
+  return problems;
 }
