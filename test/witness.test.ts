@@ -181,6 +181,7 @@ describe('MasterWatch', () => {
 
     expect(opened.map((o) => o.node)).toEqual(['db-a']);
     expect(lost).toEqual(['db-a']);
+    await watch.close();
   });
 
   it('opens a lost connection again only after a regular interval, and follows a new master', async () => {
