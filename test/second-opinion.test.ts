@@ -269,4 +269,57 @@ describe('the second opinion before a failover', () => {
     expect(report.secondOpinion?.asked).toBe(0);
     expect(conditionsOf(report, { paused: false })).toEqual([]);
   });
+
+  it('keeps a disagreement when a later ask fails: a lost call is no evidence the master died', async () => {
+    // Prepare: the other zone sees db-a alive, then every later call fails.
+    let probeRequests = 0;
+    const flaky: Witness = (request) => {
+      if (request.kind === 'warm') return { az: THERE };
+      return ++probeRequests === 1
+        ? { az: THERE, probes: { 'db-a': ALIVE, 'db-b': ALIVE } }
+        : new Error('Rate Exceeded.');
+    };
+
+    // Act
+    const { moverRequests, report } = await run({ [WITNESS_B]: flaky }, { windowMs: 5000 });
+
+    // Assess
+    expect(probeRequests).toBeGreaterThan(1);
+    expect(moverRequests).toEqual([]);
+    expect(report.decision).toMatchObject({ kind: 'second-opinion-disagrees' });
+  });
+
+  it('calls a witness again when a call fails, within the call budget', async () => {
+    // Prepare: the first probe request is throttled, the next answered.
+    let probeRequests = 0;
+    const throttledOnce: Witness = (request) => {
+      if (request.kind === 'warm') return { az: THERE };
+      return ++probeRequests === 1
+        ? new Error('Rate Exceeded.')
+        : { az: THERE, probes: { 'db-a': DEAD, 'db-b': ALIVE } };
+    };
+
+    // Act
+    const { moverRequests, report } = await run({ [WITNESS_B]: throttledOnce });
+
+    // Assess
+    expect(probeRequests).toBe(2);
+    expect(moverRequests).toHaveLength(1);
+    expect(moverRequests[0]?.reason).toContain(`confirmed from ${WITNESS_B}`);
+    expect(report.secondOpinion?.unanswered).toBeUndefined();
+  });
+
+  it('asks once per suspicion, and again at most every 2 s while the other zone disagrees', async () => {
+    // Act: db-a looks dead from here for a whole 5 s window; the other zone sees it alive.
+    const { asked, report } = await run(
+      { [WITNESS_B]: witnessIn(THERE, { 'db-a': ALIVE, 'db-b': ALIVE }) },
+      { windowMs: 5000, scripts: { 'db-a': '+-', 'db-b': '+' } },
+    );
+
+    // Assess
+    const probes = asked.filter((a) => a.request.kind === 'probe').length;
+    expect(probes).toBeGreaterThanOrEqual(2);
+    expect(probes).toBeLessThanOrEqual(4);
+    expect(report.decision).toMatchObject({ kind: 'second-opinion-disagrees' });
+  });
 });

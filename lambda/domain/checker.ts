@@ -124,7 +124,7 @@ export async function runChecker(
         const firstFailure = nodes.take(name, result);
         if (firstFailure && name === view.activeName()) {
           pacer.confirmNow();
-          secondOpinion?.ask();
+          secondOpinion?.ask(result.startedAt);
         }
       }
       actor.evaluate();
@@ -138,10 +138,10 @@ export async function runChecker(
         onLost: (name) => {
           if (name === view.activeName()) pacer.confirmNow();
         },
-        onQuiet: (name) => {
+        onQuiet: (name, since) => {
           if (name !== view.activeName()) return;
           pacer.confirmNow();
-          secondOpinion?.ask();
+          secondOpinion?.ask(nodes.failingSince(name) ?? since);
         },
         onFailed: (result) => {
           if (result.node !== view.activeName()) return;
@@ -168,14 +168,18 @@ export async function runChecker(
  * stop. Reads run beside the probes, never awaited here: a slow API must not stall them.
  */
 async function probeUntilDone(run: Run, refreshMs: number): Promise<void> {
-  const { clock, window, view, actor, pacer, secondOpinion, watch } = run;
+  const { clock, window, view, nodes, actor, pacer, secondOpinion, watch } = run;
   for (;;) {
     const now = clock.now();
     if (now >= window.hardStop) return;
     if (pacer.rounds > 0 && now >= window.end && !inDoubt(run)) return;
     watch?.follow(view.activeName());
-    // A master gone quiet is asked about before its first probe even times out.
-    if (pacer.activeQuiet()) secondOpinion?.ask();
+    // A master gone quiet is asked about before its first probe even times out; once per
+    // suspicion, which lasts from its first failed or quiet probe to its next success.
+    const quietSince = pacer.activeQuietSince();
+    const active = view.activeName();
+    if (quietSince !== undefined && active !== undefined)
+      secondOpinion?.ask(nodes.failingSince(active) ?? quietSince);
     // Refresh when due, and as our turn to act begins: the previous run may have moved the VIP.
     const turnPending = view.lastRefresh < window.actFrom;
     const due = now - view.lastRefresh >= refreshMs || (turnPending && now >= window.actFrom);

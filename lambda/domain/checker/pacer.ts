@@ -64,11 +64,15 @@ export class Pacer {
    * a frozen node looks like this long before its first probe times out.
    */
   activeQuiet(): boolean {
+    return this.activeQuietSince() !== undefined;
+  }
+
+  /** When the active node's oldest unanswered probe began, while it is quiet (activeQuiet). */
+  activeQuietSince(): number | undefined {
     const quiet = this.quietSince();
-    return (
-      quiet !== undefined &&
-      this.deps.clock.now() - quiet >= this.config.detection.confirmIntervalMs
-    );
+    if (quiet === undefined) return undefined;
+    const { confirmIntervalMs } = this.config.detection;
+    return this.deps.clock.now() - quiet >= confirmIntervalMs ? quiet : undefined;
   }
 
   /** The active node's first failure: confirm now, not after the rest of a regular interval. */

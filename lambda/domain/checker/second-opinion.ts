@@ -15,7 +15,7 @@
  * answers, `secondOpinion.whenUnanswered` decides (README: "Second opinion").
  */
 import type { FailoverConfig } from '../../../config';
-import type { Clock } from '../clock';
+import { sleep, type Clock } from '../clock';
 import { describeError } from '../probe-errors';
 import type { Log } from '../log';
 import type { Zone } from '../vantage';
@@ -80,12 +80,17 @@ export interface SecondOpinionSummary {
 
 /** A witness's cold start and the Lambda call around its probe. */
 export const WITNESS_ALLOWANCE_MS = 3000;
+/** Attempts of one witness call, and the pause before the next (times the attempts so far). */
+const MAX_ATTEMPTS = 3;
+const RETRY_PAUSE_MS = 100;
 
 export class SecondOpinion {
   private own?: Zone;
   private ownRead?: Promise<Zone>;
   private readonly known: Record<string, WitnessState> = {};
-  private readonly latest: Record<string, Opinion> = {};
+  /** Each witness's latest answer, and its latest failure: a failure never hides an answer. */
+  private readonly answers: Record<string, Opinion> = {};
+  private readonly failures: Record<string, Opinion> = {};
   private readonly calls = new Set<Promise<void>>();
   private asking?: { readonly at: number; readonly left: Set<string> };
   private lastAskAt = -Infinity;
@@ -129,10 +134,17 @@ export class SecondOpinion {
   }
 
   /**
-   * Asks the witnesses of other zones to probe, unless an ask is under way or one began less
-   * than a confirmation interval ago. Called at the master's first failure or first silence.
+   * Asks the witnesses of other zones to probe, once per suspicion: unless an ask began at or
+   * after `since`, when the master's current failure (or silence) began. Called at its first
+   * failed or quiet probe, and when its held connection goes quiet.
    */
-  ask(): void {
+  ask(since: number): void {
+    if (this.lastAskAt >= since) return;
+    this.askNow();
+  }
+
+  /** Asks now, unless an ask is under way or one began less than a confirmation interval ago. */
+  private askNow(): void {
     const now = this.deps.clock.now();
     if (this.closed || this.asking) return;
     if (now - this.lastAskAt < this.deps.config.detection.confirmIntervalMs) return;
@@ -142,26 +154,21 @@ export class SecondOpinion {
     const asking = { at: now, left: new Set(candidates) };
     this.asking = asking;
     this.asked += 1;
-    const requestedAt = new Date(now).toISOString();
     this.deps.log.info(`asking ${candidates.join(', ')} for a second opinion`, {
       event: 'second-opinion-ask',
     });
     for (const witness of candidates) {
       this.track(
-        this.call(witness, { kind: 'probe', requestedAt })
+        this.probeWith(witness, now)
           .then(
             (answer) => {
               this.learn(witness, answer);
-              this.latest[witness] = {
-                witness,
-                askedAt: now,
-                az: answer.az,
-                probes: answer.probes,
-              };
+              const { az, probes } = answer;
+              this.answers[witness] = { witness, askedAt: now, az, probes };
             },
             (e: unknown) => {
               const error = describeError(e);
-              this.latest[witness] = { witness, askedAt: now, error };
+              this.failures[witness] = { witness, askedAt: now, error };
               this.deps.log.error(`witness ${witness} gave no second opinion: ${error}`, {
                 event: 'witness-unavailable',
                 witness,
@@ -178,21 +185,42 @@ export class SecondOpinion {
   }
 
   /**
+   * One witness's probe answer. A throttle or a failed call is tried again after a short pause
+   * while the call's budget lasts: one lost invocation must not count as no answer.
+   */
+  private async probeWith(witness: string, askedAt: number): Promise<WitnessAnswer> {
+    const requestedAt = new Date(askedAt).toISOString();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(witness, { kind: 'probe', requestedAt });
+      } catch (e) {
+        const pause = RETRY_PAUSE_MS * attempt;
+        const left = askedAt + this.timeoutMs - this.deps.clock.now();
+        if (
+          attempt >= MAX_ATTEMPTS ||
+          this.closed ||
+          left < pause + this.deps.config.probe.timeoutMs
+        )
+          throw e;
+        await sleep(pause);
+      }
+    }
+  }
+
+  /**
    * May `from`, which has been failing here since `since`, be left for `target`? Asks when no
    * ask since `since` is under way or answered, and again a while after a disagreement: a
    * master that really died is seen dead from there too before long.
    */
   verdict(from: string, target: string, since: number): Verdict {
     const here = this.own?.az ?? 'this zone';
-    const fresh = Object.values(this.latest).filter(
-      (o) => o.askedAt >= since && !this.sameZone(o.az),
-    );
-    const answered = fresh.filter((o) => o.probes !== undefined);
+    const other = (o: Opinion) => o.askedAt >= since && !this.sameZone(o.az);
+    const answered = Object.values(this.answers).filter(other);
     const against = answered.filter((o) => !agrees(o, from, target));
     const inFlight = this.asking !== undefined && this.asking.at >= since;
     if (against.length > 0) {
       const newest = Math.max(...answered.map((o) => o.askedAt));
-      if (!inFlight && this.deps.clock.now() - newest >= this.reaskMs()) this.ask();
+      if (!inFlight && this.deps.clock.now() - newest >= this.reaskMs()) this.askNow();
       const detail =
         `${from} looks down from ${here} but not from everywhere: ` +
         against.map((o) => seen(o, from, target)).join('; ');
@@ -217,9 +245,9 @@ export class SecondOpinion {
         kind: 'pending',
         detail: `${from} looks down from ${here}; waiting for a second opinion from another zone`,
       };
-    const failed = fresh.filter((o) => o.error !== undefined);
+    const failed = Object.values(this.failures).filter(other);
     if (failed.length === 0 && !this.closed && this.candidates() > 0) {
-      this.ask();
+      this.askNow();
       return {
         kind: 'pending',
         detail: `${from} looks down from ${here}; asking another zone for a second opinion`,

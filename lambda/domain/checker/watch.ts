@@ -19,8 +19,8 @@ export interface WatchDeps {
   readonly log: Log;
   /** The held connection to `node`, once established, ended without us closing it. */
   readonly onLost: (node: string, why: string) => void;
-  /** A ping of `node` has gone unanswered for a confirmation interval. */
-  readonly onQuiet: (node: string) => void;
+  /** A ping of `node`, sent at `since`, has gone unanswered for a confirmation interval. */
+  readonly onQuiet: (node: string, since: number) => void;
   /** A ping of `node` went unanswered for a probe timeout: a failed probe. */
   readonly onFailed: (result: ProbeResult) => void;
 }
@@ -97,7 +97,7 @@ export class MasterWatch {
       const age = now - ping.at;
       if (!ping.quiet && age >= this.config.detection.confirmIntervalMs) {
         ping.quiet = true;
-        this.deps.onQuiet(held.node);
+        this.deps.onQuiet(held.node, ping.at);
       }
       const { timeoutMs } = this.config.probe;
       if (!ping.failed && age >= timeoutMs) {
