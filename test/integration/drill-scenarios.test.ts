@@ -51,8 +51,12 @@ describe('drill scenarios', () => {
     expect(entries(r, 'health').map((e) => e.detail)).toContain(
       'db-a is down after 6 consecutive failures',
     );
+    // The second opinion is on by default: the witness in the other zone confirmed the death.
     expect(entries(r, 'mover')[0]?.detail).toMatch(
-      /^Checker invokes the Mover: db-a failed \d+ consecutive probes; db-b is healthy$/,
+      /^Checker invokes the Mover: db-a failed \d+ consecutive probes; db-b is healthy; confirmed from vip-failover-orders-db-witness-b in local-az2 saw db-a dead \([^)]*\), db-b alive \(\d+ ms\)$/,
+    );
+    expect(entries(r, 'witness-probe').map((e) => e.detail)).toContainEqual(
+      expect.stringMatching(/^second opinion from local-az2: db-a dead \(\w+\), db-b ok$/),
     );
     expect(switchedTo(r)).toEqual(['db-b', 'db-b', 'db-b']);
     expect(entries(r, 'record').map((e) => e.detail)).toEqual([
@@ -105,6 +109,34 @@ describe('drill scenarios', () => {
     expect(switchedTo(r)).toEqual(['db-b', 'db-b', 'db-b']);
     expect(entries(r, 'record')).toHaveLength(1);
     expectJsonResult(r, 'db-b');
+  });
+
+  it('partition: holds the VIP on a master only the Checker lost, and alerts the disagreement', async () => {
+    // Prepare / Act
+    const r = await drill({ scenario: 'partition' });
+
+    // Assess
+    expect(r).toMatchObject({ scenario: 'partition', ok: true, time_to_failover_s: null });
+    expect(r.problem).toBeUndefined();
+    expect(r.move_s).toBeNull();
+    expect(entries(r, 'fault').map((e) => e.detail)).toEqual([
+      expect.stringMatching(/^\*\*\* the Checker \(127\.0\.0\.100\) cut off from db-a: /),
+    ]);
+    expect(entries(r, 'heal')).toHaveLength(1);
+    expect(entries(r, 'second-opinion-disagrees')[0]?.detail).toMatch(
+      /^ALERT second opinion disagrees, not moving: db-a looks down from local-az1 but not from everywhere: vip-failover-orders-db-witness-b in local-az2 saw db-a alive/,
+    );
+    expect(r.notifications).toContainEqual(
+      expect.objectContaining({
+        kind: 'second-opinion-disagrees',
+        phase: 'start',
+        subject: '[orders-db] vantage points disagree: no failover',
+      }),
+    );
+    expect(entries(r, 'mover')).toEqual([]);
+    expect(entries(r, 'table')).toEqual([]);
+    expect(entries(r, 'record')).toEqual([]);
+    expectJsonResult(r, 'db-a');
   });
 
   it('standby-dead: keeps the VIP on the master and alerts', async () => {

@@ -119,6 +119,8 @@ describe('fault suite', () => {
     const invocations: InvocationRecord[] = [];
     let atCrash: VipSnapshot | undefined;
     c.aws.onInvocation((r) => {
+      // The Mover's: the witnesses' invocations only probe.
+      if (r.functionName !== MOVER_FUNCTION) return;
       invocations.push(r);
       if (r.outcome === 'crashed') atCrash = c.placement();
     });

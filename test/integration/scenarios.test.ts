@@ -63,7 +63,7 @@ describe('fault suite', () => {
     expect(c.logsMatching(/^db-a is down after 3 consecutive failures$/, 'WARN')).not.toEqual([]);
     expect(
       c.logsMatching(
-        /^VIP moved to db-b: db-a failed \d+ consecutive probes; db-b is healthy$/,
+        /^VIP moved to db-b: db-a failed \d+ consecutive probes; db-b is healthy; confirmed from vip-failover-orders-db-witness-b in local-az2 saw db-a dead \([^)]*\), db-b alive \(\d+ ms\)$/,
         'INFO',
       ),
     ).toHaveLength(1);
@@ -414,7 +414,9 @@ describe('fault suite', () => {
       expect(movers).toHaveLength(1);
       expect(movers[0]?.nodes['db-a']).toMatchObject({ failed: 3, state: 'down' });
       expect(
-        c.logsMatching(/^VIP moved to db-b: db-a failed 3 consecutive probes; db-b is healthy$/),
+        c.logsMatching(
+          /^VIP moved to db-b: db-a failed 3 consecutive probes; db-b is healthy; confirmed from vip-failover-orders-db-witness-b in local-az2 saw db-a dead/,
+        ),
       ).toHaveLength(1);
       expect(runErrors).toEqual([]);
     });

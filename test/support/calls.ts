@@ -1,5 +1,5 @@
 /** The questions the end-to-end specs ask of the endpoint's call log and the record's history. */
-import type { LocalCluster } from '../../tools/harness/cluster';
+import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { recordWriteOf, switchOf, type Switch } from '../../tools/harness/observe';
 import type { CallRecord } from '../../tools/local-aws';
 
@@ -13,11 +13,18 @@ export function recordWrites(cluster: LocalCluster): CallRecord[] {
   return cluster.aws.calls().filter((c) => recordWriteOf(cluster.config, c) !== undefined);
 }
 
-/** Every change to the tables or the record, and every Mover invocation. */
+/**
+ * Every change to the tables or the record, and every Mover invocation (not the witnesses',
+ * which only probe).
+ */
 export function mutations(cluster: LocalCluster): CallRecord[] {
   return cluster.aws
     .calls()
-    .filter((c) => ['ReplaceRoute', 'CreateRoute', 'DeleteRoute', 'Invoke'].includes(c.action))
+    .filter(
+      (c) =>
+        ['ReplaceRoute', 'CreateRoute', 'DeleteRoute'].includes(c.action) ||
+        (c.action === 'Invoke' && c.params.FunctionName === MOVER_FUNCTION),
+    )
     .concat(recordWrites(cluster));
 }
 

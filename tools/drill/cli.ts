@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging] ...`
+ * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging|partition] ...`
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
 import { writeFileSync } from 'node:fs';
@@ -21,6 +21,10 @@ const USAGE = `usage: npm run drill -- [options]
                       restarted, read-only and never given the VIP back
                       lagging: replicating nodes; the replica lags past maxLagSeconds, then the
                       master dies: expect no move and an alert naming the lag
+                      partition: the Checker's zone loses the master (iptables drops its
+                      packets), the other zone's witness still reaches it: expect no move,
+                      during the partition or after it heals, and the disagreement notified
+                      (second-opinion-disagrees); needs root and iptables
   --config FILE       failover group config, the CDK app's format (default config/example.json)
   --window-ms N       compressed Checker schedule: a run starts every N ms (default 5000)
   --failback POLICY   never | preferred (default: the config's)

@@ -4,7 +4,13 @@
  * benchmark.
  */
 import { sleep } from '../../lambda/domain/clock';
-import { LocalCluster, detectionBoundMs, type ClusterOptions } from '../harness/cluster';
+import {
+  CHECKER_SOURCE_ADDRESS,
+  LocalCluster,
+  detectionBoundMs,
+  localZoneId,
+  type ClusterOptions,
+} from '../harness/cluster';
 import { CallWatch } from '../harness/observe';
 import { databaseState, type DatabaseState } from '../harness/replication';
 import {
@@ -15,6 +21,7 @@ import {
   type NodeAction,
 } from '../harness/scenario';
 import { DATABASE_CLUSTERS, laggingScenario, promoteScenario } from './database-scenarios';
+import { partitionScenario } from './partition-scenario';
 import { Timeline, type TimelineEntry } from './timeline';
 
 export type { TimelineEntry };
@@ -27,6 +34,7 @@ export const SCENARIOS = [
   'secret-lost',
   'promote',
   'lagging',
+  'partition',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -130,6 +138,7 @@ const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
   'secret-lost': secretLost,
   promote: promoteScenario,
   lagging: laggingScenario,
+  partition: partitionScenario,
 };
 
 /**
@@ -275,6 +284,15 @@ function describeSetup(cluster: LocalCluster, options: DrillOptions, timeline: T
       `local AWS ${cluster.aws.endpoint}; ${config.routeTableIds.length} route tables → ${cluster.nodeNames[0]}; ` +
       `probe ${config.probe.type} every ${d.intervalMs} ms (fall ${d.fall}, rise ${d.rise}, timeout ${config.probe.timeoutMs} ms); ` +
       `Checker window ${cluster.runtime.windowMs} ms (compressed from ${config.scheduleMinutes} min)`,
+  );
+  timeline.note(
+    'setup',
+    cluster.witnesses.length > 0
+      ? `second opinion on: the Checker runs in ${localZoneId(0)} and probes from ${CHECKER_SOURCE_ADDRESS}; witnesses ` +
+          cluster.witnesses
+            .map((w) => `${w.functionName} in ${w.zoneId} from ${w.sourceAddress}`)
+            .join(', ')
+      : `second opinion off: the Checker probes from ${CHECKER_SOURCE_ADDRESS}`,
   );
   if (options.apiLatencyMs) {
     const [min, max] = options.apiLatencyMs;

@@ -4,8 +4,18 @@ import type { LocalCluster } from '../harness/cluster';
 import type { LogRecord } from '../harness/logs';
 import { probeOf, recordWriteOf, switchOf } from '../harness/observe';
 
-/** The Mover's database steps, told at INFO: fencing, each promotion step, the promotion. */
-const DATABASE = new Set<unknown>(['fence', 'promote-step', 'promoted']);
+/**
+ * INFO lines told besides decisions and health: the Mover's database steps (fencing, each
+ * promotion step, the promotion), and the second opinion (the Checker asking another zone, a
+ * witness answering).
+ */
+const TOLD = new Set<unknown>([
+  'fence',
+  'promote-step',
+  'promoted',
+  'second-opinion-ask',
+  'witness-probe',
+]);
 
 export interface TimelineEntry {
   /** Seconds since the drill started. */
@@ -78,10 +88,7 @@ export class Timeline {
       );
     } else if (
       r.level !== 'DEBUG' &&
-      (r.level !== 'INFO' ||
-        r.event === 'decision' ||
-        r.event === 'health' ||
-        DATABASE.has(r.event))
+      (r.level !== 'INFO' || r.event === 'decision' || r.event === 'health' || TOLD.has(r.event))
     ) {
       this.note(r.event ?? 'log', `${r.level === 'ERROR' ? 'ALERT ' : ''}${r.message}`);
     }

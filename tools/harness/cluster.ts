@@ -1,17 +1,24 @@
 /**
  * A failover group on this machine: two (or more) real MariaDB servers on loopback addresses as
  * the nodes, the local AWS endpoint seeded from the same config the CDK app takes, and the real
- * Checker and Mover handlers built by their factories from an environment of their own that
- * points them at the endpoint. Nothing here writes process.env, so clusters can share a process.
- * The drill, the integration tests and the benchmarks all drive this.
+ * Checker, Mover and witness handlers built by their factories from an environment of their own
+ * that points them at the endpoint. Nothing here writes process.env, so clusters can share a
+ * process. The drill, the integration tests and the benchmarks all drive this.
+ *
+ * Vantage points: the Checker runs "in" the first zone (AZ ID local-az1) and probes from
+ * 127.0.0.100; with secondOpinion.enabled, one witness per zone of the config's subnets runs in
+ * local-az1, local-az2 ... and probes from 127.0.0.101, .102 ...: the Checker asks the witnesses
+ * of the other zones, and partition() can cut any one vantage point off from a node.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import {
+  deployedNames,
   ENV,
   runtimeConfig,
   validateConfig,
+  witnessZones,
   type FailoverConfig,
   type FailoverConfigInput,
   type RuntimeConfig,
@@ -24,8 +31,10 @@ import {
   type CheckerHandler,
 } from '../../lambda/checker-handler';
 import { createMoverHandler, moverClients, type MoverHandler } from '../../lambda/mover-handler';
+import { createWitnessHandler, witnessClients } from '../../lambda/witness-handler';
 import {
   LocalAws,
+  METADATA_ENV,
   routeNodes,
   routeTargets,
   seedWorld,
@@ -35,12 +44,42 @@ import {
 import { FlakyProxy } from './flaky-proxy';
 import { watchLogs, type LogRecord } from './logs';
 import { freePort, startMariaDb, type MariaDbServer } from './mariadb';
+import { Partitions } from './partition';
 import { replicateNodes, replicationArgs } from './replication';
 import { EXAMPLE_CONFIG } from './paths';
 
 export const MOVER_FUNCTION = 'vip-failover-mover';
 export const CHECKER_FUNCTION = 'vip-failover-checker';
 const PROBE_USER_PASSWORD_BYTES = 12;
+
+/**
+ * The loopback address the Checker probes from. Apart from the nodes (127.0.0.11 ...) and the
+ * flaky proxies' backends (127.0.0.21 ...), so that a partition cuts the Checker alone.
+ */
+export const CHECKER_SOURCE_ADDRESS = '127.0.0.100';
+
+/** The address the witness of zone `index` (0 for the first zone) probes from: .101, .102 ... */
+export function witnessSourceAddress(index: number): string {
+  return `127.0.0.${101 + index}`;
+}
+
+/** The AZ ID the functions of zone `index` run in, as the local metadata endpoint tells them. */
+export function localZoneId(index: number): string {
+  return `local-az${index + 1}`;
+}
+
+/** A vantage point: the Checker, or the witness of a zone (its index in witnessZones). */
+export type Vantage = 'checker' | number;
+
+/** One witness function of the cluster: its zone, AZ ID and source address. */
+export interface LocalWitness {
+  readonly functionName: string;
+  /** The config's zone name, such as eu-west-1b. */
+  readonly availabilityZone: string;
+  /** The AZ ID its metadata reports, such as local-az2. */
+  readonly zoneId: string;
+  readonly sourceAddress: string;
+}
 
 export interface ClusterOptions {
   /** A config file in the CDK app's format. @default config/example.json */
@@ -192,6 +231,11 @@ export class LocalCluster {
   private schedule?: NodeJS.Timeout;
   private stopped = false;
   private readonly records: LogRecord[] = [];
+  private readonly partitions = new Partitions();
+  /** The witnesses, one per zone, when the config asks for a second opinion. */
+  readonly witnesses: readonly LocalWitness[];
+  /** The Checker's own: its zone's metadata token, its source address and its witnesses. */
+  private readonly checkerVantage: NodeJS.ProcessEnv;
 
   private constructor(
     readonly config: FailoverConfig,
@@ -212,6 +256,14 @@ export class LocalCluster {
       reservedConcurrency: config.mover.reservedConcurrency,
       timeoutMs: config.mover.timeoutSeconds * 1000,
     });
+    this.witnesses = this.registerWitnesses();
+    this.checkerVantage = {
+      [METADATA_ENV.token]: aws.metadataToken(localZoneId(0)),
+      [ENV.sourceAddress]: CHECKER_SOURCE_ADDRESS,
+      ...(this.witnesses.length > 0
+        ? { [ENV.witnesses]: JSON.stringify(this.witnesses.map((w) => w.functionName)) }
+        : {}),
+    };
     this.checker = this.checkerWith();
     this.cleanups.push(() => this.checker.destroy());
   }
@@ -235,6 +287,14 @@ export class LocalCluster {
     return handlerEnv(this.aws, this.runtime);
   }
 
+  /**
+   * The environment the Checker is built from: the cluster's, plus its zone (the first), its
+   * source address and, with the second opinion on, its witnesses' names.
+   */
+  get checkerEnv(): NodeJS.ProcessEnv {
+    return { ...this.env, ...this.checkerVantage };
+  }
+
   /** Every handler log record seen so far, in order. */
   get logs(): readonly LogRecord[] {
     return this.records;
@@ -250,7 +310,7 @@ export class LocalCluster {
    * (another AWS_ENDPOINT_URL, say), as a fresh Lambda container would be.
    */
   checkerWith(overrides: NodeJS.ProcessEnv = {}): CheckerContainer {
-    const env = { ...this.env, ...overrides };
+    const env = { ...this.checkerEnv, ...overrides };
     const clients = checkerClients(env);
     const handler: CheckerHandler = createCheckerHandler(env, clients);
     return {
@@ -362,15 +422,87 @@ export class LocalCluster {
     return this.logs.filter((r) => pattern.test(r.message) && (!level || r.level === level));
   }
 
+  /**
+   * Cuts `vantage` (the Checker, or the witness of zone index n) off from `node`: its probes of
+   * the node's port are dropped, silently, while every other vantage point still reaches it.
+   * Needs root and iptables (partition.ts); until heal() or stop().
+   */
+  async partition(vantage: Vantage, node: string): Promise<void> {
+    const target = this.config.nodes.find((n) => n.name === node);
+    if (!target)
+      throw new Error(
+        `partition node ${JSON.stringify(node)} is not a node of this cluster; use one of ${this.nodeNames.join(', ')}`,
+      );
+    await this.partitions.cut({
+      source: this.sourceOf(vantage),
+      host: target.address,
+      port: this.config.probe.port,
+    });
+  }
+
+  /** Ends every partition: each vantage point reaches every node again. */
+  heal(): Promise<void> {
+    return this.partitions.heal();
+  }
+
   /** Stops everything this cluster started. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // First, and whatever else fails: no rule may outlive the cluster.
+    let healError: unknown;
+    await this.partitions.heal().catch((e: unknown) => {
+      healError = e;
+      this.partitions.healNow();
+    });
     await this.stopSchedule();
     await Promise.all(Object.values(this.nodes).map((n) => n.stop()));
     await Promise.all(Object.values(this.proxies).map((p) => p.stop()));
     await this.aws.stop();
     for (const cleanup of this.cleanups) cleanup();
+    if (healError !== undefined) throw healError;
+  }
+
+  /** The source address of a vantage point. */
+  private sourceOf(vantage: Vantage): string {
+    if (vantage === 'checker') return CHECKER_SOURCE_ADDRESS;
+    const witness = this.witnesses[vantage];
+    if (!witness) {
+      const known = this.witnesses.map((w, i) => `${i} (${w.availabilityZone})`).join(', ');
+      throw new Error(
+        `partition vantage ${vantage} is not a witness zone index; ${known ? `use 'checker' or one of ${known}` : "this cluster has no witnesses (secondOpinion.enabled is false): use 'checker'"}`,
+      );
+    }
+    return witness.sourceAddress;
+  }
+
+  /**
+   * One witness per zone of the config's subnets, registered under the name the stack gives it,
+   * each built from the cluster's environment with a zone and a source address of its own.
+   */
+  private registerWitnesses(): LocalWitness[] {
+    const { config, aws } = this;
+    if (!config.secondOpinion.enabled) return [];
+    return witnessZones(config).map((availabilityZone, i) => {
+      const witness: LocalWitness = {
+        functionName: deployedNames(config).witnessFunction(availabilityZone),
+        availabilityZone,
+        zoneId: localZoneId(i),
+        sourceAddress: witnessSourceAddress(i),
+      };
+      const env = {
+        ...this.env,
+        [METADATA_ENV.token]: aws.metadataToken(witness.zoneId),
+        [ENV.sourceAddress]: witness.sourceAddress,
+      };
+      const clients = witnessClients(env);
+      this.cleanups.push(() => clients.secrets.destroy());
+      // Its probe's deadline and room to spare: the Checker bounds each call sooner.
+      aws.registerFunction(witness.functionName, createWitnessHandler(env, clients), {
+        timeoutMs: config.probe.timeoutMs + 5000,
+      });
+      return witness;
+    });
   }
 
   /** A Lambda context whose deadline leaves a run its window, its overlap and a whole move. */

@@ -24,6 +24,7 @@ import {
   type InvocationRecord,
   type LambdaHandler,
 } from './lambda';
+import { METADATA_ENV, MetadataModel } from './metadata';
 import { SecretsModel, type SecretView } from './secrets';
 import { SnsModel } from './sns';
 import { LocalAwsServer } from './server';
@@ -48,6 +49,8 @@ export class LocalAws {
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
   readonly sns: SnsModel;
+  /** Lambda's metadata endpoint: which AZ each bearer token runs in. */
+  readonly metadata: MetadataModel;
   readonly faults: Faults;
   private readonly log: CallLog;
 
@@ -59,6 +62,7 @@ export class LocalAws {
       secrets: SecretsModel;
       lambda: LambdaEmulator;
       sns: SnsModel;
+      metadata: MetadataModel;
       faults: Faults;
       log: CallLog;
     },
@@ -72,6 +76,7 @@ export class LocalAws {
     this.secrets = parts.secrets;
     this.lambda = parts.lambda;
     this.sns = parts.sns;
+    this.metadata = parts.metadata;
     this.faults = parts.faults;
     this.log = parts.log;
   }
@@ -86,6 +91,7 @@ export class LocalAws {
       secrets: new SecretsModel(region, accountId),
       lambda: new LambdaEmulator(owner, region, accountId),
       sns: new SnsModel(region, accountId),
+      metadata: new MetadataModel(),
       faults: new Faults(
         options.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random),
       ),
@@ -96,9 +102,22 @@ export class LocalAws {
     return new LocalAws(server, parts, port, region, accountId);
   }
 
-  /** Environment variables for a process (or process.env) that should use this endpoint. */
+  /**
+   * Environment variables for a process (or process.env) that should use this endpoint, Lambda's
+   * metadata endpoint included: add a token of {@link metadataToken} as AWS_LAMBDA_METADATA_TOKEN
+   * for a handler that reads its Availability Zone.
+   */
   env(): Record<string, string> {
-    return awsEnv(this.endpoint, this.region);
+    return { ...awsEnv(this.endpoint, this.region), [METADATA_ENV.api]: `127.0.0.1:${this.port}` };
+  }
+
+  /**
+   * A bearer token for Lambda's metadata endpoint whose holder runs in `availabilityZoneId`
+   * (an AZ ID such as local-az1): give it to a handler as AWS_LAMBDA_METADATA_TOKEN. Tokens
+   * outlive reset(), as functions do.
+   */
+  metadataToken(availabilityZoneId: string): string {
+    return this.metadata.mintToken(availabilityZoneId);
   }
 
   // ---- world ----
@@ -196,6 +215,7 @@ export class LocalAws {
 
 export { awsEnv, childEnv, LOCAL_CREDENTIALS, AWS_ENV_TO_UNSET } from './env';
 export { seededRandom } from './faults';
+export { METADATA_ENV, METADATA_PATH } from './metadata';
 export type { FaultRule, FaultHandle, FaultErrorPreset, FaultErrorSpec } from './faults';
 export type { CallRecord, CallStart, CallFilter, DropReason } from './calls';
 export type { FunctionOptions, LambdaHandler, InvocationRecord, InvocationOutcome } from './lambda';

@@ -1,7 +1,9 @@
 /**
  * The HTTP front: places each request (request.ts), applies fault rules and crash semantics,
  * dispatches to the service, and writes the answer in that service's protocol. Listens on
- * 127.0.0.1 only and ignores SigV4 signatures.
+ * 127.0.0.1 only and ignores SigV4 signatures. Lambda's metadata endpoint (metadata.ts) is
+ * served beside the APIs, outside the call log and the faults: in Lambda it is the sandbox's
+ * own, not an AWS API call.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -13,6 +15,7 @@ import type { Ec2Query } from './ec2-query';
 import type { Faults } from './faults';
 import type { InvocationInfo, LambdaEmulator } from './lambda';
 import { handleInvoke } from './lambda-invoke';
+import { isMetadataRequest, type MetadataModel } from './metadata';
 import { AwsError, errorReply, MUTATING, type Reply } from './protocol';
 import { parseCall, readBody, summarise, Unplaceable, type ParsedCall } from './request';
 import type { SecretsModel } from './secrets';
@@ -26,6 +29,7 @@ export interface ServerParts {
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
   readonly sns: SnsModel;
+  readonly metadata: MetadataModel;
   readonly faults: Faults;
   readonly log: CallLog;
 }
@@ -86,6 +90,11 @@ export class LocalAwsServer {
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { log, faults, lambda, owner } = this.parts;
+    if (isMetadataRequest(req)) {
+      req.resume();
+      this.write(res, this.parts.metadata.handle(req), randomUUID());
+      return;
+    }
     const startedAt = Date.now();
     const requestId = randomUUID();
     const seq = log.nextSeq();
