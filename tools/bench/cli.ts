@@ -42,6 +42,9 @@ async function soak(minutes: number, seed: number): Promise<unknown> {
     serverErrorFraction: 0.03,
     eventEverySeconds: [3, 7],
     maxOutageSeconds: 20,
+    // Longer than detection (3.25 s at the defaults): without the second opinion, each would move.
+    partitionFraction: 0.2,
+    partitionSeconds: [4, 10],
     sampleMs: 100,
     print,
   });

@@ -6,6 +6,7 @@ import { LocalCluster } from '../harness/cluster';
 import { CallWatch, downsIn, probesIn } from '../harness/observe';
 import { addApiLatency, every } from '../harness/scenario';
 import type { FailoverBenchOptions } from './failover';
+import { secondOpinionSettings, secondOpinionText } from './second-opinion';
 import { round } from './stats';
 
 /** What the flap run saw (the `flap` object of the benchmark's JSON). */
@@ -23,6 +24,8 @@ export interface FlapResult {
     longestResetStreak: number;
   };
   readonly expected_false_failovers: number;
+  /** Second-opinion asks the flapping master set off, and the disagreements alerted. */
+  readonly second_opinion: { readonly asks: number; readonly disagreements: number };
   readonly settings: Record<string, unknown>;
   /** Also listed in the benchmark's own harness_errors. */
   readonly harness_errors: string[];
@@ -64,7 +67,7 @@ function flapSettings(cluster: LocalCluster, o: FailoverBenchOptions): Record<st
   o.print(
     `flap: ${MASTER} healthy behind a flaky proxy that resets ${Math.round(o.flapFraction * 100)}% of connections at random; ` +
       `probe every ${d.intervalMs} ms, confirm ${d.confirmIntervalMs} ms (compressed: false failovers depend on the thresholds, not on the clock), ` +
-      `fall ${d.fall}, rise ${d.rise}; until >= ${o.flapProbes} probes of ${MASTER}`,
+      `fall ${d.fall}, rise ${d.rise}; until >= ${o.flapProbes} probes of ${MASTER}; second opinion ${secondOpinionText(cluster)}`,
   );
   return {
     master: MASTER,
@@ -77,6 +80,7 @@ function flapSettings(cluster: LocalCluster, o: FailoverBenchOptions): Record<st
     api_latency_ms: o.apiLatencyMs,
     checker_window_ms: runtime.windowMs,
     checker_overlap_ms: runtime.overlapMs,
+    second_opinion: secondOpinionSettings(cluster),
     note: `interval compressed (${d.intervalMs} ms / confirm ${d.confirmIntervalMs} ms): false failovers depend on fall/rise and the failure rate, not on the clock`,
   };
 }
@@ -105,6 +109,11 @@ async function countFlaps(
   await cluster.stopSchedule();
   watch.stop();
   const probes = masterProbes();
+  const events = (event: string) => cluster.logs.filter((r) => r.event === event).length;
+  if (cluster.witnesses.length === 0)
+    harnessErrors.push(
+      `flap: no witness registered (second opinion ${secondOpinionText(cluster)})`,
+    );
   if (probes.length < o.flapProbes)
     harnessErrors.push(`flap: only ${probes.length} probes of ${MASTER} within the time limit`);
   const proxy = cluster.proxies[MASTER]?.stats;
@@ -125,6 +134,10 @@ async function countFlaps(
     },
     // A run of `fall` failures starts at a given probe with (1 - p) p^fall (after a success).
     expected_false_failovers: round(probes.length * (1 - p) * p ** fall, 4) as number,
+    second_opinion: {
+      asks: events('second-opinion-ask'),
+      disagreements: events('second-opinion-disagrees'),
+    },
     harness_errors: harnessErrors,
   };
 }

@@ -8,8 +8,9 @@ export function soakSummary(r: SoakResult): string {
     .join(', ');
   return [
     '',
-    `Soak: ${String(r.settings.minutes)} min, ${r.samples} samples every ${String(r.settings.sample_ms)} ms; node events: ${ev || 'none'}`,
+    `Soak: ${String(r.settings.minutes)} min, ${r.samples} samples every ${String(r.settings.sample_ms)} ms; events: ${ev || 'none'}`,
     figuresTable(r),
+    ...partitionLines(r),
     ...details(r),
     '',
     `AWS errors answered: ${
@@ -68,11 +69,44 @@ function figuresTable(r: SoakResult): string {
       [
         'unnecessary_moves',
         String(r.unnecessary_moves),
-        `failovers while the old active was healthy: ${r.unnecessary_breakdown.after_recent_outage} right after a real outage ` +
-          `(it ended within the detection bound + move), ${r.unnecessary_breakdown.no_recent_outage} with none`,
+        `failovers while the old active was healthy: ${r.unnecessary_breakdown.during_partition} during a partition event ` +
+          `(or its grace), ${r.unnecessary_breakdown.after_recent_outage} right after a real outage ` +
+          `(it ended within the detection bound + move), ${r.unnecessary_breakdown.no_recent_outage} with neither`,
       ],
     ],
   );
+}
+
+/** The partition events: how many, from where, and what the Checker did in their windows. */
+function partitionLines(r: SoakResult): string[] {
+  const p = r.partitions;
+  if (p.events === 0) return ['', 'Partition events: none'];
+  const by = Object.entries(p.by_vantage)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return [
+    '',
+    `Partition events: ${p.events} (${by}), ${secs(p.partitioned_s, 1)} cut off in all; in their windows ` +
+      `(cut to heal + ${secs(p.grace_s)}): ${p.asks} second-opinion asks, ${p.disagreements} disagreements alerted, ` +
+      `${p.witness_errors} witness calls failed, ${p.moves} moves`,
+    ...p.details.map(
+      (d) =>
+        `    ${d.start_s.toFixed(2)} s ${d.vantage} cut off from ${d.node} for ${secs(d.duration_s, 1)}: ` +
+        `${d.asks} asks, ${d.disagreements} disagreements, ${d.witness_errors} witness errors, ` +
+        `${d.moves} moves${d.error ? `; ${d.error}` : ''}`,
+    ),
+    ...firstBadWindow(p.details),
+  ];
+}
+
+/** The first partition event with a move (or a harness error), told from its cut. */
+function firstBadWindow(details: SoakResult['partitions']['details']): string[] {
+  const bad = details.find((d) => d.context);
+  if (!bad?.context) return [];
+  return [
+    `  The first event with a move or an error (${bad.start_s.toFixed(2)} s), from its cut to its first move:`,
+    ...bad.context.map((c) => `    ${c}`),
+  ];
 }
 
 /** The longest episode's context, the unnecessary moves and the first splits, when there are any. */
@@ -91,7 +125,8 @@ function details(r: SoakResult): string[] {
           '',
           'Moves while the old active was healthy:',
           ...r.unnecessary_details.map(
-            (u) => `    ${u.t_s.toFixed(2)} s ${u.from} → ${u.to}: ${u.reason}`,
+            (u) =>
+              `    ${u.t_s.toFixed(2)} s ${u.from} → ${u.to}: ${u.reason}${u.partition ? ` (during: ${u.partition})` : ''}`,
           ),
         ]
       : []),

@@ -1,7 +1,7 @@
 /**
- * Soak benchmark: one long cluster at default detection settings, random node faults every few
- * seconds and random AWS API faults, with a sampler comparing where the VIP goes against which
- * nodes are really alive.
+ * Soak benchmark: one long cluster at default detection settings (the second opinion on), random
+ * node faults and "one vantage point partitioned" events every few seconds and random AWS API
+ * faults, with a sampler comparing where the VIP goes against which nodes are really alive.
  */
 import { sleep } from '../../lambda/domain/clock';
 import { LocalCluster, detectionBoundMs } from '../harness/cluster';
@@ -9,6 +9,8 @@ import type { LogRecord } from '../harness/logs';
 import { CallWatch } from '../harness/observe';
 import { addApiLatency, every, firstTurnMs, type NodeAction } from '../harness/scenario';
 import { seededRandom, type CallRecord } from '../local-aws';
+import { secondOpinionSettings, secondOpinionText } from './second-opinion';
+import { PartitionEvents, type PartitionEvent } from './soak-partitions';
 import { NodeEvents, PlacementSampler, Truth } from './soak-world';
 import { round, secs, verdict } from './stats';
 
@@ -25,6 +27,13 @@ export interface SoakOptions {
   readonly eventEverySeconds: readonly [number, number];
   /** A node down (dead or frozen) longer than this is brought back. */
   readonly maxOutageSeconds: number;
+  /**
+   * Share of events that cut one vantage point (the Checker, or the other zone's witness) off
+   * from the master, when one may start (soak-partitions.ts); 0 for none.
+   */
+  readonly partitionFraction: number;
+  /** How long a partition lasts, uniformly random in [min, max] seconds. */
+  readonly partitionSeconds: readonly [number, number];
   readonly sampleMs: number;
   readonly print: (line: string) => void;
 }
@@ -37,7 +46,13 @@ export interface SoakResult {
   readonly moves: number;
   readonly record_versions: number;
   readonly unnecessary_moves: number;
-  readonly unnecessary_breakdown: { after_recent_outage: number; no_recent_outage: number };
+  /** The three parts add up to unnecessary_moves. */
+  readonly unnecessary_breakdown: {
+    after_recent_outage: number;
+    no_recent_outage: number;
+    /** In a partition event's window: cut to heal plus detection and a move. */
+    during_partition: number;
+  };
   readonly convergences: number;
   readonly samples: number;
   readonly events: Record<string, number>;
@@ -50,13 +65,51 @@ export interface SoakResult {
     context: string[];
   }[];
   readonly split_details: { t_s: number; tables: Record<string, string | undefined> }[];
-  readonly unnecessary_details: { t_s: number; from: string; to: string; reason: string }[];
+  readonly unnecessary_details: {
+    t_s: number;
+    from: string;
+    to: string;
+    reason: string;
+    /** The partition event it is blamed on, as "checker cut off from db-a at 12.30 s". */
+    partition?: string;
+  }[];
+  /** The "one vantage point partitioned" events and the moves in their windows. */
+  readonly partitions: PartitionFigures;
   readonly api_errors: Record<string, number>;
   readonly checker_run_failures: string[];
   readonly harness_errors: string[];
   readonly duration_s: number;
   readonly targets: Record<string, { target: string; value: number; verdict: string }>;
   readonly settings: Record<string, unknown>;
+}
+
+export interface PartitionFigures {
+  readonly events: number;
+  /** Events by vantage point cut off: checker, witness. */
+  readonly by_vantage: Record<string, number>;
+  /** Seconds with a vantage point cut off, all events together. */
+  readonly partitioned_s: number;
+  /** After a heal, how long a move is still blamed on the event. */
+  readonly grace_s: number;
+  /** Failovers (Mover results "moved" off an expected active) in the events' windows. */
+  readonly moves: number;
+  /** Second-opinion asks logged, disagreements alerted, witness calls failed, in the windows. */
+  readonly asks: number;
+  readonly disagreements: number;
+  readonly witness_errors: number;
+  readonly details: {
+    start_s: number;
+    duration_s: number | null;
+    vantage: string;
+    node: string;
+    asks: number;
+    disagreements: number;
+    witness_errors: number;
+    moves: number;
+    error?: string;
+    /** What happened in the window, for an event with a move or a harness error. */
+    context?: string[];
+  }[];
 }
 
 /** The dead-target bound and its parts, from the config and the injected latency. */
@@ -96,13 +149,13 @@ class Notes {
     if (this.entries.length > 20_000) this.entries.splice(0, 10_000);
   }
 
-  /** What happened from 5 s before `start` to 1 s after `end`, at most 40 lines. */
-  around(start: number, end: number, t: (ms: number) => number): string[] {
+  /** What happened from `leadMs` before `start` to 1 s after `end`, at most `max` lines. */
+  around(start: number, end: number, t: (ms: number) => number, leadMs = 5000, max = 40): string[] {
     return [...this.entries]
       .sort((a, b) => a.at - b.at)
-      .filter((x) => x.at >= start - 5000 && x.at <= end + 1000)
+      .filter((x) => x.at >= start - leadMs && x.at <= end + 1000)
       .map((x) => `${t(x.at).toFixed(2)} s ${x.text}`)
-      .slice(0, 40);
+      .slice(0, max);
   }
 }
 
@@ -113,13 +166,20 @@ class Soak {
   readonly bound: Bound;
   readonly truth: Truth;
   readonly events: NodeEvents;
+  readonly partitions: PartitionEvents;
   readonly sampler: PlacementSampler;
   readonly notes = new Notes();
   readonly watch: CallWatch;
   readonly moves: MoveLog[] = [];
+  /** When the Checker asked a witness, and when it alerted a disagreement. */
+  readonly asks: number[] = [];
+  readonly disagreements: number[] = [];
+  /** When a witness call failed (its warm-up or an ask). */
+  readonly witnessErrors: number[] = [];
   readonly runFailures: string[] = [];
   readonly harnessErrors: string[] = [];
   private readonly random: () => number;
+  private readonly witnesses: ReadonlySet<string>;
   private readonly stops: (() => void)[] = [];
 
   constructor(
@@ -129,8 +189,16 @@ class Soak {
     this.end = this.started + o.minutes * 60_000;
     this.bound = boundOf(cluster, o);
     this.random = seededRandom(o.seed);
+    this.witnesses = new Set(cluster.witnesses.map((w) => w.functionName));
     this.truth = new Truth(cluster.nodeNames, this.started);
     this.events = new NodeEvents(cluster, this.truth, this.random, o.maxOutageSeconds * 1000);
+    this.partitions = new PartitionEvents(
+      cluster,
+      this.truth,
+      this.random,
+      [o.partitionSeconds[0] * 1000, o.partitionSeconds[1] * 1000],
+      this.bound.detectionMs + this.bound.moveAllowanceMs,
+    );
     this.sampler = new PlacementSampler(cluster, this.truth);
     this.watch = new CallWatch(cluster);
     this.stops.push(
@@ -164,22 +232,34 @@ class Soak {
       r.event === 'mover-result'
     ) {
       this.notes.add(`Checker: ${r.message}`);
+    } else if (r.event === 'second-opinion-ask') {
+      this.asks.push(Date.parse(String(r.timestamp)));
+      this.notes.add(`Checker: ${r.message}`);
     } else if (r.level === 'ERROR' && r.event !== 'probe') {
+      const at = Date.parse(String(r.timestamp));
+      if (r.event === 'second-opinion-disagrees') this.disagreements.push(at);
+      if (r.event === 'witness-unavailable') this.witnessErrors.push(at);
       this.notes.add(`Checker ALERT: ${r.message}`);
     }
   }
 
+  /** A witness call made for an ask (not a run's warm-up): it starts as the ask is logged. */
+  private askedJustBefore(c: CallRecord): boolean {
+    return this.asks.some((at) => c.startedAt >= at - 5 && c.startedAt - at < 1000);
+  }
+
   /** The calls that make or break a move, for the context of long episodes. */
   private noteCall(c: CallRecord): void {
+    const name = String(c.params.FunctionName ?? '');
     const moving = ['ReplaceRoute', 'CreateRoute', 'PutParameter', 'Invoke'].includes(c.action);
     const took = c.endedAt - c.startedAt;
     if (c.status !== 200 && c.service !== 'unknown' && (moving || c.origin))
       this.notes.add(
-        `AWS ${c.action}${c.origin ? ' (Mover)' : ''} → ${c.errorCode ?? c.status} after ${took} ms`,
+        `AWS ${c.action}${c.action === 'Invoke' ? ` ${name}` : ''}${c.origin ? ' (Mover)' : ''} → ${c.errorCode ?? c.status} after ${took} ms`,
         c.endedAt,
       );
-    else if (c.action === 'Invoke')
-      this.notes.add(`AWS Invoke answered after ${took} ms`, c.endedAt);
+    else if (c.action === 'Invoke' && (!this.witnesses.has(name) || this.askedJustBefore(c)))
+      this.notes.add(`AWS Invoke ${name} answered after ${took} ms`, c.endedAt);
   }
 }
 
@@ -187,6 +267,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const cluster = await LocalCluster.start({ seed: o.seed, quiet: true });
   const soak = new Soak(cluster, o);
   const settings = describe(soak);
+  if (o.partitionFraction > 0 && soak.partitions.vantages.length === 0)
+    soak.harnessErrors.push(
+      `no partition events: no witness in a zone other than the Checker's (second opinion ${secondOpinionText(cluster)})`,
+    );
   addApiFaults(cluster, o);
   const stopSampling = every(o.sampleMs, () => soak.sampler.sample());
   cluster.startSchedule((e) => {
@@ -220,6 +304,15 @@ function describe(soak: Soak): Record<string, unknown> {
     `  AWS faults: latency ${o.apiLatencyMs[0]}-${o.apiLatencyMs[1]} ms on every call, throttling on ${o.throttleFraction * 100}% and 5xx on ${o.serverErrorFraction * 100}% of calls (no crashes); ` +
       `a node event every ${o.eventEverySeconds[0]}-${o.eventEverySeconds[1]} s; a node down over ${o.maxOutageSeconds} s is brought back`,
   );
+  const vantages = soak.partitions.vantages.map((v) => v.who);
+  o.print(
+    `  second opinion ${secondOpinionText(cluster)}; ` +
+      (vantages.length > 0 && o.partitionFraction > 0
+        ? `partition events: ${Math.round(o.partitionFraction * 100)}% of events when every node is up and the VIP settled, ` +
+          `${vantages.join(' or ')} cut off from the master for ${o.partitionSeconds[0]}-${o.partitionSeconds[1]} s, ` +
+          `no other event until ${s(soak.partitions.graceMs)} after the heal (a move until then is unnecessary)`
+        : "no partition events (they need a witness in a zone other than the Checker's)"),
+  );
   o.print(
     `  dead-target bound ${s(bound.boundMs)} = detection bound ${s(bound.detectionMs)} + rise x interval ${s(bound.riseMs)} ` +
       `(a returning node must answer rise=${d.rise} probes before it is a target) + move allowance ${s(bound.moveAllowanceMs)} ` +
@@ -239,6 +332,11 @@ function describe(soak: Soak): Record<string, unknown> {
     event_every_s: o.eventEverySeconds,
     max_outage_s: o.maxOutageSeconds,
     sample_ms: o.sampleMs,
+    second_opinion: secondOpinionSettings(cluster),
+    partition_fraction: o.partitionFraction,
+    partition_s: o.partitionSeconds,
+    partition_vantages: soak.partitions.vantages.map((v) => v.who),
+    partition_grace_s: soak.partitions.graceMs / 1000,
     bound: {
       detection_s: bound.detectionMs / 1000,
       rise_s: bound.riseMs / 1000,
@@ -258,6 +356,8 @@ function addApiFaults(cluster: LocalCluster, o: SoakOptions): void {
 async function playEvents(soak: Soak): Promise<void> {
   const { o } = soak;
   let printedAt = Date.now();
+  // Off for good once the harness fails to cut or heal: the soak goes on with node events.
+  let partitioning = o.partitionFraction > 0;
   const stopProgress = every(30_000, () => {
     printedAt = Date.now();
     o.print(progress(soak));
@@ -269,11 +369,23 @@ async function playEvents(soak: Soak): Promise<void> {
       const waitMs = soak.uniform(o.eventEverySeconds[0], o.eventEverySeconds[1]) * 1000;
       await sleep(Math.max(0, Math.min(soak.end, Date.now() + waitMs) - Date.now()));
       if (Date.now() >= soak.end) break;
+      const master =
+        partitioning && soak.uniform(0, 1) < o.partitionFraction
+          ? soak.partitions.eligible()
+          : undefined;
+      if (master !== undefined) {
+        partitioning = await playPartition(soak, master);
+        continue;
+      }
       const choice = soak.events.pick();
       if (choice) await playEvent(soak, ...choice);
     }
   } finally {
     stopProgress();
+    // The harness heals on stop() and at exit too; a cut must not outlive the events regardless.
+    await soak.cluster.heal().catch((e: unknown) => {
+      soak.harnessErrors.push(`heal after the events failed: ${String(e)}`);
+    });
   }
   if (Date.now() - printedAt > 5000) o.print(progress(soak));
 }
@@ -290,12 +402,28 @@ async function playEvent(soak: Soak, node: string, action: NodeAction): Promise<
   }
 }
 
+/**
+ * One partition event on `master`; false when the harness failed to cut or heal, which stops
+ * partition events for the rest of the soak.
+ */
+async function playPartition(soak: Soak, master: string): Promise<boolean> {
+  try {
+    await soak.partitions.play(master, soak.end, (line) => soak.notes.add(`*** ${line}`));
+    return true;
+  } catch (e) {
+    soak.harnessErrors.push(`${soak.t(Date.now())} s: ${String(e)}; no more partition events`);
+    soak.notes.add(`harness: ${String(e)}`);
+    return false;
+  }
+}
+
 function progress(soak: Soak): string {
   const { cluster, sampler, truth } = soak;
   const moved = soak.moves.filter((m) => m.status === 'moved').length;
   const vip = [...new Set(Object.values(cluster.placement().tables))].join('/');
   return (
     `  [${soak.t(Date.now()).toFixed(0).padStart(4)} s] events ${soak.events.total}, ` +
+    `partitions ${soak.partitions.events.length}${soak.partitions.active ? ` (${soak.partitions.active.who} cut off from ${soak.partitions.active.node} now)` : ''}, ` +
     `moves ${moved}, longest dead target ${secs(sampler.longestMs() / 1000)} (bound ${secs(soak.bound.boundMs / 1000)}), ` +
     `splits with no Mover running ${sampler.splitObservations} (mid-move ${sampler.rawSplitsMidMove}); ` +
     `nodes ${cluster.nodeNames.map((n) => `${n} ${truth.state(n)}`).join(', ')}; VIP → ${vip}`
@@ -341,8 +469,11 @@ function resultOf(soak: Soak, settings: Record<string, unknown>): SoakResult {
   const unnecessary = moved.filter(
     (m) => m.expectedActive !== undefined && truth.healthyAt(m.expectedActive, m.at),
   );
+  // In a partition event's window: the partition's doing (nothing else happens then).
+  const duringPartition = unnecessary.filter((m) => soak.partitions.at(m.at) !== undefined);
   // An unnecessary move right after a real outage of the old active (within detection + move).
   const afterOutage = unnecessary.filter((m) => {
+    if (soak.partitions.at(m.at)) return false;
     const from = m.expectedActive as string;
     const windowStart = m.at - bound.detectionMs - bound.moveAllowanceMs;
     return truth.wentDownWithin(from, windowStart, m.at) || !truth.healthyAt(from, windowStart);
@@ -358,11 +489,12 @@ function resultOf(soak: Soak, settings: Record<string, unknown>): SoakResult {
     unnecessary_moves: unnecessary.length,
     unnecessary_breakdown: {
       after_recent_outage: afterOutage,
-      no_recent_outage: unnecessary.length - afterOutage,
+      no_recent_outage: unnecessary.length - afterOutage - duringPartition.length,
+      during_partition: duringPartition.length,
     },
     convergences: moved.filter((m) => m.expectedActive === undefined).length,
     samples: sampler.samples,
-    events: soak.events.counts,
+    events: { ...soak.events.counts, ...soak.partitions.counts },
     longest_episodes: longest.slice(0, 5).map((e) => ({
       start_s: t(e.start),
       duration_s: round((e.end - e.start) / 1000) as number,
@@ -372,22 +504,76 @@ function resultOf(soak: Soak, settings: Record<string, unknown>): SoakResult {
       context: soak.notes.around(e.start, e.end, t),
     })),
     split_details: sampler.splitDetails.map((s) => ({ t_s: t(s.at), tables: s.tables })),
-    unnecessary_details: unnecessary.map((m) => ({
-      t_s: t(m.at),
-      from: m.expectedActive as string,
-      to: m.target,
-      reason: m.reason,
-    })),
+    unnecessary_details: unnecessary.map((m) => {
+      const p = soak.partitions.at(m.at);
+      return {
+        t_s: t(m.at),
+        from: m.expectedActive as string,
+        to: m.target,
+        reason: m.reason,
+        ...(p
+          ? { partition: `${p.who} cut off from ${p.node} at ${t(p.start).toFixed(2)} s` }
+          : {}),
+      };
+    }),
+    partitions: partitionFigures(soak, moved),
     api_errors: Object.fromEntries(soak.watch.errors),
     checker_run_failures: soak.runFailures,
     harness_errors: soak.harnessErrors,
     duration_s: round((Date.now() - soak.started) / 1000) as number,
-    targets: targetsOf(deadTargetMs, sampler.splitObservations, bound),
+    targets: targetsOf(deadTargetMs, sampler.splitObservations, unnecessary.length, bound),
     settings,
   };
 }
 
-function targetsOf(deadTargetMs: number, splits: number, bound: Bound): SoakResult['targets'] {
+/** The partition events, each with what happened in its window. */
+function partitionFigures(soak: Soak, moved: readonly MoveLog[]): PartitionFigures {
+  const { partitions, t } = soak;
+  const within = (e: PartitionEvent, at: number) =>
+    at >= e.start && at <= (e.windowEnd ?? Number.POSITIVE_INFINITY);
+  const failovers = moved.filter((m) => m.expectedActive !== undefined);
+  const details = partitions.events.map((e) => ({
+    start_s: t(e.start),
+    duration_s: e.healedAt === undefined ? null : round((e.healedAt - e.start) / 1000),
+    vantage: e.who,
+    node: e.node,
+    asks: soak.asks.filter((at) => within(e, at)).length,
+    disagreements: soak.disagreements.filter((at) => within(e, at)).length,
+    witness_errors: soak.witnessErrors.filter((at) => within(e, at)).length,
+    moves: failovers.filter((m) => within(e, m.at)).length,
+    ...(e.error ? { error: e.error } : {}),
+  }));
+  // The story of a window that went wrong: from the cut to its first move (or the window's end).
+  for (const [i, d] of details.entries()) {
+    const e = partitions.events[i] as PartitionEvent;
+    if (d.moves === 0 && !e.error) continue;
+    const until = failovers.find((m) => within(e, m.at))?.at ?? e.windowEnd ?? Date.now();
+    Object.assign(d, { context: soak.notes.around(e.start, until, t, 0, 80) });
+  }
+  const byVantage: Record<string, number> = {};
+  for (const e of partitions.events) {
+    const key = e.vantage === 'checker' ? 'checker' : 'witness';
+    byVantage[key] = (byVantage[key] ?? 0) + 1;
+  }
+  return {
+    events: details.length,
+    by_vantage: byVantage,
+    partitioned_s: round(details.reduce((a, d) => a + (d.duration_s ?? 0), 0)) as number,
+    grace_s: partitions.graceMs / 1000,
+    moves: details.reduce((a, d) => a + d.moves, 0),
+    asks: details.reduce((a, d) => a + d.asks, 0),
+    disagreements: details.reduce((a, d) => a + d.disagreements, 0),
+    witness_errors: details.reduce((a, d) => a + d.witness_errors, 0),
+    details,
+  };
+}
+
+function targetsOf(
+  deadTargetMs: number,
+  splits: number,
+  unnecessary: number,
+  bound: Bound,
+): SoakResult['targets'] {
   return {
     dead_target_s: {
       target: `dead_target_s <= ${(bound.boundMs / 1000).toFixed(2)} s`,
@@ -398,6 +584,11 @@ function targetsOf(deadTargetMs: number, splits: number, bound: Bound): SoakResu
       target: 'split_observations = 0',
       value: splits,
       verdict: verdict(splits === 0),
+    },
+    unnecessary_moves: {
+      target: 'unnecessary_moves = 0',
+      value: unnecessary,
+      verdict: verdict(unnecessary === 0),
     },
   };
 }
