@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError } from '../../config';
 import { Flags } from '../harness/flags';
+import { PartitionUnavailableError } from '../harness/partition';
 import { SCENARIOS, runDrill, type DrillOptions, type DrillResult, type Scenario } from './drill';
 
 const USAGE = `usage: npm run drill -- [options]
@@ -132,6 +133,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`drill: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // Missing iptables or root is the machine's state, not a bug: the message names the fix.
+  const told =
+    e instanceof PartitionUnavailableError
+      ? e.message
+      : e instanceof Error
+        ? (e.stack ?? e.message)
+        : String(e);
+  process.stderr.write(`drill: ${told}\n`);
   process.exitCode = 1;
 });
