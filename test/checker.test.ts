@@ -1206,3 +1206,49 @@ describe('runChecker across overlapping runs and moves', () => {
     });
   });
 });
+
+describe('runChecker, answers of one round landing apart', () => {
+  it('does not report a hold that is only a standby answer still on its way, and moves once it lands', async () => {
+    // Prepare: rise 3 = fall 3, a cooldown in force (the record was just written), and db-b
+    // answering 45 ms after each probe: db-a's third failure lands before db-b's third success.
+    const slowRise = exampleConfig({
+      probe: config.probe,
+      detection: { ...config.detection, rise: 3 },
+      secondOpinion: { enabled: false },
+    });
+    const aws = simulatedAws(slowRise, world({ recordWrittenAt: Date.now() }));
+    const { prober } = scriptedProber({ 'db-a': '-', 'db-b': '+' }, { 'db-b': 45 });
+    const rt = runtimeConfig(slowRise, { windowMs: 600, overlapMs: 100 });
+
+    // Act
+    const report = await drive(runChecker(checkerDeps(prober), rt, options()));
+
+    // Assess
+    expect(aws.invocations()).toHaveLength(1);
+    expect(report.moves[0]?.result?.status).toBe('moved');
+    expect(log.messages('error').filter((m) => /cooldown/.test(m))).toEqual([]);
+  });
+});
+
+describe('runChecker, confirmation pace', () => {
+  it('spaces the confirming probes of a failing master a confirmation interval apart, never bunched', async () => {
+    // Prepare: db-a refuses at once from its third probe on.
+    const starts: number[] = [];
+    const { prober: scripted } = scriptedProber({ 'db-a': '++-', 'db-b': '+' });
+    const prober: Prober = async (node) => {
+      const result = await scripted(node);
+      if (node.name === 'db-a' && !result.ok) starts.push(result.startedAt);
+      return result;
+    };
+    simulatedAws(config, world());
+
+    // Act
+    await drive(runChecker(checkerDeps(prober), runtime, options()));
+
+    // Assess: fall failures at least (fall - 1) confirmation intervals apart in all.
+    const { fall, confirmIntervalMs } = config.detection;
+    expect(starts.length).toBeGreaterThanOrEqual(fall);
+    const gaps = starts.slice(1, fall).map((t, i) => t - (starts[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(confirmIntervalMs);
+  });
+});

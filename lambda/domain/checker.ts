@@ -119,6 +119,7 @@ export async function runChecker(
     active: () => view.activeName(),
     suspect: (name) => suspect(nodes.of(name)),
     deliver: (name, results) => {
+      const newest = results[results.length - 1]?.startedAt ?? -Infinity;
       for (const result of results) {
         replication.take(result, view.activeName());
         const firstFailure = nodes.take(name, result);
@@ -127,7 +128,7 @@ export async function runChecker(
           secondOpinion?.ask(result.startedAt);
         }
       }
-      actor.evaluate();
+      actor.evaluate(!pacer.unansweredSince(newest));
     },
   });
   const watch =

@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     const envFor = (mb: number | null): NodeJS.ProcessEnv => {
       const node = nodeOptions(mb ?? DEFAULT_MEMORY_MB.checker);
       return {
-        ...cluster.env,
+        ...cluster.checkerEnv,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_SERVICE_NAME: 'vip-failover',
         ...(node === undefined ? {} : { NODE_OPTIONS: node }),

@@ -95,10 +95,16 @@ export class Actor {
     });
   }
 
-  /** Decides, logs the decision, and acts on it when it calls for it and the run may. */
-  evaluate(): void {
+  /**
+   * Decides, logs the decision, and acts on it when it calls for it and the run may. `settled`
+   * is false while another node's probe of the same round is still out: a hold then (no standby
+   * proven yet, say) may be only the order the answers came in, and is not reported until the
+   * round has landed; a move goes ahead at once.
+   */
+  evaluate(settled = true): void {
     if (this.moving || !this.deps.nodes.allAnswered()) return;
     const d = this.decideNow();
+    if (d.action === 'hold' && !settled) return;
     this.report(d);
     if (!acts(d) || !this.mayAct(d) || this.deps.clock.now() < this.nextActAt) return;
     this.moving = this.act(d)

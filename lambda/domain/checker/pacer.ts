@@ -29,6 +29,8 @@ export class Pacer {
   private readonly queues: Record<string, Slot[]>;
   private readonly maxInFlight: number;
   private lastRound = -Infinity;
+  /** A round is wanted as soon as the confirmation pace allows (confirmNow). */
+  private urgent = false;
   private started = 0;
   /** Ends the current nap early. */
   private wakeUp: () => void = () => undefined;
@@ -47,16 +49,24 @@ export class Pacer {
     return this.started;
   }
 
+  /** True while some node's probe that began at or before `at` has not landed. */
+  unansweredSince(at: number): boolean {
+    return Object.values(this.queues).some((q) => q.some((s) => !s.result && s.startedAt <= at));
+  }
+
   inFlight(): boolean {
     return Object.values(this.queues).some((q) => q.length > 0);
   }
 
   /** Starts a round of probes when one is due at `now`. */
   roundIfDue(now: number): void {
-    if (now - this.lastRound < this.cadence()) return;
+    const since = now - this.lastRound;
+    const soon = this.urgent && since >= this.config.detection.confirmIntervalMs;
+    if (since < this.cadence() && !soon) return;
     for (const node of this.config.nodes) this.probe(node);
     this.started += 1;
     this.lastRound = now;
+    this.urgent = false;
   }
 
   /**
@@ -75,9 +85,14 @@ export class Pacer {
     return this.deps.clock.now() - quiet >= confirmIntervalMs ? quiet : undefined;
   }
 
-  /** The active node's first failure: confirm now, not after the rest of a regular interval. */
+  /**
+   * The active node's first failure, or its held connection lost or quiet: confirm now, not after
+   * the rest of a regular interval; but never sooner than a confirmation interval after the last
+   * round, so that `fall` failures always span (fall - 1) confirmation intervals: failures
+   * bunched into a few milliseconds would be one blip counted several times.
+   */
   confirmNow(): void {
-    this.lastRound = -Infinity;
+    this.urgent = true;
     this.wakeUp();
   }
 
@@ -91,6 +106,7 @@ export class Pacer {
     const now = this.deps.clock.now();
     const { confirmIntervalMs } = this.config.detection;
     let next = this.lastRound + this.cadence() - now;
+    if (this.urgent) next = Math.min(next, this.lastRound + confirmIntervalMs - now);
     if (this.config.nodes.some((n) => this.deps.suspect(n.name)))
       next = Math.min(next, confirmIntervalMs);
     const quiet = this.quietSince();
