@@ -147,6 +147,8 @@ describe('eligibility by replication', () => {
       });
     } finally {
       await replica.query('START SLAVE IO_THREAD');
+      // The IO thread reconnects for a moment ("Connecting"): the next spec must find it running.
+      await probeUntil((r) => r.replication?.replica?.ioThread === 'Yes');
     }
   });
 
