@@ -246,8 +246,7 @@ export class SecondOpinion {
         detail: `${from} looks down from ${here}; waiting for a second opinion from another zone`,
       };
     const failed = Object.values(this.failures).filter(other);
-    if (failed.length === 0 && this.candidates() > 0) {
-      // At the run's end nothing is asked any more; the next run asks, and nothing failed.
+    if (failed.length === 0 && !this.closed && this.candidates() > 0) {
       this.askNow();
       return {
         kind: 'pending',
@@ -259,7 +258,9 @@ export class SecondOpinion {
         ? failed.map((o) => `${o.witness}: ${o.error}`).join('; ')
         : this.deps.witnesses.length === 0
           ? 'no witness is deployed'
-          : `no witness in a zone other than ${here}`;
+          : this.candidates() === 0
+            ? `no witness in a zone other than ${here}`
+            : 'the run ended before a witness was asked';
     this.unanswered = why;
     return { kind: 'unanswered', detail: why };
   }
