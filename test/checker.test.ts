@@ -8,6 +8,7 @@ import { AwsDeadlineError } from '../lambda/domain/errors';
 import { lastMoveValue, type LastMove } from '../lambda/domain/last-move';
 import type { ProbeResult } from '../lambda/domain/types';
 import {
+  drive,
   invokeAnswer,
   invokeTextAnswer,
   scriptedProber,
@@ -56,17 +57,6 @@ beforeEach(() => {
 afterEach(() => {
   jest.useRealTimers();
 });
-
-/** Advances fake time until `running` settles, then returns its outcome. */
-async function drive<T>(running: Promise<T>): Promise<T> {
-  let settled = false;
-  running.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  while (!settled) await jest.advanceTimersByTimeAsync(10);
-  return running;
-}
 
 /** Options of a run that may act from its start: the previous run's overlap has just ended. */
 function options(overrides: Partial<CheckerOptions> = {}): CheckerOptions {

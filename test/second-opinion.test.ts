@@ -6,6 +6,7 @@ import { runChecker, type CheckerOptions } from '../lambda/domain/checker';
 import { conditionsOf } from '../lambda/domain/operators';
 import type { WitnessAnswer, WitnessProbe, WitnessRequest } from '../lambda/domain/witness';
 import {
+  drive,
   invokeAnswer,
   requestOf,
   scriptedProber,
@@ -50,16 +51,6 @@ beforeEach(() => {
 afterEach(() => {
   jest.useRealTimers();
 });
-
-async function drive<T>(running: Promise<T>): Promise<T> {
-  let settled = false;
-  running.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  while (!settled) await jest.advanceTimersByTimeAsync(10);
-  return running;
-}
 
 const world = (): World => ({ tables: ['db-a', 'db-a', 'db-a'], record: 'db-a', paused: [] });
 

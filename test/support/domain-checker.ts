@@ -223,3 +223,14 @@ export function simulatedAws(config: FailoverConfig, world: World) {
 
   return { ec2Mock, ssmMock, lambdaMock, invocations, pauseReadsBeforeInvoke };
 }
+
+/** Advances jest's fake time until `running` settles, then returns its outcome. */
+export async function drive<T>(running: Promise<T>): Promise<T> {
+  let settled = false;
+  running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) await jest.advanceTimersByTimeAsync(10);
+  return running;
+}
