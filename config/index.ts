@@ -13,7 +13,11 @@ export {
   deployedNames,
   jsonErrorPosition,
   loadRuntimeConfig,
+  outageFailoverBoundMs,
+  readingMaxAgeMs,
+  READINGS_SAVE_MS,
   runtimeConfig,
+  WITNESS_CALL_MS,
   witnessZones,
   type RuntimeConfig,
 } from './runtime';

@@ -104,6 +104,60 @@ export function checkerWindow(config: FailoverConfig): {
   return { windowMs, overlapMs, doubtMs, timeoutSeconds: Math.min(timeoutSeconds, 900) };
 }
 
+/**
+ * How often a run saves the replication sightings the master vouched for, at most, while new ones
+ * arrive; at once when a standby's fitness changes, and at the end of the run.
+ */
+export const READINGS_SAVE_MS = 10_000;
+
+/**
+ * How late a run may begin probing after the previous run died: EventBridge's delivery and a cold
+ * start of the Checker in a VPC with its bundled SDK (about 1-3 s measured; doubled and more).
+ */
+export const RUN_START_ALLOWANCE_MS = 10_000;
+
+/**
+ * How old a saved replication reading may be when a run that began after the master's death
+ * judges a standby by it. The run that watched the master saved its newest reading at most
+ * READINGS_SAVE_MS before both died; the next run starts within one schedule period (plus the
+ * overlap, when the run beside it died too) and RUN_START_ALLOWANCE_MS, and confirms the death
+ * within the doubt bound. A reading older than that is not one of the last before the death:
+ * something stopped the readings (a long outage of the Checker itself), and the standby could
+ * have fallen behind unseen meanwhile, so it is no evidence.
+ */
+export function readingMaxAgeMs(runtime: RuntimeConfig): number {
+  const { config } = runtime;
+  const d = config.detection;
+  const periodMs = runtime.windowMs > 0 ? runtime.windowMs : config.scheduleMinutes * 60_000;
+  const confirmMs = d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
+  return periodMs + runtime.overlapMs + READINGS_SAVE_MS + RUN_START_ALLOWANCE_MS + confirmMs;
+}
+
+/**
+ * The longest time from an outage that takes the master and every Checker run under way (an AZ
+ * outage) to the last route table switched, with a standby fit by a saved reading: the next run
+ * starts within one period, the overlap and the start allowance, confirms the death, waits for
+ * a second opinion that cannot come (the master's zone is gone) and moves.
+ */
+export function outageFailoverBoundMs(runtime: RuntimeConfig): number {
+  const { config } = runtime;
+  const d = config.detection;
+  const periodMs = runtime.windowMs > 0 ? runtime.windowMs : config.scheduleMinutes * 60_000;
+  const confirmMs = d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
+  const witnessMs = config.secondOpinion.enabled ? config.probe.timeoutMs + WITNESS_CALL_MS : 0;
+  return (
+    periodMs +
+    runtime.overlapMs +
+    RUN_START_ALLOWANCE_MS +
+    confirmMs +
+    witnessMs +
+    config.mover.timeoutSeconds * 1000
+  );
+}
+
+/** A witness call's allowance beside its probe: a cold start and the Lambda call. */
+export const WITNESS_CALL_MS = 3000;
+
 /** Memory the stack gives each function unless told otherwise, in MB. */
 export const DEFAULT_MEMORY_MB = { checker: 128, mover: 256 } as const;
 

@@ -505,6 +505,12 @@ export const fieldsSchema = z
         message: 'must be an SSM parameter path such as /vip-failover/orders-db/last-move',
       })
       .optional(),
+    replicationParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/replication',
+      })
+      .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
     secondOpinion: secondOpinionSchema.prefault({}),
@@ -524,7 +530,7 @@ export const fieldsSchema = z
 /** The parameter a config leaves unnamed: a path under `/vip-failover/<name>/`. */
 export function defaultParameterName(
   name: string,
-  kind: 'active' | 'paused' | 'status' | 'last-move',
+  kind: 'active' | 'paused' | 'status' | 'last-move' | 'replication',
 ): string {
   return `/vip-failover/${name}/${kind}`;
 }
@@ -536,6 +542,8 @@ export const configSchema = fieldsSchema.transform((c) => ({
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
   statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),
   lastMoveParameterName: c.lastMoveParameterName ?? defaultParameterName(c.name, 'last-move'),
+  replicationParameterName:
+    c.replicationParameterName ?? defaultParameterName(c.name, 'replication'),
 }));
 
 /** `T` with every property and list, at every depth, read-only. */

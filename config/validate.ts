@@ -332,6 +332,7 @@ const PARAMETERS = [
   ['pauseParameterName', 'paused'],
   ['statusParameterName', 'status'],
   ['lastMoveParameterName', 'last-move'],
+  ['replicationParameterName', 'replication'],
 ] as const;
 
 function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {

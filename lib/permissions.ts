@@ -19,6 +19,8 @@ export interface FailoverArns {
   readonly status: string;
   /** The cooldown's clock: written by the Mover on every real move, read by both functions. */
   readonly lastMove: string;
+  /** Each replica's last reading while the master answered: written and read by the Checker. */
+  readonly replication: string;
   /** The topic the Checker publishes notifications to. */
   readonly topic: string;
   /** The customer-managed key that encrypts the topic, if one is known. */
@@ -235,13 +237,14 @@ export function checkerStatements(
     new iam.PolicyStatement({
       sid: 'ReadState',
       actions: ['ssm:GetParameter'],
-      resources: [arns.record, arns.pause, arns.status, arns.lastMove],
+      resources: [arns.record, arns.pause, arns.status, arns.lastMove, arns.replication],
     }),
-    // PutParameter creates the status parameter on the first run's write: no deploy-time step.
+    // PutParameter creates the status and replication parameters on the first run's write: no
+    // deploy-time step.
     new iam.PolicyStatement({
       sid: 'WriteStatus',
       actions: ['ssm:PutParameter'],
-      resources: [arns.status],
+      resources: [arns.status, arns.replication],
     }),
     new iam.PolicyStatement({
       sid: 'InvokeMover',

@@ -343,6 +343,12 @@ export interface VipFailoverProps extends VipFailoverOptions {
    * @default /vip-failover/<name>/last-move
    */
   readonly lastMoveParameterName?: string;
+  /**
+   * The replication parameter the Checker saves each replica's last reading to, for a run that
+   * begins after the master died (MySQL probes).
+   * @default /vip-failover/<name>/replication
+   */
+  readonly replicationParameterName?: string;
 }
 
 /** A group ready to build: its validated config, and what the typed props hold beyond it. */
@@ -663,6 +669,7 @@ export function resolveProps(scope: Construct, props: VipFailoverProps): Resolve
     pauseParameterName: props.pauseParameterName,
     statusParameterName: props.statusParameterName,
     lastMoveParameterName: props.lastMoveParameterName,
+    replicationParameterName: props.replicationParameterName,
     detection: props.detection,
     mover: { timeoutSeconds: props.moverTimeoutSeconds },
     promotion: promotion && {

@@ -356,6 +356,7 @@ export class VipFailover extends Construct {
       pause: parameterArn(this, config.pauseParameterName),
       status: parameterArn(this, config.statusParameterName),
       lastMove: parameterArn(this, config.lastMoveParameterName),
+      replication: parameterArn(this, config.replicationParameterName),
       topic: channel.topic.topicArn,
       topicKey: channel.keyArn,
       secret: group.secretResource,

@@ -146,7 +146,12 @@ describe('notifications, alarms and the status parameter', () => {
       'a status parameter named like the default pause flag',
       variant((c) => (c.statusParameterName = '/vip-failover/orders-db/paused')),
       'statusParameterName "/vip-failover/orders-db/paused" equals pauseParameterName; give each of ' +
-        'parameterName, pauseParameterName, statusParameterName, lastMoveParameterName its own parameter',
+        'parameterName, pauseParameterName, statusParameterName, lastMoveParameterName, replicationParameterName its own parameter',
+    ],
+    [
+      'a replication parameter named like the status parameter',
+      variant((c) => (c.replicationParameterName = '/vip-failover/orders-db/status')),
+      'replicationParameterName "/vip-failover/orders-db/status" equals statusParameterName',
     ],
   ])('refuses %s', (_name, input, fragment) => {
     const problems = problemsOf(input);

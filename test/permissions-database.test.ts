@@ -13,6 +13,7 @@ const BASE: FailoverArns = {
   pause: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/paused',
   status: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/status',
   lastMove: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/last-move',
+  replication: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/replication',
   topic: 'arn:aws:sns:eu-west-1:123456789012:vip-failover-orders-db',
   region: 'eu-west-1',
 };

@@ -102,4 +102,68 @@ describe('ReplicationWatch', () => {
     // Assess
     expect(watch.fitness('db-a')).toEqual({});
   });
+
+  describe('with saving', () => {
+    /** A watch whose store is a stand-in that records offers and serves `stored` on load. */
+    function saving(stored: Record<string, unknown> = {}, now = () => at) {
+      const offers: { sightings: Record<string, { at: number }>; signature: string }[] = [];
+      const saved = {
+        load: () => Promise.resolve(stored as never),
+        offer: (sightings: never, signature: string) => offers.push({ sightings, signature }),
+      };
+      const watch = new ReplicationWatch(exampleConfig({}), logRecorder(), undefined, {
+        saved,
+        maxAgeMs: 60_000,
+        clock: { now },
+      });
+      return { watch, offers };
+    }
+
+    it('offers every sighting the master vouched for, signed with its fitness', () => {
+      // Prepare
+      const { watch, offers } = saving();
+
+      // Act
+      watch.take(probe('db-b', lagging(0)), 'db-a');
+      watch.take(probe('db-a', WRITABLE), 'db-a');
+      watch.take(probe('db-b', lagging(42)), 'db-a');
+      watch.take(probe('db-a', WRITABLE), 'db-a');
+
+      // Assess
+      expect(offers.map((o) => o.signature)).toEqual([
+        'db-b:db-a:fit',
+        'db-b:db-a:fit',
+        'db-b:db-a:unfit',
+      ]);
+      expect(offers[2]?.sightings['db-b']).toMatchObject({ master: 'db-a' });
+    });
+
+    it('judges a standby met only after the master died by what an earlier run saved', async () => {
+      // Prepare: saved 20 s ago while db-a answered; this run meets db-b with its IO thread lost.
+      const stored = {
+        'db-b': {
+          at: at - 20_000,
+          state: lagging(1),
+          master: 'db-a',
+          masterAnsweredAt: at - 19_990,
+        },
+      };
+      const { watch } = saving(stored);
+      const unsaved = new ReplicationWatch(exampleConfig({}), logRecorder());
+      const lost = { ...lagging(0), replica: { ...lagging(0).replica!, ioThread: 'Connecting' } };
+
+      // Act
+      await watch.loadSaved();
+      for (const w of [watch, unsaved]) {
+        w.take(probe('db-a', undefined, false), 'db-a');
+        w.take(probe('db-b', lost), 'db-a');
+      }
+
+      // Assess
+      expect(watch.fitness('db-a')).toEqual({ 'db-b': { fit: true } });
+      expect(unsaved.fitness('db-a')).toEqual({
+        'db-b': expect.objectContaining({ fit: false }),
+      });
+    });
+  });
 });

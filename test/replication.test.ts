@@ -2,6 +2,7 @@ import {
   fitness,
   fitnessOf,
   remember,
+  vouchedSighting,
   type NodeSightings,
   type ReplicationMemory,
   type ReplicationPolicy,
@@ -198,5 +199,107 @@ describe('fitness', () => {
     // Assess
     expect(all['db-b']).toEqual({ fit: true });
     expect(all['db-c']).toMatchObject({ fit: false, lagSeconds: 99 });
+  });
+});
+
+describe('fitness by a saved sighting', () => {
+  const SAVED_POLICY: ReplicationPolicy = { ...STRICT, savedMaxAgeMs: 90_000 };
+  /** Met only after the master died, with what an earlier run saved while db-a answered. */
+  const metAfterDeath = (state: ReplicationState, at: number, master = 'db-a'): NodeSightings => ({
+    latest: { at: at + 100_000, state: replica({ ioThread: 'Connecting', lagSeconds: null }) },
+    saved: { at, state, master, masterAnsweredAt: at + 5 },
+  });
+
+  it('judges a standby by the saved sighting when this run has none and it is recent', () => {
+    // Act
+    const f = fitness('db-b', metAfterDeath(replica(), 10_000), SAVED_POLICY, {
+      now: 10_000 + 89_000,
+      active: 'db-a',
+    });
+
+    // Assess
+    expect(f).toEqual({ fit: true });
+  });
+
+  it('keeps the rules for lag and threads on a saved sighting', () => {
+    // Act
+    const lagging = fitness('db-b', metAfterDeath(replica({ lagSeconds: 42 }), 10_000), STRICT, {
+      now: 20_000,
+      active: 'db-a',
+    });
+    const recent = fitness(
+      'db-b',
+      metAfterDeath(replica({ lagSeconds: 42 }), 10_000),
+      SAVED_POLICY,
+      { now: 20_000, active: 'db-a' },
+    );
+
+    // Assess: without a bound no saved sighting counts; with one, the lag holds it back.
+    expect(lagging).toMatchObject({
+      fit: false,
+      why: expect.stringMatching(/by this run or one before it/),
+    });
+    expect(recent).toMatchObject({ fit: false, lagSeconds: 42 });
+  });
+
+  it('holds a standby whose saved sighting is older than the bound, naming its age', () => {
+    // Act
+    const f = fitness('db-b', metAfterDeath(replica(), 10_000), SAVED_POLICY, {
+      now: 10_000 + 91_000,
+      active: 'db-a',
+    });
+
+    // Assess
+    expect(f).toEqual({
+      fit: false,
+      why: expect.stringMatching(
+        /^the newest replication state of db-b read while db-a still answered is 91 s old .*trusted for 90 s/,
+      ),
+    });
+  });
+
+  it('ignores a sighting saved while another node held the VIP', () => {
+    // Act
+    const f = fitness('db-b', metAfterDeath(replica(), 10_000, 'db-c'), SAVED_POLICY, {
+      now: 11_000,
+      active: 'db-a',
+    });
+
+    // Assess
+    expect(f).toMatchObject({
+      fit: false,
+      why: expect.stringMatching(/by this run or one before it/),
+    });
+  });
+
+  it("prefers this run's own vouched sighting to a saved one", () => {
+    // Prepare: saved healthy; this run saw it lag while the master answered.
+    const sightings = {
+      ...vouchedFor(replica({ lagSeconds: 42 })),
+      ...{ saved: metAfterDeath(replica(), 900).saved },
+    };
+
+    // Act
+    const f = fitness('db-b', sightings, SAVED_POLICY, { now: 1000, active: 'db-a' });
+
+    // Assess
+    expect(f).toMatchObject({ fit: false, lagSeconds: 42 });
+  });
+
+  it('records who vouched for a sighting, and when', () => {
+    // Act
+    const memory = [
+      probe('db-b', 1000, {}, replica()),
+      probe('db-a', 1010),
+    ].reduce<ReplicationMemory>((m, r) => remember(m, r, 'db-a'), {});
+
+    // Assess
+    expect(vouchedSighting(memory['db-b'])).toEqual({
+      at: 1000,
+      state: replica(),
+      master: 'db-a',
+      masterAnsweredAt: 1015,
+    });
+    expect(vouchedSighting(memory['db-a'])).toBeUndefined();
   });
 });

@@ -406,7 +406,7 @@ describe('VipFailoverStack', () => {
       ]);
     });
 
-    it('lets the Checker read the four parameters, write only the status, invoke the Mover and the witnesses, and read the secret', () => {
+    it('lets the Checker read the five parameters, write only the status and the replication readings, invoke the Mover and the witnesses, and read the secret', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
@@ -418,9 +418,11 @@ describe('VipFailoverStack', () => {
         parameter('paused'),
         parameter('status'),
         parameter('last-move'),
+        parameter('replication'),
       ]);
       expect(byAction('ssm:PutParameter').flatMap(resourcesOf).map(arnText)).toEqual([
         parameter('status'),
+        parameter('replication'),
       ]);
       expect(byAction('lambda:InvokeFunction').flatMap(resourcesOf)).toEqual(
         [stack.failover.mover, ...stack.failover.witnesses].map((fn) => ({

@@ -23,7 +23,8 @@ export type ConditionKind =
   | 'paused'
   | 'second-opinion-disagrees'
   | 'second-opinion-unanswered'
-  | 'witness-unavailable';
+  | 'witness-unavailable'
+  | 'readings-unavailable';
 
 /** One-off happenings. */
 export type EventKind = 'moved' | 'move-failed' | 'move-partial';

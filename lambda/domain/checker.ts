@@ -2,7 +2,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { RuntimeConfig } from '../../config';
+import { readingMaxAgeMs, type RuntimeConfig } from '../../config';
 import { Actor } from './checker/actor';
 import { FenceRequests } from './checker/fence-requests';
 import { callMover } from './checker/mover-call';
@@ -10,6 +10,7 @@ import { NodeBook } from './checker/nodes';
 import { Pacer } from './checker/pacer';
 import { ReplicationWatch } from './checker/replication-watch';
 import { logSummary, type CheckerReport } from './checker/report';
+import { SavedReadings } from './checker/saved-readings';
 import { View } from './checker/view';
 import { invokeJson } from './checker/mover-call';
 import { SecondOpinion } from './checker/second-opinion';
@@ -68,6 +69,7 @@ interface Run {
   readonly actor: Actor;
   readonly pacer: Pacer;
   readonly fences: FenceRequests;
+  readonly saved?: SavedReadings;
   readonly secondOpinion?: SecondOpinion;
   readonly watch?: MasterWatch;
 }
@@ -92,14 +94,26 @@ export async function runChecker(
   const apiTimeoutMs = options.apiTimeoutMs ?? 3000;
   const window = new RunWindow(runtime, options, clock);
   const view = new View({ ec2: deps.ec2, ssm: deps.ssm, clock, log }, config, apiTimeoutMs);
-  await view.firstRead();
-
-  const nodes = new NodeBook(config, log);
   const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
   const mover = (request: MoveRequest) =>
     callMover(deps.lambda, options.moverFunctionName, request, moverMs);
   const fences = new FenceRequests({ config, clock, log, callMover: mover });
-  const replication = new ReplicationWatch(config, log, (node, active) => fences.ask(node, active));
+  // Replication is read by MySQL probes only; only they have sightings to save.
+  const saved = config.probe.mysql
+    ? new SavedReadings({
+        ...{ ssm: deps.ssm, clock, log, apiTimeoutMs },
+        parameterName: config.replicationParameterName,
+      })
+    : undefined;
+  const replication = new ReplicationWatch(
+    config,
+    log,
+    (node, active) => fences.ask(node, active),
+    saved && { saved, maxAgeMs: readingMaxAgeMs(runtime), clock },
+  );
+  await Promise.all([view.firstRead(), replication.loadSaved()]);
+
+  const nodes = new NodeBook(config, log);
   const secondOpinion = config.secondOpinion.enabled
     ? new SecondOpinion({
         ...{ config, clock, log, witnesses: options.witnesses ?? [] },
@@ -154,7 +168,7 @@ export async function runChecker(
     );
   const run: Run = {
     ...{ runtime, clock, window, view, nodes, actor, pacer, fences },
-    ...{ secondOpinion, watch },
+    ...{ saved, secondOpinion, watch },
   };
 
   await probeUntilDone(run, options.refreshMs ?? 10_000);
@@ -227,7 +241,7 @@ function failbackRising({ runtime, clock, view, nodes }: Run): boolean {
 
 /** Lets probes in flight land (each is bounded by its own timeout) and a move or fence finish. */
 async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
-  const { pacer, actor, view, fences, secondOpinion, watch } = run;
+  const { pacer, actor, view, fences, saved, secondOpinion, watch } = run;
   // No new asks now; an answer still in flight may still confirm a move.
   secondOpinion?.close();
   await watch?.close();
@@ -236,6 +250,8 @@ async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
     if (moving) await moving;
     else await sleep(Math.min(50, run.runtime.config.probe.timeoutMs));
   }
+  // The last probes are in: the newest sightings, for a run that may begin after the master dies.
+  await saved?.flush();
   // The next run may have moved the VIP, or operators lifted the pause, since our last read: the
   // summary and its alert level must describe the present, not a read up to refreshMs old.
   if (timeToRead()) await view.refreshOrLog();
@@ -243,9 +259,10 @@ async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
   else await view.settle();
 }
 
-function reportOf({ view, nodes, actor, window, clock, secondOpinion }: Run): CheckerReport {
+function reportOf({ view, nodes, actor, window, clock, saved, secondOpinion }: Run): CheckerReport {
   return {
     ...(secondOpinion ? { secondOpinion: secondOpinion.summary() } : {}),
+    ...(saved ? { savedReadings: saved.summary() } : {}),
     active: view.activeName(),
     placement: view.placement,
     tables: view.tables,

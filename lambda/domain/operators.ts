@@ -52,6 +52,8 @@ const NEXT_STEP: Readonly<Record<ConditionKind, string>> = {
     'No witness answered: check the witness functions (errors, throttles, their subnets and security group) and the Checker role (lambda:InvokeFunction).',
   'witness-unavailable':
     "Check the witness function's errors and its subnet's AZ; until it answers, failovers from a Checker in another AZ follow secondOpinion.whenUnanswered.",
+  'readings-unavailable':
+    'Check the Checker role (ssm:GetParameter and ssm:PutParameter on the replication parameter, which the stack grants) and SSM throttling; until the readings are saved, a Checker run that begins after the master died (an AZ outage) cannot judge the replicas and holds.',
 };
 
 function condition(
@@ -117,6 +119,16 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
     );
   }
   out.push(...secondOpinionConditions(report));
+  const readings = report.savedReadings?.error;
+  if (readings !== undefined)
+    out.push(
+      condition(
+        'readings-unavailable',
+        'readings-unavailable',
+        'replication readings cannot be saved or read',
+        `${readings}. The replication state each node had while the master answered is what a Checker run that begins after the master's death judges the replicas by.`,
+      ),
+    );
   if (pause.paused) {
     const until = pause.until ? ` until ${new Date(pause.until).toISOString()}` : '';
     const why = [pause.reason, pause.by && `by ${pause.by}`].filter(Boolean).join(', ');

@@ -29,11 +29,25 @@ export interface Sighting {
   readonly state: ReplicationState;
 }
 
+/** A sighting the master vouched for: which node held the VIP, and when it answered after it. */
+export interface VouchedSighting extends Sighting {
+  readonly master: string;
+  /** The master's answer that vouches: its last sign of life known to follow the sighting. */
+  readonly masterAnsweredAt: number;
+}
+
 /** What is remembered of one node: its latest sighting, and the latest the master vouched for. */
 export interface NodeSightings {
   readonly latest?: Sighting;
   /** The latest sighting the active node answered a probe after: it precedes the master's death. */
   readonly vouched?: Sighting;
+  /** Who vouched for `vouched`, and when. */
+  readonly vouchedBy?: { readonly master: string; readonly at: number };
+  /**
+   * The newest vouched sighting an earlier run saved (saved-readings.ts): what a run that began
+   * after the master's death judges the node by, while it is recent enough.
+   */
+  readonly saved?: VouchedSighting;
   /** When this node last answered alive: as the active node, what vouches for the others. */
   readonly answeredAt?: number;
 }
@@ -45,6 +59,17 @@ export type ReplicationMemory = Readonly<Record<string, NodeSightings>>;
 export interface ReplicationPolicy {
   readonly maxLagSeconds: number;
   readonly promotion: 'none' | 'mysql';
+  /**
+   * How old a saved sighting may be, when no sighting of this run is vouched for
+   * (readingMaxAgeMs in config/runtime.ts). @default no saved sighting is trusted
+   */
+  readonly savedMaxAgeMs?: number;
+}
+
+/** The moment of judgement and the node that holds the VIP: what a saved sighting is held to. */
+export interface Judgement {
+  readonly now: number;
+  readonly active?: string;
 }
 
 /** A standby's fitness as a failover target by its replication. */
@@ -81,34 +106,58 @@ export function remember(
     next[result.node] = { ...next[result.node], latest };
   }
   const vouchedUntil = active === undefined ? undefined : next[active]?.answeredAt;
-  if (vouchedUntil === undefined) return next;
+  if (active === undefined || vouchedUntil === undefined) return next;
   for (const [name, s] of Object.entries(next)) {
     if (name !== active && s.latest && s.latest.at <= vouchedUntil && s.latest !== s.vouched)
-      next[name] = { ...s, vouched: s.latest };
+      next[name] = { ...s, vouched: s.latest, vouchedBy: { master: active, at: vouchedUntil } };
   }
   return next;
 }
 
-/** The fitness of `name` as a failover target, by what is remembered of its replication. */
+/** The node's vouched sighting with who vouched for it: what a run saves for the next. */
+export function vouchedSighting(s: NodeSightings | undefined): VouchedSighting | undefined {
+  if (!s?.vouched || !s.vouchedBy) return undefined;
+  return { ...s.vouched, master: s.vouchedBy.master, masterAnsweredAt: s.vouchedBy.at };
+}
+
+/**
+ * The fitness of `name` as a failover target, by what is remembered of its replication: this
+ * run's vouched sighting, or else one an earlier run saved, vouched for by the master that holds
+ * the VIP and at most `policy.savedMaxAgeMs` old at `judgement.now`.
+ */
 export function fitness(
   name: string,
   sightings: NodeSightings | undefined,
   policy: ReplicationPolicy,
+  judgement?: Judgement,
 ): Fitness {
   const latest = sightings?.latest;
   if (!latest) return FIT;
   if (policy.promotion === 'none' && latest.state.role !== 'replica') return FIT;
-  const vouched = sightings.vouched;
-  if (!vouched) {
+  if (sightings.vouched) return judge(name, sightings.vouched.state, policy);
+  const saved = sightings.saved;
+  const usable =
+    saved && judgement && policy.savedMaxAgeMs !== undefined && saved.master === judgement.active;
+  if (!usable) {
     return {
       fit: false,
-      why: `no replication state of ${name} was read while the master still answered (did this Checker start after the master died?), so how much ${name} had received is unknown`,
+      why: `no replication state of ${name} was read while the master still answered, by this run or one before it (did the Checker start after the master died?), so how much ${name} had received is unknown`,
     };
   }
-  return judge(name, vouched.state, policy);
+  const ageMs = judgement.now - saved.at;
+  if (ageMs > (policy.savedMaxAgeMs as number)) {
+    return {
+      fit: false,
+      why: `the newest replication state of ${name} read while ${saved.master} still answered is ${seconds(ageMs)} s old (saved by an earlier run; a reading is trusted for ${seconds(policy.savedMaxAgeMs as number)} s), so how much ${name} had received since is unknown`,
+    };
+  }
+  return judge(name, saved.state, policy);
 }
 
-function judge(name: string, state: ReplicationState, policy: ReplicationPolicy): Fitness {
+const seconds = (ms: number): number => Math.round(ms / 1000);
+
+/** The fitness a state read while the master answered gives: what a saved sighting must keep. */
+export function judge(name: string, state: ReplicationState, policy: ReplicationPolicy): Fitness {
   const strict = policy.promotion === 'mysql';
   switch (state.role) {
     case 'none':

@@ -1,20 +1,35 @@
 /**
  * What a run remembers of each node's replication (replication.ts), fed every probe result with
- * the node that holds the VIP, and the fitness `decide` takes. It warns once per node per run
+ * the node that holds the VIP, and the fitness `decide` takes. What the master vouched for is
+ * saved for the runs after this one, and what earlier runs saved is loaded as the run begins
+ * (saved-readings.ts): a run that begins after the master's death judges by it. It warns once per node per run
  * when a standby falls out of step while the master lives, so the lag is known before it
  * matters, and when a node that does not hold the VIP is writable beside the one that does,
  * under promotion "mysql".
  */
 import type { FailoverConfig } from '../../../config';
+import { systemClock, type Clock } from '../clock';
 import type { Log } from '../log';
 import {
   fitness,
+  judge,
   remember,
+  vouchedSighting,
   type Fitness,
   type ReplicationMemory,
   type ReplicationPolicy,
+  type VouchedSighting,
 } from '../replication';
 import type { ProbeResult } from '../types';
+import type { SavedReadings } from './saved-readings';
+
+/** Where sightings are saved between runs, and how old a saved one may be when judged. */
+export interface ReplicationSaving {
+  readonly saved: Pick<SavedReadings, 'load' | 'offer'>;
+  /** readingMaxAgeMs of the runtime config. */
+  readonly maxAgeMs: number;
+  readonly clock?: Clock;
+}
 
 export class ReplicationWatch {
   private memory: ReplicationMemory = {};
@@ -27,18 +42,31 @@ export class ReplicationWatch {
     private readonly log: Log,
     /** Told of a node writable beside the writable active node, on every such probe. */
     private readonly onWritable: (node: string, active: string) => void = () => undefined,
+    /** Without it, nothing is saved or loaded: only this run's sightings count. */
+    private readonly saving?: ReplicationSaving,
   ) {
     const mysql = config.probe.mysql;
     this.policy = mysql && {
       maxLagSeconds: mysql.maxLagSeconds,
       promotion: config.promotion.type,
+      ...(saving ? { savedMaxAgeMs: saving.maxAgeMs } : {}),
     };
+  }
+
+  /** Loads what earlier runs saved; a run whose probe reads no replication loads nothing. */
+  async loadSaved(): Promise<void> {
+    if (!this.policy || !this.saving) return;
+    const saved = await this.saving.saved.load();
+    const memory: Record<string, ReplicationMemory[string]> = { ...this.memory };
+    for (const [name, s] of Object.entries(saved)) memory[name] = { ...memory[name], saved: s };
+    this.memory = memory;
   }
 
   /** Takes one probe result; `active` is the node that holds the VIP now. */
   take(result: ProbeResult, active: string | undefined): void {
     if (!this.policy) return;
     this.memory = remember(this.memory, result, active);
+    this.offerVouched(this.policy);
     if (result.node === active || !result.replication) return;
     const f = fitness(result.node, this.memory[result.node], this.policy);
     if (f.fit) this.warned.delete(`lag ${result.node}`);
@@ -67,11 +95,30 @@ export class ReplicationWatch {
   fitness(active: string | undefined): Record<string, Fitness> {
     const policy = this.policy;
     if (!policy) return {};
+    const judgement = { now: (this.saving?.clock ?? systemClock).now(), active };
     return Object.fromEntries(
       this.config.nodes
         .filter((n) => n.name !== active)
-        .map((n) => [n.name, fitness(n.name, this.memory[n.name], policy)]),
+        .map((n) => [n.name, fitness(n.name, this.memory[n.name], policy, judgement)]),
     );
+  }
+
+  /**
+   * Hands every vouched sighting to be saved, signed with whether each makes its node fit: a
+   * standby turning unfit (or fit again) is saved at once, a lag of 3 s becoming 4 s is not.
+   */
+  private offerVouched(policy: ReplicationPolicy): void {
+    if (!this.saving) return;
+    const vouched: Record<string, VouchedSighting> = {};
+    const verdicts: string[] = [];
+    for (const [name, s] of Object.entries(this.memory)) {
+      const v = vouchedSighting(s);
+      if (!v) continue;
+      vouched[name] = v;
+      const f = judge(name, v.state, policy);
+      verdicts.push(`${name}:${v.master}:${f.fit ? 'fit' : 'unfit'}`);
+    }
+    if (verdicts.length > 0) this.saving.saved.offer(vouched, verdicts.sort().join('\n'));
   }
 
   private warnOnce(key: string, warn: () => void): void {

@@ -5,6 +5,7 @@ import type { Placement } from '../routes';
 import type { TableState } from '../types';
 import type { MoveAttempt } from './actor';
 import type { NodeProbeSummary } from './nodes';
+import type { SavedReadingsSummary } from './saved-readings';
 import type { SecondOpinionSummary } from './second-opinion';
 
 /** What one run saw and did; also its final structured log line. */
@@ -20,6 +21,8 @@ export interface CheckerReport {
   readonly durationMs: number;
   /** Witnesses asked and what they said; absent when secondOpinion.enabled is false. */
   readonly secondOpinion?: SecondOpinionSummary;
+  /** The replication sightings loaded from earlier runs and saved for later ones (MySQL probes). */
+  readonly savedReadings?: SavedReadingsSummary;
 }
 
 /**
@@ -57,9 +60,10 @@ function problems(report: CheckerReport): string[] {
     opinion?.unanswered !== undefined ? [`no second opinion: ${opinion.unanswered}`] : [];
   const disagreed =
     opinion?.disagreement !== undefined ? [`second opinion: ${opinion.disagreement}`] : [];
+  const readings = report.savedReadings?.error ? [report.savedReadings.error] : [];
   return [
     ...[...unreadable, ...moves, ...foreign, ...secret, ...refused],
-    ...[...disagreed, ...unanswered, ...witnesses],
+    ...[...disagreed, ...unanswered, ...witnesses, ...readings],
   ];
 }
 

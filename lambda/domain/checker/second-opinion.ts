@@ -14,7 +14,7 @@
  * agreement; anything else is disagreement, and the move holds, alerted. When no witness
  * answers, `secondOpinion.whenUnanswered` decides (README: "Second opinion").
  */
-import type { FailoverConfig } from '../../../config';
+import { WITNESS_CALL_MS, type FailoverConfig } from '../../../config';
 import { sleep, type Clock } from '../clock';
 import { describeError } from '../probe-errors';
 import type { Log } from '../log';
@@ -78,8 +78,6 @@ export interface SecondOpinionSummary {
   readonly unanswered?: string;
 }
 
-/** A witness's cold start and the Lambda call around its probe. */
-export const WITNESS_ALLOWANCE_MS = 3000;
 /** Attempts of one witness call, and the pause before the next (times the attempts so far). */
 const MAX_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 100;
@@ -105,7 +103,7 @@ export class SecondOpinion {
 
   /** How long one witness call may take: its probe's deadline, a cold start and the call. */
   get timeoutMs(): number {
-    return this.deps.config.probe.timeoutMs + WITNESS_ALLOWANCE_MS;
+    return this.deps.config.probe.timeoutMs + WITNESS_CALL_MS;
   }
 
   /** Calls in flight (the warm-up and asks); the run waits for them before it reports. */
