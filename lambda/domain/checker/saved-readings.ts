@@ -171,8 +171,7 @@ export class SavedReadings {
 /** Per node, the newer of two sightings. */
 function newest(a: SavedSightings, b: SavedSightings): SavedSightings {
   const out: Record<string, VouchedSighting> = { ...a };
-  for (const [name, s] of Object.entries(b))
-    if (s.at > (out[name]?.at ?? -Infinity)) out[name] = s;
+  for (const [name, s] of Object.entries(b)) if (s.at > (out[name]?.at ?? -Infinity)) out[name] = s;
   return out;
 }
 
