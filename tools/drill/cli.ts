@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging|partition] ...`
+ * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging|partition|az-outage|az-outage-lagging] ...`
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
 import { writeFileSync } from 'node:fs';
@@ -26,10 +26,17 @@ const USAGE = `usage: npm run drill -- [options]
                       packets), the other zone's witness still reaches it: expect no move,
                       during the partition or after it heals, and the disagreement notified
                       (second-opinion-disagrees); needs root and iptables
+                      az-outage: replicating nodes; the master's zone is lost: the master,
+                      every Checker run under way (killed mid-run) and that zone's witness;
+                      the next run starts in the other zone: expect the VIP on the caught-up
+                      replica (promoted first with --promotion mysql) within the outage bound
+                      az-outage-lagging: the same, the replica lagging past maxLagSeconds
+                      before the outage: expect no move and an alert naming the lag
   --config FILE       failover group config, the CDK app's format (default config/example.json)
   --window-ms N       compressed Checker schedule: a run starts every N ms (default 5000)
   --failback POLICY   never | preferred (default: the config's)
   --cooldown S        cooldown seconds override (useful with --failback preferred)
+  --promotion TYPE    none (default) | mysql: promotion in the az-outage scenarios
   --api-latency A-B   inject A-B ms of latency into every AWS call
   --json FILE         write the result, with the timeline, as JSON
   --quiet             print only the summary
@@ -50,6 +57,11 @@ function summary(r: DrillResult): string {
     `  time to failover:  ${secs(r.time_to_failover_s)} (master's death to last route table switched)`,
     `  move:              ${secs(r.move_s)} (Mover invoked to last table and record)`,
     `  detection bound:   ${r.detection_bound_s.toFixed(2)} s + move (interval + timeout + (fall-1) x confirm interval)`,
+    ...(r.outage_bound_s !== undefined
+      ? [
+          `  outage bound:      ${r.outage_bound_s.toFixed(2)} s (outage to last table switched: schedule period + overlap + start allowance + confirmation + witness timeout + Mover timeout)`,
+        ]
+      : []),
     `  route tables:`,
     tables,
     `  record:            ${r.final.record ?? '(missing)'}`,
@@ -77,6 +89,7 @@ function parse(): { options: DrillOptions; json?: string } | undefined {
     'window-ms': { type: 'string' },
     failback: { type: 'string' },
     cooldown: { type: 'string' },
+    promotion: { type: 'string' },
     'api-latency': { type: 'string' },
     json: { type: 'string' },
     quiet: { type: 'boolean', default: false },
@@ -90,6 +103,13 @@ function parse(): { options: DrillOptions; json?: string } | undefined {
   const failback = values.failback;
   if (failback !== undefined && failback !== 'never' && failback !== 'preferred')
     flags.fail(`--failback ${JSON.stringify(failback)} must be never or preferred`);
+  const promotion = values.promotion;
+  if (promotion !== undefined && promotion !== 'none' && promotion !== 'mysql')
+    flags.fail(`--promotion ${JSON.stringify(promotion)} must be none or mysql`);
+  if (promotion !== undefined && !scenario.startsWith('az-outage'))
+    flags.fail(
+      `--promotion applies to the az-outage scenarios only; scenario ${scenario} sets its own`,
+    );
   const print = values.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   return {
     options: {
@@ -98,6 +118,7 @@ function parse(): { options: DrillOptions; json?: string } | undefined {
       windowMs: flags.number('window-ms', values['window-ms']),
       failback,
       cooldownSeconds: flags.number('cooldown', values.cooldown),
+      promotion,
       apiLatencyMs: latencyRange(values['api-latency']),
       print,
     },

@@ -21,9 +21,10 @@ import {
 } from '../harness/replication';
 import { serverOf } from '../harness/scenario';
 import type { Play, Played } from './drill';
+import { OUTAGE_MAX_LAG_SECONDS } from './outage-scenario';
 
 /** The promotion user and its secret (the harness gives it the probe user's password). */
-const PROMOTION = {
+export const PROMOTION = {
   type: 'mysql',
   user: 'vip_promoter',
   passwordSecretArn:
@@ -49,6 +50,14 @@ export const DATABASE_CLUSTERS = {
     adjust: (raw: Record<string, unknown>) => {
       const probe = raw.probe as { mysql: Record<string, unknown> };
       probe.mysql.maxLagSeconds = MAX_LAG_SECONDS;
+    },
+  },
+  'az-outage': { replication: true, adjust: () => undefined },
+  'az-outage-lagging': {
+    replication: true,
+    adjust: (raw: Record<string, unknown>) => {
+      const probe = raw.probe as { mysql: Record<string, unknown> };
+      probe.mysql.maxLagSeconds = OUTAGE_MAX_LAG_SECONDS;
     },
   },
 } as const satisfies Record<string, Pick<ClusterOptions, 'replication' | 'adjust'>>;

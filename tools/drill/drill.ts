@@ -20,7 +20,14 @@ import {
   toldAction,
   type NodeAction,
 } from '../harness/scenario';
-import { DATABASE_CLUSTERS, laggingScenario, promoteScenario } from './database-scenarios';
+import { outageFailoverBoundMs } from '../../config';
+import {
+  DATABASE_CLUSTERS,
+  PROMOTION,
+  laggingScenario,
+  promoteScenario,
+} from './database-scenarios';
+import { azOutageLaggingScenario, azOutageScenario } from './outage-scenario';
 import { partitionScenario } from './partition-scenario';
 import { Timeline, type TimelineEntry } from './timeline';
 
@@ -35,8 +42,13 @@ export const SCENARIOS = [
   'promote',
   'lagging',
   'partition',
+  'az-outage',
+  'az-outage-lagging',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/** Scenarios whose Checker runs are processes of their own, killed by the outage. */
+const OUTAGES: ReadonlySet<Scenario> = new Set(['az-outage', 'az-outage-lagging']);
 
 export interface DrillOptions extends Omit<ClusterOptions, 'adjust'> {
   readonly scenario: Scenario;
@@ -48,6 +60,8 @@ export interface DrillOptions extends Omit<ClusterOptions, 'adjust'> {
   readonly failback?: 'never' | 'preferred';
   /** Cooldown override (seconds), so the restart scenario can show failback in a drill. */
   readonly cooldownSeconds?: number;
+  /** Promotion for the AZ outage scenarios. @default none */
+  readonly promotion?: 'none' | 'mysql';
   /** Further changes to the raw config. */
   readonly adjust?: (raw: Record<string, unknown>) => void;
   /** Live output, one line per call; silent when omitted. */
@@ -67,6 +81,8 @@ export interface DrillResult {
   readonly move_s: number | null;
   /** Detection bound of the config: interval + timeout + (fall - 1) x confirmInterval. */
   readonly detection_bound_s: number;
+  /** The AZ outage scenarios: the bound from the outage to the move (outageFailoverBoundMs). */
+  readonly outage_bound_s?: number;
   readonly final: {
     readonly tables: Readonly<Record<string, string | undefined>>;
     readonly record?: string;
@@ -139,6 +155,8 @@ const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
   promote: promoteScenario,
   lagging: laggingScenario,
   partition: partitionScenario,
+  'az-outage': azOutageScenario,
+  'az-outage-lagging': azOutageLaggingScenario,
 };
 
 /**
@@ -252,14 +270,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const timeline = new Timeline(options.print ?? (() => undefined));
   // The database scenarios run on replicating nodes, each with its own settings.
   const database =
-    options.scenario === 'promote' || options.scenario === 'lagging'
-      ? DATABASE_CLUSTERS[options.scenario]
+    options.scenario in DATABASE_CLUSTERS
+      ? DATABASE_CLUSTERS[options.scenario as keyof typeof DATABASE_CLUSTERS]
       : undefined;
   const cluster = await LocalCluster.start({
     ...options,
     replication: options.replication ?? database?.replication,
     adjust: (raw) => {
       database?.adjust(raw);
+      if (options.promotion === 'mysql') raw.promotion = PROMOTION;
       const detection = (raw.detection ?? {}) as Record<string, unknown>;
       if (options.failback) detection.failback = options.failback;
       if (options.cooldownSeconds !== undefined)
@@ -322,7 +341,9 @@ async function drive(
     timeline.note('notify', `notification: ${m.subject ?? '(no subject)'}`, m.at);
   });
   const runErrors: string[] = [];
-  cluster.startSchedule((e) => runErrors.push(String(e)));
+  cluster.startSchedule((e) => runErrors.push(String(e)), {
+    processes: OUTAGES.has(options.scenario),
+  });
   await sleep(options.warmupMs ?? 3000);
 
   const play = new Play(cluster, timeline, options.apiLatencyMs);
@@ -362,6 +383,9 @@ async function drive(
         ? (failover.moveEndedAt - failover.invoke.startedAt) / 1000
         : null,
     detection_bound_s: detectionBoundMs(cluster.config) / 1000,
+    ...(OUTAGES.has(options.scenario)
+      ? { outage_bound_s: outageFailoverBoundMs(cluster.runtime) / 1000 }
+      : {}),
     final: { tables: final.tables, record: final.record, databases },
     notifications,
   };

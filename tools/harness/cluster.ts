@@ -10,9 +10,11 @@
  * local-az1, local-az2 ... and probes from 127.0.0.101, .102 ...: the Checker asks the witnesses
  * of the other zones, and partition() can cut any one vantage point off from a node.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Context, ScheduledEvent } from 'aws-lambda';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
 import {
   deployedNames,
   ENV,
@@ -42,14 +44,15 @@ import {
   type RouteTarget,
 } from '../local-aws';
 import { FlakyProxy } from './flaky-proxy';
-import { watchLogs, type LogRecord } from './logs';
+import { CHECKER_FUNCTION, lambdaContext, scheduledEvent } from './lambda-context';
+import { parseLines, watchLogs, type LogRecord } from './logs';
 import { freePort, startMariaDb, type MariaDbServer } from './mariadb';
 import { Partitions } from './partition';
 import { replicateNodes, replicationArgs } from './replication';
-import { EXAMPLE_CONFIG } from './paths';
+import { EXAMPLE_CONFIG, PROJECT_ROOT } from './paths';
 
+export { CHECKER_FUNCTION };
 export const MOVER_FUNCTION = 'vip-failover-mover';
-export const CHECKER_FUNCTION = 'vip-failover-checker';
 const PROBE_USER_PASSWORD_BYTES = 12;
 
 /**
@@ -57,6 +60,14 @@ const PROBE_USER_PASSWORD_BYTES = 12;
  * flaky proxies' backends (127.0.0.21 ...), so that a partition cuts the Checker alone.
  */
 export const CHECKER_SOURCE_ADDRESS = '127.0.0.100';
+
+/**
+ * The address a Checker in zone `index` probes from: the first zone's is CHECKER_SOURCE_ADDRESS,
+ * the others' .111, .112 ..., apart from the witnesses', so that a partition can tell them apart.
+ */
+export function checkerSourceAddress(index: number): string {
+  return index === 0 ? CHECKER_SOURCE_ADDRESS : `127.0.0.${110 + index}`;
+}
 
 /** The address the witness of zone `index` (0 for the first zone) probes from: .101, .102 ... */
 export function witnessSourceAddress(index: number): string {
@@ -121,6 +132,17 @@ export interface VipSnapshot {
   /** Node name (or raw target when foreign, undefined when missing) per route table. */
   readonly tables: Readonly<Record<string, string | undefined>>;
   readonly record?: string;
+}
+
+/** A Checker run in a process of its own (see LocalCluster.spawnChecker). */
+export interface CheckerProcess {
+  readonly pid: number;
+  /** The zone it runs in (index into witnessZones). */
+  readonly zone: number;
+  /** Its exit code, or the signal that ended it. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+  /** Ends it at once, as an AZ outage or a crash would: nothing of it finishes. */
+  kill(): void;
 }
 
 /** A Checker container of its own (see LocalCluster.checkerWith). */
@@ -226,7 +248,10 @@ function handlerEnv(aws: LocalAws, runtime: RuntimeConfig): NodeJS.ProcessEnv {
 
 export class LocalCluster {
   private readonly runs = new Set<Promise<unknown>>();
+  private readonly processes = new Set<CheckerProcess>();
   private readonly checker: CheckerContainer;
+  /** The zone (index) scheduled runs start in: an AZ outage sends them to another. */
+  checkerZone = 0;
   private readonly cleanups: (() => void)[] = [];
   private schedule?: NodeJS.Timeout;
   private stopped = false;
@@ -328,13 +353,115 @@ export class LocalCluster {
   }
 
   /**
-   * Starts a run every window, like the EventBridge rule, until stopSchedule(). Failed runs are
-   * reported to `onError` (they also log, as in Lambda); the next run starts regardless.
+   * The environment of a Checker in zone `zone`: the cluster's Checker environment with that
+   * zone's metadata token and source address.
    */
-  startSchedule(onError: (e: unknown) => void = () => undefined): void {
+  checkerEnvIn(zone: number): NodeJS.ProcessEnv {
+    if (zone === 0) return this.checkerEnv;
+    return {
+      ...this.checkerEnv,
+      [METADATA_ENV.token]: this.aws.metadataToken(localZoneId(zone)),
+      [ENV.sourceAddress]: checkerSourceAddress(zone),
+    };
+  }
+
+  /**
+   * One scheduled run in a process of its own in zone `zone` (checker-process.ts), so that it can
+   * be killed mid-run. Its log records join the cluster's; its Mover and witness calls reach
+   * this process's endpoint as any function's do.
+   */
+  spawnChecker(options: { scheduledAt?: number; zone?: number } = {}): CheckerProcess {
+    const zone = options.zone ?? this.checkerZone;
+    const env = {
+      ...this.checkerEnvIn(zone),
+      PATH: process.env.PATH,
+      ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+    };
+    const script = join(PROJECT_ROOT, 'tools', 'harness', 'checker-process.ts');
+    const args = [String(options.scheduledAt ?? Date.now()), String(this.runTimeoutMs)];
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const others: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = '';
+      stream?.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) {
+          const [record] = parseLines(line);
+          if (record) this.records.push(record);
+          else if (line.trim()) others.push(line);
+        }
+      });
+    }
+    const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code ?? 0)),
+    ).then((end) => {
+      if (end !== 0 && end !== 'SIGKILL' && others.length > 0)
+        process.stderr.write(`${others.join('\n')}\n`);
+      return end;
+    });
+    const run: CheckerProcess = {
+      pid: child.pid ?? -1,
+      zone,
+      exited,
+      kill: () => void child.kill('SIGKILL'),
+    };
+    this.processes.add(run);
+    void exited.finally(() => this.processes.delete(run));
+    return run;
+  }
+
+  /**
+   * The witness of zone `index` answers no more: every call hangs until the caller gives up, as
+   * for a function whose zone is gone. Until stop().
+   */
+  silenceWitness(index: number): LocalWitness {
+    const witness = this.witnesses[index];
+    if (!witness)
+      throw new Error(
+        `witness zone index ${index} does not exist; this cluster has ${this.witnesses.length} witnesses`,
+      );
+    this.aws.registerFunction(witness.functionName, () => new Promise<never>(() => undefined), {
+      timeoutMs: this.config.probe.timeoutMs + 5000,
+    });
+    return witness;
+  }
+
+  /** Kills every Checker run process under way, as an AZ outage would; how many there were. */
+  killCheckers(): number {
+    const running = [...this.processes];
+    for (const run of running) run.kill();
+    return running.length;
+  }
+
+  /**
+   * Starts a run every window, like the EventBridge rule, until stopSchedule(), in the zone
+   * `checkerZone` names. Failed runs are reported to `onError` (they also log, as in Lambda); the
+   * next run starts regardless. With `processes`, each run is a process of its own (spawnChecker),
+   * which killCheckers() can end mid-run; a killed run is no failure.
+   */
+  startSchedule(
+    onError: (e: unknown) => void = () => undefined,
+    options: { processes?: boolean } = {},
+  ): void {
     const fire = () => {
       if (this.stopped) return;
-      this.runChecker(Date.now()).catch(onError);
+      if (!options.processes) {
+        this.runChecker(Date.now()).catch(onError);
+        return;
+      }
+      const run = this.spawnChecker({ scheduledAt: Date.now() });
+      const tracked = run.exited
+        .then((end) => {
+          if (end !== 0 && end !== 'SIGKILL')
+            onError(new Error(`Checker process ${run.pid} in zone ${run.zone} ended with ${end}`));
+        })
+        .finally(() => this.runs.delete(tracked));
+      this.runs.add(tracked);
     };
     fire();
     const period = this.runtime.windowMs > 0 ? this.runtime.windowMs : 1000;
@@ -449,6 +576,7 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.killCheckers();
     // First, and whatever else fails: no rule may outlive the cluster.
     let healError: unknown;
     await this.partitions.heal().catch((e: unknown) => {
@@ -505,27 +633,13 @@ export class LocalCluster {
     });
   }
 
-  /** A Lambda context whose deadline leaves a run its window, its overlap and a whole move. */
-  private context(): Context {
-    const timeoutMs =
-      this.runtime.windowMs +
-      this.runtime.overlapMs +
-      this.config.mover.timeoutSeconds * 1000 +
-      10_000;
-    const deadline = Date.now() + timeoutMs;
-    return {
-      functionName: CHECKER_FUNCTION,
-      awsRequestId: randomUUID(),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    } as unknown as Context;
+  /** How long Lambda gives a run: its window, its overlap and a whole move. */
+  private get runTimeoutMs(): number {
+    const { windowMs, overlapMs } = this.runtime;
+    return windowMs + overlapMs + this.config.mover.timeoutSeconds * 1000 + 10_000;
   }
-}
 
-/** The event EventBridge sends for a schedule that fired at `at`. */
-function scheduledEvent(at: number): Partial<ScheduledEvent> {
-  return {
-    source: 'aws.events',
-    'detail-type': 'Scheduled Event',
-    time: new Date(at).toISOString(),
-  };
+  private context(): Context {
+    return lambdaContext(CHECKER_FUNCTION, this.runTimeoutMs);
+  }
 }

@@ -49,7 +49,8 @@ function uninstall(): void {
   originals = undefined;
 }
 
-function parseLines(text: string): LogRecord[] {
+/** The handlers' log records among `text`'s lines; any other line is left out. */
+export function parseLines(text: string): LogRecord[] {
   const out: LogRecord[] = [];
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
