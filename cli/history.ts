@@ -11,6 +11,8 @@ export interface HistoryEntry {
   readonly reason?: string;
   readonly who: 'automatic' | 'manual' | 'repair' | 'created' | 'unknown';
   readonly by?: string;
+  /** A manual move made with --force: its destination node was not checked first. */
+  readonly forced?: boolean;
 }
 
 /** Reads every version of the record, oldest first. */
@@ -30,7 +32,7 @@ export async function history(group: Group): Promise<HistoryEntry[]> {
   } while (NextToken);
   versions.sort((a, b) => (a.Version ?? 0) - (b.Version ?? 0));
   return versions.map((v, i) => {
-    const { who, by, reason } = describe(v.Description, i === 0);
+    const { who, by, reason, forced } = describe(v.Description, i === 0);
     return {
       at: v.LastModifiedDate?.toISOString() ?? '',
       version: v.Version,
@@ -39,6 +41,7 @@ export async function history(group: Group): Promise<HistoryEntry[]> {
       reason,
       who,
       ...(by ? { by } : {}),
+      ...(forced ? { forced } : {}),
     };
   });
 }
@@ -46,9 +49,17 @@ export async function history(group: Group): Promise<HistoryEntry[]> {
 function describe(
   description: string | undefined,
   first: boolean,
-): Pick<HistoryEntry, 'who' | 'by' | 'reason'> {
-  const m = /^(automatic|manual|repair)(?: by ([^:]+))?: (.*)$/s.exec(description ?? '');
-  if (m) return { who: m[1] as HistoryEntry['who'], by: m[2], reason: m[3] };
+): Pick<HistoryEntry, 'who' | 'by' | 'reason' | 'forced'> {
+  const m = /^(automatic|manual|repair)( \(forced\))?(?: by ([^:]+))?: (.*)$/s.exec(
+    description ?? '',
+  );
+  if (m)
+    return {
+      who: m[1] as HistoryEntry['who'],
+      by: m[3],
+      reason: m[4],
+      ...(m[2] ? { forced: true } : {}),
+    };
   return { who: first ? 'created' : 'unknown', reason: description || undefined };
 }
 
@@ -62,7 +73,7 @@ export function formatHistory(entries: readonly HistoryEntry[]): string {
           : e.from === e.to
             ? `${e.to} (unchanged)`
             : `${e.from} → ${e.to}`;
-      const who = e.by ? `${e.who} by ${e.by}` : e.who;
+      const who = `${e.who}${e.forced ? ' (forced)' : ''}${e.by ? ` by ${e.by}` : ''}`;
       return `${e.at}  v${e.version ?? '?'}  ${move.padEnd(20)} ${who}${e.reason ? `: ${e.reason}` : ''}`;
     })
     .join('\n');

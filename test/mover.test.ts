@@ -821,6 +821,22 @@ describe('moveVip', () => {
       // Assess
       expect(probed).toEqual([]);
       expect(result.status).toBe('moved');
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
+        Description: 'manual (forced): dr',
+      });
+    });
+
+    it('answers already-active without probing a target that holds the VIP', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], 'db-b');
+      probeAnswer = { ok: false, eligible: false, failure: 'timeout' };
+
+      // Act
+      const result = await moveVip(deps(), config, { target: 'db-b', reason: 'maintenance' });
+
+      // Assess
+      expect(probed).toEqual([]);
+      expect(result.status).toBe('already-active');
     });
 
     it('repoints a table an operator pointed elsewhere, which an automatic move leaves alone', async () => {

@@ -47,13 +47,16 @@ export const MAX_REQUEST_AGE_MS = 90_000;
 
 export { parseMoveRequest } from './mover-request';
 
-/** What the record's history says about a write: `automatic: ...`, `manual by alice: ...`, `repair: ...`. */
+/**
+ * What the record's history says about a write: `automatic: ...`, `manual by alice: ...`,
+ * `manual (forced) by alice: ...` (its destination node was not checked), `repair: ...`.
+ */
 export function historyNote(request: MoveRequest, changed: boolean): string {
   const who = !changed
     ? 'repair'
     : request.automatic
       ? 'automatic'
-      : `manual${request.by ? ` by ${request.by}` : ''}`;
+      : `manual${request.force ? ' (forced)' : ''}${request.by ? ` by ${request.by}` : ''}`;
   return `${who}: ${request.reason}`.slice(0, 1024);
 }
 
@@ -97,21 +100,22 @@ export async function moveVip(
       `the request was made at ${request.requestedAt}, ${Math.round(age / 1000)} s ago; the Mover acts only on requests younger than ${MAX_REQUEST_AGE_MS / 1000} s. Ask again`,
     );
   }
-  // A manual move checks its target in the same round trip as the reads; the Checker's own
-  // requests name a target it has just seen answer.
-  const check = !request.automatic && !request.force;
-
   // One round trip of reads; the pause flag only matters to the Checker's automatic requests.
-  const [tables, record, pause, probe, lastMove] = await Promise.all([
+  const [tables, record, pause, lastMove] = await Promise.all([
     readTables(deps.ec2, config),
     readRecord(deps.ssm, config.parameterName),
     request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, started)
       : Promise.resolve({ paused: false }),
-    check && deps.prober ? deps.prober(node) : Promise.resolve(undefined),
     readLastMove(deps.ssm, config.lastMoveParameterName),
   ]);
   const paused = pause.paused;
+  const needsRoutes = tables.some((t) => !t.error && t.node !== node.name);
+  // A manual move checks its target once the reads show a table must change: a node that already
+  // holds the VIP is answered "already active" at once, not after a probe that may time out. The
+  // Checker's own requests name a target it has just seen answer.
+  const check = !request.automatic && !request.force && needsRoutes;
+  const probe = check && deps.prober ? await deps.prober(node) : undefined;
   if (check && !probe?.eligible) {
     return untouched(
       'refused',
@@ -167,7 +171,6 @@ export async function moveVip(
     );
   }
 
-  const needsRoutes = tables.some((t) => !t.error && t.node !== node.name);
   if (paused && needsRoutes) {
     log.warn(
       `move to ${node.name} refused: automatic moves are paused (${config.pauseParameterName})`,
