@@ -38,10 +38,25 @@ describe('moveEvent', () => {
     expect(event?.body).toContain('first failed probe to the last table switched: 2.10 s');
   });
 
-  it('names the operator of a move by hand', () => {
+  it('names the operator of a planned switchover and asks for no cause', () => {
+    // Act
     const event = moveEvent({ target: 'db-b', reason: 'patching', by: 'alice' }, moved, NOW);
 
-    expect(event?.subject).toBe('VIP moved db-a → db-b (by hand, alice)');
+    // Assess
+    expect(event?.subject).toBe('VIP moved db-a → db-b (switchover by alice)');
+    expect(event?.body).toMatch(/^Planned switchover from db-a to db-b by alice; .*: patching/);
+    expect(event?.body).toContain('Next step: check that clients reach db-b');
+    expect(event?.body).not.toContain('failed');
+  });
+
+  it('records --force in the subject, the body and the facts', () => {
+    // Act
+    const event = moveEvent({ target: 'db-b', reason: 'dr', by: 'alice', force: true }, moved, NOW);
+
+    // Assess
+    expect(event?.subject).toBe('VIP moved db-a → db-b (switchover by alice, forced)');
+    expect(event?.body).toContain('With --force: db-b was not checked before the move.');
+    expect(event?.facts).toMatchObject({ forced: 'true' });
   });
 
   it('calls a partial move incomplete and counts the failed tables', () => {

@@ -77,6 +77,28 @@ describe('conditionsOf', () => {
     );
   });
 
+  it('gives the cooldown hold a subject of its own, not "nothing can take the VIP"', () => {
+    // Prepare
+    const cooling = report({
+      decision: {
+        action: 'hold',
+        severity: 'error',
+        kind: 'cooldown',
+        reason:
+          'db-a is down; db-b answers but has not risen 2 times since the last move (cooldown)',
+      },
+    });
+
+    // Act
+    const [c] = conditionsOf(cooling, NOT_PAUSED);
+
+    // Assess
+    expect(c).toMatchObject({
+      kind: 'cooldown',
+      subject: 'db-a is down; the standby waits out the cooldown',
+    });
+  });
+
   it('keeps one condition per foreign table, the unreadable secret, and each node that is no target', () => {
     const r = report({
       decision: {

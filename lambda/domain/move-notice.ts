@@ -15,7 +15,7 @@ export function moveEvent(
   if (result.status === 'refused' && result.database) return notMoved(request, result);
   if (result.status !== 'moved' && result.status !== 'partial') return undefined;
   const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
-  const who = request.automatic ? 'automatic' : `by hand${request.by ? `, ${request.by}` : ''}`;
+  const who = whoMoved(request);
   const detected = request.detectedAt ? Date.parse(request.detectedAt) : NaN;
   const toFailover = Number.isNaN(detected) ? undefined : ((now - detected) / 1000).toFixed(2);
   const tables = result.tables
@@ -27,6 +27,7 @@ export function moveEvent(
     who,
     tables: String(result.tables.length),
     ...(toFailover ? { timeToFailoverSeconds: toFailover } : {}),
+    ...(request.force ? { forced: 'true' } : {}),
   };
   const timing = toFailover
     ? `Time from the first failed probe to the last table switched: ${toFailover} s.`
@@ -43,9 +44,30 @@ export function moveEvent(
   return {
     kind: 'moved',
     subject: `VIP moved ${from} → ${result.target} (${who})`,
-    body: `The VIP now goes to ${result.target} in every table (${who}): ${request.reason}\n\n${tables}\n\n${timing} Next step: find out why ${from} failed; run vip-failover status for the nodes.`,
+    body: `${opening(request, from, result.target, who)}: ${request.reason}\n\n${tables}\n\n${timing} Next step: ${nextStep(request, from, result.target)}`,
     facts,
   };
+}
+
+/** `automatic`, `switchover by alice`, `switchover by alice, forced`. */
+function whoMoved(request: MoveRequest): string {
+  if (request.automatic) return 'automatic';
+  return `switchover${request.by ? ` by ${request.by}` : ''}${request.force ? ', forced' : ''}`;
+}
+
+function opening(request: MoveRequest, from: string, to: string, who: string): string {
+  if (request.automatic) return `The VIP now goes to ${to} in every table (${who})`;
+  const unchecked = request.force ? ` With --force: ${to} was not checked before the move.` : '';
+  return `Planned switchover from ${from} to ${to}${request.by ? ` by ${request.by}` : ''}; the VIP now goes to ${to} in every table.${unchecked} Reason given`;
+}
+
+/** What a human does next: a failover needs a cause; a switchover or failback only a check. */
+function nextStep(request: MoveRequest, from: string, to: string): string {
+  if (!request.automatic || request.kind === 'failback')
+    return `check that clients reach ${to}; run vip-failover status for the nodes.`;
+  if (request.kind === 'converge')
+    return `find out what split the route tables; run vip-failover status for the nodes.`;
+  return `find out why ${from} failed; run vip-failover status for the nodes.`;
 }
 
 /**

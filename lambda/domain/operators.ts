@@ -78,13 +78,15 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
   ) {
     const kind = decision.kind as ConditionKind;
     const subject =
-      kind === 'no-standby' || kind === 'cooldown'
+      kind === 'no-standby'
         ? `${active} is down and nothing can take the VIP`
-        : kind === 'blackhole'
-          ? `VIP route to ${active} is blackhole`
-          : kind === 'paused-while-down'
-            ? `${active} is down but moves are paused`
-            : decision.reason;
+        : kind === 'cooldown'
+          ? `${active} is down; the standby waits out the cooldown`
+          : kind === 'blackhole'
+            ? `VIP route to ${active} is blackhole`
+            : kind === 'paused-while-down'
+              ? `${active} is down but moves are paused`
+              : decision.reason;
     out.push(condition(kind, kind, subject, decision.reason, { active }));
   }
   for (const n of decision.notices ?? []) {
