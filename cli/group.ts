@@ -1,10 +1,23 @@
-/** The group an operator steers: its validated config, the names of what the stack deployed, and clients. */
+/**
+ * The group an operator steers: its validated config, the names of what the stack deployed, and
+ * clients. Found from a local config file (--config) or from the deployed Checker (--group).
+ */
 import { readFileSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { deployedNames, validateConfig, type FailoverConfig } from '../config';
+import {
+  deployedNames,
+  ENV,
+  loadRuntimeConfig,
+  validateConfig,
+  type FailoverConfig,
+} from '../config';
+import { awsErrorName } from '../lambda/domain/errors';
 import { awsClientSettings } from '../lambda/shared-handler';
+import { CliError } from './errors';
+
+export { CliError } from './errors';
 
 export interface Group {
   readonly config: FailoverConfig;
@@ -16,17 +29,44 @@ export interface Group {
   readonly lambda: LambdaClient;
 }
 
-/** A fault the operator can fix, said in one line (never a stack trace). */
-export class CliError extends Error {
-  public override readonly name = 'CliError';
+/** Where the CLI reaches AWS: the usual environment, with --region before it. */
+export interface Reach {
+  readonly env: NodeJS.ProcessEnv;
+  readonly region?: string;
 }
 
-/** Reads and validates the group's config; the fix is in the message. */
-export function loadGroup(
-  file: string,
-  env: NodeJS.ProcessEnv,
-  moverFunction: string | undefined,
-): Group {
+function settings(reach: Reach, fallbackRegion?: string) {
+  const s = awsClientSettings(reach.env);
+  return {
+    ...s,
+    region: reach.region ?? s.region ?? reach.env.AWS_DEFAULT_REGION ?? fallbackRegion,
+  };
+}
+
+/** A Lambda client for finding groups; it needs a region from --region or the environment. */
+export function lambdaClient(reach: Reach): LambdaClient {
+  const aws = settings(reach);
+  if (!aws.region)
+    throw new CliError(
+      'no AWS region: pass --region (such as --region eu-west-1) or set AWS_REGION',
+    );
+  return new LambdaClient({ ...aws, maxAttempts: 2 });
+}
+
+function groupOf(config: FailoverConfig, moverFunction: string, reach: Reach): Group {
+  const aws = settings(reach, config.region);
+  return {
+    config,
+    moverFunction,
+    statusParameterName: config.statusParameterName,
+    ec2: new EC2Client({ ...aws, maxAttempts: 2 }),
+    ssm: new SSMClient({ ...aws, maxAttempts: 2 }),
+    lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
+  };
+}
+
+/** Reads and validates the group's config from a file; the fix is in the message. */
+export function loadGroup(file: string, reach: Reach, moverFunction: string | undefined): Group {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -40,19 +80,40 @@ export function loadGroup(
     throw new CliError(`--config ${file} is not JSON: ${(e as Error).message}`);
   }
   const config = validateConfig(input);
-  const settings = awsClientSettings(env);
-  const aws = {
-    ...settings,
-    region: settings.region ?? env.AWS_DEFAULT_REGION ?? config.region,
-  };
-  return {
+  return groupOf(config, moverFunction ?? deployedNames(config).moverFunction, reach);
+}
+
+/**
+ * Finds a deployed group by name: the stack names its Checker after the group and gives it the
+ * validated config in its environment (lambda:GetFunctionConfiguration reads it).
+ */
+export async function findGroup(
+  name: string,
+  reach: Reach,
+  moverFunction: string | undefined,
+): Promise<Group> {
+  const lambda = lambdaClient(reach);
+  const region = settings(reach).region;
+  const checker = deployedNames({ name }).checkerFunction;
+  const out = await lambda
+    .send(new GetFunctionConfigurationCommand({ FunctionName: checker }))
+    .catch((e: unknown) => {
+      if (awsErrorName(e) !== 'ResourceNotFoundException') throw e;
+      throw new CliError(
+        `--group ${name}: no function ${checker} in ${region}; run vip-failover list --region ${region} to see the groups deployed there, or use --config FILE`,
+      );
+    });
+  const env = out.Environment?.Variables ?? {};
+  if (!env[ENV.config])
+    throw new CliError(
+      `--group ${name}: ${checker} has no ${ENV.config} in its environment; it was not deployed by the vip-failover stack; use --config FILE`,
+    );
+  const { config } = loadRuntimeConfig(env);
+  return groupOf(
     config,
-    moverFunction: moverFunction ?? deployedNames(config).moverFunction,
-    statusParameterName: config.statusParameterName,
-    ec2: new EC2Client({ ...aws, maxAttempts: 2 }),
-    ssm: new SSMClient({ ...aws, maxAttempts: 2 }),
-    lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
-  };
+    moverFunction ?? env[ENV.moverFunction] ?? deployedNames(config).moverFunction,
+    reach,
+  );
 }
 
 const NETWORK_ERROR = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|EAI_AGAIN)\b/;

@@ -1,92 +1,108 @@
 /**
- * The operators' CLI: `vip-failover status|move|pause|resume|history --config FILE [--json]`.
+ * The operators' CLI: `vip-failover COMMAND [flags]`; `vip-failover help` lists the commands.
  * Reaches AWS, or any AWS-compatible endpoint named by AWS_ENDPOINT_URL, with the usual
- * credentials. Every fault is one line on stderr and exit code 1.
+ * credentials. Every fault is one line on stderr. Exit codes: `status` follows the
+ * monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, faults included);
+ * `move` exits 0 only when the VIP ended on the node asked for; other commands 0 or 1.
  */
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config';
-import { CliError, explain, loadGroup } from './group';
+import { parseDuration } from './duration';
+import { CliError, UsageError } from './errors';
+import { explain, findGroup, loadGroup, type Group, type Reach } from './group';
 import { formatHistory, history } from './history';
+import { formatList, listGroups } from './list';
+import { pause, resume } from './pause';
 import { formatStatus, status } from './status';
-import { formatMove, move, parseDuration, pause, resume } from './steer';
+import { formatMove, move, moveExitCode } from './steer';
+import { COMMANDS, SPECS, USAGE, commandHelp, needsGroup, type Command } from './usage';
+import { EXIT_CODE } from './verdict';
 
-const USAGE = `usage: vip-failover COMMAND --config FILE [--json]
-  status                                    route tables, record, pause, nodes, open alerts
-  move --to NODE --reason TEXT [--force]    move the VIP through the Mover (checks NODE first unless --force)
-  pause --reason TEXT [--for 30m]           stop automatic moves, until a time or until resume
-  resume                                    lift the pause
-  history                                   every move: time, from, to, who, why
-options: --mover-function NAME (default vip-failover-<group>-mover), --by NAME (default: your user name)
-AWS: credentials and region as usual; AWS_ENDPOINT_URL reaches an emulator.`;
+type Values = Record<string, string | boolean | undefined>;
 
-const COMMANDS = ['status', 'move', 'pause', 'resume', 'history'] as const;
-type Command = (typeof COMMANDS)[number];
+interface Outcome {
+  readonly text: string;
+  readonly code: number;
+}
 
-function args(argv: string[]) {
+/** The command word, wherever it stands among the flags. */
+function commandOf(argv: string[]): string | undefined {
+  const options = Object.assign({}, ...COMMANDS.map((c) => SPECS[c].options)) as Record<
+    string,
+    { type: 'string' | 'boolean' }
+  >;
+  return parseArgs({ args: argv, options, strict: false, allowPositionals: true }).positionals[0];
+}
+
+function parse(command: Command, argv: string[]): { values: Values; words: string[] } {
   try {
-    return parseArgs({
+    const { values, positionals } = parseArgs({
       args: argv,
+      options: SPECS[command].options,
       allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        to: { type: 'string' },
-        reason: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        for: { type: 'string' },
-        by: { type: 'string' },
-        'mover-function': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      strict: true,
     });
+    return { values: values as Values, words: positionals.slice(1) };
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${USAGE}`);
+    throw new UsageError(`${(e as Error).message}; see vip-failover help ${command}`);
   }
 }
 
-function required(value: string | undefined, flag: string, command: string): string {
-  if (!value) throw new CliError(`${command} needs ${flag}; see vip-failover --help`);
-  return value;
+function required(values: Values, flag: string, command: Command): string {
+  const v = values[flag];
+  if (typeof v !== 'string' || v === '')
+    throw new UsageError(`${command} needs --${flag}; see vip-failover help ${command}`);
+  return v;
 }
 
-async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { values, positionals } = args(argv);
-  const command = positionals[0] as Command | undefined;
-  if (values.help || !command) return USAGE;
-  if (!COMMANDS.includes(command))
-    throw new CliError(`unknown command ${command}; use one of ${COMMANDS.join(', ')}`);
-  const group = loadGroup(
-    required(values.config, '--config FILE', command),
-    env,
-    values['mover-function'],
+async function groupFor(command: Command, values: Values, reach: Reach): Promise<Group> {
+  const { config, group } = values as { config?: string; group?: string };
+  const mover = values['mover-function'] as string | undefined;
+  if (config && group)
+    throw new UsageError(`${command} takes --group NAME or --config FILE, not both`);
+  if (group) return findGroup(group, reach, mover);
+  if (config) return loadGroup(config, reach, mover);
+  throw new UsageError(
+    `${command} needs --group NAME (a deployed group; vip-failover list shows them) or --config FILE`,
   );
+}
+
+async function runGroupCommand(
+  command: Exclude<Command, 'list' | 'help'>,
+  values: Values,
+  env: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+  const reach: Reach = { env, region: values.region as string | undefined };
+  const group = await groupFor(command, values, reach);
   const now = Date.now();
-  const by = values.by ?? env.USER ?? userInfo().username;
-  const out = (data: unknown, human: string) =>
-    values.json ? JSON.stringify(data, null, 2) : human;
+  const by = (values.by as string | undefined) ?? env.USER ?? userInfo().username;
+  const out = (data: unknown, human: string, code = 0): Outcome => ({
+    text: values.json ? JSON.stringify(data, null, 2) : human,
+    code,
+  });
   switch (command) {
     case 'status': {
       const report = await status(group, now);
-      return out(report, formatStatus(report, now));
+      return out(report, formatStatus(report, now), report.verdict.code);
     }
     case 'history': {
       const entries = await history(group);
       return out(entries, formatHistory(entries));
     }
     case 'move': {
-      const to = required(values.to, '--to NODE', command);
-      const reason = required(values.reason, '--reason TEXT', command);
-      const result = await move(group, to, reason, { force: values.force, by, now });
-      return out(result, formatMove(result));
+      const to = required(values, 'to', command);
+      const reason = required(values, 'reason', command);
+      const result = await move(group, to, reason, { force: values.force === true, by, now });
+      return out(result, formatMove(result), moveExitCode(result));
     }
     case 'pause': {
-      const reason = required(values.reason, '--reason TEXT', command);
-      const forMs = values.for !== undefined ? parseDuration(values.for) : undefined;
-      const done = await pause(group, reason, { forMs, by, now });
+      const reason = required(values, 'reason', command);
+      const forMs = typeof values.for === 'string' ? parseDuration(values.for) : undefined;
+      const done = await pause(group, reason, { forMs, by, now, replace: values.replace === true });
       return out(
         { paused: true, ...done, reason, by },
-        `paused automatic moves of ${group.config.name}${done.until ? ` until ${done.until}` : ' until resume'}`,
+        `paused automatic moves of ${group.config.name}${done.until ? ` until ${done.until}` : ' until resume'}${done.replaced ? ' (replaced the pause in force)' : ''}`,
       );
     }
     case 'resume':
@@ -95,17 +111,60 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   }
 }
 
+async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
+  const { values, words } = parse(command, argv);
+  if (command === 'help') {
+    const topic = words[0];
+    if (words.length > 1) throw new UsageError(`help takes one command, not ${words.join(' ')}`);
+    if (topic === undefined) return { text: USAGE, code: 0 };
+    if (!(COMMANDS as readonly string[]).includes(topic))
+      throw new UsageError(`no command ${topic}; use one of ${COMMANDS.join(', ')}`);
+    return { text: commandHelp(topic as Command), code: 0 };
+  }
+  if (values.help) return { text: commandHelp(command), code: 0 };
+  if (words.length > 0)
+    throw new UsageError(
+      `${command} takes no argument ${JSON.stringify(words[0])}; flags take values (--reason "two words"); see vip-failover help ${command}`,
+    );
+  if (command === 'list') {
+    const region =
+      (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    const groups = await listGroups({ env, region: values.region as string | undefined });
+    return {
+      text: values.json ? JSON.stringify(groups, null, 2) : formatList(groups, region),
+      code: 0,
+    };
+  }
+  if (!needsGroup(command)) throw new Error(`unreachable: ${command}`);
+  return runGroupCommand(command as Exclude<Command, 'list' | 'help'>, values, env);
+}
+
+/** What a fault exits with: `status` says UNKNOWN, as monitoring plugins do; the rest 1. */
+const faultCode = (command: string | undefined) => (command === 'status' ? EXIT_CODE.UNKNOWN : 1);
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let command: string | undefined;
   try {
-    process.stdout.write(`${await run(argv, env)}\n`);
-    return 0;
+    command = commandOf(argv);
+    if (command === undefined) {
+      const asked = argv.includes('--help') || argv.includes('-h');
+      process.stdout.write(`${USAGE}\n`);
+      return asked ? 0 : 1;
+    }
+    if (!(COMMANDS as readonly string[]).includes(command))
+      throw new UsageError(`unknown command ${command}; use one of ${COMMANDS.join(', ')}`);
+    const { text, code } = await run(command as Command, argv, env);
+    process.stdout.write(`${text}\n`);
+    return code;
   } catch (e) {
     const line =
       e instanceof CliError || e instanceof ConfigError
         ? e.message
         : explain(e, env.AWS_ENDPOINT_URL);
+    // A monitoring system reads the first line of stdout: it gets the verdict UNKNOWN.
+    if (command === 'status') process.stdout.write(`UNKNOWN: ${line}\n`);
     process.stderr.write(`vip-failover: ${line}\n`);
-    return 1;
+    return faultCode(command);
   }
 }

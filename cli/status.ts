@@ -1,57 +1,109 @@
-/** `vip-failover status`: where the VIP goes, the record, the pause, each node, open alerts. */
-import { placementOf, readTables } from '../lambda/domain/routes';
+/**
+ * `vip-failover status`: a verdict first, then where the VIP goes, each node, each table, the last
+ * move, the cooldown, the pause, the open conditions and the age of the Checker's word.
+ */
+import { cooldownMs, moveClock, readLastMove, type MoveKind } from '../lambda/domain/last-move';
 import { readPause, readRecord, type PauseState } from '../lambda/domain/record';
+import { placementOf, readTables } from '../lambda/domain/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
 import type { Group } from './group';
+import { history, type HistoryEntry } from './history';
+import { relative, span, when } from './times';
+import { verdictOf, type Verdict } from './verdict';
+
+/** The last real move: the Mover's cooldown clock, with the why and who of the record's history. */
+export interface LastMoveView {
+  readonly at: string;
+  readonly from?: string;
+  readonly to: string;
+  readonly kind?: MoveKind;
+  readonly reason?: string;
+  readonly who?: HistoryEntry['who'];
+  readonly by?: string;
+  readonly forced?: boolean;
+}
 
 export interface StatusReport {
+  readonly verdict: Verdict;
   readonly group: string;
   readonly vip: string;
   /** The node every readable table targets, when they agree. */
   readonly active?: string;
+  readonly nodes: readonly string[];
   readonly tables: readonly TableState[];
   readonly record?: string;
   readonly pause: PauseState;
+  readonly lastMove?: LastMoveView;
+  /** ISO time automatic moves may follow the last one; undefined without a move. */
+  readonly cooldownUntil?: string;
+  /** How often the Checker runs; a report older than two periods is stale. */
+  readonly schedulePeriodMs: number;
   /** The last Checker run's view; undefined before the first run. */
   readonly lastRun?: GroupStatus;
 }
 
+/** Reads everything in one round of calls and judges it. */
 export async function status(group: Group, now: number): Promise<StatusReport> {
   const { config } = group;
-  const [tables, record, pause, lastRun] = await Promise.all([
+  const [tables, record, pause, lastRun, lastMove, entries] = await Promise.all([
     readTables(group.ec2, config),
     readRecord(group.ssm, config.parameterName),
     readPause(group.ssm, config.pauseParameterName, now),
     readStatus(group.ssm, group.statusParameterName),
+    readLastMove(group.ssm, config.lastMoveParameterName),
+    history(group),
   ]);
   const placement = placementOf(tables);
+  const nodes = config.nodes.map((n) => n.name);
+  const periodMs = config.scheduleMinutes * 60_000;
+  const clock = moveClock(record, lastMove);
+  const baseMs = config.detection.cooldownSeconds * 1000;
+  const moved = [...entries].reverse().find((e) => e.from !== undefined && e.from !== e.to);
+  const view: LastMoveView | undefined = lastMove
+    ? {
+        ...(moved?.to === lastMove.to ? describeEntry(moved) : {}),
+        at: new Date(lastMove.at).toISOString(),
+        from: lastMove.from,
+        to: lastMove.to,
+        kind: lastMove.kind,
+      }
+    : moved && { ...describeEntry(moved), at: moved.at, from: moved.from, to: moved.to };
   return {
+    verdict: verdictOf(
+      { group: config.name, nodes, tables, record: record.value, pause, lastRun, periodMs },
+      now,
+    ),
     group: config.name,
     vip: config.vip,
     active: placement.kind === 'consistent' ? placement.node : undefined,
+    nodes,
     tables,
     record: record.value,
     pause,
+    ...(view ? { lastMove: view } : {}),
+    ...(clock
+      ? { cooldownUntil: new Date(clock.at + cooldownMs(baseMs, clock.failbacks)).toISOString() }
+      : {}),
+    schedulePeriodMs: periodMs,
     lastRun,
   };
 }
 
-function ago(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 120
-    ? `${s} s ago`
-    : s < 7200
-      ? `${Math.round(s / 60)} min ago`
-      : `${(s / 3600).toFixed(1)} h ago`;
+function describeEntry(e: HistoryEntry): Partial<LastMoveView> {
+  return {
+    reason: e.reason,
+    who: e.who,
+    ...(e.by ? { by: e.by } : {}),
+    ...(e.forced ? { forced: true } : {}),
+  };
 }
 
-function pauseLine(p: PauseState): string {
+function pauseLine(p: PauseState, now: number): string {
   const why = [p.reason, p.by && `by ${p.by}`].filter(Boolean).join(', ');
   if (p.paused)
-    return `PAUSED${p.until ? ` until ${new Date(p.until).toISOString()}` : ''}${why ? ` (${why})` : ''}`;
-  if (p.expired)
-    return `not paused (a pause ended at ${new Date(p.until as number).toISOString()})`;
+    return `PAUSED${p.until ? ` until ${when(p.until, now)}` : ' until resume'}${why ? ` (${why})` : ''}`;
+  if (p.expired) return `not paused (a pause ended at ${when(p.until as number, now)})`;
   return 'not paused';
 }
 
@@ -62,30 +114,66 @@ function tableLine(t: TableState): string {
   return `  ${t.routeTableId}  → ${who}${t.state ? `  ${t.state.toUpperCase()}: the VIP is not served` : ''}`;
 }
 
-/** The report for a terminal. */
-export function formatStatus(r: StatusReport, now: number): string {
-  const lines = [
-    `${r.group}: VIP ${r.vip} on ${r.active ?? 'no single node'}; record ${r.record ?? '(missing)'}; ${pauseLine(r.pause)}`,
-    'route tables:',
-    ...r.tables.map(tableLine),
-  ];
-  if (!r.lastRun) {
-    lines.push('nodes: no Checker run has reported yet');
-    return lines.join('\n');
-  }
-  lines.push(`nodes (last Checker run ${ago(r.lastRun.updatedAt, now)}):`);
-  for (const [name, n] of Object.entries(r.lastRun.nodes)) {
+function nodeLines(r: StatusReport): string[] {
+  return r.nodes.map((name) => {
+    const n = r.lastRun?.nodes[name];
+    const role = name === r.active ? 'active' : 'standby';
     const last =
-      n.lastOk === undefined
-        ? 'no probe'
+      n?.lastOk === undefined
+        ? 'no probe reported'
         : n.lastOk
           ? `last probe ok in ${n.latencyMs ?? '?'} ms`
           : `last probe failed (${n.failure ?? 'error'})`;
-    lines.push(`  ${name.padEnd(12)} ${n.state.padEnd(8)} ${last}`);
+    const mark = name === r.active ? '*' : ' ';
+    return `  ${mark} ${name.padEnd(12)} ${role.padEnd(8)} ${(n?.state ?? 'unknown').padEnd(8)} ${last}`;
+  });
+}
+
+function checkerLine(r: StatusReport, now: number): string {
+  if (!r.lastRun) return 'Checker: no run has reported yet; node states unknown';
+  const at = Date.parse(r.lastRun.updatedAt);
+  const stale = now - at > 2 * r.schedulePeriodMs;
+  return `Checker: last report ${when(at, now)}${
+    stale
+      ? `; STALE: older than two schedule periods (${span(2 * r.schedulePeriodMs)}); is the Checker running?`
+      : ''
+  }`;
+}
+
+function moveLines(r: StatusReport, now: number): string[] {
+  const m = r.lastMove;
+  if (!m) return ['last move: none recorded'];
+  const who = [m.who === 'manual' ? 'by hand' : m.who, m.by, m.forced ? 'forced' : undefined]
+    .filter(Boolean)
+    .join(', ');
+  const lines = [
+    `last move: ${when(Date.parse(m.at), now)} ${m.from ?? '?'} → ${m.to}${m.kind ? ` (${m.kind})` : ''}${who ? `, ${who}` : ''}${m.reason ? `: ${m.reason}` : ''}`,
+  ];
+  if (r.cooldownUntil) {
+    const until = Date.parse(r.cooldownUntil);
+    lines.push(
+      until > now
+        ? `cooldown: ends ${when(until, now)}`
+        : `cooldown: over (${relative(until, now)})`,
+    );
   }
-  const alerts = Object.values(r.lastRun.alerts);
-  lines.push(alerts.length === 0 ? 'open alerts: none' : 'open alerts:');
-  for (const a of alerts)
-    lines.push(`  ${a.kind}: ${a.subject} (since ${new Date(a.since).toISOString()})`);
+  return lines;
+}
+
+/** The report for a terminal: the verdict line first, so the first line alone is enough. */
+export function formatStatus(r: StatusReport, now: number): string {
+  const lines = [
+    r.verdict.line,
+    `${r.group}: VIP ${r.vip} on ${r.active ?? 'no single node'}; record ${r.record ?? '(missing)'}; ${pauseLine(r.pause, now)}`,
+    checkerLine(r, now),
+    'nodes (* active):',
+    ...nodeLines(r),
+    'route tables:',
+    ...r.tables.map(tableLine),
+    ...moveLines(r, now),
+  ];
+  const alerts = Object.values(r.lastRun?.alerts ?? {});
+  lines.push(alerts.length === 0 ? 'open conditions: none' : 'open conditions:');
+  for (const a of alerts) lines.push(`  ${a.kind}: ${a.subject} (since ${when(a.since, now)})`);
   return lines.join('\n');
 }

@@ -1,28 +1,39 @@
-/** `move`, `pause` and `resume`: an operator's hand on the group. Moves go through the Mover. */
+/** `vip-failover move`: an operator's move of the VIP, through the Mover like any other. */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { nodeByName } from '../config';
-import { pauseValue } from '../lambda/domain/record';
 import type { MoveRequest, MoveResult } from '../lambda/domain/types';
-import { CliError, type Group } from './group';
+import { CliError } from './errors';
+import type { Group } from './group';
 
-/** Asks the Mover to move the VIP, so the move is serialised and recorded like any other. */
-export async function move(
-  group: Group,
-  to: string,
-  reason: string,
-  options: { force: boolean; by: string; now: number },
-): Promise<MoveResult> {
-  const names = group.config.nodes.map((n) => n.name).join(', ');
-  if (!nodeByName(group.config, to))
-    throw new CliError(`--to ${to} is not a node of ${group.config.name}; use one of ${names}`);
-  const request: MoveRequest = {
+export interface MoveOptions {
+  /** Skip the Mover's check of the destination node. */
+  readonly force: boolean;
+  readonly by: string;
+  readonly now: number;
+}
+
+/** The request the Mover receives: built in one place, so that signing it is one change. */
+export function moveRequest(to: string, reason: string, options: MoveOptions): MoveRequest {
+  return {
     target: to,
     reason,
     by: options.by,
     requestedAt: new Date(options.now).toISOString(),
     ...(options.force ? { force: true } : {}),
   };
+}
+
+/** Asks the Mover to move the VIP, so the move is serialised and recorded like any other. */
+export async function move(
+  group: Group,
+  to: string,
+  reason: string,
+  options: MoveOptions,
+): Promise<MoveResult> {
+  const names = group.config.nodes.map((n) => n.name).join(', ');
+  if (!nodeByName(group.config, to))
+    throw new CliError(`--to ${to} is not a node of ${group.config.name}; use one of ${names}`);
+  const request = moveRequest(to, reason, options);
   const out = await group.lambda
     .send(
       new InvokeCommand({
@@ -49,6 +60,16 @@ export async function move(
   return JSON.parse(text) as MoveResult;
 }
 
+/**
+ * The exit code of a move: 0 when the VIP ended on the node asked for (moved, or already there),
+ * 2 when the tables were left split (partial), 1 when nothing changed (refused, stale, paused,
+ * expired).
+ */
+export function moveExitCode(r: MoveResult): number {
+  if (r.status === 'moved' || r.status === 'already-active') return 0;
+  return r.status === 'partial' ? 2 : 1;
+}
+
 export function formatMove(r: MoveResult): string {
   const lines = [`${r.status}: VIP → ${r.target} (${r.durationMs} ms)`];
   for (const t of r.tables)
@@ -56,44 +77,4 @@ export function formatMove(r: MoveResult): string {
   if (r.recordWritten) lines.push(`  record written (was ${r.previousRecord ?? 'missing'})`);
   if (r.detail) lines.push(`  ${r.detail}`);
   return lines.join('\n');
-}
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses `90s`, `30m`, `2h`, `1d`. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)\s*([smhd])$/.exec(text.trim());
-  if (!m) throw new CliError(`--for ${text} is not a duration; write it like 30m, 2h or 1d`);
-  const ms = Number(m[1]) * (UNITS[m[2] as string] as number);
-  if (ms <= 0) throw new CliError(`--for ${text} must be longer than zero`);
-  return ms;
-}
-
-/** Pauses automatic moves, until a time or open-ended. Manual moves still go through. */
-export async function pause(
-  group: Group,
-  reason: string,
-  options: { forMs?: number; by: string; now: number },
-): Promise<{ until?: string }> {
-  const until = options.forMs !== undefined ? options.now + options.forMs : undefined;
-  await group.ssm.send(
-    new PutParameterCommand({
-      Name: group.config.pauseParameterName,
-      Value: pauseValue({ until, reason, by: options.by }),
-      Type: 'String',
-      Overwrite: true,
-    }),
-  );
-  return until !== undefined ? { until: new Date(until).toISOString() } : {};
-}
-
-export async function resume(group: Group): Promise<void> {
-  await group.ssm.send(
-    new PutParameterCommand({
-      Name: group.config.pauseParameterName,
-      Value: 'false',
-      Type: 'String',
-      Overwrite: true,
-    }),
-  );
 }

@@ -1,13 +1,29 @@
 /** The operators' CLI against the local AWS endpoint, with the real Mover behind Lambda Invoke. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { main } from '../../cli/main';
 import { ENV, runtimeConfig, validateConfig } from '../../config';
+import { statusValue, type GroupStatus, type NodeStatus } from '../../lambda/domain/status';
 import { createMoverHandler } from '../../lambda/mover-handler';
 import { LocalAws } from '../../tools/local-aws';
 import { seedFromFile } from '../../tools/local-aws/seed';
 
-const CONFIG = 'config/example.json';
-const config = validateConfig(JSON.parse(readFileSync(CONFIG, 'utf8')) as unknown);
+/**
+ * The example group with its nodes on loopback addresses where nothing listens, so that the
+ * Mover's check of a destination node is refused at once and never leaves the machine.
+ */
+const dir = mkdtempSync(path.join(tmpdir(), 'vip-failover-cli-'));
+const CONFIG = path.join(dir, 'orders-db.json');
+const example = JSON.parse(readFileSync('config/example.json', 'utf8')) as {
+  vpc: { cidr: string };
+  nodes: { address: string }[];
+};
+example.vpc.cidr = '127.0.0.0/8';
+example.nodes.forEach((n, i) => (n.address = `127.254.77.${i + 1}`));
+writeFileSync(CONFIG, JSON.stringify(example));
+const config = validateConfig(example);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MOVER = `vip-failover-${config.name}-mover`;
 let aws: LocalAws;
 let env: NodeJS.ProcessEnv;
@@ -46,31 +62,147 @@ afterEach(async () => {
   await aws.stop();
 });
 
+/** Writes the status parameter as a Checker run that ended `ageMs` ago would. */
+function checkerReported(nodes: Record<string, NodeStatus['state']>, ageMs = 10_000): void {
+  const status: GroupStatus = {
+    updatedAt: new Date(Date.now() - ageMs).toISOString(),
+    active: 'db-a',
+    nodes: Object.fromEntries(Object.entries(nodes).map(([n, state]) => [n, { state }])),
+    alerts: {},
+  };
+  aws.putParameter(config.statusParameterName, statusValue(status));
+}
+
+const firstLine = (text: string) => text.split('\n')[0];
+
 describe('vip-failover status', () => {
-  it('prints every route table and the active node', async () => {
+  it('says CRITICAL and exits 2 when no Checker run has ever reported', async () => {
     // Act
     const { code, stdout } = await cli('status');
 
     // Assess
-    expect(code).toBe(0);
+    expect(code).toBe(2);
+    expect(firstLine(stdout)).toBe('CRITICAL: orders-db: no Checker run has ever reported');
     expect(stdout).toContain(`${config.name}: VIP ${config.vip} on db-a; record db-a; not paused`);
     for (const id of config.routeTableIds) expect(stdout).toMatch(new RegExp(`${id}  → db-a`));
-    expect(stdout).toContain('no Checker run has reported yet');
+    expect(stdout).toMatch(/^ {2}\* db-a +active/m);
   });
 
-  it('prints JSON for scripts', async () => {
+  it('says OK and exits 0 with every node up and a fresh report', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+
     // Act
-    const { stdout } = await cli('status', '--json');
+    const { code, stdout } = await cli('status');
 
     // Assess
-    const report = JSON.parse(stdout) as { active: string; tables: unknown[] };
+    expect(firstLine(stdout)).toMatch(
+      /^OK: orders-db: VIP on db-a; up: db-a, db-b; Checker reported \d+ s ago$/,
+    );
+    expect(code).toBe(0);
+  });
+
+  it('says WARNING and exits 1 with a standby down', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'down' });
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe('WARNING: orders-db: db-b (standby) is down');
+    expect(code).toBe(1);
+  });
+
+  it('says CRITICAL and exits 2 with the active node down', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'down', 'db-b': 'up' });
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe('CRITICAL: orders-db: db-a (active) is down');
+    expect(code).toBe(2);
+  });
+
+  it('says CRITICAL and exits 2 with the route tables split', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    const [, second] = config.routeTableIds;
+    aws.pointRoute(second as string, config.nodes[1]?.networkInterfaceId as string, config.vip);
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe('CRITICAL: orders-db: route tables split: db-a / db-b');
+    expect(code).toBe(2);
+  });
+
+  it('says WARNING and exits 1 while paused, with the end of the pause', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    await cli('pause', '--reason', 'patching', '--for', '2h30m');
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toMatch(/^WARNING: orders-db: automatic moves paused until \S+Z$/);
+    expect(stdout).toMatch(/PAUSED until \S+Z \(in 2\.5 h\) \(patching, by alice\)/);
+    expect(code).toBe(1);
+  });
+
+  it('says CRITICAL and exits 2 when the Checker has been silent for two schedule periods', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' }, 5 * 60_000);
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe(
+      'CRITICAL: orders-db: the Checker is silent: last report 5 min ago (runs every 60 s)',
+    );
+    expect(stdout).toContain('STALE: older than two schedule periods');
+    expect(code).toBe(2);
+  });
+
+  it('shows the last move with its reason, who and the end of its cooldown', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    await cli('move', '--to', 'db-b', '--reason', 'patching db-a', '--force');
+
+    // Act
+    const { stdout } = await cli('status');
+
+    // Assess
+    expect(stdout).toMatch(
+      /^last move: \S+Z \(\d+ s ago\) db-a → db-b \(manual\), by hand, alice, forced: patching db-a$/m,
+    );
+    expect(stdout).toMatch(/^cooldown: ends \S+Z \(in 5 min\)$/m);
+  });
+
+  it('prints JSON for scripts, verdict included, and exits with the verdict', async () => {
+    // Act
+    const { code, stdout } = await cli('status', '--json');
+
+    // Assess
+    const report = JSON.parse(stdout) as {
+      active: string;
+      tables: unknown[];
+      verdict: { level: string };
+    };
     expect(report.active).toBe('db-a');
     expect(report.tables).toHaveLength(config.routeTableIds.length);
+    expect(report.verdict.level).toBe('CRITICAL');
+    expect(code).toBe(2);
   });
 });
 
 describe('vip-failover move, history', () => {
-  it('moves the VIP through the Mover and shows the move in the history', async () => {
+  it('moves the VIP through the Mover, exits 0 and shows the forced move in the history', async () => {
     // Act
     const moved = await cli('move', '--to', 'db-b', '--reason', 'patching db-a', '--force');
     const history = await cli('history', '--json');
@@ -79,23 +211,54 @@ describe('vip-failover move, history', () => {
     expect(moved.code).toBe(0);
     // The in-process Mover logs its own JSON lines to the same stdout.
     expect(moved.stdout).toMatch(/^moved: VIP → db-b/m);
-    const entries = JSON.parse(history.stdout) as {
-      from?: string;
-      to: string;
-      who: string;
-      by?: string;
-      reason?: string;
-    }[];
+    const entries = JSON.parse(history.stdout) as Record<string, unknown>[];
     expect(entries.at(-1)).toMatchObject({
       from: 'db-a',
       to: 'db-b',
       who: 'manual',
       by: 'alice',
+      forced: true,
       reason: 'patching db-a',
     });
   });
 
-  it('refuses an unknown node in one line', async () => {
+  it('answers already-active and exits 0 for the node that holds the VIP, without probing it', async () => {
+    // Act
+    const { code, stdout } = await cli('move', '--to', 'db-a', '--reason', 'check');
+
+    // Assess
+    expect(stdout).toMatch(/^already-active: VIP → db-a/m);
+    expect(code).toBe(0);
+  });
+
+  it('exits 1 when the Mover refuses a destination node that fails its check', async () => {
+    // Act
+    const { code, stdout } = await cli('move', '--to', 'db-b', '--reason', 'patching');
+
+    // Assess
+    expect(stdout).toMatch(/^refused: VIP → db-b/m);
+    expect(stdout).toMatch(/db-b failed its check/);
+    expect(code).toBe(1);
+  });
+
+  it('exits 2 when a table could not be moved and the tables are left split', async () => {
+    // Prepare
+    aws.faults.add({
+      service: 'ec2',
+      action: 'ReplaceRoute',
+      error: { code: 'UnauthorizedOperation', status: 403, message: 'not allowed' },
+      times: 1,
+    });
+
+    // Act
+    const { code, stdout } = await cli('move', '--to', 'db-b', '--reason', 'x', '--force');
+
+    // Assess
+    expect(stdout).toMatch(/^partial: VIP → db-b/m);
+    expect(code).toBe(2);
+  });
+
+  it('refuses an unknown node in one line and exits 1', async () => {
     // Act
     const { code, stderr } = await cli('move', '--to', 'db-z', '--reason', 'x');
 
@@ -117,9 +280,28 @@ describe('vip-failover pause, resume', () => {
 
     // Assess
     expect(paused.stdout).toMatch(/paused automatic moves of orders-db until \d{4}-/);
-    expect(status.stdout).toMatch(/PAUSED until \S+ \(patching, by alice\)/);
+    expect(status.stdout).toMatch(/PAUSED until \S+ \(in 30 min\) \(patching, by alice\)/);
     expect(resumed.code).toBe(0);
     expect(after.stdout).toContain('not paused');
+  });
+
+  it('refuses to replace a pause in force without --replace, and replaces it with', async () => {
+    // Prepare
+    await cli('pause', '--reason', 'patching', '--by', 'bob');
+
+    // Act
+    const refused = await cli('pause', '--reason', 'mine', '--for', '1h');
+    const replaced = await cli('pause', '--reason', 'mine', '--for', '1h', '--replace');
+    const status = await cli('status');
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'vip-failover: orders-db is already paused until resume (patching, by bob); add --replace to replace that pause, or run vip-failover resume first\n',
+    );
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toContain('(replaced the pause in force)');
+    expect(status.stdout).toMatch(/PAUSED until \S+ \(in 60 min\) \(mine, by alice\)/);
   });
 
   it('says what a bad duration should look like', async () => {
@@ -127,13 +309,13 @@ describe('vip-failover pause, resume', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'vip-failover: --for soon is not a duration; write it like 30m, 2h or 1d\n',
+      'vip-failover: --for soon is not a duration; write it like 30m, 2h, 2h30m or 1d\n',
     );
   });
 });
 
 describe('vip-failover errors', () => {
-  it('says in one line that the endpoint cannot be reached', async () => {
+  it('says UNKNOWN and exits 3 when the endpoint cannot be reached', async () => {
     // Prepare
     await aws.stop();
 
@@ -141,7 +323,7 @@ describe('vip-failover errors', () => {
     const { code, stderr } = await cli('status');
 
     // Assess
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(stderr).toMatch(
       /^vip-failover: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); check AWS_ENDPOINT_URL/,
     );

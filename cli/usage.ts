@@ -1,0 +1,144 @@
+/**
+ * What each command takes and says about itself: its flags (parsed strictly, so an unknown flag
+ * or a stray word is refused) and its help, shown by `vip-failover COMMAND --help` and
+ * `vip-failover help COMMAND`.
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const COMMANDS = ['status', 'move', 'pause', 'resume', 'history', 'list', 'help'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** How every group command finds its group, and the output switch. */
+const GROUP_OPTIONS: Options = {
+  config: { type: 'string' },
+  group: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+const GROUP_HELP = `finding the group (one of):
+  --group NAME         the deployed group NAME, read from its Checker function (lambda:GetFunctionConfiguration)
+  --config FILE        a local copy of the group's config (JSON)
+  --region REGION      the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or the config's region)
+  --json               print JSON for scripts instead of text`;
+
+export interface CommandSpec {
+  readonly summary: string;
+  readonly synopsis: string;
+  readonly options: Options;
+  /** Lines about the command's own flags, its exit codes and examples. */
+  readonly help: string;
+}
+
+export const SPECS: Readonly<Record<Command, CommandSpec>> = {
+  status: {
+    summary:
+      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions',
+    synopsis: 'vip-failover status (--group NAME | --config FILE) [--region REGION] [--json]',
+    options: GROUP_OPTIONS,
+    help: `exit codes (monitoring-plugin convention; the first line is the verdict):
+  0 OK        the VIP is on one node, every node up, the Checker reporting
+  1 WARNING   a standby down, automatic moves paused, an open condition, the record disagreeing
+  2 CRITICAL  the active node down, route tables split, a blackhole route, the Checker silent
+              (no report, or none for two schedule periods)
+  3 UNKNOWN   the group or its state could not be read
+example:
+  vip-failover status --group orders-db --region eu-west-1`,
+  },
+  move: {
+    summary: 'move the VIP through the Mover (checks NODE first unless --force)',
+    synopsis:
+      'vip-failover move --to NODE --reason TEXT [--force] [--by NAME] [--mover-function NAME] (--group NAME | --config FILE)',
+    options: {
+      ...GROUP_OPTIONS,
+      to: { type: 'string' },
+      reason: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      by: { type: 'string' },
+      'mover-function': { type: 'string' },
+    },
+    help: `  --to NODE               the destination node
+  --reason TEXT           why; kept in the record's history and the notification
+  --force                 skip the Mover's check of NODE (recorded as forced)
+  --by NAME               who asks (default: your user name)
+  --mover-function NAME   the Mover to invoke (default: the deployed one)
+exit codes:
+  0  the VIP is on NODE in every table (moved, or already there)
+  1  nothing changed: refused (NODE failed its check, a hook vetoed, promotion failed),
+     stale, expired, or the move could not be asked for
+  2  partial: some tables moved and some did not; the tables are split, run status
+example:
+  vip-failover move --group orders-db --to db-b --reason "patching db-a"`,
+  },
+  pause: {
+    summary: 'stop automatic moves, for a while or until resume',
+    synopsis:
+      'vip-failover pause --reason TEXT [--for DURATION] [--replace] [--by NAME] (--group NAME | --config FILE)',
+    options: {
+      ...GROUP_OPTIONS,
+      reason: { type: 'string' },
+      for: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      by: { type: 'string' },
+    },
+    help: `  --reason TEXT     why; shown in status and the notifications
+  --for DURATION    how long: 90s, 30m, 2h, 2h30m, 1d (at most 30d); without it, until resume
+  --replace         replace a pause already in force (otherwise refused)
+  --by NAME         who pauses (default: your user name)
+The Checker keeps probing and alerting; manual moves still go through.
+exit codes: 0 paused, 1 not paused (a pause in force, bad input, AWS unreachable)
+example:
+  vip-failover pause --group orders-db --reason "patching db-b" --for 2h30m`,
+  },
+  resume: {
+    summary: 'lift the pause',
+    synopsis: 'vip-failover resume (--group NAME | --config FILE)',
+    options: GROUP_OPTIONS,
+    help: 'exit codes: 0 resumed, 1 failed',
+  },
+  history: {
+    summary: 'every move: time, from, to, who, why',
+    synopsis: 'vip-failover history (--group NAME | --config FILE) [--json]',
+    options: GROUP_OPTIONS,
+    help: 'exit codes: 0 read, 1 failed',
+  },
+  list: {
+    summary: 'the groups deployed in a region',
+    synopsis: 'vip-failover list [--region REGION] [--json]',
+    options: {
+      region: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    help: `Lists the Checker functions named vip-failover-NAME-checker (lambda:ListFunctions).
+exit codes: 0 listed (even none), 1 failed`,
+  },
+  help: {
+    summary: 'this text, or one command in full',
+    synopsis: 'vip-failover help [COMMAND]',
+    options: { help: { type: 'boolean', short: 'h', default: false } },
+    help: '',
+  },
+};
+
+/** Whether the command reads a group (and so takes --group or --config). */
+export function needsGroup(command: Command): boolean {
+  return command !== 'list' && command !== 'help';
+}
+
+export const USAGE = `usage: vip-failover COMMAND [flags]   (vip-failover help COMMAND for its flags)
+${COMMANDS.map((c) => `  ${c.padEnd(9)} ${SPECS[c].summary}`).join('\n')}
+${GROUP_HELP}
+AWS: credentials and region as usual; AWS_ENDPOINT_URL reaches an emulator.`;
+
+/** The full help of one command. */
+export function commandHelp(command: Command): string {
+  const spec = SPECS[command];
+  const parts = [`usage: ${spec.synopsis}`, spec.summary];
+  if (needsGroup(command)) parts.push(GROUP_HELP);
+  if (spec.help) parts.push(spec.help);
+  return parts.join('\n');
+}
