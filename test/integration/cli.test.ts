@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../cli/main';
-import { ENV, runtimeConfig, validateConfig } from '../../config';
+import { validateConfig } from '../../config';
 import { statusValue, type GroupStatus, type NodeStatus } from '../../lambda/domain/status';
-import { createMoverHandler } from '../../lambda/mover-handler';
 import { LocalAws } from '../../tools/local-aws';
-import { seedFromFile } from '../../tools/local-aws/seed';
+import { deployGroupFunctions, seedFromFile } from '../../tools/local-aws/seed';
 
 /**
  * The example group with its nodes on loopback addresses where nothing listens, so that the
@@ -24,12 +23,11 @@ example.nodes.forEach((n, i) => (n.address = `127.254.77.${i + 1}`));
 writeFileSync(CONFIG, JSON.stringify(example));
 const config = validateConfig(example);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const MOVER = `vip-failover-${config.name}-mover`;
 let aws: LocalAws;
 let env: NodeJS.ProcessEnv;
 
-/** Runs the CLI; returns its exit code, stdout and stderr. */
-async function cli(...argv: string[]) {
+/** Runs the CLI as is; returns its exit code, stdout and stderr. */
+async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const stdout = jest
@@ -39,7 +37,7 @@ async function cli(...argv: string[]) {
     .spyOn(process.stderr, 'write')
     .mockImplementation((c) => !!err.push(String(c)));
   try {
-    const code = await main([...argv, '--config', CONFIG], env);
+    const code = await main(argv, env);
     return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
     stdout.mockRestore();
@@ -47,15 +45,14 @@ async function cli(...argv: string[]) {
   }
 }
 
+/** Runs the CLI on the group's config file. */
+const cli = (...argv: string[]) => run(...argv, '--config', CONFIG);
+
 beforeEach(async () => {
   aws = await LocalAws.start();
   seedFromFile(aws, CONFIG, { active: 'db-a' });
   env = { ...aws.env(), USER: 'alice' };
-  const moverEnv = { ...env, [ENV.config]: JSON.stringify(runtimeConfig(config)) };
-  aws.registerFunction(MOVER, createMoverHandler(moverEnv), {
-    reservedConcurrency: 1,
-    timeoutMs: 30_000,
-  });
+  deployGroupFunctions(aws, config, env);
 });
 
 afterEach(async () => {
@@ -311,6 +308,64 @@ describe('vip-failover pause, resume', () => {
     expect(stderr).toBe(
       'vip-failover: --for soon is not a duration; write it like 30m, 2h, 2h30m or 1d\n',
     );
+  });
+});
+
+describe('vip-failover --group, list', () => {
+  it('finds the deployed group by name, without a config file', async () => {
+    // Act
+    const { code, stdout } = await run('status', '--group', 'orders-db');
+
+    // Assess
+    expect(stdout.split('\n')[0]).toBe('CRITICAL: orders-db: no Checker run has ever reported');
+    expect(code).toBe(2);
+  });
+
+  it('moves through the Mover the deployed group names, and exits 1 for an unknown node', async () => {
+    // Act
+    const moved = await run(
+      'move',
+      '--group',
+      'orders-db',
+      '--to',
+      'db-b',
+      '--reason',
+      'x',
+      '--force',
+    );
+    const unknown = await run('move', '--group', 'orders-db', '--to', 'db-z', '--reason', 'x');
+
+    // Assess
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toMatch(/^moved: VIP → db-b/m);
+    expect(unknown.code).toBe(1);
+  });
+
+  it('says in one line that no such group is deployed in the region, and what to run', async () => {
+    // Act
+    const { code, stderr } = await run('status', '--group', 'billing-db', '--region', 'eu-west-1');
+
+    // Assess
+    expect(stderr).toBe(
+      'vip-failover: --group billing-db: no function vip-failover-billing-db-checker in eu-west-1; run vip-failover list --region eu-west-1 to see the groups deployed there, or use --config FILE\n',
+    );
+    expect(code).toBe(3);
+  });
+
+  it('lists the groups deployed in the region with their VIP and nodes', async () => {
+    // Act
+    const { code, stdout } = await run('list', '--json');
+
+    // Assess
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        group: 'orders-db',
+        checkerFunction: 'vip-failover-orders-db-checker',
+        vip: config.vip,
+        nodes: ['db-a', 'db-b'],
+      },
+    ]);
+    expect(code).toBe(0);
   });
 });
 

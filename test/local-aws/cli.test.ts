@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../support/aws-env';
 import { RECORD } from './fixture';
@@ -9,7 +10,7 @@ import { RECORD } from './fixture';
 const ROOT = path.join(__dirname, '../..');
 
 describe('local-aws cli', () => {
-  it('prints the endpoint URL as the first line of stdout and serves the seeded world', async () => {
+  it('prints the endpoint URL as the first line of stdout and serves the seeded world with its Mover', async () => {
     // Prepare
     const cli = spawn(
       path.join(ROOT, 'node_modules/.bin/tsx'),
@@ -28,10 +29,16 @@ describe('local-aws cli', () => {
       const ssm = new SSMClient(clientConfig({ endpoint: first, region: 'eu-west-1' }));
       const out = await ssm.send(new GetParameterCommand({ Name: RECORD }));
       ssm.destroy();
+      const lambda = new LambdaClient(clientConfig({ endpoint: first, region: 'eu-west-1' }));
+      const mover = await lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: 'vip-failover-orders-db-mover' }),
+      );
+      lambda.destroy();
 
       // Assess
       expect(first).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(out.Parameter?.Value).toBe('db-b');
+      expect(mover.Environment?.Variables?.VIP_FAILOVER_CONFIG).toContain('"name":"orders-db"');
     } finally {
       cli.kill('SIGTERM');
       await exited;

@@ -1,13 +1,18 @@
 /**
- * Serves the emulator standalone, seeded from a config file, until Ctrl-C:
- *   tsx tools/local-aws/cli.ts --config config/example.json --port 4566 --active db-a
+ * Serves the emulator standalone, seeded from a config file, with the group's Mover registered
+ * (and its Checker's configuration, so that `vip-failover --group NAME` finds it), until Ctrl-C:
+ *   npm run local-aws -- --config config/example.json [--active db-a] [--port 4566]
  */
 import { parseArgs } from 'node:util';
 import { LocalAws } from './index';
-import { seedFromFile } from './seed';
+import { deployFromFile } from './seed';
 
-const USAGE = `usage: tsx tools/local-aws/cli.ts --config FILE --active NODE [--port 4566] [--region eu-west-1]
-                 [--account 123456789012] [--secret-string S] [--paused] [--seed N] [--quiet]`;
+const USAGE = `usage: npm run local-aws -- --config FILE [--active NODE] [--port N] [--region eu-west-1]
+                 [--account 123456789012] [--secret-string S] [--paused] [--seed N] [--quiet]
+  --config FILE   the group's config: its tables, nodes, parameters and secrets are created
+  --active NODE   the node the VIP routes and the record start on (default: the first node)
+  --port N        the port on 127.0.0.1 (default: a free one, printed on the first line)
+The group's Mover is registered (vip-failover move works); no Checker is scheduled.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,11 +44,16 @@ async function main(): Promise<void> {
     accountId: values.account,
     ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
   });
-  const { group, active } = seedFromFile(aws, values.config, {
-    ...(values.active !== undefined ? { active: values.active } : {}),
-    paused: values.paused,
-    ...(values['secret-string'] !== undefined ? { secretString: values['secret-string'] } : {}),
-  });
+  const { group, active, moverFunction } = deployFromFile(
+    aws,
+    values.config,
+    {
+      ...(values.active !== undefined ? { active: values.active } : {}),
+      paused: values.paused,
+      ...(values['secret-string'] !== undefined ? { secretString: values['secret-string'] } : {}),
+    },
+    process.env,
+  );
   if (!values.quiet) {
     aws.onCall((c) => {
       const outcome = c.dropped
@@ -56,10 +66,11 @@ async function main(): Promise<void> {
   }
   console.log(aws.endpoint);
   console.error(
-    `local-aws: serving ${group} (active ${active}) on ${aws.endpoint}; Ctrl-C to stop. Environment:`,
+    `local-aws: serving ${group} (active ${active}, Mover ${moverFunction}) on ${aws.endpoint}; Ctrl-C to stop. Environment:`,
   );
   for (const [k, v] of Object.entries(aws.env())) console.error(`  export ${k}=${v}`);
   console.error('  unset AWS_MAX_ATTEMPTS');
+  console.error(`Then: vip-failover status --group ${group}`);
   const shutdown = () => {
     void aws.stop().then(() => process.exit(0));
   };

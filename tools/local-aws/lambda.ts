@@ -24,6 +24,22 @@ export interface FunctionOptions {
   readonly reservedConcurrency?: number | null;
   /** Lambda's timeout; 3000 ms by default, as in Lambda. */
   readonly timeoutMs?: number;
+  /**
+   * The environment GetFunctionConfiguration and ListFunctions report, as a deployed function's
+   * (the handler is already built: this is what tools that read a deployment see).
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** What GetFunctionConfiguration says about a registered function. */
+export interface FunctionConfigurationView {
+  readonly FunctionName: string;
+  readonly FunctionArn: string;
+  readonly Runtime: string;
+  readonly Handler: string;
+  readonly Timeout: number;
+  readonly State: 'Active';
+  readonly Environment?: { readonly Variables: Readonly<Record<string, string>> };
 }
 
 export interface InvocationRecord {
@@ -52,6 +68,7 @@ interface RegisteredFunction {
   handler: LambdaHandler;
   reservedConcurrency: number | null;
   timeoutMs: number;
+  environment?: Readonly<Record<string, string>>;
   running: number;
   readonly queue: { readonly event: unknown; readonly requestId: string }[];
 }
@@ -108,6 +125,7 @@ export class LambdaEmulator {
       existing.handler = handler as LambdaHandler;
       existing.reservedConcurrency = rc;
       existing.timeoutMs = timeoutMs;
+      existing.environment = options.environment;
       this.drain(existing);
     } else {
       this.functions.set(name, {
@@ -115,6 +133,7 @@ export class LambdaEmulator {
         handler: handler as LambdaHandler,
         reservedConcurrency: rc,
         timeoutMs,
+        ...(options.environment ? { environment: options.environment } : {}),
         running: 0,
         queue: [],
       });
@@ -124,6 +143,26 @@ export class LambdaEmulator {
 
   has(name: string): boolean {
     return this.functions.has(name);
+  }
+
+  /** The configuration of a registered function, in Lambda's shape; undefined when unknown. */
+  configurationOf(name: string): FunctionConfigurationView | undefined {
+    const fn = this.functions.get(name);
+    if (!fn) return undefined;
+    return {
+      FunctionName: fn.name,
+      FunctionArn: this.arnOf(fn.name),
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Timeout: Math.ceil(fn.timeoutMs / 1000),
+      State: 'Active',
+      ...(fn.environment ? { Environment: { Variables: { ...fn.environment } } } : {}),
+    };
+  }
+
+  /** Every registered function's name, sorted as ListFunctions pages them. */
+  names(): string[] {
+    return [...this.functions.keys()].sort();
   }
 
   unregister(name: string): boolean {

@@ -3,6 +3,7 @@
  * X-Amz-Target, Lambda's REST path), and how the call log shows its parameters.
  */
 import type http from 'node:http';
+import type { FunctionConfigParams, ListFunctionsParams } from './lambda-config';
 import type { InvokeParams } from './lambda-invoke';
 import { AwsError, type ServiceName } from './protocol';
 import { SNS_VERSION } from './xml';
@@ -18,7 +19,17 @@ export type ParsedCall =
       readonly action: string;
       readonly params: Record<string, unknown>;
     }
-  | { readonly service: 'lambda'; readonly action: 'Invoke'; readonly params: InvokeParams };
+  | { readonly service: 'lambda'; readonly action: 'Invoke'; readonly params: InvokeParams }
+  | {
+      readonly service: 'lambda';
+      readonly action: 'GetFunctionConfiguration';
+      readonly params: FunctionConfigParams;
+    }
+  | {
+      readonly service: 'lambda';
+      readonly action: 'ListFunctions';
+      readonly params: ListFunctionsParams;
+    };
 
 /** A request we cannot even place: answered in the closest protocol, never dispatched. */
 export class Unplaceable extends Error {
@@ -33,6 +44,8 @@ export class Unplaceable extends Error {
 /** Above Lambda's 6 MB payload limit, so that limit is the one reported. */
 const MAX_BODY = 7 * 1024 * 1024;
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+const LAMBDA_CONFIGURATION = /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/;
+const LAMBDA_LIST = /^\/2015-03-31\/functions\/?$/;
 const JSON_TARGETS: Record<string, 'ssm' | 'secretsmanager'> = {
   AmazonSSM: 'ssm',
   secretsmanager: 'secretsmanager',
@@ -76,12 +89,30 @@ export function parseCall(req: http.IncomingMessage, body: Buffer): ParsedCall {
       },
     };
   }
+  const configuration = LAMBDA_CONFIGURATION.exec(url.pathname);
+  if (configuration && req.method === 'GET') {
+    return {
+      service: 'lambda',
+      action: 'GetFunctionConfiguration',
+      params: { functionName: decodeURIComponent(configuration[1] as string) },
+    };
+  }
+  if (LAMBDA_LIST.test(url.pathname) && req.method === 'GET') {
+    return {
+      service: 'lambda',
+      action: 'ListFunctions',
+      params: {
+        marker: url.searchParams.get('Marker') ?? undefined,
+        maxItems: url.searchParams.get('MaxItems') ?? undefined,
+      },
+    };
+  }
   if (url.pathname.startsWith('/2015-03-31/')) {
     throw new Unplaceable(
       'lambda',
       new AwsError(
         'UnknownOperationException',
-        `local-aws emulates only Invoke, not ${req.method} ${url.pathname}`,
+        `local-aws emulates only Invoke, GetFunctionConfiguration and ListFunctions, not ${req.method} ${url.pathname}`,
         404,
       ),
     );
@@ -156,6 +187,9 @@ export function summarise(call: ParsedCall): Record<string, unknown> {
       return out;
     }
     case 'lambda':
+      if (call.action === 'ListFunctions') return { ...call.params };
+      if (call.action === 'GetFunctionConfiguration')
+        return { FunctionName: call.params.functionName };
       return {
         FunctionName: call.params.functionName,
         InvocationType: call.params.invocationType ?? 'RequestResponse',

@@ -1,18 +1,23 @@
 /**
  * Builds the world a failover group lives in from the same config the CDK app takes, through the
  * endpoint's generic model API, and reads that world back in the config's terms (which node a
- * table's VIP route points at). The one module of the endpoint that knows the failover config.
+ * table's VIP route points at), and registers the group's functions as the stack deploys them.
+ * The one module of the endpoint that knows the failover config.
  */
 import { readFileSync } from 'node:fs';
 import {
   deployedNames,
+  ENV,
+  runtimeConfig,
   nodeByName,
   nodeByTarget,
   validateConfig,
   type FailoverConfig,
   type NodeConfig,
 } from '../../config';
+import { createMoverHandler } from '../../lambda/mover-handler';
 import type { Ec2Model, Ec2RouteView } from './ec2';
+import type { LocalAws } from './index';
 import type { SecretsModel } from './secrets';
 import type { SnsModel } from './sns';
 import type { SsmModel } from './ssm';
@@ -110,6 +115,66 @@ export function seedFromFile(
   const active = options.active ?? config.nodes[0]?.name ?? '';
   seedWorld(models, config, { ...options, active });
   return { group: config.name, active };
+}
+
+/** The names it registered. */
+export interface DeployedFunctions {
+  readonly checkerFunction: string;
+  readonly moverFunction: string;
+}
+
+/**
+ * Registers a group's functions as the stack deploys them: the real Mover, so that manual moves
+ * work against the endpoint as against a deployment, and the Checker's configuration (its name
+ * and environment), so that tools find the group by name. The endpoint schedules no Checker:
+ * invoking it says how to run one (npm run invoke -- checker).
+ */
+export function deployGroupFunctions(
+  aws: LocalAws,
+  config: FailoverConfig,
+  env: NodeJS.ProcessEnv = {},
+): DeployedFunctions {
+  const names = deployedNames(config);
+  const topicArn = `arn:aws:sns:${aws.region}:${aws.accountId}:${topicName(config)}`;
+  const shared = {
+    [ENV.config]: JSON.stringify(runtimeConfig(config)),
+    [ENV.topicArn]: topicArn,
+  };
+  const moverEnv = { ...shared };
+  // The handler runs in this process: it reaches the endpoint through the caller's environment.
+  const mover = createMoverHandler({ ...env, ...aws.env(), ...moverEnv });
+  aws.registerFunction(names.moverFunction, mover, {
+    reservedConcurrency: 1,
+    timeoutMs: config.mover.timeoutSeconds * 1000,
+    environment: moverEnv,
+  });
+  aws.registerFunction(
+    names.checkerFunction,
+    () =>
+      Promise.reject(
+        new Error(
+          'local-aws schedules no Checker; run one with npm run invoke -- checker --config FILE',
+        ),
+      ),
+    { environment: { ...shared, [ENV.moverFunction]: names.moverFunction } },
+  );
+  return { checkerFunction: names.checkerFunction, moverFunction: names.moverFunction };
+}
+
+/**
+ * Seeds a config file's world and registers its functions, for the standalone endpoint;
+ * `active` defaults to the first node.
+ */
+export function deployFromFile(
+  aws: LocalAws,
+  file: string,
+  options: Omit<SeedOptions, 'active'> & { readonly active?: string },
+  env: NodeJS.ProcessEnv = {},
+): { readonly group: string; readonly active: string } & DeployedFunctions {
+  const config = validateConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  const active = options.active ?? config.nodes[0]?.name ?? '';
+  seedWorld(aws, config, { ...options, active });
+  return { group: config.name, active, ...deployGroupFunctions(aws, config, env) };
 }
 
 /** The id a route to this node uses: its ENI when it has one, as the Mover points routes. */

@@ -14,6 +14,7 @@ import type { CallLog, CallStart, DropReason } from './calls';
 import type { Ec2Query } from './ec2-query';
 import type { Faults } from './faults';
 import type { InvocationInfo, LambdaEmulator } from './lambda';
+import { handleGetFunctionConfiguration, handleListFunctions } from './lambda-config';
 import { handleInvoke } from './lambda-invoke';
 import { isMetadataRequest, type MetadataModel } from './metadata';
 import { AwsError, errorReply, MUTATING, type Reply } from './protocol';
@@ -221,6 +222,10 @@ export class LocalAwsServer {
       case 'secretsmanager':
         return this.parts.secrets.handle(call.action, call.params);
       case 'lambda':
+        if (call.action === 'GetFunctionConfiguration')
+          return handleGetFunctionConfiguration(this.parts.lambda, call.params);
+        if (call.action === 'ListFunctions')
+          return handleListFunctions(this.parts.lambda, call.params);
         return handleInvoke(this.parts.lambda, call.params, requestId);
       case 'sns':
         return this.parts.sns.handle(call.action, call.params, requestId);
