@@ -11,6 +11,7 @@ import { metricsFor } from './domain/metrics';
 import { tellOperators } from './domain/operators';
 import { probeKit } from './domain/probe';
 import { readPause } from './domain/record';
+import { UrgentNotifier } from './domain/urgent';
 import { zoneReader } from './domain/vantage';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
@@ -94,7 +95,11 @@ export function createCheckerHandler(
   const metrics = metricsFor(env);
   return async (event, context) => {
     const logger = loggerFor(context);
-    const report = await runChecker({ ec2, ssm, lambda, prober, holder, zone, logger }, runtime, {
+    const now = () => Date.now();
+    const urgent = new UrgentNotifier({ sns, ssm, logger, now }, runtime.config, topicArn);
+    const onSnapshot = (r: CheckerReport) => urgent.notice(r);
+    const deps = { ec2, ssm, lambda, prober, holder, zone, logger, onSnapshot };
+    const report = await runChecker(deps, runtime, {
       moverFunctionName,
       witnesses,
       scheduledAt: scheduledAt(event),
@@ -105,11 +110,12 @@ export function createCheckerHandler(
       paused: report.paused,
     }));
     await tellOperators(
-      { sns, ssm, metrics, logger, now: () => Date.now() },
+      { sns, ssm, metrics, logger, now },
       runtime.config,
       topicArn,
       report,
       pause,
+      await urgent.settle(),
     );
     return report;
   };

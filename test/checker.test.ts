@@ -218,6 +218,29 @@ describe('runChecker', () => {
     );
   });
 
+  it('shows the run as it stands at the decision that holds, before the run ends', async () => {
+    // Prepare
+    simulatedAws(config, world());
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '-' });
+    const seen: { decision: string; durationMs: number }[] = [];
+    const deps: CheckerDeps = {
+      ...checkerDeps(prober),
+      onSnapshot: (r) =>
+        seen.push({
+          decision: r.decision.action === 'hold' ? r.decision.kind : r.decision.action,
+          durationMs: r.durationMs,
+        }),
+    };
+
+    // Act
+    const report = await drive(runChecker(deps, runtime, options()));
+
+    // Assess
+    const first = seen.find((s) => s.decision === 'no-standby');
+    expect(first).toBeDefined();
+    expect(first?.durationMs).toBeLessThan(report.durationMs);
+  });
+
   it('does not move while operators paused moves', async () => {
     // Act
     const { report, lambdaMock } = await run(world({ paused: ['true'] }), {

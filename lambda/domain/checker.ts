@@ -17,6 +17,7 @@ import { SecondOpinion } from './checker/second-opinion';
 import { MasterWatch } from './checker/watch';
 import { RunWindow } from './checker/window';
 import { sleep, systemClock, type Clock } from './clock';
+import type { Decision } from './decide';
 import { suspect } from './health';
 import type { Log } from './log';
 import type { Holder, Prober } from './probe';
@@ -43,6 +44,11 @@ export interface CheckerDeps {
    * @default systemClock
    */
   readonly clock?: Clock;
+  /**
+   * Told the run as it stands at each settled decision in this run's turn, for what must reach a
+   * human at once (urgent.ts). Must not throw or block: the run goes on beside it.
+   */
+  readonly onSnapshot?: (report: CheckerReport) => void;
 }
 
 export interface CheckerOptions {
@@ -124,9 +130,12 @@ export async function runChecker(
       })
     : undefined;
   secondOpinion?.start();
+  // The run's parts exist only once the actor does; a decision reported before that waits.
+  let snapshot: ((d: Decision) => void) | undefined;
   const actor: Actor = new Actor({
     ...{ config, view, nodes, replication, secondOpinion, window, clock, log },
     callMover: mover,
+    onReport: (d) => snapshot?.(d),
   });
   const pacer: Pacer = new Pacer(config, {
     ...{ prober: deps.prober, clock },
@@ -170,6 +179,9 @@ export async function runChecker(
     ...{ runtime, clock, window, view, nodes, actor, pacer, fences },
     ...{ saved, secondOpinion, watch },
   };
+  const { onSnapshot } = deps;
+  // Only in this run's turn: of two overlapping runs that see the same thing, one tells.
+  if (onSnapshot) snapshot = (d) => window.canAct() && onSnapshot(reportOf(run, d));
 
   await probeUntilDone(run, options.refreshMs ?? 10_000);
   await finish(run, () => options.remainingMs() > apiTimeoutMs + 1000);
@@ -259,7 +271,10 @@ async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
   else await view.settle();
 }
 
-function reportOf({ view, nodes, actor, window, clock, saved, secondOpinion }: Run): CheckerReport {
+function reportOf(
+  { view, nodes, actor, window, clock, saved, secondOpinion }: Run,
+  decision: Decision = actor.decideNow(),
+): CheckerReport {
   return {
     ...(secondOpinion ? { secondOpinion: secondOpinion.summary() } : {}),
     ...(saved ? { savedReadings: saved.summary() } : {}),
@@ -269,7 +284,7 @@ function reportOf({ view, nodes, actor, window, clock, saved, secondOpinion }: R
     record: view.record,
     paused: view.paused,
     nodes: nodes.summaries(),
-    decision: actor.decideNow(),
+    decision,
     moves: actor.moves,
     durationMs: clock.now() - window.started,
   };

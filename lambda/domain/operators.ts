@@ -7,7 +7,13 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { FailoverConfig } from '../../config';
-import { planAlerts, type Condition, type ConditionKind, type Notification } from './alerts';
+import {
+  planAlerts,
+  type AlertState,
+  type Condition,
+  type ConditionKind,
+  type Notification,
+} from './alerts';
 import { failedMoves, type CheckerReport } from './checker/report';
 import { awsErrorText } from './errors';
 import type { Log } from './log';
@@ -202,6 +208,8 @@ export async function tellOperators(
   topicArn: string | undefined,
   report: CheckerReport,
   pause: PauseState,
+  /** Conditions this run already published when it first saw them (urgent.ts): open, not new. */
+  sentEarly: AlertState = {},
 ): Promise<Notification[]> {
   const { logger: log } = deps;
   const now = deps.now();
@@ -238,7 +246,7 @@ export async function tellOperators(
   }
   const plan = planAlerts(
     config.name,
-    previous?.alerts ?? {},
+    { ...sentEarly, ...previous?.alerts },
     conditions,
     [],
     now,

@@ -101,6 +101,8 @@ export interface DrillNotification {
   /** start, reminder, clear or event. */
   readonly phase?: string;
   readonly subject?: string;
+  /** Seconds from the master's death (or the scenario's fault) to the publish; absent before it. */
+  readonly after_death_s?: number;
 }
 
 /** What a scenario did and what it expected. */
@@ -330,9 +332,10 @@ async function drive(
   const watch = new CallWatch(cluster);
   const stopCalls = cluster.aws.onCall((call) => timeline.noteCall(cluster, call));
   const stopLogs = cluster.followLogs((r) => timeline.noteLog(r));
-  const notifications: DrillNotification[] = [];
+  const notifications: (DrillNotification & { readonly atMs: number })[] = [];
   const stopNotes = cluster.aws.sns.onPublish((m) => {
     notifications.push({
+      atMs: m.at,
       at_s: timeline.at(m.at),
       kind: m.attributes['kind'] ?? 'unknown',
       phase: m.attributes['phase'],
@@ -387,6 +390,8 @@ async function drive(
       ? { outage_bound_s: outageFailoverBoundMs(cluster.runtime) / 1000 }
       : {}),
     final: { tables: final.tables, record: final.record, databases },
-    notifications,
+    notifications: notifications.map(({ atMs, ...n }) =>
+      atMs >= played.deathAt ? { ...n, after_death_s: (atMs - played.deathAt) / 1000 } : n,
+    ),
   };
 }

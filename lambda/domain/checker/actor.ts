@@ -35,6 +35,8 @@ export interface ActorDeps {
   readonly log: Log;
   /** Resolves to the Mover's answer; rejects when it failed or could not be invoked. */
   readonly callMover: (request: MoveRequest) => Promise<MoveResult>;
+  /** Told every settled decision as it is reported, before any act on it. */
+  readonly onReport?: (d: Decision) => void;
 }
 
 type Act = Extract<Decision, { action: 'move' | 'converge' }>;
@@ -183,6 +185,7 @@ export class Actor {
   private report(d: Decision): void {
     this.deciding = d;
     this.decisions.report(d, this.deps.nodes.snapshot());
+    this.deps.onReport?.(d);
   }
 
   /** The first read of our turn: look again now, not at the next probe result. */
