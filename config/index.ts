@@ -7,6 +7,7 @@
 export { isPartialSecretArn, parseArn, partitionOf, secretResourceArn, type ArnParts } from './arn';
 export { cidrContains, ipToInt, parseCidr, specialRangeOf, vpcReservedRole } from './net';
 export { nodeByName, nodeByTarget } from './nodes';
+export { RUNBOOKS, runbookLink } from './runbooks';
 export {
   ENV,
   checkerWindow,

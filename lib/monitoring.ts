@@ -12,6 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../config';
+import { runbookLink } from '../config/runbooks';
 import { deployedNames } from '../config/runtime';
 import { METRIC, METRIC_NAMESPACE } from '../lambda/domain/metric-names';
 
@@ -35,7 +36,7 @@ export interface FailoverAlarms {
 
 export type AlarmKey = keyof FailoverAlarms;
 
-const ALARM_SUFFIX: Readonly<Record<AlarmKey, string>> = {
+export const ALARM_SUFFIX: Readonly<Record<AlarmKey, string>> = {
   heartbeatMissing: 'heartbeat-missing',
   noHealthyStandby: 'no-healthy-standby',
   checkerErrors: 'checker-errors',
@@ -107,7 +108,7 @@ export function createAlarms(
     const a = new cloudwatch.Alarm(scope, `${key[0]!.toUpperCase()}${key.slice(1)}Alarm`, {
       ...props,
       alarmName: names[key],
-      alarmDescription: `vip-failover ${config.name} (VIP ${config.vip}): ${description}`,
+      alarmDescription: `vip-failover ${config.name} (VIP ${config.vip}): ${description} Runbook: ${runbookLink(ALARM_SUFFIX[key])}`,
     });
     a.addAlarmAction(notify);
     a.addOkAction(notify);

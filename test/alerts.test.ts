@@ -77,7 +77,7 @@ describe('planAlerts', () => {
         kind: 'moved',
         phase: 'event',
         subject: '[orders-db] VIP moved db-a → db-b',
-        body: 'b',
+        body: 'b\n\nRunbook: docs/runbooks.md#moved',
         facts: { group: 'orders-db', kind: 'moved', phase: 'event', to: 'db-b' },
       },
     ]);

@@ -7,27 +7,34 @@
  * The open conditions are kept as data between runs, so ten runs of the same condition make one
  * message, not ten.
  */
+import { runbookLink } from '../../config/runbooks';
 
 /** Conditions that hold until something changes; each needs a human while it holds. */
-export type ConditionKind =
-  | 'no-standby'
-  | 'cooldown'
-  | 'paused-while-down'
-  | 'paused-split'
-  | 'split-no-healthy'
-  | 'foreign-route'
-  | 'blackhole'
-  | 'secret-unreadable'
-  | 'not-a-target'
-  | 'tables-unreadable'
-  | 'paused'
-  | 'second-opinion-disagrees'
-  | 'second-opinion-unanswered'
-  | 'witness-unavailable'
-  | 'readings-unavailable';
+export const CONDITION_KINDS = [
+  'no-standby',
+  'cooldown',
+  'paused-while-down',
+  'paused-split',
+  'split-no-healthy',
+  'foreign-route',
+  'blackhole',
+  'secret-unreadable',
+  'not-a-target',
+  'tables-unreadable',
+  'paused',
+  'second-opinion-disagrees',
+  'second-opinion-unanswered',
+  'witness-unavailable',
+  'readings-unavailable',
+] as const;
+export type ConditionKind = (typeof CONDITION_KINDS)[number];
 
 /** One-off happenings. */
-export type EventKind = 'moved' | 'move-failed' | 'move-partial';
+export const EVENT_KINDS = ['moved', 'move-failed', 'move-partial'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** The line every message that asks for a human ends with. */
+const runbookLine = (kind: string) => `\n\nRunbook: ${runbookLink(kind)}`;
 
 export interface Condition {
   /** Stable identity: the same condition on the next run has the same key. */
@@ -90,7 +97,7 @@ export function eventNotification(group: string, e: AlertEvent): Notification {
     kind: e.kind,
     phase: 'event',
     subject: subjectLine(`[${group}] ${e.subject}`),
-    body: e.body,
+    body: `${e.body}${runbookLine(e.kind)}`,
     facts: { group, kind: e.kind, phase: 'event', ...e.facts },
   };
 }
@@ -118,7 +125,7 @@ export function planAlerts(
         kind: c.kind,
         phase: 'start',
         subject: subjectLine(`[${group}] ${c.subject}`),
-        body: c.body,
+        body: `${c.body}${runbookLine(c.kind)}`,
         facts: { ...facts, phase: 'start' },
       });
       next[c.key] = { kind: c.kind, subject: c.subject, since: now, lastSentAt: now };
@@ -127,7 +134,7 @@ export function planAlerts(
         kind: c.kind,
         phase: 'reminder',
         subject: subjectLine(`[${group}] still: ${c.subject}`),
-        body: `${c.body}\n\nThis has held for ${since(open.since, now)}.`,
+        body: `${c.body}\n\nThis has held for ${since(open.since, now)}.${runbookLine(c.kind)}`,
         facts: { ...facts, phase: 'reminder', since: new Date(open.since).toISOString() },
       });
       next[c.key] = { ...open, subject: c.subject, lastSentAt: now };
