@@ -19,11 +19,13 @@ const GROUP_OPTIONS: Options = {
   help: { type: 'boolean', short: 'h', default: false },
 };
 
-const GROUP_HELP = `finding the group (one of):
-  --group NAME         the deployed group NAME, read from its Checker function (lambda:GetFunctionConfiguration)
-  --config FILE        a local copy of the group's config (JSON)
-  --region REGION      the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or the config's region)
-  --json               print JSON for scripts instead of text`;
+const GROUP_HELP = `the group (one of):
+  --group NAME            the deployed group NAME, read from its Checker (lambda:GetFunctionConfiguration)
+  --config FILE           a local copy of the group's config (JSON)
+common flags:
+  --region REGION         the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the config's region)
+  --json                  print JSON for scripts instead of text
+  -h, --help              this command's help`;
 
 export interface CommandSpec {
   readonly summary: string;
@@ -60,7 +62,8 @@ example:
       by: { type: 'string' },
       'mover-function': { type: 'string' },
     },
-    help: `  --to NODE               the destination node
+    help: `flags:
+  --to NODE               the destination node
   --reason TEXT           why; kept in the record's history and the notification
   --force                 skip the Mover's check of NODE (recorded as forced)
   --by NAME               who asks (default: your user name)
@@ -84,10 +87,11 @@ example:
       replace: { type: 'boolean', default: false },
       by: { type: 'string' },
     },
-    help: `  --reason TEXT     why; shown in status and the notifications
-  --for DURATION    how long: 90s, 30m, 2h, 2h30m, 1d (at most 30d); without it, until resume
-  --replace         replace a pause already in force (otherwise refused)
-  --by NAME         who pauses (default: your user name)
+    help: `flags:
+  --reason TEXT           why; shown in status and the notifications
+  --for DURATION          how long: 90s, 30m, 2h, 2h30m, 1d (at most 30d); without it, until resume
+  --replace               replace a pause already in force (otherwise refused)
+  --by NAME               who pauses (default: your user name)
 The Checker keeps probing and alerting; manual moves still go through.
 exit codes: 0 paused, 1 not paused (a pause in force, bad input, AWS unreachable)
 example:

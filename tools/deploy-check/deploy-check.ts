@@ -17,6 +17,7 @@ import { fetchDeployedFunction, type DeployedFunction } from './deployed-functio
 import { deployStack } from './deploy-stack';
 import { failOver, startNodes, type FailoverOutcome } from './failover';
 import { MOTO_VERSION, startMoto } from './moto';
+import { findWithCli } from './operators-cli';
 import { publish } from './publish';
 import { readBack } from './readback';
 import { Shim } from './shim';
@@ -230,6 +231,10 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
       }),
     );
     problems.push(...failover.problems);
+    const cli = await step('find the group with the operators CLI (--group, list)', () =>
+      findWithCli(aws, config.name, log),
+    );
+    problems.push(...cli);
   } catch (e) {
     problems.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   } finally {
