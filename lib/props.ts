@@ -37,7 +37,7 @@ export interface VipFailoverOptions {
   /**
    * Memory of the Checker in MB, and of the witnesses, which run the same probes. Lambda gives
    * CPU in proportion (1/14 of a vCPU at 128 MB); the Checker mostly waits on sockets, and the
-   * README's "Detection time, tuning and cost" section has what 128 MB measured.
+   * docs/tuning-and-cost.md has what 128 MB measured.
    * @default 128
    */
   readonly checkerMemorySize?: number;
