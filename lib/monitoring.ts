@@ -13,7 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../config';
 import { deployedNames } from '../config/runtime';
-import { METRIC, METRIC_NAMESPACE } from '../lambda/domain/metric-names';
+import { METRIC, METRIC_NAMESPACE } from '../config/metric-names';
 
 /** The alarms of one group. */
 export interface FailoverAlarms {
