@@ -5,7 +5,14 @@
  * functions' environment, and each handler loads it from there once per container.
  */
 export { isPartialSecretArn, parseArn, partitionOf, secretResourceArn, type ArnParts } from './arn';
-export { cidrContains, ipToInt, parseCidr, specialRangeOf, vpcReservedRole } from './net';
+export {
+  cidrContains,
+  ipToInt,
+  parseCidr,
+  specialRangeOf,
+  vipAddress,
+  vpcReservedRole,
+} from './net';
 export { nodeByName, nodeByTarget } from './nodes';
 export { RUNBOOKS, runbookLink } from './runbooks';
 export {

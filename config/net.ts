@@ -9,6 +9,15 @@ export function ipToInt(ip: string): number | undefined {
   return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }
 
+/**
+ * The address of an overlay IP written as a /32 (`192.168.100.10/32` gives `192.168.100.10`), or
+ * undefined when it is no IPv4 /32: the one place the VIP's form is parsed.
+ */
+export function vipAddress(vip: string): string | undefined {
+  const ip = /^(.+)\/32$/.exec(vip)?.[1];
+  return ip !== undefined && ipToInt(ip) !== undefined ? ip : undefined;
+}
+
 /** Parses `a.b.c.d/n` to its network and prefix, or undefined if it is not a valid IPv4 CIDR. */
 export function parseCidr(cidr: string): { network: number; prefix: number } | undefined {
   const m = CIDR.exec(cidr);

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT, KMS_KEY_ARN, REGION, SECRET_ARN } from './arn';
-import { IPV4, ipToInt, parseCidr, specialRangeOf } from './net';
+import { IPV4, parseCidr, specialRangeOf, vipAddress } from './net';
 
 /** Issue params of a problem printed without its value: the message says what is wrong. */
 export const NO_VALUE = { echo: false } as const;
@@ -241,8 +241,8 @@ const detectionSchema = z
   });
 
 const vipSchema = z.string().superRefine((vip, ctx) => {
-  const ip = /^(.+)\/32$/.exec(vip)?.[1];
-  if (ip === undefined || ipToInt(ip) === undefined) {
+  const ip = vipAddress(vip);
+  if (ip === undefined) {
     ctx.addIssue({
       code: 'custom',
       message: 'is not an IPv4 /32; write the overlay address like 192.168.100.10/32',

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { parseArn, partitionOf } from './arn';
-import { cidrContains, vpcReservedRole } from './net';
+import { cidrContains, vipAddress, vpcReservedRole } from './net';
 import {
   configSchema,
   defaultParameterName,
@@ -223,7 +223,7 @@ const MAX_PROBES_IN_FLIGHT = 8;
 
 function vipChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   if (c.vip === undefined || !c.vpc) return [];
-  if (!cidrContains(c.vpc.cidr, c.vip.replace(/\/32$/, ''))) return [];
+  if (!cidrContains(c.vpc.cidr, vipAddress(c.vip) ?? c.vip)) return [];
   return [
     {
       path: ['vip'],

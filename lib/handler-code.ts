@@ -18,7 +18,7 @@ export const HANDLERS: readonly HandlerName[] = ['checker', 'mover', 'witness'];
  * The esbuild settings of both ways in, so the package ships what the repo deploys. The AWS SDK is
  * bundled from its ES modules rather than taken from the runtime: tree-shaken and minified, it
  * cut the Checker's init from about 1.1 s to 0.6 s of CPU and its memory from 117 to 98 MB
- * (measured in the README's cost section), which is what lets it run in 128 MB; and the handlers
+ * (measured in docs/tuning-and-cost.md), which is what lets it run in 128 MB; and the handlers
  * run with the SDK version they were tested with.
  */
 export const BUNDLING = {

@@ -14,7 +14,7 @@ import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../config';
 import { runbookLink } from '../config/runbooks';
 import { deployedNames } from '../config/runtime';
-import { METRIC, METRIC_NAMESPACE } from '../lambda/domain/metric-names';
+import { METRIC, METRIC_NAMESPACE } from '../config/metric-names';
 
 /** The alarms of one group. */
 export interface FailoverAlarms {
@@ -78,33 +78,17 @@ interface Functions {
   readonly mover: lambda.IFunction;
 }
 
-/**
- * The alarms, each notifying the topic when it fires and when it clears.
- *
- * The Checker's metrics come once per run, stamped when the run ends, so the group's alarms use
- * the schedule period: one data point per period, give or take delivery jitter, which is why the
- * health alarms wait for three periods in a row before firing.
- */
-export function createAlarms(
-  scope: Construct,
-  config: FailoverConfig,
-  fns: Functions,
-  topic: sns.ITopic,
-): FailoverAlarms {
+/** Builds one alarm of the group: named, described, and notifying the topic both ways. */
+type AlarmMaker = (
+  key: AlarmKey,
+  description: string,
+  props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>,
+) => cloudwatch.Alarm;
+
+function alarmMaker(scope: Construct, config: FailoverConfig, topic: sns.ITopic): AlarmMaker {
   const names = alarmNames(config);
-  const scheduleMinutes = config.scheduleMinutes;
-  // An error or throttle every run must not make the alarm blink between periods.
-  const lambdaPeriod = Duration.minutes(Math.max(5, scheduleMinutes));
-  const pausedPeriods = Math.min(
-    Math.ceil(config.alarms.pausedTooLongMinutes / scheduleMinutes),
-    Math.floor(MAX_EVALUATION_MINUTES / scheduleMinutes),
-  );
   const notify = new actions.SnsAction(topic);
-  const alarm = (
-    key: AlarmKey,
-    description: string,
-    props: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>,
-  ) => {
+  return (key, description, props) => {
     const a = new cloudwatch.Alarm(scope, `${key[0]!.toUpperCase()}${key.slice(1)}Alarm`, {
       ...props,
       alarmName: names[key],
@@ -114,6 +98,60 @@ export function createAlarms(
     a.addOkAction(notify);
     return a;
   };
+}
+
+/** An error or throttle every run must not make an alarm blink between periods. */
+const lambdaPeriod = (config: FailoverConfig): Duration =>
+  Duration.minutes(Math.max(5, config.scheduleMinutes));
+
+/** The alarms on the Checker's own metrics: is anything watching, and is there a standby. */
+function healthAlarms(
+  alarm: AlarmMaker,
+  config: FailoverConfig,
+): Pick<FailoverAlarms, 'heartbeatMissing' | 'noHealthyStandby'> {
+  const scheduleMinutes = config.scheduleMinutes;
+  const threePeriods = (
+    metric: cloudwatch.Metric,
+    treatMissingData: cloudwatch.TreatMissingData,
+  ) => ({
+    metric,
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    treatMissingData,
+  });
+  return {
+    heartbeatMissing: alarm(
+      'heartbeatMissing',
+      `no Checker run has ended for ${3 * scheduleMinutes} minutes, so nothing watches the master. ` +
+        'Read the Checker log group and its Errors and Throttles; check its schedule rule is enabled.',
+      // The watcher is watched: silence is the failure this alarm exists for.
+      threePeriods(
+        groupMetric(config, METRIC.heartbeat, 'Sum'),
+        cloudwatch.TreatMissingData.BREACHING,
+      ),
+    ),
+    noHealthyStandby: alarm(
+      'noHealthyStandby',
+      `no node but the active one has been up for ${3 * scheduleMinutes} minutes: if the master ` +
+        'fails now, there is nowhere to move the VIP. Bring a standby back.',
+      // A silent Checker is the heartbeat alarm's to report; silence says nothing of standbys.
+      threePeriods(
+        groupMetric(config, METRIC.healthyStandbys, 'Minimum'),
+        cloudwatch.TreatMissingData.MISSING,
+      ),
+    ),
+  };
+}
+
+/** The alarms on the functions' own Errors and Throttles. */
+function functionAlarms(
+  alarm: AlarmMaker,
+  config: FailoverConfig,
+  fns: Functions,
+): Pick<FailoverAlarms, 'checkerErrors' | 'checkerThrottles' | 'moverErrors'> {
+  const lambdaMetric = { period: lambdaPeriod(config), statistic: 'Sum' };
   const lambdaAlarm = (key: AlarmKey, metric: cloudwatch.Metric, description: string) =>
     alarm(key, description, {
       metric,
@@ -123,37 +161,7 @@ export function createAlarms(
       // No invocations, no errors.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-  const lambdaMetric = { period: lambdaPeriod, statistic: 'Sum' };
-
   return {
-    heartbeatMissing: alarm(
-      'heartbeatMissing',
-      `no Checker run has ended for ${3 * scheduleMinutes} minutes, so nothing watches the master. ` +
-        'Read the Checker log group and its Errors and Throttles; check its schedule rule is enabled.',
-      {
-        metric: groupMetric(config, METRIC.heartbeat, 'Sum'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        // The watcher is watched: silence is the failure this alarm exists for.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      },
-    ),
-    noHealthyStandby: alarm(
-      'noHealthyStandby',
-      `no node but the active one has been up for ${3 * scheduleMinutes} minutes: if the master ` +
-        'fails now, there is nowhere to move the VIP. Bring a standby back.',
-      {
-        metric: groupMetric(config, METRIC.healthyStandbys, 'Minimum'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        // A silent Checker is the heartbeat alarm's to report; silence says nothing of standbys.
-        treatMissingData: cloudwatch.TreatMissingData.MISSING,
-      },
-    ),
     checkerErrors: lambdaAlarm(
       'checkerErrors',
       fns.checker.metricErrors(lambdaMetric),
@@ -170,12 +178,28 @@ export function createAlarms(
       fns.mover.metricErrors(lambdaMetric),
       'Mover invocations failed. Read the Mover log group; check the route tables and the record.',
     ),
+  };
+}
+
+/** The alarms on what moves did and on how long moves have been paused. */
+function moveAlarms(
+  alarm: AlarmMaker,
+  config: FailoverConfig,
+): Pick<FailoverAlarms, 'moveFailures' | 'pausedTooLong'> {
+  const scheduleMinutes = config.scheduleMinutes;
+  const pausedPeriods = Math.min(
+    Math.ceil(config.alarms.pausedTooLongMinutes / scheduleMinutes),
+    Math.floor(MAX_EVALUATION_MINUTES / scheduleMinutes),
+  );
+  return {
     moveFailures: alarm(
       'moveFailures',
       'a move failed or finished only in part: some route tables may not send the VIP to the ' +
         'active node. Run vip-failover status; read the Mover and Checker log groups.',
       {
-        metric: groupMetric(config, METRIC.moveFailures, 'Sum').with({ period: lambdaPeriod }),
+        metric: groupMetric(config, METRIC.moveFailures, 'Sum').with({
+          period: lambdaPeriod(config),
+        }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -198,6 +222,121 @@ export function createAlarms(
   };
 }
 
+/**
+ * The alarms, each notifying the topic when it fires and when it clears.
+ *
+ * The Checker's metrics come once per run, stamped when the run ends, so the group's alarms use
+ * the schedule period: one data point per period, give or take delivery jitter, which is why the
+ * health alarms wait for three periods in a row before firing.
+ */
+export function createAlarms(
+  scope: Construct,
+  config: FailoverConfig,
+  fns: Functions,
+  topic: sns.ITopic,
+): FailoverAlarms {
+  const alarm = alarmMaker(scope, config, topic);
+  // In the order the construct has always created them: their logical ids do not depend on it.
+  const health = healthAlarms(alarm, config);
+  const functions = functionAlarms(alarm, config, fns);
+  return { ...health, ...functions, ...moveAlarms(alarm, config) };
+}
+
+/** A graph of the dashboard, in the config's region (not the AWS::Region token). */
+function graph(
+  config: FailoverConfig,
+  title: string,
+  left: cloudwatch.IMetric[],
+  more: Partial<cloudwatch.GraphWidgetProps> = {},
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title,
+    left,
+    region: config.region,
+    width: 8,
+    height: 6,
+    ...more,
+  });
+}
+
+/** Each node's up/down and slowest probe. */
+function nodeRow(config: FailoverConfig): cloudwatch.IWidget[] {
+  const perNode = (metricName: string, statistic: string) =>
+    config.nodes.map((n) =>
+      groupMetric(config, metricName, statistic, { Node: n.name }).with({ label: n.name }),
+    );
+  return [
+    graph(config, 'Node up (1 up, 0 down; lowest per period)', perNode(METRIC.nodeUp, 'Minimum'), {
+      width: 12,
+      leftYAxis: { min: 0, max: 1 },
+    }),
+    graph(config, 'Slowest probe per run (ms)', perNode(METRIC.probeLatency, 'Maximum'), {
+      width: 12,
+    }),
+  ];
+}
+
+/** Moves, failed moves, their times, and the holds by kind. */
+function moveRow(config: FailoverConfig): cloudwatch.IWidget[] {
+  const period = Duration.minutes(config.scheduleMinutes);
+  return [
+    graph(config, 'Moves', [
+      groupMetric(config, METRIC.moves, 'Sum').with({ label: 'moves' }),
+      groupMetric(config, METRIC.moveFailures, 'Sum').with({ label: 'failed moves' }),
+    ]),
+    graph(config, 'Time to failover and move duration (ms)', [
+      groupMetric(config, METRIC.timeToFailover, 'Maximum').with({
+        label: 'first failed probe to last table switched',
+      }),
+      groupMetric(config, METRIC.moveDuration, 'Maximum').with({ label: 'Mover call' }),
+    ]),
+    // A search shows every kind the Checker reports, so a new kind needs no dashboard change.
+    graph(config, 'Holds by kind (runs per period)', [
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRIC_NAMESPACE},Group,Kind} MetricName="${METRIC.holds}" Group="${config.name}"', 'Sum', ${period.toSeconds()})`,
+        label: '',
+        period,
+      }),
+    ]),
+  ];
+}
+
+/** The Checker's pulse: heartbeat, healthy standbys and the pause flag. */
+function pulseRow(config: FailoverConfig, alarms: FailoverAlarms): cloudwatch.IWidget[] {
+  return [
+    graph(
+      config,
+      'Checker runs ended (heartbeat)',
+      [groupMetric(config, METRIC.heartbeat, 'Sum')],
+      {
+        leftAnnotations: [alarms.heartbeatMissing.toAnnotation()],
+      },
+    ),
+    graph(config, 'Healthy standbys', [groupMetric(config, METRIC.healthyStandbys, 'Minimum')], {
+      leftAnnotations: [alarms.noHealthyStandby.toAnnotation()],
+    }),
+    graph(config, 'Paused (1 paused)', [groupMetric(config, METRIC.paused, 'Maximum')], {
+      leftYAxis: { min: 0, max: 1 },
+    }),
+  ];
+}
+
+/** The two functions' errors and throttles. */
+function functionRow(config: FailoverConfig, fns: Functions): cloudwatch.IWidget[] {
+  const lambdaMetric = { period: lambdaPeriod(config) };
+  const errorsAndThrottles = (name: string, fn: lambda.IFunction) =>
+    graph(
+      config,
+      `${name} errors and throttles`,
+      [
+        fn.metricErrors(lambdaMetric).with({ label: 'errors' }),
+        fn.metricThrottles(lambdaMetric).with({ label: 'throttles' }),
+      ],
+      { width: 12 },
+    );
+  return [errorsAndThrottles('Checker', fns.checker), errorsAndThrottles('Mover', fns.mover)];
+}
+
 /** The dashboard `vip-failover-<name>`: alarms, nodes, moves, holds and the Checker's pulse. */
 export function createDashboard(
   scope: Construct,
@@ -205,27 +344,6 @@ export function createDashboard(
   fns: Functions,
   alarms: FailoverAlarms,
 ): cloudwatch.Dashboard {
-  const perNode = (metricName: string, statistic: string) =>
-    config.nodes.map((n) =>
-      groupMetric(config, metricName, statistic, { Node: n.name }).with({ label: n.name }),
-    );
-  const graph = (
-    title: string,
-    left: cloudwatch.IMetric[],
-    more: Partial<cloudwatch.GraphWidgetProps> = {},
-  ) =>
-    // The config's region, not the AWS::Region token: the template names only where it deploys.
-    new cloudwatch.GraphWidget({
-      title,
-      left,
-      region: config.region,
-      width: 8,
-      height: 6,
-      ...more,
-    });
-  const period = Duration.minutes(config.scheduleMinutes);
-  const lambdaMetric = { period: Duration.minutes(Math.max(5, config.scheduleMinutes)) };
-
   return new cloudwatch.Dashboard(scope, 'Dashboard', {
     dashboardName: deployedNames(config).dashboard,
     defaultInterval: Duration.hours(3),
@@ -238,64 +356,10 @@ export function createDashboard(
           height: 3,
         }),
       ],
-      [
-        graph('Node up (1 up, 0 down; lowest per period)', perNode(METRIC.nodeUp, 'Minimum'), {
-          width: 12,
-          leftYAxis: { min: 0, max: 1 },
-        }),
-        graph('Slowest probe per run (ms)', perNode(METRIC.probeLatency, 'Maximum'), {
-          width: 12,
-        }),
-      ],
-      [
-        graph('Moves', [
-          groupMetric(config, METRIC.moves, 'Sum').with({ label: 'moves' }),
-          groupMetric(config, METRIC.moveFailures, 'Sum').with({ label: 'failed moves' }),
-        ]),
-        graph('Time to failover and move duration (ms)', [
-          groupMetric(config, METRIC.timeToFailover, 'Maximum').with({
-            label: 'first failed probe to last table switched',
-          }),
-          groupMetric(config, METRIC.moveDuration, 'Maximum').with({ label: 'Mover call' }),
-        ]),
-        // A search shows every kind the Checker reports, so a new kind needs no dashboard change.
-        graph('Holds by kind (runs per period)', [
-          new cloudwatch.MathExpression({
-            expression: `SEARCH('{${METRIC_NAMESPACE},Group,Kind} MetricName="${METRIC.holds}" Group="${config.name}"', 'Sum', ${period.toSeconds()})`,
-            label: '',
-            period,
-          }),
-        ]),
-      ],
-      [
-        graph('Checker runs ended (heartbeat)', [groupMetric(config, METRIC.heartbeat, 'Sum')], {
-          leftAnnotations: [alarms.heartbeatMissing.toAnnotation()],
-        }),
-        graph('Healthy standbys', [groupMetric(config, METRIC.healthyStandbys, 'Minimum')], {
-          leftAnnotations: [alarms.noHealthyStandby.toAnnotation()],
-        }),
-        graph('Paused (1 paused)', [groupMetric(config, METRIC.paused, 'Maximum')], {
-          leftYAxis: { min: 0, max: 1 },
-        }),
-      ],
-      [
-        graph(
-          'Checker errors and throttles',
-          [
-            fns.checker.metricErrors(lambdaMetric).with({ label: 'errors' }),
-            fns.checker.metricThrottles(lambdaMetric).with({ label: 'throttles' }),
-          ],
-          { width: 12 },
-        ),
-        graph(
-          'Mover errors and throttles',
-          [
-            fns.mover.metricErrors(lambdaMetric).with({ label: 'errors' }),
-            fns.mover.metricThrottles(lambdaMetric).with({ label: 'throttles' }),
-          ],
-          { width: 12 },
-        ),
-      ],
+      nodeRow(config),
+      moveRow(config),
+      pulseRow(config, alarms),
+      functionRow(config, fns),
     ],
   });
 }

@@ -36,7 +36,7 @@ export function alarmArn(scope: Construct, name: string): string {
 
 /**
  * The group's topic. An existing one is only referenced: its policy, key and subscriptions are
- * its owner's (the README says what they must allow). A created one is encrypted with a key of
+ * its owner's (docs/configuration.md says what they must allow). A created one is encrypted with a key of
  * its own (cdk-nag SNS2): the AWS-managed `alias/aws/sns` key cannot be used, because its policy
  * cannot be edited and CloudWatch alarms need kms:GenerateDataKey and kms:Decrypt to publish to
  * an encrypted topic. Both the key and the topic let CloudWatch in only on behalf of the named

@@ -24,6 +24,7 @@ import {
   partitionOf,
   secretResourceArn,
   validateConfig,
+  vipAddress,
   type ConfigProblem,
   type FailoverConfig,
   type FailoverConfigInput,
@@ -37,7 +38,7 @@ export interface VipFailoverOptions {
   /**
    * Memory of the Checker in MB, and of the witnesses, which run the same probes. Lambda gives
    * CPU in proportion (1/14 of a vCPU at 128 MB); the Checker mostly waits on sockets, and the
-   * README's "Detection time, tuning and cost" section has what 128 MB measured.
+   * docs/tuning-and-cost.md has what 128 MB measured.
    * @default 128
    */
   readonly checkerMemorySize?: number;
@@ -460,7 +461,7 @@ const dotted = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) %
  */
 function standInCidr(known: readonly string[], vip: string): string {
   const nodes = known.map(ipToInt).filter((n): n is number => n !== undefined);
-  const vipInt = ipToInt(vip.replace(/\/32$/, ''));
+  const vipInt = ipToInt(vipAddress(vip) ?? '');
   if (nodes.length === 0) {
     return vipInt !== undefined && Math.floor(vipInt / 2 ** 16) === 10 * 256
       ? '172.16.0.0/16'
@@ -749,7 +750,7 @@ function freeAddresses(
   standIns: StandIns,
 ): void {
   const [network = '10.0.0.0'] = cidr.split('/');
-  const used = new Set([...nodes.map((n) => n.address), vip.replace(/\/32$/, '')]);
+  const used = new Set([...nodes.map((n) => n.address), vipAddress(vip) ?? vip]);
   let next = (ipToInt(network) ?? 0) + 4;
   for (const node of nodes) {
     node.address = standIns.of(node.address, () => {

@@ -1002,7 +1002,7 @@ describe('runChecker across overlapping runs and moves', () => {
   /** This run was scheduled just now: the previous run's turn, if it lives, lasts 400 ms more. */
   const overlapping = runtimeConfig(config, { windowMs: 300, overlapMs: 400 });
   const failbackOverlapping = runtimeConfig(failback, { windowMs: 300, overlapMs: 400 });
-  /** interval + timeout + (fall - 1) x confirm interval: README "Detection time". */
+  /** interval + timeout + (fall - 1) x confirm interval: docs/tuning-and-cost.md. */
   const bound = (c: typeof config) =>
     c.detection.intervalMs +
     c.probe.timeoutMs +

@@ -13,6 +13,7 @@ import {
   showValue,
   specialRangeOf,
   validateConfig,
+  vipAddress,
   vpcReservedRole,
 } from '../config';
 
@@ -47,6 +48,16 @@ describe('partitionOf', () => {
 });
 
 describe('IPv4 ranges', () => {
+  it('reads the address of an overlay IP written as a /32, and nothing else', () => {
+    expect(vipAddress('192.168.100.10/32')).toBe('192.168.100.10');
+    expect(['192.168.100.10', '192.168.100.0/24', '300.1.1.1/32', ''].map(vipAddress)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('finds an address inside a CIDR whose host bits are set', () => {
     expect(cidrContains('10.0.5.0/16', '10.0.200.1')).toBe(true);
     expect(cidrContains('10.0.5.0/16', '10.1.0.1')).toBe(false);

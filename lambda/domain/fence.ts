@@ -8,7 +8,7 @@
  * the barrier goes up finishes first (SET GLOBAL read_only waits for it, within our deadline).
  *
  * A node we cannot reach is reported `unreachable`, not failed: a dead master needs no fence
- * now, and whoever brings it back finds it read-only if it boots so (see README), while the
+ * now, and whoever brings it back finds it read-only if it boots so (see docs/database-failover.md), while the
  * Checker fences a writable node that is not the active one as soon as it answers.
  */
 import { describeError } from './probe-errors';

@@ -3,7 +3,7 @@
  * them into the log, so nothing on the probe path calls PutMetricData.
  */
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { METRIC, METRIC_NAMESPACE } from './metric-names';
+import { METRIC, METRIC_NAMESPACE } from '../../config/metric-names';
 
 export { METRIC, METRIC_NAMESPACE };
 

@@ -1,5 +1,5 @@
 /**
- * What the Mover does around the route switch, in this order (README "Database failover"):
+ * What the Mover does around the route switch, in this order (docs/database-failover.md):
  *
  * 1. the before hook, which may veto the move;
  * 2. fence every node the VIP leaves (read_only ON), so that no two nodes take writes at once;

@@ -1,7 +1,7 @@
 /** The Mover: repoints the VIP route in every table, then records the active node. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { nodeByName, type FailoverConfig } from '../../lib/config';
+import { nodeByName, type FailoverConfig } from '../../config';
 import { systemClock, type Clock } from './clock';
 import { InvalidMoveRequestError, awsErrorText } from './errors';
 import {

@@ -23,7 +23,7 @@ export interface ProbeResult {
   readonly node: string;
   /**
    * True when the node is alive for failover purposes: the server answered, even if it refused
-   * our login or we could not try one (see README: an auth rejection is alive).
+   * our login or we could not try one (see docs/how-it-decides.md: an auth rejection is alive).
    */
   readonly ok: boolean;
   /**

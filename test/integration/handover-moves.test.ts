@@ -64,7 +64,7 @@ async function failoverMs(c: LocalCluster, dead: string, killedAt: number): Prom
  */
 const SPREAD = { intervalMs: 1000, confirmIntervalMs: 100 } as const;
 
-/** The worst case of README "Detection time" (interval + timeout + (fall - 1) x confirm) plus the move and a busy machine's timer slack. */
+/** The worst case of docs/tuning-and-cost.md (interval + timeout + (fall - 1) x confirm) plus the move and a busy machine's timer slack. */
 const allowanceMs = 600;
 
 describe('moves across overlapping runs', () => {

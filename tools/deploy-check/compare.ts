@@ -1,6 +1,6 @@
 /**
  * What the template asked for against what the emulator reports it created. A difference moto
- * is known for (see MOTO_GAPS and the README's emulator notes) is a note; any other is a
+ * is known for (see MOTO_GAPS and docs/deploy-check.md's emulator notes) is a note; any other is a
  * problem that fails the check.
  */
 import type { SecurityGroup } from '@aws-sdk/client-ec2';

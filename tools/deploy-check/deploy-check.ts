@@ -1,7 +1,7 @@
 /**
  * The deploy check: the stack created in an independent emulator (moto) and the deployed zips
  * failing over through it. Every step prints as it goes; everything started is stopped, also
- * when a step fails. See the README's "Deploy check" section for what it proves and what not.
+ * when a step fails. See docs/deploy-check.md for what it proves and what not.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { sleep } from '../../lambda/domain/clock';
 import { freePort } from '../harness/mariadb';
 
-/** The moto release the emulator notes in the README were written against. */
+/** The moto release the emulator notes in docs/deploy-check.md were written against. */
 export const MOTO_VERSION = '5.2.1';
 
 /** How the check finds moto: the image's pyenv Python 3.11, where moto is installed. */

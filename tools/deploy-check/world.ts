@@ -34,7 +34,7 @@ export interface World {
 
 /**
  * The VPC is 127.0.0.0/16 so that the nodes' private IPs can be loopback addresses: AWS refuses
- * that block for a VPC, moto accepts it (see the README's emulator notes).
+ * that block for a VPC, moto accepts it (see docs/deploy-check.md's emulator notes).
  */
 const VPC_CIDR = '127.0.0.0/16';
 const SUBNETS = [

@@ -85,7 +85,12 @@ export async function azOutageLaggingScenario(p: Play): Promise<Played> {
     (DELAY_SECONDS + 30) * 1000,
   );
   // The lag is saved the moment the standby turns unfit: the next run judges it by that.
-  const saved = await savedSo(p, (lag) => lag !== null && lag > OUTAGE_MAX_LAG_SECONDS, p.settleMs);
+  // Saved by the first probe after the lag crossed the threshold, while a run is under way.
+  const saved = await savedSo(
+    p,
+    (lag) => lag !== null && lag > OUTAGE_MAX_LAG_SECONDS,
+    p.settleMs + cluster.runtime.windowMs + cluster.runtime.overlapMs,
+  );
   const { at: deathAt } = await outage(p);
   await writer.stop();
   const played = { expected, deathAt, moveExpected: false };

@@ -5,7 +5,9 @@
  * arguments are the time the schedule fired and how long Lambda gives the run, in ms. Its log
  * lines go to stdout and stderr as in Lambda, where the cluster reads them.
  *
- *   node --import tsx tools/harness/checker-process.ts SCHEDULED_AT_MS TIMEOUT_MS
+ * LocalCluster bundles it once with esbuild and starts the bundle with node:
+ *
+ *   node checker-process.cjs SCHEDULED_AT_MS TIMEOUT_MS
  */
 import { createCheckerHandler } from '../../lambda/checker-handler';
 import { CHECKER_FUNCTION, lambdaContext, scheduledEvent } from './lambda-context';

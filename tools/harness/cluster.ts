@@ -12,8 +12,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import type { Context } from 'aws-lambda';
 import {
   deployedNames,
@@ -156,6 +158,32 @@ export interface CheckerContainer {
 export function detectionBoundMs(config: FailoverConfig): number {
   const d = config.detection;
   return d.intervalMs + config.probe.timeoutMs + (d.fall - 1) * d.confirmIntervalMs;
+}
+
+let bundled: string | undefined;
+
+/**
+ * checker-process.ts bundled once per process, as the stack bundles the handlers: a run starts
+ * in a fraction of a second, where compiling the sources at every start would take seconds of CPU
+ * on a busy machine. Removed when this process exits.
+ */
+function checkerBundle(): string {
+  if (bundled) return bundled;
+  const dir = mkdtempSync(join(tmpdir(), 'vip-failover-checker-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const outfile = join(dir, 'checker-process.cjs');
+  buildSync({
+    entryPoints: [join(PROJECT_ROOT, 'tools', 'harness', 'checker-process.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  });
+  bundled = outfile;
+  return outfile;
 }
 
 /** Rewrites a config for this machine: node addresses on 127.0.0.11, .12 ..., one shared port. */
@@ -377,9 +405,8 @@ export class LocalCluster {
       PATH: process.env.PATH,
       ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
     };
-    const script = join(PROJECT_ROOT, 'tools', 'harness', 'checker-process.ts');
     const args = [String(options.scheduledAt ?? Date.now()), String(this.runTimeoutMs)];
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child: ChildProcess = spawn(process.execPath, [checkerBundle(), ...args], {
       cwd: PROJECT_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

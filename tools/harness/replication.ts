@@ -1,10 +1,10 @@
 /**
  * Real MariaDB replication between harness servers (no jest imports here): a master with a
  * GTID binlog, replicas of it, seeded data, the monitor and promotion users with the privileges
- * the README documents, a steady writer that makes lag visible, and each node's state as the
+ * docs/database-failover.md documents, a steady writer that makes lag visible, and each node's state as the
  * drill reports it.
  *
- * Every node boots `read_only=ON` (what the README advises for my.cnf): a master that restarts
+ * Every node boots `read_only=ON` (what docs/database-failover.md advises for my.cnf): a master that restarts
  * comes back read-only until something makes it writable, never writable by accident. Users and
  * data are created on the master only and reach the replicas through replication, so every node
  * holds the same accounts, as in production.

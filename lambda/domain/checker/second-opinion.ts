@@ -12,7 +12,7 @@
  * Judged late: a move waits for an answer from another zone given since the master began
  * failing. The first such answer decides: the master dead and the target alive from there is
  * agreement; anything else is disagreement, and the move holds, alerted. When no witness
- * answers, `secondOpinion.whenUnanswered` decides (README: "Second opinion").
+ * answers, `secondOpinion.whenUnanswered` decides (docs/how-it-decides.md, "Second opinion").
  */
 import { WITNESS_CALL_MS, type FailoverConfig } from '../../../config';
 import { sleep, type Clock } from '../clock';
