@@ -13,7 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
 import { lastMoveValue } from '../lambda/domain/last-move';
-import { MAX_REQUEST_AGE_MS, moveVip, parseMoveRequest } from '../lambda/domain/mover';
+import { MAX_REQUEST_AGE_MS, historyNote, moveVip, parseMoveRequest } from '../lambda/domain/mover';
 import type { ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,
@@ -1142,5 +1142,42 @@ describe('parseMoveRequest', () => {
 
     // Assess
     expect(parse).toThrow(expect.objectContaining({ name: 'InvalidMoveRequestError' }));
+  });
+});
+
+describe('printable names in the history', () => {
+  it('writes a `by` with a newline as one history line', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      reason: 'maintenance',
+      by: 'alice\nautomatic: forged line',
+    });
+
+    // Assess
+    expect(request.by).toBe('alice automatic forged line');
+    expect(historyNote(request, true)).toBe('manual by alice automatic forged line: maintenance');
+  });
+
+  it('keeps a `by` to 64 printable characters', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      by: `\u001b[31m${'x'.repeat(100)}`,
+    });
+
+    // Assess
+    expect(request.by).toBe(`[31m${'x'.repeat(60)}`);
+  });
+
+  it('writes a reason with a newline or a bidirectional override as one line', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      reason: 'patch\r\nmanual by bob: \u202eevil',
+    });
+
+    // Assess
+    expect(request.reason).toBe('patch manual by bob: evil');
   });
 });
