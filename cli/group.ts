@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { deployedNames, validateConfig, type FailoverConfig } from '../config';
 import { awsClientSettings } from '../lambda/shared-handler';
@@ -14,6 +15,8 @@ export interface Group {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
   readonly lambda: LambdaClient;
+  /** Reads the operator key that signs a move (docs/security.md). */
+  readonly secrets: SecretsManagerClient;
 }
 
 /** A fault the operator can fix, said in one line (never a stack trace). */
@@ -52,6 +55,7 @@ export function loadGroup(
     ec2: new EC2Client({ ...aws, maxAttempts: 2 }),
     ssm: new SSMClient({ ...aws, maxAttempts: 2 }),
     lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
+    secrets: new SecretsManagerClient({ ...aws, maxAttempts: 2 }),
   };
 }
 

@@ -1,9 +1,11 @@
 /** `move`, `pause` and `resume`: an operator's hand on the group. Moves go through the Mover. */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { nodeByName } from '../config';
+import { deployedNames, nodeByName } from '../config';
 import { pauseValue } from '../lambda/domain/record';
-import type { MoveRequest, MoveResult } from '../lambda/domain/types';
+import { signRequest } from '../lambda/domain/signing';
+import type { MoveResult } from '../lambda/domain/types';
 import { CliError, type Group } from './group';
 
 /** Asks the Mover to move the VIP, so the move is serialised and recorded like any other. */
@@ -16,13 +18,11 @@ export async function move(
   const names = group.config.nodes.map((n) => n.name).join(', ');
   if (!nodeByName(group.config, to))
     throw new CliError(`--to ${to} is not a node of ${group.config.name}; use one of ${names}`);
-  const request: MoveRequest = {
-    target: to,
-    reason,
-    by: options.by,
-    requestedAt: new Date(options.now).toISOString(),
-    ...(options.force ? { force: true } : {}),
-  };
+  const request = signRequest(
+    { target: to, reason, by: options.by, ...(options.force ? { force: true } : {}) },
+    { group: group.config.name, signer: 'operator', key: await operatorKey(group) },
+    options.now,
+  );
   const out = await group.lambda
     .send(
       new InvokeCommand({
@@ -47,6 +47,22 @@ export async function move(
     throw new CliError(`the Mover refused: ${message}`);
   }
   return JSON.parse(text) as MoveResult;
+}
+
+/** The operator key, which proves to the Mover that an operator asks (docs/security.md). */
+async function operatorKey(group: Group): Promise<string> {
+  const name = deployedNames(group.config).operatorKey;
+  const out = await group.secrets
+    .send(new GetSecretValueCommand({ SecretId: name }))
+    .catch((e: unknown) => {
+      const err = e as Error;
+      if (err.name !== 'AccessDeniedException' && err.name !== 'ResourceNotFoundException') throw e;
+      throw new CliError(
+        `cannot read the operator key ${name} (${err.name}); a move must be signed with it: ask for the stack's OperatorPolicy (docs/security.md)`,
+      );
+    });
+  if (!out.SecretString) throw new CliError(`the operator key ${name} has no value`);
+  return out.SecretString;
 }
 
 export function formatMove(r: MoveResult): string {

@@ -27,7 +27,14 @@ export type ConditionKind =
   | 'readings-unavailable';
 
 /** One-off happenings. */
-export type EventKind = 'moved' | 'move-failed' | 'move-partial';
+export type EventKind =
+  | 'moved'
+  | 'move-failed'
+  | 'move-partial'
+  /** A request to the Mover that did not prove its origin (docs/security.md). */
+  | 'move-untrusted'
+  /** A move fenced a node, then did not switch, and could not lift its own fence. */
+  | 'fence-left';
 
 export interface Condition {
   /** Stable identity: the same condition on the next run has the same key. */

@@ -22,6 +22,7 @@ import type { Log } from './log';
 import type { Holder, Prober } from './probe';
 import type { Zone } from './vantage';
 import type { MoveRequest } from './types';
+import type { MoverSigner } from './checker/signer';
 
 export type { MoveAttempt } from './checker/actor';
 export type { NodeProbeSummary } from './checker/nodes';
@@ -43,6 +44,8 @@ export interface CheckerDeps {
    * @default systemClock
    */
   readonly clock?: Clock;
+  /** Signs each Mover request (checker/signer.ts); unsigned without. */
+  readonly sign?: MoverSigner;
 }
 
 export interface CheckerOptions {
@@ -95,8 +98,9 @@ export async function runChecker(
   const window = new RunWindow(runtime, options, clock);
   const view = new View({ ec2: deps.ec2, ssm: deps.ssm, clock, log }, config, apiTimeoutMs);
   const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
-  const mover = (request: MoveRequest) =>
-    callMover(deps.lambda, options.moverFunctionName, request, moverMs);
+  const sign = deps.sign ?? ((request: MoveRequest) => Promise.resolve(request));
+  const mover = async (request: MoveRequest) =>
+    callMover(deps.lambda, options.moverFunctionName, await sign(request), moverMs);
   const fences = new FenceRequests({ config, clock, log, callMover: mover });
   // Replication is read by MySQL probes only; only they have sightings to save.
   const saved = config.probe.mysql

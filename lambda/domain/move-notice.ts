@@ -4,6 +4,7 @@
  * move, automatic or by hand.
  */
 import type { AlertEvent } from './alerts';
+import type { Distrust } from './mover-trust';
 import type { MoveRequest, MoveResult } from './types';
 
 /** The event for a move's outcome; undefined when nothing moved and nothing failed. */
@@ -66,5 +67,37 @@ function notMoved(request: MoveRequest, result: MoveResult): AlertEvent {
     subject: `VIP NOT moved ${from} → ${result.target}: ${why}`,
     body: `The VIP stays on ${from}: ${result.detail ?? why}\n\nAsked for: ${request.reason}\n\nNext step: see the Mover's log for each step; the Checker asks again after its back-off. A standby that cannot catch up needs a human: promote it by hand, accepting what it lacks, and move with vip-failover move --force.`,
     facts: { from, to: result.target, reason: why },
+  };
+}
+
+/**
+ * A request that did not prove where it came from: refused (nothing was read or changed), or,
+ * when only our own key failed, accepted because the Mover's own probes confirmed the failover.
+ */
+export function untrustedEvent(
+  request: Pick<MoveRequest, 'target' | 'reason' | 'by' | 'automatic' | 'force'>,
+  distrust: Distrust,
+  outcome: { readonly accepted: boolean; readonly detail: string },
+): AlertEvent {
+  const claims = [
+    request.automatic ? 'automatic' : undefined,
+    request.force ? 'force' : undefined,
+    request.by !== undefined ? `by ${request.by}` : undefined,
+  ].filter(Boolean);
+  const next =
+    distrust === 'key-unreadable'
+      ? 'Next step: restore the Mover’s read of its signing keys (GetSecretValue on the vip-failover/<name>/*-key secrets); see docs/security.md.'
+      : outcome.accepted
+        ? 'Next step: find out why the Checker could not sign (its log, GetSecretValue on its key) and fix it.'
+        : 'Next step: find who invoked the Mover (CloudTrail lambda Invoke, the Mover’s log with this request) and remove their lambda:InvokeFunction; only the Checker and operators with the operator key may move the VIP.';
+  return {
+    kind: 'move-untrusted',
+    subject: `${outcome.accepted ? 'UNSIGNED move accepted' : 'Move REFUSED'} to ${request.target}: ${distrust}`,
+    body: `A request to move the VIP to ${request.target} did not prove where it came from (${distrust}): ${outcome.detail}\n\nIt asked: ${request.reason}${claims.length > 0 ? ` (claiming ${claims.join(', ')})` : ''}\n\n${next}`,
+    facts: {
+      to: request.target,
+      distrust,
+      outcome: outcome.accepted ? 'accepted' : 'refused',
+    },
   };
 }
