@@ -56,6 +56,16 @@ export function moveEvent(
 function notMoved(request: MoveRequest, result: MoveResult): AlertEvent {
   const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
   const promotion = result.database?.promotion;
+  const left = (result.database?.unfenced ?? []).flatMap((u) => (u.status === 'failed' ? [u] : []));
+  if (left.length > 0) {
+    const names = left.map((u) => u.node).join(', ');
+    return {
+      kind: 'fence-left',
+      subject: `WRITES STOPPED: ${names} fenced by a move that did not happen; run ${left[0]!.statement}`,
+      body: `A move to ${result.target} set ${names} read-only and then did not switch (${result.detail ?? 'see the Mover log'}), and could not lift its own fence:\n\n${left.map((u) => `  ${u.node}: ${u.detail}`).join('\n')}\n\nThe VIP still goes to ${from}, which refuses writes. Next step, now: on ${names}, as the promotion user, run\n\n  ${left[0]!.statement};\n\nthen find out why the move failed (the Mover's log).`,
+      facts: { from, to: result.target, fenced: names, statement: left[0]!.statement },
+    };
+  }
   const why =
     promotion?.status === 'failed'
       ? `promotion of ${result.target} failed at ${promotion.step}`
