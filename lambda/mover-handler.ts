@@ -44,12 +44,16 @@ export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
   const aws = awsClientSettings(env);
   // More attempts than the default 3: a move must survive RequestLimitExceeded bursts, and
   // exponential backoff keeps six attempts well inside the Mover's timeout.
+  // Socket deadlines like the Checker's: an API that accepts and never answers costs one
+  // attempt's few seconds, not the Mover's whole timeout. The hooks' client keeps no request
+  // deadline of its own: hooks.ts bounds each call by the hook's configured timeout.
+  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
   return {
-    ec2: new EC2Client({ ...aws, maxAttempts: 6 }),
-    ssm: new SSMClient({ ...aws, maxAttempts: 6 }),
-    secrets: new SecretsManagerClient({ ...aws }),
-    sns: new SNSClient({ ...aws }),
-    lambda: new LambdaClient({ ...aws }),
+    ec2: new EC2Client({ ...aws, maxAttempts: 6, requestHandler }),
+    ssm: new SSMClient({ ...aws, maxAttempts: 6, requestHandler }),
+    secrets: new SecretsManagerClient({ ...aws, requestHandler }),
+    sns: new SNSClient({ ...aws, requestHandler }),
+    lambda: new LambdaClient({ ...aws, requestHandler: { connectionTimeout: 2000 } }),
   };
 }
 

@@ -14,7 +14,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
 import { lastMoveValue } from '../lambda/domain/last-move';
 import { MAX_REQUEST_AGE_MS, historyNote, moveVip, parseMoveRequest } from '../lambda/domain/mover';
-import type { ProbeResult } from '../lambda/domain/types';
+import { moveEvent } from '../lambda/domain/move-notice';
+import type { MoveRequest, ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,
   INSTANCE_C,
@@ -1042,6 +1043,39 @@ describe('moveVip', () => {
       expect(log.messages('error')).toEqual([
         `could not write ${LAST_MOVE}: AccessDeniedException: not authorized to perform: ssm:PutParameter; the cooldown runs from the record's last write, undamped; grant ssm:PutParameter on it`,
       ]);
+    });
+  });
+
+  describe('when the record cannot be written after the switch', () => {
+    it('answers moved, says the record failed, and tells the operators', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ssmMock.on(PutParameterCommand, { Name: RECORD }).rejects(
+        Object.assign(new Error('too many versions'), {
+          name: 'ParameterMaxVersionLimitExceeded',
+        }),
+      );
+
+      const request: MoveRequest = {
+        target: 'db-b',
+        reason: 'db-a failed',
+        expectedActive: 'db-a',
+        automatic: true,
+        kind: 'failover',
+      };
+
+      // Act
+      const result = await moveVip(deps(), config, request);
+      const notice = moveEvent(request, result, Date.now());
+
+      // Assess
+      expect(result).toMatchObject({ status: 'moved', recordWritten: false });
+      expect(result.detail).toBe(
+        `the record ${RECORD} could not be written (ParameterMaxVersionLimitExceeded: too many versions); the routes are switched, and the next Checker run repairs the record`,
+      );
+      expect(log.messages('error')).toEqual([result.detail]);
+      expect(notice).toMatchObject({ kind: 'moved' });
+      expect(notice?.body).toContain(`But ${result.detail}.`);
     });
   });
 

@@ -44,7 +44,7 @@ export function moveEvent(
   return {
     kind: 'moved',
     subject: `VIP moved ${from} → ${result.target} (${who})`,
-    body: `The VIP now goes to ${result.target} in every table (${who}): ${request.reason}\n\n${tables}\n\n${timing} Next step: find out why ${from} failed; run vip-failover status for the nodes.`,
+    body: `The VIP now goes to ${result.target} in every table (${who}): ${request.reason}\n\n${tables}\n\n${result.detail ? `But ${result.detail}.\n\n` : ''}${timing} Next step: find out why ${from} failed; run vip-failover status for the nodes.`,
     facts,
   };
 }

@@ -178,7 +178,7 @@ export interface MoveResult {
    */
   readonly status:
     'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
-  /** Why the request was expired or refused. */
+  /** Why the request was expired or refused; on a move, what went wrong after the switch. */
   readonly detail?: string;
   readonly target: string;
   readonly tables: readonly TableOutcome[];
