@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   deployedNames,
@@ -27,6 +28,8 @@ export interface Group {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
   readonly lambda: LambdaClient;
+  /** Reads the operator key that signs a move (docs/security.md). */
+  readonly secrets: SecretsManagerClient;
 }
 
 /** Where the CLI reaches AWS: the usual environment, with --region before it. */
@@ -50,18 +53,33 @@ export function lambdaClient(reach: Reach): LambdaClient {
     throw new CliError(
       'no AWS region: pass --region (such as --region eu-west-1) or set AWS_REGION',
     );
-  return new LambdaClient({ ...aws, maxAttempts: 2 });
+  const requestHandler = { connectionTimeout: CONNECT_MS, requestTimeout: REQUEST_MS };
+  return new LambdaClient({ ...aws, maxAttempts: 2, requestHandler });
 }
+
+/**
+ * Deadlines on every call, so an endpoint that accepts the connection and never answers fails the
+ * command in seconds instead of hanging it; a move may take the Mover's whole timeout.
+ */
+const CONNECT_MS = 3000;
+const REQUEST_MS = 10_000;
 
 function groupOf(config: FailoverConfig, moverFunction: string, reach: Reach): Group {
   const aws = settings(reach, config.region);
+  const requestHandler = { connectionTimeout: CONNECT_MS, requestTimeout: REQUEST_MS };
+  const moveMs = config.mover.timeoutSeconds * 1000 + REQUEST_MS;
   return {
     config,
     moverFunction,
     statusParameterName: config.statusParameterName,
-    ec2: new EC2Client({ ...aws, maxAttempts: 2 }),
-    ssm: new SSMClient({ ...aws, maxAttempts: 2 }),
-    lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
+    ec2: new EC2Client({ ...aws, maxAttempts: 2, requestHandler }),
+    ssm: new SSMClient({ ...aws, maxAttempts: 2, requestHandler }),
+    lambda: new LambdaClient({
+      ...aws,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: CONNECT_MS, requestTimeout: moveMs },
+    }),
+    secrets: new SecretsManagerClient({ ...aws, maxAttempts: 2, requestHandler }),
   };
 }
 

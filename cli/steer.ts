@@ -1,6 +1,8 @@
 /** `vip-failover move`: an operator's move of the VIP, through the Mover like any other. */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { nodeByName } from '../config';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { deployedNames, nodeByName } from '../config';
+import { signRequest } from '../lambda/domain/signing';
 import type { MoveRequest, MoveResult } from '../lambda/domain/types';
 import { CliError } from './errors';
 import type { Group } from './group';
@@ -33,7 +35,11 @@ export async function move(
   const names = group.config.nodes.map((n) => n.name).join(', ');
   if (!nodeByName(group.config, to))
     throw new CliError(`--to ${to} is not a node of ${group.config.name}; use one of ${names}`);
-  const request = moveRequest(to, reason, options);
+  const request = signRequest(
+    moveRequest(to, reason, options),
+    { group: group.config.name, signer: 'operator', key: await operatorKey(group) },
+    options.now,
+  );
   const out = await group.lambda
     .send(
       new InvokeCommand({
@@ -68,6 +74,22 @@ export async function move(
 export function moveExitCode(r: MoveResult): number {
   if (r.status === 'moved' || r.status === 'already-active') return 0;
   return r.status === 'partial' ? 2 : 1;
+}
+
+/** The operator key, which proves to the Mover that an operator asks (docs/security.md). */
+async function operatorKey(group: Group): Promise<string> {
+  const name = deployedNames(group.config).operatorKey;
+  const out = await group.secrets
+    .send(new GetSecretValueCommand({ SecretId: name }))
+    .catch((e: unknown) => {
+      const err = e as Error;
+      if (err.name !== 'AccessDeniedException' && err.name !== 'ResourceNotFoundException') throw e;
+      throw new CliError(
+        `cannot read the operator key ${name} (${err.name}); a move must be signed with it: ask for the stack's OperatorPolicy (docs/security.md)`,
+      );
+    });
+  if (!out.SecretString) throw new CliError(`the operator key ${name} has no value`);
+  return out.SecretString;
 }
 
 export function formatMove(r: MoveResult): string {

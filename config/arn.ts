@@ -66,3 +66,8 @@ export function isPartialSecretArn(arn: string): boolean {
 export function secretResourceArn(arn: string): string {
   return isPartialSecretArn(arn) ? `${arn}-??????` : arn;
 }
+
+/** The secret a complete or partial ARN names: the ARN without its random suffix. */
+export function secretIdentity(arn: string): string {
+  return isPartialSecretArn(arn) ? arn : arn.replace(RANDOM_SUFFIX, '');
+}

@@ -47,11 +47,17 @@ export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
   witnessFunction: (availabilityZone: string) => string;
   topic: string;
   dashboard: string;
+  /** The secret whose value signs the Checker's requests to the Mover (docs/security.md). */
+  checkerKey: string;
+  /** The secret whose value signs operators' requests to the Mover (docs/security.md). */
+  operatorKey: string;
 } {
   const base = `vip-failover-${config.name}`;
   return {
     checkerFunction: `${base}-checker`,
     moverFunction: `${base}-mover`,
+    checkerKey: `vip-failover/${config.name}/checker-key`,
+    operatorKey: `vip-failover/${config.name}/operator-key`,
     witnessFunction: (az) => `${base}-witness-${az.slice(-1)}`,
     topic: base,
     dashboard: base,

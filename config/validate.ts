@@ -4,7 +4,7 @@
  * printed, so problems are ordered and filtered by their paths, never by their wording.
  */
 import type { z } from 'zod';
-import { parseArn, partitionOf } from './arn';
+import { parseArn, partitionOf, secretIdentity } from './arn';
 import { cidrContains, vipAddress, vpcReservedRole } from './net';
 import {
   configSchema,
@@ -357,6 +357,35 @@ function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   });
 }
 
+/**
+ * The promotion user can change a node; the probe user runs all the time in the Checker and
+ * every witness. Sharing the user or the secret would hand those functions the power to write.
+ */
+function sharedCredentialProblems(c: Partial<ConfigFields>): ConfigProblem[] {
+  const p = c.promotion;
+  const mysql = c.probe?.mysql;
+  if (p?.type !== 'mysql' || !mysql) return [];
+  const problems: ConfigProblem[] = [];
+  if (p.user !== undefined && p.user === mysql.user) {
+    problems.push({
+      path: ['promotion', 'user'],
+      value: p.user,
+      message: `is also probe.mysql.user; the Checker and every witness would hold credentials that can change a node. Create a separate promotion user (with the grants in README "Database failover") and name it here`,
+    });
+  }
+  if (
+    p.passwordSecretArn !== undefined &&
+    secretIdentity(p.passwordSecretArn) === secretIdentity(mysql.passwordSecretArn)
+  ) {
+    problems.push({
+      path: ['promotion', 'passwordSecretArn'],
+      value: p.passwordSecretArn,
+      message: `is also probe.mysql.passwordSecretArn; only the Mover may read the promotion password. Store the promotion user's password in a secret of its own and name it here`,
+    });
+  }
+  return problems;
+}
+
 /** What a Mover keeps for reading and switching the route tables and writing the record. */
 const MOVE_RESERVE_MS = 10_000;
 
@@ -371,6 +400,7 @@ function promotionChecks(c: Partial<ConfigFields>): ConfigProblem[] {
         'needs probe.type "mysql": only the MySQL probe reads the replication a promotion is judged by; set probe.type "mysql" or promotion.type "none"',
     });
   }
+  problems.push(...sharedCredentialProblems(c));
   if (!c.mover || !c.hooks || !c.promotion || !c.probe) return problems;
   // The before hook, the catch-up, then a few statements and the fencing, each within a probe
   // timeout; and the route switch itself needs its seconds.

@@ -5,13 +5,16 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError, ENV, loadRuntimeConfig } from '../config';
+import { ConfigError, ENV, deployedNames, loadRuntimeConfig } from '../config';
 import { runChecker, type CheckerReport } from './domain/checker';
+import { checkerSigner } from './domain/checker/signer';
+import { systemClock } from './domain/clock';
 import { metricsFor } from './domain/metrics';
 import { tellOperators } from './domain/operators';
 import { probeKit } from './domain/probe';
 import { readPause } from './domain/record';
 import { UrgentNotifier } from './domain/urgent';
+import { secretPassword } from './domain/secret';
 import { zoneReader } from './domain/vantage';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
@@ -93,16 +96,21 @@ export function createCheckerHandler(
   const { ec2, ssm, lambda, sns } = clients;
   const topicArn = env[ENV.topicArn];
   const metrics = metricsFor(env);
+  // Read once per container and cached: a move never waits for it after the first run.
+  const key = secretPassword(clients.secrets, deployedNames(runtime.config).checkerKey);
   return async (event, context) => {
     const logger = loggerFor(context);
     const now = () => Date.now();
     const urgent = new UrgentNotifier({ sns, ssm, logger, now }, runtime.config, topicArn);
     const onSnapshot = (r: CheckerReport) => urgent.notice(r);
-    const deps = { ec2, ssm, lambda, prober, holder, zone, logger, onSnapshot };
+    const at = scheduledAt(event);
+    key.get().catch(() => undefined);
+    const sign = checkerSigner(key, runtime.config.name, systemClock, logger);
+    const deps = { ec2, ssm, lambda, prober, holder, zone, logger, onSnapshot, sign };
     const report = await runChecker(deps, runtime, {
       moverFunctionName,
       witnesses,
-      scheduledAt: scheduledAt(event),
+      scheduledAt: at,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
     // The pause with its end and reason, as of now: the report knows only paused or not.

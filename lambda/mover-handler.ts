@@ -5,14 +5,23 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { ENV, loadRuntimeConfig } from '../config';
+import { ENV, deployedNames, loadRuntimeConfig, type FailoverConfig } from '../config';
 import { eventNotification } from './domain/alerts';
 import type { Log } from './domain/log';
-import { moveEvent } from './domain/move-notice';
+import { systemClock } from './domain/clock';
+import { moveEvent, untrustedEvent } from './domain/move-notice';
 import { publishAll } from './domain/notify';
-import { moveVip } from './domain/mover';
+import { MAX_REQUEST_AGE_MS, moveVip } from './domain/mover';
 import { databaseDeps } from './domain/mover-database';
+import {
+  MAX_CLOCK_SKEW_MS,
+  NonceBook,
+  corroborate,
+  establishTrust,
+  type TrustDeps,
+} from './domain/mover-trust';
 import { proberFor } from './domain/probe';
+import { secretPassword } from './domain/secret';
 import type { MoveRequest, MoveResult } from './domain/types';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
 
@@ -35,12 +44,16 @@ export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
   const aws = awsClientSettings(env);
   // More attempts than the default 3: a move must survive RequestLimitExceeded bursts, and
   // exponential backoff keeps six attempts well inside the Mover's timeout.
+  // Socket deadlines like the Checker's: an API that accepts and never answers costs one
+  // attempt's few seconds, not the Mover's whole timeout. The hooks' client keeps no request
+  // deadline of its own: hooks.ts bounds each call by the hook's configured timeout.
+  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
   return {
-    ec2: new EC2Client({ ...aws, maxAttempts: 6 }),
-    ssm: new SSMClient({ ...aws, maxAttempts: 6 }),
-    secrets: new SecretsManagerClient({ ...aws }),
-    sns: new SNSClient({ ...aws }),
-    lambda: new LambdaClient({ ...aws }),
+    ec2: new EC2Client({ ...aws, maxAttempts: 6, requestHandler }),
+    ssm: new SSMClient({ ...aws, maxAttempts: 6, requestHandler }),
+    secrets: new SecretsManagerClient({ ...aws, requestHandler }),
+    sns: new SNSClient({ ...aws, requestHandler }),
+    lambda: new LambdaClient({ ...aws, requestHandler: { connectionTimeout: 2000 } }),
   };
 }
 
@@ -66,10 +79,52 @@ export function createMoverHandler(
     if (!notice) return;
     await publishAll(sns, topicArn, [eventNotification(config.name, notice)], log);
   };
+  const trust = trustDeps(config, clients.secrets);
+  const refusedResult = (target: string, detail: string, started: number): MoveResult => ({
+    status: 'refused',
+    target,
+    tables: [],
+    recordWritten: false,
+    detail,
+    durationMs: Date.now() - started,
+  });
   return async (event, context) => {
     const logger = loggerFor(context);
-    const result = await moveVip({ ec2, ssm, prober, logger, database }, config, event);
-    await notify(logger, event, result);
+    const started = Date.now();
+    const verdict = await establishTrust(trust, config, event);
+    let request = verdict.request;
+    if (verdict.signer === undefined) {
+      // Refused unless only our own key failed and the Mover's own probes confirm the failover.
+      const check = await corroborate(prober, config, verdict);
+      const notice = untrustedEvent(verdict.request, verdict.distrust, {
+        accepted: check.go,
+        detail: check.detail,
+      });
+      logger[check.go ? 'error' : 'warn'](`untrusted request: ${check.detail}`, {
+        event: 'move-untrusted',
+        distrust: verdict.distrust,
+        request: verdict.request,
+      });
+      await publishAll(sns, topicArn, [eventNotification(config.name, notice)], logger);
+      if (!check.go) return refusedResult(verdict.request.target, check.detail, started);
+      request = check.request;
+    }
+    const result = await moveVip({ ec2, ssm, prober, logger, database }, config, request);
+    await notify(logger, request, result);
     return result;
+  };
+}
+
+/** The two signing keys, read on first use and cached like the probe's password. */
+function trustDeps(config: FailoverConfig, secrets: MoverClients['secrets']): TrustDeps {
+  const names = deployedNames(config);
+  return {
+    keys: {
+      checker: secretPassword(secrets, names.checkerKey),
+      operator: secretPassword(secrets, names.operatorKey),
+    },
+    nonces: new NonceBook(systemClock, MAX_REQUEST_AGE_MS + MAX_CLOCK_SKEW_MS),
+    clock: systemClock,
+    maxAgeMs: MAX_REQUEST_AGE_MS,
   };
 }

@@ -37,6 +37,10 @@ export interface FailoverArns {
   readonly promotionSecretKey?: string;
   /** The hook functions the Mover invokes around a move, exactly as configured. */
   readonly hooks?: readonly string[];
+  /** The key that signs the Checker's requests to the Mover (docs/security.md). */
+  readonly checkerKey: string;
+  /** The key that signs operators' requests to the Mover. */
+  readonly operatorKey: string;
 }
 
 /** The ARNs of a config's database failover: the promotion secret and the hook functions. */
@@ -125,6 +129,12 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
       sid: 'ReadPauseFlag',
       actions: ['ssm:GetParameter'],
       resources: [arns.pause],
+    }),
+    // Every request must prove its origin: the Checker's key or the operator key.
+    new iam.PolicyStatement({
+      sid: 'ReadSigningKeys',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arns.checkerKey, arns.operatorKey],
     }),
     // A manual move probes its target once first, logging in like the Checker's probes.
     ...probeSecretStatements(arns),
@@ -250,6 +260,12 @@ export function checkerStatements(
       sid: 'InvokeMover',
       actions: ['lambda:InvokeFunction'],
       resources: [moverArn],
+    }),
+    // Signs every request to the Mover; no other role but the Mover's reads it.
+    new iam.PolicyStatement({
+      sid: 'ReadCheckerKey',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arns.checkerKey],
     }),
     // The second opinion: each witness on its exact ARN, none when secondOpinion is off.
     ...(witnessArns.length > 0

@@ -8,8 +8,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
@@ -42,6 +44,7 @@ import {
   type VipFailoverOptions,
   type VipFailoverProps,
 } from './props';
+import { createOperatorPolicy, createSigningKeys } from './signing-keys';
 import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
 export type * from './props';
@@ -259,6 +262,12 @@ export class VipFailover extends Construct {
   public readonly alarms: FailoverAlarms;
   /** The dashboard `vip-failover-<name>`. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The generated key that signs the Checker's requests to the Mover (docs/security.md). */
+  public readonly checkerKey: secretsmanager.Secret;
+  /** The generated key that signs operators' requests to the Mover. */
+  public readonly operatorKey: secretsmanager.Secret;
+  /** Attach to a role to let it move the VIP: it reads the operator key and invokes the Mover. */
+  public readonly operatorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: VipFailoverProps | VipFailoverConfigProps) {
     super(scope, id);
@@ -346,6 +355,10 @@ export class VipFailover extends Construct {
     );
     this.topic = channel.topic;
 
+    const keys = createSigningKeys(this, config);
+    this.checkerKey = keys.checkerKey;
+    this.operatorKey = keys.operatorKey;
+
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
     const arns: FailoverArns = {
       vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId }),
@@ -364,6 +377,8 @@ export class VipFailover extends Construct {
       region: stack.region,
       ...databaseArns(config),
       ...(group.promotionSecretResource && { promotionSecret: group.promotionSecretResource }),
+      checkerKey: keys.checkerKey.secretArn,
+      operatorKey: keys.operatorKey.secretArn,
     };
 
     const logGroup = (id: string) =>
@@ -471,6 +486,8 @@ export class VipFailover extends Construct {
       retryAttempts: 0,
       maxEventAge: schedulePeriod,
     });
+
+    this.operatorPolicy = createOperatorPolicy(this, config, keys, this.mover.functionArn);
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `vip-failover ${config.name}: starts a Checker run every ${config.scheduleMinutes} min`,

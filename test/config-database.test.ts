@@ -96,6 +96,21 @@ describe('database failover config', () => {
       /^mover\.timeoutSeconds 30 leaves \d+ ms for hooks\.beforeMoveTimeoutMs \(5000\) plus promotion\.catchUpTimeoutMs \(60000\)/,
     ],
     [
+      'a promotion user that is also the probe user',
+      (raw) => (raw.promotion = { type: 'mysql', user: 'vip_monitor', passwordSecretArn: SECRET }),
+      /^promotion\.user "vip_monitor" is also probe\.mysql\.user; .*Create a separate promotion user/,
+    ],
+    [
+      'a promotion secret that is also the probe secret, named by its partial ARN',
+      (raw) =>
+        (raw.promotion = {
+          type: 'mysql',
+          user: 'vip_promoter',
+          passwordSecretArn: (raw.probe.mysql.passwordSecretArn as string).replace(/-AbCdEf$/, ''),
+        }),
+      /^promotion\.passwordSecretArn "arn:aws:secretsmanager:.*" \(74 characters\) is also probe\.mysql\.passwordSecretArn; .*a secret of its own/,
+    ],
+    [
       'a CA bundle without tls verify',
       (raw) => (raw.probe.mysql.caBundle = 'rds'),
       /^probe\.mysql\.caBundle is set but probe\.mysql\.tls is "off"/,

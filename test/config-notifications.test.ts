@@ -162,7 +162,7 @@ describe('notifications, alarms and the status parameter', () => {
 });
 
 describe('deployedNames', () => {
-  it('names the functions, topic and dashboard after the group', () => {
+  it('names the functions, topic, dashboard and signing keys after the group', () => {
     const { witnessFunction, ...names } = deployedNames({ name: 'orders-db' });
 
     expect(names).toEqual({
@@ -170,6 +170,8 @@ describe('deployedNames', () => {
       moverFunction: 'vip-failover-orders-db-mover',
       topic: 'vip-failover-orders-db',
       dashboard: 'vip-failover-orders-db',
+      checkerKey: 'vip-failover/orders-db/checker-key',
+      operatorKey: 'vip-failover/orders-db/operator-key',
     });
     expect(witnessFunction('eu-west-1b')).toBe('vip-failover-orders-db-witness-b');
   });

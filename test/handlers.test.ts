@@ -1,12 +1,14 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import example from '../config/example.json';
-import { ENV, runtimeConfig, validateConfig } from '../config';
+import 'aws-sdk-client-mock-jest';
+import { ENV, deployedNames, runtimeConfig, validateConfig } from '../config';
+import { signRequest } from '../lambda/domain/signing';
 import {
   checkerClients,
   createCheckerHandler,
@@ -145,6 +147,79 @@ describe('createWitnessHandler', () => {
 describe('createMoverHandler', () => {
   it('reads a broken config when it is built, not at the first event', () => {
     expect(() => createMoverHandler({ [ENV.config]: '{' })).toThrow(/is not JSON/);
+  });
+
+  describe('a request that does not prove its origin', () => {
+    const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vip-failover-orders-db';
+    function mockedMover() {
+      const clients = {
+        ec2: new EC2Client({ region: 'eu-west-1' }),
+        ssm: new SSMClient({ region: 'eu-west-1' }),
+        secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
+        sns: new SNSClient({ region: 'eu-west-1' }),
+      };
+      const mocks = {
+        ec2: mockClient(clients.ec2),
+        ssm: mockClient(clients.ssm),
+        secrets: mockClient(clients.secrets),
+        sns: mockClient(clients.sns),
+      };
+      mocks.secrets.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
+        SecretString: `key of ${input.SecretId}`,
+      }));
+      mocks.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+      const handler = createMoverHandler({ ...deployedEnv(), [ENV.topicArn]: TOPIC }, clients);
+      return { handler, mocks };
+    }
+    const operatorKey = `key of ${deployedNames(exampleConfig()).operatorKey}`;
+
+    it.each([
+      ['unsigned', { target: 'db-b', reason: 'maintenance', by: 'mallory', force: true }],
+      [
+        'wrongly signed',
+        signRequest(
+          { target: 'db-b', reason: 'maintenance', by: 'mallory', force: true },
+          { group: exampleConfig().name, signer: 'operator', key: 'a guess' },
+          Date.now(),
+        ),
+      ],
+    ])('is refused when %s, alerted, and nothing is read or written', async (_what, event) => {
+      // Prepare
+      const { handler, mocks } = mockedMover();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(result).toMatchObject({ status: 'refused', target: 'db-b', recordWritten: false });
+      expect(mocks.ec2.calls()).toHaveLength(0);
+      expect(mocks.ssm.calls()).toHaveLength(0);
+      expect(mocks.sns).toHaveReceivedCommandWith(PublishCommand, {
+        TopicArn: TOPIC,
+        Subject: expect.stringMatching(
+          /^\[orders-db\] Move REFUSED to db-b: (unsigned|bad-signature)$/,
+        ),
+      });
+    });
+
+    it("refuses an operator's signed request once it is replayed", async () => {
+      // Prepare
+      const { handler, mocks } = mockedMover();
+      mocks.ec2.on(DescribeRouteTablesCommand).rejects(new Error('no tables in this spec'));
+      const request = signRequest(
+        { target: 'db-b', reason: 'maintenance', by: 'alice', force: true },
+        { group: exampleConfig().name, signer: 'operator', key: operatorKey },
+        Date.now(),
+      );
+      await handler(request).catch(() => undefined);
+
+      // Act
+      const replay = await handler(request);
+
+      // Assess
+      expect(replay).toMatchObject({ status: 'refused' });
+      expect(replay.detail).toMatch(/^refused: nonce .* was already acted on$/);
+    });
   });
 });
 

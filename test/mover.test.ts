@@ -13,8 +13,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
 import { lastMoveValue } from '../lambda/domain/last-move';
-import { MAX_REQUEST_AGE_MS, moveVip, parseMoveRequest } from '../lambda/domain/mover';
-import type { ProbeResult } from '../lambda/domain/types';
+import { MAX_REQUEST_AGE_MS, historyNote, moveVip, parseMoveRequest } from '../lambda/domain/mover';
+import { moveEvent } from '../lambda/domain/move-notice';
+import type { MoveRequest, ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,
   INSTANCE_C,
@@ -1061,6 +1062,39 @@ describe('moveVip', () => {
     });
   });
 
+  describe('when the record cannot be written after the switch', () => {
+    it('answers moved, says the record failed, and tells the operators', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ssmMock.on(PutParameterCommand, { Name: RECORD }).rejects(
+        Object.assign(new Error('too many versions'), {
+          name: 'ParameterMaxVersionLimitExceeded',
+        }),
+      );
+
+      const request: MoveRequest = {
+        target: 'db-b',
+        reason: 'db-a failed',
+        expectedActive: 'db-a',
+        automatic: true,
+        kind: 'failover',
+      };
+
+      // Act
+      const result = await moveVip(deps(), config, request);
+      const notice = moveEvent(request, result, Date.now());
+
+      // Assess
+      expect(result).toMatchObject({ status: 'moved', recordWritten: false });
+      expect(result.detail).toBe(
+        `the record ${RECORD} could not be written (ParameterMaxVersionLimitExceeded: too many versions); the routes are switched, and the next Checker run repairs the record`,
+      );
+      expect(log.messages('error')).toEqual([result.detail]);
+      expect(notice).toMatchObject({ kind: 'moved' });
+      expect(notice?.body).toContain(`But ${result.detail}.`);
+    });
+  });
+
   describe('on a malformed request', () => {
     it.each<[string, unknown, RegExp]>([
       ['no event', undefined, /^invalid move request: event \(missing\) /],
@@ -1158,5 +1192,42 @@ describe('parseMoveRequest', () => {
 
     // Assess
     expect(parse).toThrow(expect.objectContaining({ name: 'InvalidMoveRequestError' }));
+  });
+});
+
+describe('printable names in the history', () => {
+  it('writes a `by` with a newline as one history line', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      reason: 'maintenance',
+      by: 'alice\nautomatic: forged line',
+    });
+
+    // Assess
+    expect(request.by).toBe('alice automatic forged line');
+    expect(historyNote(request, true)).toBe('manual by alice automatic forged line: maintenance');
+  });
+
+  it('keeps a `by` to 64 printable characters', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      by: `\u001b[31m${'x'.repeat(100)}`,
+    });
+
+    // Assess
+    expect(request.by).toBe(`[31m${'x'.repeat(60)}`);
+  });
+
+  it('writes a reason with a newline or a bidirectional override as one line', () => {
+    // Act
+    const request = parseMoveRequest(config, {
+      target: 'db-b',
+      reason: 'patch\r\nmanual by bob: \u202eevil',
+    });
+
+    // Assess
+    expect(request.reason).toBe('patch manual by bob: evil');
   });
 });

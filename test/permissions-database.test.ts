@@ -16,6 +16,10 @@ const BASE: FailoverArns = {
   replication: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/replication',
   topic: 'arn:aws:sns:eu-west-1:123456789012:vip-failover-orders-db',
   region: 'eu-west-1',
+  checkerKey:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-failover/orders-db/checker-key-AbCdEf',
+  operatorKey:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-failover/orders-db/operator-key-AbCdEf',
 };
 
 /** The Mover's statements as JSON, by sid. */

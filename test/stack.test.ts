@@ -429,7 +429,10 @@ describe('VipFailoverStack', () => {
           'Fn::GetAtt': [id(fn), 'Arn'],
         })),
       );
-      expect(byAction('secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([SECRET_ARN]);
+      expect(byAction('secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([
+        { Ref: id(stack.failover.checkerKey) },
+        SECRET_ARN,
+      ]);
       expect(b.statements('checker').flatMap(actionsOf)).not.toEqual(
         expect.arrayContaining(['ec2:ReplaceRoute']),
       );
@@ -466,9 +469,64 @@ describe('VipFailoverStack', () => {
     it('lets the Mover read the secret too: a manual move probes its target first', () => {
       const reads = b
         .statements('mover')
-        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+        .filter((s) => s.Sid !== 'ReadSigningKeys');
 
       expect(reads.flatMap(resourcesOf)).toEqual([SECRET_ARN]);
+    });
+
+    it('generates both signing keys, readable by the Mover, the checker key by the Checker only', () => {
+      const { id, stack } = b;
+      const key = (k: 'checkerKey' | 'operatorKey') => ({ Ref: id(stack.failover[k]) });
+      const readers = (fn: 'checker' | 'mover') =>
+        b.statements(fn).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+
+      for (const [name, secretName] of [
+        ['checkerKey', 'vip-failover/orders-db/checker-key'],
+        ['operatorKey', 'vip-failover/orders-db/operator-key'],
+      ] as const) {
+        expect(b.template.toJSON().Resources[id(stack.failover[name])]).toMatchObject({
+          Type: 'AWS::SecretsManager::Secret',
+          Properties: {
+            Name: secretName,
+            GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+          },
+        });
+      }
+      expect(readers('mover').find((s) => s.Sid === 'ReadSigningKeys')).toMatchObject({
+        Resource: [key('checkerKey'), key('operatorKey')],
+      });
+      expect(readers('checker').find((s) => s.Sid === 'ReadCheckerKey')).toMatchObject({
+        Resource: key('checkerKey'),
+      });
+      for (const w of stack.failover.witnesses)
+        expect(JSON.stringify(b.statements(w))).not.toContain(id(stack.failover.checkerKey));
+    });
+
+    it('outputs the operator policy: the operator key and invoking the Mover, nothing else', () => {
+      const { id, stack } = b;
+
+      b.template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        PolicyDocument: {
+          Statement: [
+            {
+              Sid: 'ReadOperatorKey',
+              Effect: 'Allow',
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: { Ref: id(stack.failover.operatorKey) },
+            },
+            {
+              Sid: 'InvokeMover',
+              Effect: 'Allow',
+              Action: 'lambda:InvokeFunction',
+              Resource: { 'Fn::GetAtt': [id(stack.failover.mover), 'Arn'] },
+            },
+          ],
+        },
+      });
+      b.template.hasOutput('*', {
+        Value: { Ref: id(stack.failover.operatorPolicy) },
+      });
     });
 
     it('allows "*" unconditioned only for Describe calls', () => {
@@ -684,7 +742,7 @@ describe('VipFailoverStack', () => {
     it('puts no secret value anywhere in the template', () => {
       const json = JSON.stringify(b.template.toJSON());
 
-      expect(json).not.toMatch(/resolve:secretsmanager|SecretString|"password"/i);
+      expect(json).not.toMatch(/resolve:secretsmanager|"SecretString"|"password"/i);
       expect(json).toContain(SECRET_ARN);
     });
 
@@ -1137,12 +1195,14 @@ describe('VipFailoverStack', () => {
       });
     });
 
-    it('grants no Secrets Manager access', () => {
+    it('grants no Secrets Manager access beyond the signing keys', () => {
       const actions = [
         ...b.statements('checker'),
         ...b.statements('mover'),
         ...b.stack.failover.witnesses.flatMap((w) => b.statements(w)),
-      ].flatMap(actionsOf);
+      ]
+        .filter((s) => s.Sid !== 'ReadCheckerKey' && s.Sid !== 'ReadSigningKeys')
+        .flatMap(actionsOf);
 
       expect(b.stack.failover.witnesses).toHaveLength(2);
       expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
@@ -1235,7 +1295,8 @@ describe('VipFailoverStack', () => {
     it('grants the secret with its random suffix as a wildcard', () => {
       const reads = b
         .statements('checker')
-        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+        .filter((s) => s.Sid !== 'ReadCheckerKey');
 
       expect(reads.flatMap(resourcesOf)).toEqual([`${partial}-??????`]);
     });

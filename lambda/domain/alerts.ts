@@ -30,7 +30,15 @@ export const CONDITION_KINDS = [
 export type ConditionKind = (typeof CONDITION_KINDS)[number];
 
 /** One-off happenings. */
-export const EVENT_KINDS = ['moved', 'move-failed', 'move-partial'] as const;
+export const EVENT_KINDS = [
+  'moved',
+  'move-failed',
+  'move-partial',
+  // A request to the Mover that did not prove its origin (docs/security.md).
+  'move-untrusted',
+  // A move fenced a node, then did not switch, and could not lift its own fence.
+  'fence-left',
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The line every message that asks for a human ends with. */

@@ -23,6 +23,7 @@ import type { Log } from './log';
 import type { Holder, Prober } from './probe';
 import type { Zone } from './vantage';
 import type { MoveRequest } from './types';
+import type { MoverSigner } from './checker/signer';
 
 export type { MoveAttempt } from './checker/actor';
 export type { NodeProbeSummary } from './checker/nodes';
@@ -49,6 +50,8 @@ export interface CheckerDeps {
    * human at once (urgent.ts). Must not throw or block: the run goes on beside it.
    */
   readonly onSnapshot?: (report: CheckerReport) => void;
+  /** Signs each Mover request (checker/signer.ts); unsigned without. */
+  readonly sign?: MoverSigner;
 }
 
 export interface CheckerOptions {
@@ -101,8 +104,9 @@ export async function runChecker(
   const window = new RunWindow(runtime, options, clock);
   const view = new View({ ec2: deps.ec2, ssm: deps.ssm, clock, log }, config, apiTimeoutMs);
   const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
-  const mover = (request: MoveRequest) =>
-    callMover(deps.lambda, options.moverFunctionName, request, moverMs);
+  const sign = deps.sign ?? ((request: MoveRequest) => Promise.resolve(request));
+  const mover = async (request: MoveRequest) =>
+    callMover(deps.lambda, options.moverFunctionName, await sign(request), moverMs);
   const fences = new FenceRequests({ config, clock, log, callMover: mover });
   // Replication is read by MySQL probes only; only they have sightings to save.
   const saved = config.probe.mysql

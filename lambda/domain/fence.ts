@@ -77,3 +77,45 @@ async function barrierUp(session: Session): Promise<boolean> {
   const [row] = (await session.query(sql)) as { ro: unknown; sro: unknown }[];
   return Number(row?.ro) === 1 && Number(row?.sro) === 1;
 }
+
+/** Lifting a fence this move put up, after the move did not switch. */
+export type Unfencing =
+  /** read_only is OFF again: the node takes writes as before the move. */
+  | { readonly status: 'lifted'; readonly node: string }
+  /** It could not be lifted: `statement` is what a human must run, as the promotion user. */
+  | {
+      readonly status: 'failed';
+      readonly node: string;
+      readonly detail: string;
+      readonly statement: string;
+    };
+
+/** The statement that lifts our fence; on MySQL it clears super_read_only too. */
+export const UNFENCE_SQL = 'SET GLOBAL read_only = OFF';
+
+/** Sets `node` writable again, undoing our own fence. Never throws. */
+export async function unfence(
+  node: { readonly name: string; readonly address: string },
+  options: SessionOptions,
+): Promise<Unfencing> {
+  const failed = (e: unknown): Unfencing => ({
+    status: 'failed',
+    node: node.name,
+    detail: describeError(e),
+    statement: UNFENCE_SQL,
+  });
+  let session: Session;
+  try {
+    session = await openSession(node.address, options);
+  } catch (e) {
+    return failed(e);
+  }
+  try {
+    await session.query(UNFENCE_SQL);
+    return { status: 'lifted', node: node.name };
+  } catch (e) {
+    return failed(e);
+  } finally {
+    await session.close();
+  }
+}

@@ -4,6 +4,7 @@
  * move, automatic or by hand.
  */
 import type { AlertEvent } from './alerts';
+import type { Distrust } from './mover-trust';
 import type { MoveRequest, MoveResult } from './types';
 
 /** The event for a move's outcome; undefined when nothing moved and nothing failed. */
@@ -44,7 +45,7 @@ export function moveEvent(
   return {
     kind: 'moved',
     subject: `VIP moved ${from} → ${result.target} (${who})`,
-    body: `${opening(request, from, result.target, who)}: ${request.reason}\n\n${tables}\n\n${timing} Next step: ${nextStep(request, from, result.target)}`,
+    body: `${opening(request, from, result.target, who)}: ${request.reason}\n\n${tables}\n\n${result.detail ? `But ${result.detail}.\n\n` : ''}${timing} Next step: ${nextStep(request, from, result.target)}`,
     facts,
   };
 }
@@ -77,6 +78,16 @@ function nextStep(request: MoveRequest, from: string, to: string): string {
 function notMoved(request: MoveRequest, result: MoveResult): AlertEvent {
   const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
   const promotion = result.database?.promotion;
+  const left = (result.database?.unfenced ?? []).flatMap((u) => (u.status === 'failed' ? [u] : []));
+  if (left.length > 0) {
+    const names = left.map((u) => u.node).join(', ');
+    return {
+      kind: 'fence-left',
+      subject: `WRITES STOPPED: ${names} fenced by a move that did not happen; run ${left[0]!.statement}`,
+      body: `A move to ${result.target} set ${names} read-only and then did not switch (${result.detail ?? 'see the Mover log'}), and could not lift its own fence:\n\n${left.map((u) => `  ${u.node}: ${u.detail}`).join('\n')}\n\nThe VIP still goes to ${from}, which refuses writes. Next step, now: on ${names}, as the promotion user, run\n\n  ${left[0]!.statement};\n\nthen find out why the move failed (the Mover's log).`,
+      facts: { from, to: result.target, fenced: names, statement: left[0]!.statement },
+    };
+  }
   const why =
     promotion?.status === 'failed'
       ? `promotion of ${result.target} failed at ${promotion.step}`
@@ -88,5 +99,37 @@ function notMoved(request: MoveRequest, result: MoveResult): AlertEvent {
     subject: `VIP NOT moved ${from} → ${result.target}: ${why}`,
     body: `The VIP stays on ${from}: ${result.detail ?? why}\n\nAsked for: ${request.reason}\n\nNext step: see the Mover's log for each step; the Checker asks again after its back-off. A standby that cannot catch up needs a human: promote it by hand, accepting what it lacks, and move with vip-failover move --force.`,
     facts: { from, to: result.target, reason: why },
+  };
+}
+
+/**
+ * A request that did not prove where it came from: refused (nothing was read or changed), or,
+ * when only our own key failed, accepted because the Mover's own probes confirmed the failover.
+ */
+export function untrustedEvent(
+  request: Pick<MoveRequest, 'target' | 'reason' | 'by' | 'automatic' | 'force'>,
+  distrust: Distrust,
+  outcome: { readonly accepted: boolean; readonly detail: string },
+): AlertEvent {
+  const claims = [
+    request.automatic ? 'automatic' : undefined,
+    request.force ? 'force' : undefined,
+    request.by !== undefined ? `by ${request.by}` : undefined,
+  ].filter(Boolean);
+  const next =
+    distrust === 'key-unreadable'
+      ? 'Next step: restore the Mover’s read of its signing keys (GetSecretValue on the vip-failover/<name>/*-key secrets); see docs/security.md.'
+      : outcome.accepted
+        ? 'Next step: find out why the Checker could not sign (its log, GetSecretValue on its key) and fix it.'
+        : 'Next step: find who invoked the Mover (CloudTrail lambda Invoke, the Mover’s log with this request) and remove their lambda:InvokeFunction; only the Checker and operators with the operator key may move the VIP.';
+  return {
+    kind: 'move-untrusted',
+    subject: `${outcome.accepted ? 'UNSIGNED move accepted' : 'Move REFUSED'} to ${request.target}: ${distrust}`,
+    body: `A request to move the VIP to ${request.target} did not prove where it came from (${distrust}): ${outcome.detail}\n\nIt asked: ${request.reason}${claims.length > 0 ? ` (claiming ${claims.join(', ')})` : ''}\n\n${next}`,
+    facts: {
+      to: request.target,
+      distrust,
+      outcome: outcome.accepted ? 'accepted' : 'refused',
+    },
   };
 }

@@ -18,7 +18,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { FailoverConfig, NodeConfig } from '../../config';
-import { fence, type Fencing } from './fence';
+import { fence, unfence, type Fencing, type Unfencing } from './fence';
 import { afterMove, beforeMove, lambdaInvoker, type Invoker } from './hooks';
 import type { Log } from './log';
 import type { SessionOptions } from './mysql-session';
@@ -34,6 +34,8 @@ export interface DatabaseDeps {
   /** Present with promotion "mysql". */
   readonly promote?: (node: NodeRef, waitFor?: string) => Promise<Promotion>;
   readonly fence?: (node: NodeRef) => Promise<Fencing>;
+  /** Lifts a fence this move put up; present with `fence`. */
+  readonly unfence?: (node: NodeRef) => Promise<Unfencing>;
   /** Present when a hook is configured. */
   readonly invoker?: Invoker;
 }
@@ -63,6 +65,7 @@ export function databaseDeps(
     promote: (node, waitFor) =>
       promote(node, { ...session, catchUpTimeoutMs: p.catchUpTimeoutMs, waitFor }),
     fence: (node) => fence(node, session),
+    unfence: (node) => unfence(node, session),
   };
 }
 
@@ -110,7 +113,8 @@ export async function beforeSwitch(
   const unfenced = fencing.filter((f) => f.status === 'failed');
   if (unfenced.length > 0 && !move.force) {
     const detail = `${unfenced.map((f) => `${f.node} answers but could not be set read-only (${f.status === 'failed' ? f.detail : ''})`).join('; ')}; not promoting ${move.to.name} while another node may take writes`;
-    return { go: false, detail, steps: { ...hooks, fencing } };
+    const lifted = await liftOwnFences(deps, move, fencing, log);
+    return { go: false, detail, steps: { ...hooks, fencing, ...lifted } };
   }
   // A switchover: the old master is fenced and alive; wait for its last transaction.
   const waitFor = fencing.flatMap((f) =>
@@ -122,13 +126,52 @@ export async function beforeSwitch(
   if (promotion.status === 'failed') {
     const detail = `promotion of ${move.to.name} failed at ${promotion.step}: ${promotion.detail}; the VIP stays where it was`;
     log.error(detail, { event: 'promote-failed', promotion });
-    return { go: false, detail, steps };
+    return {
+      go: false,
+      detail,
+      steps: { ...steps, ...(await liftOwnFences(deps, move, fencing, log)) },
+    };
   }
   log.info(`${move.to.name} promoted${promotion.already ? ' (it already was)' : ''}`, {
     event: 'promoted',
     promotion,
   });
   return { go: true, steps };
+}
+
+/**
+ * A move that fenced the node holding the VIP and then does not switch would leave no node
+ * taking writes: an outage of our own making. Each node this move set read-only (not one that
+ * was already) gets its writes back; one that cannot is logged at ERROR with the statement a
+ * human must run, and the move's notification names it (move-notice.ts).
+ */
+async function liftOwnFences(
+  deps: DatabaseDeps,
+  move: Switch,
+  fencing: readonly Fencing[],
+  log: Log,
+): Promise<Pick<DatabaseSteps, 'unfenced'>> {
+  const ours = fencing.filter((f) => f.status === 'fenced' && !f.already);
+  const lift = deps.unfence;
+  if (!lift || ours.length === 0) return {};
+  const unfenced = await Promise.all(
+    ours.map((f) =>
+      lift(move.from.find((n) => n.name === f.node) ?? { name: f.node, address: '' }),
+    ),
+  );
+  for (const u of unfenced) {
+    if (u.status === 'lifted')
+      log.warn(`${u.node} is writable again: the move did not switch, so its fence is lifted`, {
+        event: 'unfenced',
+        unfencing: u,
+      });
+    else
+      log.error(
+        `${u.node} is left read-only by this move, which did not switch: ${u.detail}. Run ${u.statement} on ${u.node} as the promotion user`,
+        { event: 'fence-left', unfencing: u },
+      );
+  }
+  return { unfenced };
 }
 
 /** Step 5: tells the after hook; returns the steps with its problem, if any. */

@@ -10,6 +10,27 @@ export function clip(value: unknown, max = 60): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
+/** The longest `by` the history keeps: an operator's or role's name, not a message. */
+export const MAX_BY_LENGTH = 64;
+
+/**
+ * `text` as one line of printable characters: control and format characters (a newline, an
+ * escape, a bidirectional override) become spaces, runs of spaces one, and the result is cut to
+ * `max`. What the Mover writes into the history must not forge a second line there.
+ */
+export function printable(text: string, max: number): string {
+  return text
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, max);
+}
+
+/** Who asked, as the history may show it: printable, without the history's `:` separator. */
+export function printableBy(by: string): string {
+  return printable(by.replace(/:/g, ' '), MAX_BY_LENGTH);
+}
+
 const requestSchema = z
   .object({
     target: z
@@ -19,10 +40,15 @@ const requestSchema = z
       .string({ message: 'must be a string saying why the move was asked for' })
       // Its own message: zod would otherwise report the type's message for a string too long.
       .max(1000, { message: 'must be at most 1000 characters' })
-      .default('manual'),
+      .default('manual')
+      .transform((reason) => printable(reason, 1000)),
     expectedActive: z.string({ message: 'must be the name of a configured node' }).optional(),
     automatic: z.boolean({ message: 'must be true or false' }).optional(),
-    by: z.string({ message: 'must be a string naming who asked' }).max(200).optional(),
+    by: z
+      .string({ message: 'must be a string naming who asked' })
+      .max(200)
+      .transform(printableBy)
+      .optional(),
     requestedAt: z.iso
       .datetime({ message: 'must be an ISO 8601 time such as 2026-12-01T10:00:00Z' })
       .optional(),

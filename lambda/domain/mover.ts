@@ -212,9 +212,16 @@ export async function moveVip(
   // Only record what at least one table confirms.
   const confirmed = outcomes.some((o) => o.action !== 'failed');
   let recordWritten = false;
+  let recordError: string | undefined;
   if (confirmed && readableFailed.length === 0 && record.value !== node.name) {
-    await writeRecord(deps.ssm, config.parameterName, node.name, historyNote(request, changed));
-    recordWritten = true;
+    // The routes have moved: a failed write must not hide the move from its notification.
+    try {
+      await writeRecord(deps.ssm, config.parameterName, node.name, historyNote(request, changed));
+      recordWritten = true;
+    } catch (e) {
+      recordError = `the record ${config.parameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
+      log.error(recordError, { event: 'record-error', request });
+    }
   }
   const status: MoveResult['status'] =
     failed.length > 0 ? 'partial' : changed ? 'moved' : 'already-active';
@@ -229,6 +236,7 @@ export async function moveVip(
       : prepared.steps;
   const summary = {
     ...result(status, outcomes, recordWritten),
+    ...(recordError ? { detail: recordError } : {}),
     ...(Object.keys(database).length > 0 ? { database } : {}),
   };
   const fields = { event: 'move', request, ...summary };

@@ -156,6 +156,26 @@ async function catchUp(
   return status ? status.applied : first.applied;
 }
 
+const UUID = '[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}';
+const INTERVAL = '\\d+(?:-\\d+)?';
+/** MySQL 8.4 tags: a letter or underscore, then up to 31 letters, digits or underscores. */
+const TAG = '[A-Za-z_][A-Za-z0-9_]{0,31}';
+/** One MySQL UUID set: `uuid:1-5:7`, with tags (8.4) `uuid:tag:1-5` or `uuid:1-3:tag:4`. */
+const MYSQL_UUID_SET = new RegExp(
+  `^${UUID}(?::${TAG}:${INTERVAL}(?::${INTERVAL})*|:${INTERVAL})+$`,
+);
+/** One MariaDB GTID: `domain-server-sequence`. */
+const MARIADB_GTID = /^\d+-\d+-\d+$/;
+
+/**
+ * True for a GTID set as MySQL (tagged or not) or MariaDB write it, comma-separated, whitespace
+ * (a set wraps lines in SHOW output) ignored: only such a value is ever quoted into SQL.
+ */
+export function isGtidSet(position: string): boolean {
+  const parts = position.replace(/\s+/g, '').split(',');
+  return parts.every((p) => MYSQL_UUID_SET.test(p) || MARIADB_GTID.test(p));
+}
+
 /** Waits until the replica has applied `position`, within `timeoutMs`. */
 async function waitForPosition(
   session: Session,
@@ -164,8 +184,8 @@ async function waitForPosition(
   timeoutMs: number,
 ): Promise<void> {
   const seconds = Math.ceil(timeoutMs / 1000);
-  // A literal: a position is digits, dashes, colons, commas and hex, checked before it is quoted.
-  if (!/^[0-9A-Fa-f:,\-\s]+$/.test(position))
+  // A literal: checked against the GTID grammars before it is quoted.
+  if (!isGtidSet(position))
     throw new StepFailure('catch-up', `GTID position ${JSON.stringify(position)} is not one`);
   const quoted = `'${position.replace(/\s+/g, '')}'`;
   const sql = session.dialect.mariadb

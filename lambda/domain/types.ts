@@ -1,5 +1,5 @@
 /** Shapes shared by the Checker, the Mover and the tools that drive them. */
-import type { Fencing } from './fence';
+import type { Fencing, Unfencing } from './fence';
 import type { Promotion } from './promote';
 
 /**
@@ -178,7 +178,7 @@ export interface MoveResult {
    */
   readonly status:
     'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
-  /** Why the request was expired or refused. */
+  /** Why the request was expired or refused; on a move, what went wrong after the switch. */
   readonly detail?: string;
   readonly target: string;
   readonly tables: readonly TableOutcome[];
@@ -197,5 +197,7 @@ export interface DatabaseSteps {
   readonly hooks?: { readonly vetoed?: string; readonly problems?: readonly string[] };
   /** Each node the VIP left, fenced or not. */
   readonly fencing?: readonly Fencing[];
+  /** The fences this move put up and lifted again because it did not switch. */
+  readonly unfenced?: readonly Unfencing[];
   readonly promotion?: Promotion;
 }

@@ -3,7 +3,9 @@
  * handlers on the local endpoint, compressed detection. Waits are generous; the specs assert
  * where the VIP ends and what each database says, never how fast.
  */
-import type { LocalCluster } from '../../tools/harness/cluster';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { MoveResult } from '../../lambda/domain/types';
+import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import {
   appInsert,
   databaseState,
@@ -13,6 +15,8 @@ import {
   waitForLag,
 } from '../../tools/harness/replication';
 import { serverOf } from '../../tools/harness/scenario';
+import { signedAs } from '../../tools/harness/signing';
+import { localClients } from '../support/aws-env';
 import {
   PATIENCE_MS,
   expectVipOn,
@@ -168,6 +172,40 @@ describe('database-aware failover', () => {
     expect(failed).toBe(true);
     expect(c.converged()).toBe('db-a');
     expect(await databaseState(replica)).toMatchObject({ readOnly: true });
+  });
+
+  it('lifts its own fence from the master when a switchover fenced it and the promotion failed', async () => {
+    // Prepare: a healthy master; on db-b only, the promotion user loses READ_ONLY ADMIN.
+    const c = await replicating(withPromotion);
+    const master = serverOf(c, 'db-a');
+    const replica = serverOf(c, 'db-b');
+    await waitCaughtUp(master, replica);
+    await replica.query("REVOKE READ_ONLY ADMIN ON *.* FROM 'vip_promoter'@'%'");
+    const clients = localClients(c.aws);
+
+    // Act: an operator's signed switchover to db-b
+    const out = await clients.lambda
+      .send(
+        new InvokeCommand({
+          FunctionName: MOVER_FUNCTION,
+          Payload: new TextEncoder().encode(
+            JSON.stringify(
+              signedAs(c.config, 'operator', { target: 'db-b', reason: 'switchover', by: 'spec' }),
+            ),
+          ),
+        }),
+      )
+      .finally(() => clients.destroy());
+    const result = JSON.parse(new TextDecoder().decode(out.Payload)) as MoveResult;
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'refused',
+      database: { unfenced: [{ status: 'lifted', node: 'db-a' }] },
+    });
+    expect(c.converged()).toBe('db-a');
+    expect(await databaseState(master)).toMatchObject({ running: true, readOnly: false });
+    await appInsert(master, 'after the failed switchover');
   });
 
   it('leaves the VIP where it was when the before-move hook vetoes the move', async () => {

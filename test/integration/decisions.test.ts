@@ -10,6 +10,7 @@ import { nodeByName } from '../../config';
 import type { MoveAttempt } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
+import { signedAs } from '../../tools/harness/signing';
 import { serverOf } from '../../tools/harness/scenario';
 import { localClients } from '../support/aws-env';
 import { mutations } from '../support/calls';
@@ -250,7 +251,9 @@ describe('a Mover already running', () => {
       .send(
         new InvokeCommand({
           FunctionName: MOVER_FUNCTION,
-          Payload: new TextEncoder().encode(JSON.stringify({ ...request, automatic: true })),
+          Payload: new TextEncoder().encode(
+            JSON.stringify(signedAs(c.config, 'checker', { ...request, automatic: true })),
+          ),
         }),
       )
       .catch((e: Error) => e);

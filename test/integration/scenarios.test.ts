@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { CheckerReport } from '../../lambda/domain/checker';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
+import { signedAs } from '../../tools/harness/signing';
 import { localClients } from '../support/aws-env';
 import { everyTable, recordHistory, routeSwitches, switchesByTable } from '../support/calls';
 import {
@@ -245,12 +246,14 @@ describe('fault suite', () => {
             FunctionName: MOVER_FUNCTION,
             InvocationType: type,
             Payload: new TextEncoder().encode(
-              JSON.stringify({
-                target: 'db-b',
-                reason: `duplicate ${type} delivery`,
-                expectedActive: 'db-a',
-                automatic: true,
-              }),
+              JSON.stringify(
+                signedAs(c.config, 'checker', {
+                  target: 'db-b',
+                  reason: `duplicate ${type} delivery`,
+                  expectedActive: 'db-a',
+                  automatic: true,
+                }),
+              ),
             ),
           }),
         )

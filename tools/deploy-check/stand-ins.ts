@@ -7,6 +7,8 @@
  * API from their resolved properties, so that they can be read back.
  */
 import { PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SetTopicAttributesCommand, SubscribeCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { AwsWire } from './aws-wire';
 import { resolve, type ResolveContext } from './intrinsics';
@@ -111,6 +113,31 @@ const STAND_INS: Readonly<Record<string, StandIn>> = {
         sns.destroy();
       }
       return `${String(props.Protocol)} subscription to ${String(props.TopicArn)} (Subscribe)`;
+    },
+  },
+  'AWS::SecretsManager::Secret': {
+    what: 'a generated secret (the signing keys)',
+    // CloudFormation's Ref is the ARN, whose random suffix exists only once the secret does; the
+    // stand-in's own suffix is fixed. The handlers read the keys by name, so they find it.
+    value: (attribute, props, env) => {
+      const name = typeof props.Name === 'string' ? props.Name : undefined;
+      if (!name || attribute !== 'Ref') return undefined;
+      return `arn:aws:secretsmanager:${env.region}:${env.account}:secret:${name}-StndIn`;
+    },
+    create: async (props, { aws }) => {
+      const secrets = new SecretsManagerClient(aws);
+      try {
+        await secrets.send(
+          new CreateSecretCommand({
+            Name: String(props.Name),
+            Description: props.Description === undefined ? undefined : String(props.Description),
+            SecretString: randomBytes(48).toString('base64url').slice(0, 64),
+          }),
+        );
+      } finally {
+        secrets.destroy();
+      }
+      return `secret ${String(props.Name)} with a generated value (CreateSecret)`;
     },
   },
   'AWS::CDK::Metadata': { what: "the CDK's version reporting" },

@@ -31,6 +31,8 @@ export interface SeedOptions {
   readonly paused?: boolean;
   /** The promotion secret's value, with promotion "mysql"; a dummy password by default. */
   readonly promotionSecretString?: string;
+  /** The signing keys' values (docs/security.md); fixed local values by default. */
+  readonly signingKeys?: { readonly checker?: string; readonly operator?: string };
 }
 
 /** The models seeding writes to: a LocalAws has them. */
@@ -48,10 +50,16 @@ export function topicName(config: FailoverConfig): string {
 
 export const DEFAULT_PROBE_PASSWORD = 'local-aws-password';
 
+/** The signing keys seeding gives a group unless told others: local values, no secrets. */
+export const DEFAULT_SIGNING_KEYS = {
+  checker: 'local-aws-checker-signing-key',
+  operator: 'local-aws-operator-signing-key',
+} as const;
+
 /**
  * Creates the route tables (local route + VIP route to the active node), every node's ENI or
- * instance, the record and pause parameters, and the probe and promotion secrets when the
- * config names them.
+ * instance, the record and pause parameters, the two signing keys, and the probe and promotion
+ * secrets when the config names them.
  * Seeding again replaces these objects, so each seed starts from version 1.
  */
 export function seedWorld(models: SeedModels, config: FailoverConfig, options: SeedOptions): void {
@@ -92,6 +100,10 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
         JSON.stringify({ username: mysql.user, password: DEFAULT_PROBE_PASSWORD }),
     );
   }
+  // The keys the stack generates, by the names the handlers and the CLI derive from the group.
+  const names = deployedNames(config);
+  secrets.create(names.checkerKey, options.signingKeys?.checker ?? DEFAULT_SIGNING_KEYS.checker);
+  secrets.create(names.operatorKey, options.signingKeys?.operator ?? DEFAULT_SIGNING_KEYS.operator);
   const promotion = config.promotion;
   if (promotion.type === 'mysql' && promotion.passwordSecretArn) {
     secrets.create(
