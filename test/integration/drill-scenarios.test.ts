@@ -4,6 +4,8 @@
  * compressed. The fault suite covers the same faults and more with compressed thresholds.
  */
 import { runDrill, type DrillOptions, type DrillResult } from '../../tools/drill/drill';
+import { CHECKER_SOURCE_ADDRESS } from '../../tools/harness/cluster';
+import { escapeRe } from '../support/text';
 
 jest.setTimeout(90_000);
 
@@ -120,7 +122,11 @@ describe('drill scenarios', () => {
     expect(r.problem).toBeUndefined();
     expect(r.move_s).toBeNull();
     expect(entries(r, 'fault').map((e) => e.detail)).toEqual([
-      expect.stringMatching(/^\*\*\* the Checker \(127\.0\.0\.100\) cut off from db-a: /),
+      expect.stringMatching(
+        new RegExp(
+          `^\\*\\*\\* the Checker \\(${escapeRe(CHECKER_SOURCE_ADDRESS)}\\) cut off from db-a: `,
+        ),
+      ),
     ]);
     expect(entries(r, 'heal')).toHaveLength(1);
     expect(entries(r, 'second-opinion-disagrees')[0]?.detail).toMatch(

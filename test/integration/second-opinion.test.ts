@@ -6,7 +6,11 @@
  * goes ahead, its reason naming the other zone's confirmation.
  */
 import { execFileSync } from 'node:child_process';
-import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
+import {
+  CHECKER_SOURCE_ADDRESS,
+  MOVER_FUNCTION,
+  type LocalCluster,
+} from '../../tools/harness/cluster';
 import { PARTITION_CHAIN_PREFIX } from '../../tools/harness/partition';
 import { serverOf } from '../../tools/harness/scenario';
 import { everyTable, recordHistory, switchesByTable } from '../support/calls';
@@ -18,6 +22,7 @@ import {
   startFastCluster,
   startWarmSchedule,
 } from '../support/cluster';
+import { escapeRe } from '../support/text';
 
 jest.setTimeout(60_000);
 
@@ -74,7 +79,11 @@ describe('second opinion', () => {
     // Assess
     expect(chainsWhileCut).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/-s 127\.0\.0\.100\/32 -d 127\.0\.0\.11\/32 .*-j DROP$/),
+        expect.stringMatching(
+          new RegExp(
+            `-s ${escapeRe(CHECKER_SOURCE_ADDRESS)}/32 -d ${escapeRe(c.config.nodes[0]!.address)}/32 .*-j DROP$`,
+          ),
+        ),
       ]),
     );
     expect(chainsHealed).toEqual([]);
