@@ -28,6 +28,7 @@ const workers = availableParallelism() + 1;
 module.exports = {
   testTimeout: 60000,
   maxWorkers: workers,
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/*.test.ts'] },
     {
