@@ -13,9 +13,22 @@ const shared = {
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
 };
 
+const { availableParallelism } = require('node:os');
+
+/**
+ * Workers: one per core, plus one. Jest's default (cores - 1) is a single worker on a 2-core
+ * machine, which ran the integration files one after the other; they mostly wait (for compressed
+ * detection, a Checker window, a MariaDB server), so a third worker overlaps those waits. Files
+ * in parallel never share an address: each worker's clusters use 127.<worker id>.0.x
+ * (tools/harness/cluster.ts), ports are picked free, and partition chains are named per process.
+ */
+const workers = availableParallelism() + 1;
+
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60000,
+  maxWorkers: workers,
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/*.test.ts'] },
     {

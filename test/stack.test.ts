@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CfnElement, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -57,8 +58,16 @@ interface Built {
 /** Skips esbuild where only the template matters; the example stack bundles for real. */
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
 
+/**
+ * The cloud assembly directory of every app here that bundles: CDK stages a bundle there under
+ * its source hash and, finding it staged already, does not run esbuild again for the same sources
+ * and settings (each app would otherwise get a fresh directory, and bundle each handler anew).
+ */
+const BUNDLED_OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vip-failover-stack-test-'));
+afterAll(() => fs.rmSync(BUNDLED_OUTDIR, { recursive: true, force: true }));
+
 function build(input: Raw, options: VipFailoverOptions = {}, bundle = false): Built {
-  const app = new App({ context: bundle ? {} : noBundling });
+  const app = new App(bundle ? { outdir: BUNDLED_OUTDIR } : { context: noBundling });
   const stack = new VipFailoverStack(app, 'Test', { config: input, ...options });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, Raw>;
@@ -111,6 +120,14 @@ function dashboardBody(dashboard: Raw): { widgets: Raw[] } {
   return JSON.parse(text) as { widgets: Raw[] };
 }
 
+let builtExample: Built | undefined;
+
+/**
+ * The example config's stack, bundled for real: synthesized once and shared by every spec that
+ * only reads it.
+ */
+const exampleStack = (): Built => (builtExample ??= build(example, {}, true));
+
 /** Logical id of the key the stack created for the topic. */
 const topicKeyId = (b: Built) => Object.keys(b.template.findResources('AWS::KMS::Key'))[0]!;
 
@@ -118,7 +135,7 @@ describe('VipFailoverStack', () => {
   describe('with the example config (mysql probe, NAT egress)', () => {
     let b: Built;
     beforeAll(() => {
-      b = build(example, {}, true);
+      b = exampleStack();
     });
 
     it('builds both functions for Node.js 24 on arm64 with explicit timeouts and memory', () => {
@@ -763,7 +780,7 @@ describe('VipFailoverStack', () => {
     let b: Built;
     let topicId: string;
     beforeAll(() => {
-      b = build(example);
+      b = exampleStack();
       topicId = b.id(b.stack.failover.topic as sns.Topic);
     });
 
@@ -1825,7 +1842,7 @@ describe('addVipFailoverStack', () => {
     new App({ context: { ...noBundling, [CONFIG_CONTEXT_KEY]: config } });
 
   it("synthesizes the app from the default config file, offline, in the config's account and region", () => {
-    const app = new App();
+    const app = new App({ outdir: BUNDLED_OUTDIR });
 
     const stack = addVipFailoverStack(app, ROOT);
     const assembly = app.synth();
@@ -1836,8 +1853,8 @@ describe('addVipFailoverStack', () => {
   });
 
   it("names the config's account and region in every ARN it grants", () => {
-    const { stack } = build(example);
-    const json = JSON.stringify(Template.fromStack(stack).toJSON());
+    const { template } = exampleStack();
+    const json = JSON.stringify(template.toJSON());
 
     expect(json).not.toMatch(/AWS::Region|AWS::AccountId/);
     expect(json).toContain(`:ssm:${example.region}:${example.account}:parameter/vip-failover/`);

@@ -4,6 +4,8 @@
  * the example config's detection, replicating nodes, only the Checker's schedule compressed.
  */
 import { runDrill, type DrillOptions, type DrillResult } from '../../tools/drill/drill';
+import { loopbackAddress } from '../../tools/harness/cluster';
+import { escapeRe } from '../support/text';
 
 jest.setTimeout(180_000);
 
@@ -38,7 +40,9 @@ describe('database drill scenarios', () => {
     expect(r.timeline.map((e) => e.detail)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^db-b applied everything it received/),
-        expect.stringMatching(/^db-b stopped replicating from 127\.0\.0\.11:\d+$/),
+        expect.stringMatching(
+          new RegExp(`^db-b stopped replicating from ${escapeRe(loopbackAddress(11))}:\\d+$`),
+        ),
         'db-b is writable (read_only OFF)',
       ]),
     );

@@ -12,6 +12,7 @@ import { localClients } from '../support/aws-env';
 import { everyTable, recordHistory, routeSwitches, switchesByTable } from '../support/calls';
 import {
   PATIENCE_MS,
+  events,
   expectVipOn,
   logIndex,
   probeResults,
@@ -46,7 +47,7 @@ async function failedOver(
 }
 
 describe('fault suite', () => {
-  it('moves a killed master to the standby', async () => {
+  it('moves a killed master to the standby once the other zone confirms it dead', async () => {
     // Prepare
     const c = (cluster = await startFastCluster());
     const runErrors = await startWarmSchedule(c);
@@ -68,6 +69,15 @@ describe('fault suite', () => {
         'INFO',
       ),
     ).toHaveLength(1);
+    // The second opinion is on by default: each run that asked for the move (overlapping runs
+    // may both ask) had it confirmed by the other zone's witness, and the move was notified.
+    const asked = events(c, 'invoke-mover').map((r) => r.message);
+    expect(asked).not.toEqual([]);
+    for (const message of asked)
+      expect(message).toMatch(
+        /^invoking the Mover: db-a failed \d+ consecutive probes; db-b is healthy; confirmed from vip-failover-orders-db-witness-b in local-az2 saw db-a dead \((?:refused|reset)[^)]*\), db-b alive \(\d+ ms\)$/,
+      );
+    expect(c.aws.sns.published().map((m) => m.attributes['kind'])).toContain('moved');
     expect(c.logsMatching(/./, 'ERROR')).toEqual([]);
     expect(runErrors).toEqual([]);
   });

@@ -9,6 +9,9 @@
  * 127.0.0.100; with secondOpinion.enabled, one witness per zone of the config's subnets runs in
  * local-az1, local-az2 ... and probes from 127.0.0.101, .102 ...: the Checker asks the witnesses
  * of the other zones, and partition() can cut any one vantage point off from a node.
+ *
+ * Under jest, every address moves to a block of its own per worker (127.<worker id>.0.x, see
+ * loopbackAddress), so that parallel workers never share a node address or a vantage point.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -58,22 +61,38 @@ export const MOVER_FUNCTION = 'vip-failover-mover';
 const PROBE_USER_PASSWORD_BYTES = 12;
 
 /**
+ * The block of loopback addresses this process uses: 127.0.0.x for the drill and the tools; under
+ * jest, 127.<worker id>.0.x, so that test files running in parallel workers (each worker runs one
+ * file at a time) have node addresses, vantage points and so partition rules of their own. The
+ * whole of 127.0.0.0/8 reaches the loopback interface on Linux.
+ */
+function loopbackBlock(): number {
+  const worker = Number(process.env.JEST_WORKER_ID);
+  return Number.isInteger(worker) && worker > 0 && worker < 256 ? worker : 0;
+}
+
+/** The loopback address `host` of this process's block: 127.0.0.`host` outside jest. */
+export function loopbackAddress(host: number): string {
+  return `127.${loopbackBlock()}.0.${host}`;
+}
+
+/**
  * The loopback address the Checker probes from. Apart from the nodes (127.0.0.11 ...) and the
  * flaky proxies' backends (127.0.0.21 ...), so that a partition cuts the Checker alone.
  */
-export const CHECKER_SOURCE_ADDRESS = '127.0.0.100';
+export const CHECKER_SOURCE_ADDRESS = loopbackAddress(100);
 
 /**
  * The address a Checker in zone `index` probes from: the first zone's is CHECKER_SOURCE_ADDRESS,
  * the others' .111, .112 ..., apart from the witnesses', so that a partition can tell them apart.
  */
 export function checkerSourceAddress(index: number): string {
-  return index === 0 ? CHECKER_SOURCE_ADDRESS : `127.0.0.${110 + index}`;
+  return index === 0 ? CHECKER_SOURCE_ADDRESS : loopbackAddress(110 + index);
 }
 
 /** The address the witness of zone `index` (0 for the first zone) probes from: .101, .102 ... */
 export function witnessSourceAddress(index: number): string {
-  return `127.0.0.${101 + index}`;
+  return loopbackAddress(101 + index);
 }
 
 /** The AZ ID the functions of zone `index` run in, as the local metadata endpoint tells them. */
@@ -186,7 +205,10 @@ function checkerBundle(): string {
   return outfile;
 }
 
-/** Rewrites a config for this machine: node addresses on 127.0.0.11, .12 ..., one shared port. */
+/**
+ * Rewrites a config for this machine: node addresses on 127.0.0.11, .12 ... (in this process's
+ * block, see loopbackAddress), one shared port.
+ */
 export function localise(raw: Record<string, unknown>, port: number): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(raw)) as Record<string, unknown> & {
     vpc: { cidr: string };
@@ -194,7 +216,7 @@ export function localise(raw: Record<string, unknown>, port: number): Record<str
     probe: { port: number };
   };
   copy.vpc.cidr = '127.0.0.0/8';
-  copy.nodes.forEach((n, i) => (n.address = `127.0.0.${11 + i}`));
+  copy.nodes.forEach((n, i) => (n.address = loopbackAddress(11 + i)));
   copy.probe.port = port;
   return copy;
 }
@@ -208,7 +230,7 @@ async function loadLocalConfig(
     unknown
   >;
   options.adjust?.(raw);
-  const port = await freePort('127.0.0.11');
+  const port = await freePort(loopbackAddress(11));
   const config = validateConfig(localise(raw, port) as FailoverConfigInput);
   const economy = config.detection.mode === 'economy';
   const runtime = runtimeConfig(config, {
@@ -229,7 +251,7 @@ async function startNodes(
   const flakyIndex = flaky ? config.nodes.findIndex((n) => n.name === flaky.node) : -1;
   if (flaky && flakyIndex < 0)
     throw new Error(`flakyProxy.node ${JSON.stringify(flaky.node)} is not a configured node`);
-  const backendHost = flaky?.backendHost ?? `127.0.0.${21 + flakyIndex}`;
+  const backendHost = flaky?.backendHost ?? loopbackAddress(21 + flakyIndex);
   const servers = await Promise.all(
     config.nodes.map((n, i) =>
       startMariaDb({
