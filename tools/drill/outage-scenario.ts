@@ -51,8 +51,9 @@ export async function azOutageScenario(p: Play): Promise<Played> {
   const expected =
     `${promotes ? `${standby} promoted, then ` : ''}the VIP on ${standby} in every table and the record within ` +
     `${(boundMs / 1000).toFixed(1)} s of the outage (the outage bound), moved by a run that began after it in the other zone`;
-  const writer = startWriter(serverOf(cluster, master), 100);
+  // Caught up first: the wait compares positions, which a running writer keeps moving.
   await waitCaughtUp(serverOf(cluster, master), serverOf(cluster, standby));
+  const writer = startWriter(serverOf(cluster, master), 100);
   const saved = await savedSo(p, (lag) => lag !== null && lag <= 1, p.settleMs);
   const { at: deathAt, runsKilled } = await outage(p);
   await writer.stop();
