@@ -13,23 +13,9 @@
  */
 import { describeError } from './probe-errors';
 import { openSession, type Session, type SessionOptions } from './mysql-session';
+import type { Fencing, Unfencing } from './types';
 
-export type Fencing =
-  /**
-   * read_only is ON now; `already`: it was before we came. `position`: its GTID position read
-   * once the barrier stood (MariaDB gtid_binlog_pos, MySQL gtid_executed), everything it will
-   * ever have written, for a switchover to wait for.
-   */
-  | {
-      readonly status: 'fenced';
-      readonly node: string;
-      readonly already: boolean;
-      readonly position?: string;
-    }
-  /** No login was possible (down, or no answer in time): nothing was changed. */
-  | { readonly status: 'unreachable'; readonly node: string; readonly detail: string }
-  /** Logged in, but read_only could not be set. */
-  | { readonly status: 'failed'; readonly node: string; readonly detail: string };
+export type { Fencing, Unfencing } from './types';
 
 /** Sets `node` read-only; see the module comment. Never throws. */
 export async function fence(
@@ -77,18 +63,6 @@ async function barrierUp(session: Session): Promise<boolean> {
   const [row] = (await session.query(sql)) as { ro: unknown; sro: unknown }[];
   return Number(row?.ro) === 1 && Number(row?.sro) === 1;
 }
-
-/** Lifting a fence this move put up, after the move did not switch. */
-export type Unfencing =
-  /** read_only is OFF again: the node takes writes as before the move. */
-  | { readonly status: 'lifted'; readonly node: string }
-  /** It could not be lifted: `statement` is what a human must run, as the promotion user. */
-  | {
-      readonly status: 'failed';
-      readonly node: string;
-      readonly detail: string;
-      readonly statement: string;
-    };
 
 /** The statement that lifts our fence; on MySQL it clears super_read_only too. */
 export const UNFENCE_SQL = 'SET GLOBAL read_only = OFF';

@@ -17,7 +17,9 @@ import { sleep } from './clock';
 import { describeError } from './probe-errors';
 import { caughtUp, parseReplicaStatus, statusQuery } from './probe-replication';
 import { openSession, type Session, type SessionOptions } from './mysql-session';
-import type { ReplicaStatus } from './types';
+import type { Promotion, PromotionStep, ReplicaStatus } from './types';
+
+export type { Promotion, PromotionStep } from './types';
 
 /** Options of {@link promote}. */
 export interface PromoteOptions extends SessionOptions {
@@ -34,25 +36,6 @@ export interface PromoteOptions extends SessionOptions {
   /** Told each step as it completes, for the log. */
   readonly onStep?: (message: string) => void;
 }
-
-export type PromotionStep = 'login' | 'status' | 'catch-up' | 'stop' | 'writable';
-
-export type Promotion =
-  /** The node is writable and replicates from no one. `already`: it was so before we came. */
-  | {
-      readonly status: 'promoted';
-      readonly node: string;
-      readonly already: boolean;
-      readonly steps: readonly string[];
-    }
-  /** `step` failed (see `detail`); what `steps` lists was done. */
-  | {
-      readonly status: 'failed';
-      readonly node: string;
-      readonly step: PromotionStep;
-      readonly detail: string;
-      readonly steps: readonly string[];
-    };
 
 /** Raised inside a promotion to end it at `step`; turned into a failed result. */
 class StepFailure extends Error {

@@ -1,6 +1,4 @@
 /** Shapes shared by the Checker, the Mover and the tools that drive them. */
-import type { Fencing, Unfencing } from './fence';
-import type { Promotion } from './promote';
 
 /**
  * Why a probe did not fully succeed. `auth`: the server answered but rejected our login (alive).
@@ -201,3 +199,54 @@ export interface DatabaseSteps {
   readonly unfenced?: readonly Unfencing[];
   readonly promotion?: Promotion;
 }
+
+/** What fencing one node came to (fence.ts). */
+export type Fencing =
+  /**
+   * read_only is ON now; `already`: it was before we came. `position`: its GTID position read
+   * once the barrier stood (MariaDB gtid_binlog_pos, MySQL gtid_executed), everything it will
+   * ever have written, for a switchover to wait for.
+   */
+  | {
+      readonly status: 'fenced';
+      readonly node: string;
+      readonly already: boolean;
+      readonly position?: string;
+    }
+  /** No login was possible (down, or no answer in time): nothing was changed. */
+  | { readonly status: 'unreachable'; readonly node: string; readonly detail: string }
+  /** Logged in, but read_only could not be set. */
+  | { readonly status: 'failed'; readonly node: string; readonly detail: string };
+
+/** Lifting a fence this move put up, after the move did not switch. */
+/** What lifting our own fence from one node came to (fence.ts). */
+export type Unfencing =
+  /** read_only is OFF again: the node takes writes as before the move. */
+  | { readonly status: 'lifted'; readonly node: string }
+  /** It could not be lifted: `statement` is what a human must run, as the promotion user. */
+  | {
+      readonly status: 'failed';
+      readonly node: string;
+      readonly detail: string;
+      readonly statement: string;
+    };
+
+/** The steps of a promotion (promote.ts), in order. */
+export type PromotionStep = 'login' | 'status' | 'catch-up' | 'stop' | 'writable';
+
+export type Promotion =
+  /** The node is writable and replicates from no one. `already`: it was so before we came. */
+  | {
+      readonly status: 'promoted';
+      readonly node: string;
+      readonly already: boolean;
+      readonly steps: readonly string[];
+    }
+  /** `step` failed (see `detail`); what `steps` lists was done. */
+  | {
+      readonly status: 'failed';
+      readonly node: string;
+      readonly step: PromotionStep;
+      readonly detail: string;
+      readonly steps: readonly string[];
+    };
