@@ -14,6 +14,7 @@ import {
   startReplicated,
   startWriter,
   waitCaughtUp,
+  waitReceived,
   type Account,
 } from '../../tools/harness/replication';
 
@@ -114,6 +115,8 @@ describe('promote', () => {
     const [master, replica] = await pair();
     await replica.query('STOP SLAVE SQL_THREAD');
     await appInsert(master, 'received, never applied');
+    // Received before the master dies: on a busy machine the IO thread can lag the insert.
+    await waitReceived(master, replica);
     await master.kill();
 
     // Act

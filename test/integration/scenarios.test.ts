@@ -425,7 +425,9 @@ describe('fault suite', () => {
       // One run saw the first failure, confirmed it `fall` times and moved.
       const movers = reports.filter((r) => r.moves.some((m) => m.result?.status === 'moved'));
       expect(movers).toHaveLength(1);
-      expect(movers[0]?.nodes['db-a']).toMatchObject({ failed: 3, state: 'down' });
+      // Counted down at the third failure (the log below); a probe already under way may land after.
+      expect(movers[0]?.nodes['db-a']).toMatchObject({ state: 'down' });
+      expect(movers[0]?.nodes['db-a']?.failed).toBeGreaterThanOrEqual(3);
       expect(
         c.logsMatching(
           /^VIP moved to db-b: db-a failed 3 consecutive probes; db-b is healthy; confirmed from vip-failover-orders-db-witness-b in local-az2 saw db-a dead/,

@@ -225,6 +225,29 @@ export async function waitCaughtUp(
   );
 }
 
+/**
+ * Waits until `replica` has received (not necessarily applied) every GTID the master has logged:
+ * its IO thread's position (Gtid_IO_Pos) reaches the master's binlog position.
+ */
+export async function waitReceived(
+  master: MariaDbServer,
+  replica: MariaDbServer,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const target = await gtidOf(master, '@@gtid_binlog_pos');
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while (Date.now() < deadline) {
+    const rows = (await replica.query('SHOW SLAVE STATUS')) as { Gtid_IO_Pos?: string }[];
+    seen = rows[0]?.Gtid_IO_Pos ?? '';
+    if (seen === target) return;
+    await sleep(50);
+  }
+  throw new Error(
+    `replica on port ${replica.port} has received ${seen || 'nothing'}, not the master's ${target}, after ${timeoutMs} ms`,
+  );
+}
+
 async function gtidOf(server: MariaDbServer, variable: string): Promise<string> {
   const rows = (await server.query(`SELECT ${variable} AS pos`)) as { pos: string }[];
   return rows[0]?.pos ?? '';
