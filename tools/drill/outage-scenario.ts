@@ -13,19 +13,13 @@
 import { outageFailoverBoundMs } from '../../config';
 import { sleep } from '../../lambda/domain/clock';
 import { loseMasterZone, savedSighting } from '../harness/outage';
-import {
-  databaseState,
-  replicaOf,
-  startWriter,
-  waitCaughtUp,
-  waitForLag,
-} from '../harness/replication';
+import { databaseState, startWriter, waitCaughtUp } from '../harness/replication';
 import { serverOf } from '../harness/scenario';
 import type { Play, Played } from './drill';
+import { heldForLag, lagAlert, lagStandby } from './lag';
 
-/** The lagging variant's threshold, and the replica's delay beyond it. */
+/** The lagging variant's threshold (the replica's delay is past it: lag.ts). */
 export const OUTAGE_MAX_LAG_SECONDS = 3;
-const DELAY_SECONDS = 6;
 
 /** Waits until the saved reading of `standby` says `ok` of it; false after `ms`. */
 async function savedSo(p: Play, ok: (lag: number | null) => boolean, ms: number): Promise<boolean> {
@@ -74,19 +68,9 @@ export async function azOutageScenario(p: Play): Promise<Played> {
 export async function azOutageLaggingScenario(p: Play): Promise<Played> {
   const { cluster, master, standby } = p;
   const expected = `nothing moves (${standby} lagged past maxLagSeconds ${OUTAGE_MAX_LAG_SECONDS} before the outage): the VIP stays on ${master} in every table, and the alert names the lag`;
-  const source = serverOf(cluster, master);
-  const replica = serverOf(cluster, standby);
-  await waitCaughtUp(source, replica);
-  await replicaOf(replica, source, { delaySeconds: DELAY_SECONDS });
-  p.note('fault', `${standby} now applies every event ${DELAY_SECONDS} s late (MASTER_DELAY)`);
-  const writer = startWriter(source, 200);
-  const lagging = await waitForLag(
-    replica,
-    OUTAGE_MAX_LAG_SECONDS + 2,
-    (DELAY_SECONDS + 30) * 1000,
-  );
-  // The lag is saved the moment the standby turns unfit: the next run judges it by that.
-  // Saved by the first probe after the lag crossed the threshold, while a run is under way.
+  const { writer, lagging } = await lagStandby(p, OUTAGE_MAX_LAG_SECONDS);
+  // Saved by the first probe after the lag crossed the threshold, while a run is under way: the
+  // next run judges the standby by it.
   const saved = await savedSo(
     p,
     (lag) => lag !== null && lag > OUTAGE_MAX_LAG_SECONDS,
@@ -99,21 +83,14 @@ export async function azOutageLaggingScenario(p: Play): Promise<Played> {
     return { ...played, problem: `${standby} never lagged ${OUTAGE_MAX_LAG_SECONDS + 2} s` };
   if (!saved)
     return { ...played, problem: `no reading of ${standby}'s lag was saved before the outage` };
-  const lagAlert = new RegExp(`no standby is healthy.*${standby} lagged \\d+ s`);
+  // Notified, not only logged.
   const alerted = await cluster.waitFor(
     () =>
-      cluster.logsMatching(lagAlert, 'ERROR').length > 0 &&
+      cluster.logsMatching(lagAlert(standby), 'ERROR').length > 0 &&
       cluster.aws.sns
         .published()
-        .some((m) => m.attributes['kind'] === 'no-standby' && lagAlert.test(m.message)),
+        .some((m) => m.attributes['kind'] === 'no-standby' && lagAlert(standby).test(m.message)),
     outageFailoverBoundMs(cluster.runtime),
   );
-  await sleep(cluster.config.detection.intervalMs * 2);
-  if (!alerted) return { ...played, problem: `no notification naming ${standby}'s lag` };
-  if (cluster.converged() !== master)
-    return {
-      ...played,
-      problem: `the VIP moved to ${cluster.converged() ?? 'a split'} although ${standby} lagged`,
-    };
-  return played;
+  return heldForLag(p, played, alerted);
 }

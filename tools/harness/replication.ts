@@ -207,21 +207,17 @@ export async function createUserWith(
 }
 
 /** Waits until `replica` has applied every GTID the master has logged. */
-export async function waitCaughtUp(
+export function waitCaughtUp(
   master: MariaDbServer,
   replica: MariaDbServer,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const target = await gtidOf(master, '@@gtid_binlog_pos');
-  const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  while (Date.now() < deadline) {
-    seen = await gtidOf(replica, '@@gtid_slave_pos');
-    if (seen === target) return;
-    await sleep(50);
-  }
-  throw new Error(
-    `replica on port ${replica.port} has applied ${seen || 'nothing'}, not the master's ${target}, after ${timeoutMs} ms`,
+  return waitForGtids(
+    master,
+    replica,
+    'applied',
+    () => gtidOf(replica, '@@gtid_slave_pos'),
+    timeoutMs,
   );
 }
 
@@ -229,22 +225,36 @@ export async function waitCaughtUp(
  * Waits until `replica` has received (not necessarily applied) every GTID the master has logged:
  * its IO thread's position (Gtid_IO_Pos) reaches the master's binlog position.
  */
-export async function waitReceived(
+export function waitReceived(
   master: MariaDbServer,
   replica: MariaDbServer,
   timeoutMs = 30_000,
+): Promise<void> {
+  const received = async () => {
+    const rows = (await replica.query('SHOW SLAVE STATUS')) as { Gtid_IO_Pos?: string }[];
+    return rows[0]?.Gtid_IO_Pos ?? '';
+  };
+  return waitForGtids(master, replica, 'received', received, timeoutMs);
+}
+
+/** Polls `position` of the replica until it equals the master's binlog position. */
+async function waitForGtids(
+  master: MariaDbServer,
+  replica: MariaDbServer,
+  what: string,
+  position: () => Promise<string>,
+  timeoutMs: number,
 ): Promise<void> {
   const target = await gtidOf(master, '@@gtid_binlog_pos');
   const deadline = Date.now() + timeoutMs;
   let seen = '';
   while (Date.now() < deadline) {
-    const rows = (await replica.query('SHOW SLAVE STATUS')) as { Gtid_IO_Pos?: string }[];
-    seen = rows[0]?.Gtid_IO_Pos ?? '';
+    seen = await position();
     if (seen === target) return;
     await sleep(50);
   }
   throw new Error(
-    `replica on port ${replica.port} has received ${seen || 'nothing'}, not the master's ${target}, after ${timeoutMs} ms`,
+    `replica on port ${replica.port} has ${what} ${seen || 'nothing'}, not the master's ${target}, after ${timeoutMs} ms`,
   );
 }
 
