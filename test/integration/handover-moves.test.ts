@@ -44,6 +44,15 @@ async function movedOff(c: LocalCluster, from: string): Promise<string> {
   return to;
 }
 
+/** The distinct decisions and summaries the runs logged from log index `since` on. */
+function decisionsSince(c: LocalCluster, since: number): string[] {
+  const lines = c.logs
+    .slice(since)
+    .filter((r) => r.level !== 'DEBUG' && /decision|summary|invoke|move/.test(String(r.event)))
+    .map((r) => `${r.level} ${r.event}: ${r.message}`);
+  return [...new Set(lines)].slice(-20);
+}
+
 /**
  * Ms from `killedAt` until every table had switched off `dead` (the failover done), once the VIP
  * has left it; Infinity when it never did.
@@ -82,13 +91,17 @@ describe('moves across overlapping runs', () => {
     let restarting = serverOf(c, 'db-a').restart();
 
     // Act: kill each new master a little later after the move onto it.
-    const failovers: { node: string; afterMoveMs: number; ms: number }[] = [];
+    const failovers: { node: string; afterMoveMs: number; ms: number; why?: string[] }[] = [];
     for (const afterMoveMs of [0, 600, 1300]) {
       await sleep(Math.max(0, movedAt + afterMoveMs - Date.now()));
       const killedAt = Date.now();
       await serverOf(c, master).kill();
       const dead = master;
-      failovers.push({ node: dead, afterMoveMs, ms: await failoverMs(c, dead, killedAt) });
+      const since = c.logs.length;
+      const ms = await failoverMs(c, dead, killedAt);
+      // Why not, when it did not: each run's decisions since the kill, for the failure message.
+      const why = Number.isFinite(ms) ? {} : { why: decisionsSince(c, since) };
+      failovers.push({ node: dead, afterMoveMs, ms, ...why });
       await restarting;
       master = await movedOff(c, dead);
       movedAt = Date.now();
