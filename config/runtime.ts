@@ -104,11 +104,14 @@ export function checkerWindow(config: FailoverConfig): {
   }
   const overlapMs = HANDOVER_MS;
   // A run in doubt when its window ends probes on until the master is confirmed dead or alive.
-  const doubtMs = d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
+  const doubtMs = confirmationMs(config);
   const timeoutSeconds =
     Math.ceil((windowMs + overlapMs + doubtMs) / 1000) + config.mover.timeoutSeconds + 10;
   return { windowMs, overlapMs, doubtMs, timeoutSeconds: Math.min(timeoutSeconds, 900) };
 }
+
+/** A witness call's allowance beside its probe: a cold start and the Lambda call. */
+export const WITNESS_CALL_MS = 3000;
 
 /**
  * How often a run saves the replication sightings the master vouched for, at most, while new ones
@@ -132,11 +135,13 @@ export const RUN_START_ALLOWANCE_MS = 10_000;
  * have fallen behind unseen meanwhile, so it is no evidence.
  */
 export function readingMaxAgeMs(runtime: RuntimeConfig): number {
-  const { config } = runtime;
-  const d = config.detection;
-  const periodMs = runtime.windowMs > 0 ? runtime.windowMs : config.scheduleMinutes * 60_000;
-  const confirmMs = d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
-  return periodMs + runtime.overlapMs + READINGS_SAVE_MS + RUN_START_ALLOWANCE_MS + confirmMs;
+  return (
+    periodMs(runtime) +
+    runtime.overlapMs +
+    READINGS_SAVE_MS +
+    RUN_START_ALLOWANCE_MS +
+    confirmationMs(runtime.config)
+  );
 }
 
 /**
@@ -147,22 +152,27 @@ export function readingMaxAgeMs(runtime: RuntimeConfig): number {
  */
 export function outageFailoverBoundMs(runtime: RuntimeConfig): number {
   const { config } = runtime;
-  const d = config.detection;
-  const periodMs = runtime.windowMs > 0 ? runtime.windowMs : config.scheduleMinutes * 60_000;
-  const confirmMs = d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
   const witnessMs = config.secondOpinion.enabled ? config.probe.timeoutMs + WITNESS_CALL_MS : 0;
   return (
-    periodMs +
+    periodMs(runtime) +
     runtime.overlapMs +
     RUN_START_ALLOWANCE_MS +
-    confirmMs +
+    confirmationMs(config) +
     witnessMs +
     config.mover.timeoutSeconds * 1000
   );
 }
 
-/** A witness call's allowance beside its probe: a cold start and the Lambda call. */
-export const WITNESS_CALL_MS = 3000;
+/** How long confirming a node dead may take at most: `fall` probes, each a timeout and a pause. */
+function confirmationMs(config: FailoverConfig): number {
+  const d = config.detection;
+  return d.fall * (config.probe.timeoutMs + d.confirmIntervalMs);
+}
+
+/** How often a run starts: the (maybe compressed) window, or the schedule in economy mode. */
+function periodMs(runtime: RuntimeConfig): number {
+  return runtime.windowMs > 0 ? runtime.windowMs : runtime.config.scheduleMinutes * 60_000;
+}
 
 /** Memory the stack gives each function unless told otherwise, in MB. */
 export const DEFAULT_MEMORY_MB = { checker: 128, mover: 256 } as const;

@@ -94,10 +94,7 @@ export class SavedReadings {
    * signature saves at once, newer sightings at most every READINGS_SAVE_MS.
    */
   offer(sightings: SavedSightings, signature: string): void {
-    const newer = Object.entries(sightings).some(
-      ([name, s]) => s.at > (this.held[name]?.at ?? -Infinity),
-    );
-    if (!newer) return;
+    if (!this.newerThanHeld(sightings)) return;
     this.offered = sightings;
     const changed = signature !== this.signature;
     if (!changed && this.deps.clock.now() - this.lastSaveAt < READINGS_SAVE_MS) return;
@@ -108,10 +105,7 @@ export class SavedReadings {
   /** Saves what is newer than the last write, and waits for every write: the run's last one. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
-    const newer = Object.entries(this.offered).some(
-      ([name, s]) => s.at > (this.held[name]?.at ?? -Infinity),
-    );
-    if (newer) this.save();
+    if (this.newerThanHeld(this.offered)) this.save();
     while (this.writing) await this.writing;
   }
 
@@ -121,6 +115,11 @@ export class SavedReadings {
       saves: this.saves,
       ...(this.error ? { error: this.error } : {}),
     };
+  }
+
+  /** True when any of `sightings` is newer than what the parameter holds, as far as we know. */
+  private newerThanHeld(sightings: SavedSightings): boolean {
+    return Object.entries(sightings).some(([name, s]) => s.at > (this.held[name]?.at ?? -Infinity));
   }
 
   private save(): void {
