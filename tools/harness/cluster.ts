@@ -475,7 +475,7 @@ export class LocalCluster {
         `witness zone index ${index} does not exist; this cluster has ${this.witnesses.length} witnesses`,
       );
     this.aws.registerFunction(witness.functionName, () => new Promise<never>(() => undefined), {
-      timeoutMs: this.config.probe.timeoutMs + 5000,
+      timeoutMs: this.witnessTimeoutMs,
     });
     return witness;
   }
@@ -676,10 +676,15 @@ export class LocalCluster {
       this.cleanups.push(() => clients.secrets.destroy());
       // Its probe's deadline and room to spare: the Checker bounds each call sooner.
       aws.registerFunction(witness.functionName, createWitnessHandler(env, clients), {
-        timeoutMs: config.probe.timeoutMs + 5000,
+        timeoutMs: this.witnessTimeoutMs,
       });
       return witness;
     });
+  }
+
+  /** A witness function's Lambda timeout: its probe's deadline and room to spare. */
+  private get witnessTimeoutMs(): number {
+    return this.config.probe.timeoutMs + 5000;
   }
 
   /** How long Lambda gives a run: its window, its overlap and a whole move. */
