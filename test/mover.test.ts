@@ -432,6 +432,43 @@ describe('moveVip', () => {
       expect(result.tables.map((t) => t.action)).toEqual(['replaced', 'replaced', 'unchanged']);
     });
 
+    it('refuses an automatic convergence when the tables have settled on another node since', async () => {
+      // Prepare: the Checker saw a split mid-move and chose db-c; the move finished on db-b.
+      given(['db-b', 'db-b', 'db-b'], 'db-b');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-c',
+        reason: 'tables split between db-a, db-b; converging on db-c',
+        automatic: true,
+        kind: 'converge',
+      });
+
+      // Assess
+      expectNoWrites();
+      expect(result.status).toBe('stale');
+      expect(log.messages('warn')).toEqual([
+        'move refused: the tables changed since the caller looked',
+      ]);
+    });
+
+    it('still converges tables that are split when the Mover reads them', async () => {
+      // Prepare
+      given(['db-a', 'db-b', 'db-b'], 'db-a');
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'tables split between db-a, db-b; converging on db-b',
+        automatic: true,
+        kind: 'converge',
+      });
+
+      // Assess
+      expect(result.status).toBe('moved');
+      expect(result.tables.map((t) => t.action)).toEqual(['replaced', 'unchanged', 'unchanged']);
+    });
+
     it('is not stale when a table merely lacks the route', async () => {
       // Prepare
       given(['db-a', 'missing', 'db-b'], 'db-a');

@@ -23,7 +23,7 @@ import {
 import type { Prober } from './probe';
 import { parseMoveRequest } from './mover-request';
 import { readPause, readRecord, writeRecord } from './record';
-import { isForeign, pointTables, readTables } from './routes';
+import { isForeign, placementOf, pointTables, readTables } from './routes';
 import type { MoveRequest, MoveResult, TableOutcome, TableState } from './types';
 
 export interface MoverDeps {
@@ -58,6 +58,17 @@ export function historyNote(request: MoveRequest, changed: boolean): string {
       ? 'automatic'
       : `manual${request.force ? ' (forced)' : ''}${request.by ? ` by ${request.by}` : ''}`;
   return `${who}: ${request.reason}`.slice(0, 1024);
+}
+
+/** An automatic convergence that finds every table already settled on a node other than its target. */
+function settledElsewhere(
+  request: MoveRequest,
+  tables: readonly TableState[],
+  target: string,
+): boolean {
+  if (!request.automatic || request.kind !== 'converge') return false;
+  const placement = placementOf(tables);
+  return placement.kind === 'consistent' && placement.node !== target;
 }
 
 /**
@@ -146,7 +157,13 @@ export async function moveVip(
       t.target !== undefined &&
       t.node !== request.expectedActive,
   );
-  if (request.expectedActive !== undefined && blocking.length > 0) {
+  // The Checker converges only tables it saw split (or repairs the record of the node they all
+  // target). Tables now all on another node mean a move finished since it looked: pointing them
+  // at a target chosen from that split would move the VIP off a live master.
+  if (
+    settledElsewhere(request, tables, node.name) ||
+    (request.expectedActive !== undefined && blocking.length > 0)
+  ) {
     log.warn('move refused: the tables changed since the caller looked', {
       event: 'move-stale',
       request,
