@@ -3,13 +3,14 @@
  * to ours so that it never outlives the check (a normal stop, an exit hook, and a watchdog shell
  * for the deaths that run no hooks).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sleep } from '../../lambda/domain/clock';
 import { freePort } from '../harness/mariadb';
+import { startWatchdog } from '../harness/watchdog';
 
 /** The moto release the emulator notes in docs/deploy-check.md were written against. */
 export const MOTO_VERSION = '5.2.1';
@@ -54,7 +55,12 @@ export async function startMoto(options: {
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  const watchdog = tieToUs(child);
+  // SIGKILLs moto if we die without running the exit hook below.
+  const watchdog = startWatchdog(
+    'moto-watchdog',
+    ['kill -KILL "$1" 2>/dev/null'],
+    [String(child.pid)],
+  );
   const stop = async () => {
     watchdog.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) {
@@ -118,29 +124,6 @@ async function resolvePython(named: string): Promise<{ python: string; version: 
       { cause: e },
     );
   }
-}
-
-/**
- * A shell that SIGKILLs moto when our process dies however it dies: its stdin is a pipe from us,
- * so `read` returns at our death. It ignores the terminal's signals so a Ctrl-C reaching it too
- * does not take it down before moto.
- */
-function tieToUs(child: ChildProcess): ChildProcess {
-  const watchdog = spawn(
-    'sh',
-    [
-      '-c',
-      'trap "" INT TERM HUP QUIT; read _; kill -KILL "$1" 2>/dev/null',
-      'moto-watchdog',
-      String(child.pid),
-    ],
-    { stdio: ['pipe', 'ignore', 'ignore'] },
-  );
-  watchdog.on('error', () => undefined);
-  watchdog.stdin?.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 async function tail(file: string, bytes = 3000): Promise<string> {

@@ -19,6 +19,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { sleep } from '../../lambda/domain/clock';
+import { startWatchdog } from './watchdog';
 
 const execFileAsync = promisify(execFile);
 
@@ -170,7 +171,10 @@ class Server implements MariaDbServer {
         resolve();
       }),
     );
-    this.watchdog = startWatchdog(child.pid as number, this.root);
+    this.watchdog = startWatchdog('mariadb-watchdog', WATCHDOG_STEPS, [
+      String(child.pid),
+      this.root,
+    ]);
     await this.ready(child, logFile);
   }
 
@@ -325,29 +329,14 @@ class Server implements MariaDbServer {
 }
 
 /**
- * A shell that SIGKILLs `pid` and removes `dir` when our process dies: its stdin is a pipe from
- * us, so `read` returns at our death, however we die. It ignores the terminal's signals so that
- * a Ctrl-C, which also reaches it, does not take it down before it has done its job. It waits
- * (at most 5 s) for the server to be gone before removing the datadir under it.
+ * At our death: SIGKILL the server, wait (at most 5 s) for it to be gone, then remove the datadir
+ * that was under it.
  */
-const WATCHDOG_SCRIPT = [
-  'trap "" INT TERM HUP QUIT',
-  'read _',
+const WATCHDOG_STEPS = [
   'kill -KILL "$1" 2>/dev/null',
   'i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done',
   'rm -rf "$2"',
-].join('; ');
-
-function startWatchdog(pid: number, dir: string): ChildProcess {
-  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'mariadb-watchdog', String(pid), dir], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin?.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
-}
+];
 
 function installExitHook(): void {
   if (exitHookInstalled) return;

@@ -11,9 +11,10 @@
  * and stop() remove the chain, an 'exit' hook and SIGINT/SIGTERM/SIGHUP hooks remove what is
  * left, and a watchdog shell removes it when the process dies without running them (SIGKILL).
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { startWatchdog } from './watchdog';
 
 const execFileAsync = promisify(execFile);
 
@@ -99,28 +100,12 @@ function iptablesNow(args: readonly string[]): void {
   }
 }
 
-/**
- * A shell that removes `chain` when our process dies: its stdin is a pipe from us, so `read`
- * returns at our death, however we die. It ignores the terminal's signals, so that a Ctrl-C,
- * which reaches it too, does not take it down before it has done its job.
- */
-function startWatchdog(bin: string, chain: string): ChildProcess {
-  const script = [
-    'trap "" INT TERM HUP QUIT',
-    'read _',
-    '"$1" -w -D INPUT -i lo -j "$2" 2>/dev/null',
-    '"$1" -w -F "$2" 2>/dev/null',
-    '"$1" -w -X "$2" 2>/dev/null',
-  ].join('; ');
-  const watchdog = spawn('sh', ['-c', script, 'vipf-partition-watchdog', bin, chain], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin?.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
-}
+/** At our death: unhook `$2` from INPUT, flush it and delete it, with iptables at `$1`. */
+const WATCHDOG_STEPS = [
+  '"$1" -w -D INPUT -i lo -j "$2" 2>/dev/null',
+  '"$1" -w -F "$2" 2>/dev/null',
+  '"$1" -w -X "$2" 2>/dev/null',
+];
 
 const live = new Set<Partitions>();
 let sequence = 0;
@@ -223,7 +208,7 @@ export class Partitions {
     this.chain = chain;
     live.add(this);
     holdHooks();
-    this.watchdog = startWatchdog(bin, chain);
+    this.watchdog = startWatchdog('vipf-partition-watchdog', WATCHDOG_STEPS, [bin, chain]);
     try {
       await iptables(['-I', ...jump(chain)]);
     } catch (e) {
