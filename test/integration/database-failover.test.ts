@@ -19,7 +19,9 @@ import { signedAs } from '../../tools/harness/signing';
 import { localClients } from '../support/aws-env';
 import {
   PATIENCE_MS,
+  expectFailover,
   expectVipOn,
+  killAndAwaitMove,
   startFastCluster,
   startWarmSchedule,
   waitForLog,
@@ -60,14 +62,10 @@ describe('database-aware failover', () => {
     const c = await replicating(withPromotion);
     const runErrors = await startWarmSchedule(c);
 
-    // Act
-    await serverOf(c, 'db-a').kill();
-    const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
-    await c.stopSchedule();
+    // Act, and Assess the VIP on db-b
+    await expectFailover(c);
 
     // Assess
-    expect(moved).toBe(true);
-    expectVipOn(c, 'db-b');
     expect(await databaseState(serverOf(c, 'db-b'))).toEqual({
       running: true,
       readOnly: false,
@@ -85,8 +83,7 @@ describe('database-aware failover', () => {
       detection: { failback: 'preferred', cooldownSeconds: 2 },
     });
     await startWarmSchedule(c);
-    await serverOf(c, 'db-a').kill();
-    expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+    expect(await killAndAwaitMove(c)).toBe(true);
 
     // Act: db-a returns, read-only as it boots, replicating from no one.
     await serverOf(c, 'db-a').restart();
@@ -108,8 +105,7 @@ describe('database-aware failover', () => {
     const c = await replicating(withPromotion);
     await startWarmSchedule(c);
     const old = serverOf(c, 'db-a');
-    await old.kill();
-    expect(await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS)).toBe(true);
+    expect(await killAndAwaitMove(c)).toBe(true);
     await old.restart();
     await old.query('SET GLOBAL read_only = OFF');
 

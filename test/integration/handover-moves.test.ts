@@ -10,6 +10,7 @@ import { sleep } from '../../lambda/domain/clock';
 import {
   PATIENCE_MS,
   expectVipOn,
+  killAndAwaitMove,
   startFastCluster,
   startWarmSchedule,
   waitUntilWatched,
@@ -165,8 +166,7 @@ describe('moves across overlapping runs', () => {
     await waitUntilWatched(c);
 
     // Act
-    await serverOf(c, 'db-a').kill();
-    const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
+    const moved = await killAndAwaitMove(c);
     const movedAt = Date.now();
     const report = await running;
 

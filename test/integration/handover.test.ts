@@ -1,8 +1,7 @@
 import { sleep } from '../../lambda/domain/clock';
 import type { LocalCluster } from '../../tools/harness/cluster';
-import { serverOf } from '../../tools/harness/scenario';
 import { everyTable, recordHistory, switchesByTable } from '../support/calls';
-import { FAST_DETECTION, PATIENCE_MS, events, startFastCluster } from '../support/cluster';
+import { FAST_DETECTION, events, killAndAwaitMove, startFastCluster } from '../support/cluster';
 
 describe('scheduled Checker runs', () => {
   let cluster: LocalCluster | undefined;
@@ -41,8 +40,7 @@ describe('scheduled Checker runs', () => {
     await sleep(2500);
 
     // Act
-    await serverOf(cluster, 'db-a').kill();
-    const moved = await cluster.waitFor(() => cluster?.converged() === 'db-b', PATIENCE_MS);
+    const moved = await killAndAwaitMove(cluster);
     await sleep(2000);
     await cluster.stopSchedule();
 

@@ -9,6 +9,7 @@ import type { FailoverConfigInput } from '../../config';
 import { LocalCluster, type ClusterOptions } from '../../tools/harness/cluster';
 import type { LogRecord } from '../../tools/harness/logs';
 import { probesIn } from '../../tools/harness/observe';
+import { serverOf } from '../../tools/harness/scenario';
 
 export type Detection = NonNullable<FailoverConfigInput['detection']>;
 
@@ -134,4 +135,42 @@ export function expectVipOn(
     frozen: false,
   });
   expect(probeResults(cluster, node).at(-1)).toMatchObject({ ok: true });
+}
+
+/**
+ * Kills `from`'s server and waits until every table and the record name `to`; resolves whether
+ * they did within PATIENCE_MS.
+ */
+export async function killAndAwaitMove(
+  cluster: LocalCluster,
+  from = 'db-a',
+  to = 'db-b',
+): Promise<boolean> {
+  await serverOf(cluster, from).kill();
+  return cluster.waitFor(() => cluster.converged() === to, PATIENCE_MS);
+}
+
+/** Where a plain failover goes, and what to watch once it has landed. */
+export interface FailoverExpectation {
+  /** @default 'db-a' */
+  readonly from?: string;
+  /** @default 'db-b' */
+  readonly to?: string;
+  /** Runs once the move is seen, before the schedule stops (to watch more runs, say). */
+  readonly afterMove?: () => Promise<void>;
+}
+
+/**
+ * The plain failover many specs act out and then build on: kills `from`'s server, waits for the
+ * move, stops the schedule, and asserts that the VIP ended on `to` (expectVipOn).
+ */
+export async function expectFailover(
+  cluster: LocalCluster,
+  { from = 'db-a', to = 'db-b', afterMove }: FailoverExpectation = {},
+): Promise<void> {
+  const moved = await killAndAwaitMove(cluster, from, to);
+  await afterMove?.();
+  await cluster.stopSchedule();
+  expect(moved).toBe(true);
+  expectVipOn(cluster, to);
 }
