@@ -16,23 +16,12 @@ import {
   serverOf,
 } from '../harness/scenario';
 import { seededRandom } from '../local-aws';
+import type { FailoverBenchOptions } from './failover-options';
 import { runFlap, type FlapResult } from './flap';
 import { secondOpinionSettings, secondOpinionText } from './second-opinion';
 import { round, secs, summarise, table, verdict, type Summary } from './stats';
 
 export type Kind = 'kill' | 'freeze';
-
-export interface FailoverBenchOptions {
-  /** Kill runs and freeze runs, each. */
-  readonly runs: number;
-  readonly seed: number;
-  /** Probes of the master the flap run needs at least. */
-  readonly flapProbes: number;
-  /** Fraction of the master's probes that fail in the flap run. */
-  readonly flapFraction: number;
-  readonly apiLatencyMs: readonly [number, number];
-  readonly print: (line: string) => void;
-}
 
 export interface RunFigure {
   readonly kind: Kind;

@@ -5,7 +5,7 @@
 import { LocalCluster } from '../harness/cluster';
 import { CallWatch, downsIn, probesIn } from '../harness/observe';
 import { addApiLatency, every } from '../harness/scenario';
-import type { FailoverBenchOptions } from './failover';
+import type { FailoverBenchOptions } from './failover-options';
 import { secondOpinionSettings, secondOpinionText } from './second-opinion';
 import { round } from './stats';
 
