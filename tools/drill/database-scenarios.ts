@@ -13,7 +13,7 @@ import { sleep } from '../../lambda/domain/clock';
 import type { ClusterOptions } from '../harness/cluster';
 import { appInsert, databaseState, startWriter } from '../harness/replication';
 import { serverOf } from '../harness/scenario';
-import type { Play, Played } from './drill';
+import type { Play, Played } from './play';
 import { heldForLag, lagAlert, lagStandby } from './lag';
 import { OUTAGE_MAX_LAG_SECONDS } from './outage-scenario';
 

@@ -13,13 +13,7 @@ import {
 } from '../harness/cluster';
 import { CallWatch } from '../harness/observe';
 import { databaseState, type DatabaseState } from '../harness/replication';
-import {
-  addApiLatency,
-  applyNodeAction,
-  serverOf,
-  toldAction,
-  type NodeAction,
-} from '../harness/scenario';
+import { addApiLatency, serverOf } from '../harness/scenario';
 import { outageFailoverBoundMs } from '../../config';
 import {
   DATABASE_CLUSTERS,
@@ -29,6 +23,7 @@ import {
 } from './database-scenarios';
 import { azOutageLaggingScenario, azOutageScenario } from './outage-scenario';
 import { partitionScenario } from './partition-scenario';
+import { Play, type Played } from './play';
 import { Timeline, type TimelineEntry } from './timeline';
 
 export type { TimelineEntry };
@@ -103,49 +98,6 @@ export interface DrillNotification {
   readonly subject?: string;
   /** Seconds from the master's death (or the scenario's fault) to the publish; absent before it. */
   readonly after_death_s?: number;
-}
-
-/** What a scenario did and what it expected. */
-export interface Played {
-  readonly expected: string;
-  readonly problem?: string;
-  /** When the master died. */
-  readonly deathAt: number;
-  /** False when the VIP must stay put. */
-  readonly moveExpected: boolean;
-}
-
-/** One scenario played on a running, warmed-up cluster. */
-export class Play {
-  readonly master: string;
-  readonly standby: string;
-  readonly settleMs: number;
-
-  constructor(
-    readonly cluster: LocalCluster,
-    private readonly timeline: Timeline,
-    apiLatencyMs: readonly [number, number] | undefined,
-  ) {
-    [this.master, this.standby] = cluster.nodeNames as [string, string];
-    this.settleMs = detectionBoundMs(cluster.config) + 8000 + (apiLatencyMs?.[1] ?? 0) * 10;
-  }
-
-  note(event: string, detail: string): void {
-    this.timeline.note(event, detail);
-  }
-
-  async act(node: string, action: NodeAction): Promise<number> {
-    const at = Date.now();
-    await applyNodeAction(serverOf(this.cluster, node), action);
-    this.timeline.note('fault', toldAction(node, action));
-    return at;
-  }
-
-  /** The VIP on `node` in every table and the record within `ms`, or why not. */
-  async reaches(node: string, ms: number, what: string): Promise<string | undefined> {
-    const ok = await this.cluster.waitFor(() => this.cluster.converged() === node, ms);
-    return ok ? undefined : `VIP not on ${node} ${ms} ms after ${what}`;
-  }
 }
 
 const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {

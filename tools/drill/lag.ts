@@ -11,7 +11,7 @@ import {
   type Writer,
 } from '../harness/replication';
 import { serverOf } from '../harness/scenario';
-import type { Play, Played } from './drill';
+import type { Play, Played } from './play';
 
 /** The replica's delay, past every scenario's maxLagSeconds. */
 const DELAY_SECONDS = 6;

@@ -15,7 +15,7 @@ import { sleep } from '../../lambda/domain/clock';
 import { loseMasterZone, savedSighting } from '../harness/outage';
 import { databaseState, startWriter, waitCaughtUp } from '../harness/replication';
 import { serverOf } from '../harness/scenario';
-import type { Play, Played } from './drill';
+import type { Play, Played } from './play';
 import { heldForLag, lagAlert, lagStandby } from './lag';
 
 /** The lagging variant's threshold (the replica's delay is past it: lag.ts). */

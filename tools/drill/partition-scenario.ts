@@ -9,7 +9,7 @@
 import { sleep } from '../../lambda/domain/clock';
 import { CHECKER_SOURCE_ADDRESS, MOVER_FUNCTION } from '../harness/cluster';
 import { every } from '../harness/scenario';
-import type { Play, Played } from './drill';
+import type { Play, Played } from './play';
 
 /** The condition the Checker notifies when another zone sees the master alive. */
 export const DISAGREEMENT = 'second-opinion-disagrees';
