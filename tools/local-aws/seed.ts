@@ -17,7 +17,7 @@ import {
 } from '../../config';
 import { createMoverHandler } from '../../lambda/mover-handler';
 import type { Ec2Model, Ec2RouteView } from './ec2';
-import type { LocalAws } from './index';
+import type { LocalAws } from './endpoint';
 import type { SecretsModel } from './secrets';
 import type { SnsModel } from './sns';
 import type { SsmModel } from './ssm';
