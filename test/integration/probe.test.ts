@@ -83,6 +83,25 @@ function mysql(
   return mysqlProber({ port, timeoutMs: TIMEOUT_MS, user: USER, database, password });
 }
 
+/** A MySQL prober of `steady` that logs in as `user`, a user the spec created. */
+function mysqlAs(user: string, password: string, database?: string) {
+  return mysqlProber({
+    port: steady.port,
+    timeoutMs: TIMEOUT_MS,
+    user,
+    database,
+    password: fixedPassword(password),
+  });
+}
+
+/** The server answered but refused our login (or its database) with `detail`: alive, not eligible. */
+const loginRefused = (detail: RegExp) => ({
+  ok: true,
+  eligible: false,
+  failure: 'auth',
+  detail: expect.stringMatching(detail),
+});
+
 /** A password source over a secret that Secrets Manager refuses with `error`. */
 function unreadable(error: Error): PasswordSource {
   secrets.on(GetSecretValueCommand).rejects(error);
@@ -354,12 +373,7 @@ describe('mysqlProber', () => {
     const result = await probe(node('db-a'));
 
     // Assess
-    expect(result).toMatchObject({
-      ok: true,
-      eligible: false,
-      failure: 'auth',
-      detail: expect.stringMatching(/ER_ACCESS_DENIED_ERROR \(1045\)/),
-    });
+    expect(result).toMatchObject(loginRefused(/ER_ACCESS_DENIED_ERROR \(1045\)/));
     expect(password.invalidations).toBe(1);
   });
 
@@ -372,12 +386,7 @@ describe('mysqlProber', () => {
     const result = await probe(node('db-a'));
 
     // Assess
-    expect(result).toMatchObject({
-      ok: true,
-      eligible: false,
-      failure: 'auth',
-      detail: expect.stringMatching(/ER_DBACCESS_DENIED_ERROR \(1044\)/),
-    });
+    expect(result).toMatchObject(loginRefused(/ER_DBACCESS_DENIED_ERROR \(1044\)/));
     expect(password.invalidations).toBe(0);
   });
 
@@ -385,70 +394,39 @@ describe('mysqlProber', () => {
     // Prepare: with rights on every database, the server tells a missing one from a forbidden one
     await steady.createUser('wide', 'wide-pw');
     await steady.query("GRANT SELECT ON *.* TO wide@'%'");
-    const probe = mysqlProber({
-      port: steady.port,
-      timeoutMs: TIMEOUT_MS,
-      user: 'wide',
-      database: 'no_such_db',
-      password: fixedPassword('wide-pw'),
-    });
+    const probe = mysqlAs('wide', 'wide-pw', 'no_such_db');
 
     // Act
     const result = await probe(node('db-a'));
 
     // Assess
-    expect(result).toMatchObject({
-      ok: true,
-      eligible: false,
-      failure: 'auth',
-      detail: expect.stringMatching(/ER_BAD_DB_ERROR \(1049\)/),
-    });
+    expect(result).toMatchObject(loginRefused(/ER_BAD_DB_ERROR \(1049\)/));
   });
 
   it('treats a locked account as alive but not eligible', async () => {
     // Prepare
     await steady.createUser('locked', 'locked-pw');
     await steady.query("ALTER USER locked@'%' ACCOUNT LOCK");
-    const probe = mysqlProber({
-      port: steady.port,
-      timeoutMs: TIMEOUT_MS,
-      user: 'locked',
-      password: fixedPassword('locked-pw'),
-    });
+    const probe = mysqlAs('locked', 'locked-pw');
 
     // Act
     const result = await probe(node('db-a'));
 
     // Assess: 4151 on MariaDB, 3118 on MySQL
-    expect(result).toMatchObject({
-      ok: true,
-      eligible: false,
-      failure: 'auth',
-      detail: expect.stringMatching(/ER_ACCOUNT_HAS_BEEN_LOCKED \((4151|3118)\)/),
-    });
+    expect(result).toMatchObject(loginRefused(/ER_ACCOUNT_HAS_BEEN_LOCKED \((4151|3118)\)/));
   });
 
   it('treats an expired password as alive but not eligible', async () => {
     // Prepare
     await steady.createUser('expired', 'expired-pw');
     await steady.query("ALTER USER expired@'%' PASSWORD EXPIRE");
-    const probe = mysqlProber({
-      port: steady.port,
-      timeoutMs: TIMEOUT_MS,
-      user: 'expired',
-      password: fixedPassword('expired-pw'),
-    });
+    const probe = mysqlAs('expired', 'expired-pw');
 
     // Act
     const result = await probe(node('db-a'));
 
     // Assess: 1820 when the client may log in to change it, 1862 when it may not
-    expect(result).toMatchObject({
-      ok: true,
-      eligible: false,
-      failure: 'auth',
-      detail: expect.stringMatching(/\((1820|1862)\)/),
-    });
+    expect(result).toMatchObject(loginRefused(/\((1820|1862)\)/));
   });
 
   it('reports a killed server as refused, and a restarted one as ok', async () => {
