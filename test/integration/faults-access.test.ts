@@ -14,9 +14,11 @@ import { localClients, sdkError } from '../support/aws-env';
 import { mutations } from '../support/calls';
 import {
   PATIENCE_MS,
+  clusterPerSpec,
   events,
   expectVipOn,
   probeResults,
+  placementOn,
   startFastCluster,
   waitForRuns,
   waitUntilWatched,
@@ -25,16 +27,7 @@ import { serverOf } from '../../tools/harness/scenario';
 import { EndpointGate } from '../support/endpoint-gate';
 
 describe('fault suite', () => {
-  let cluster: LocalCluster | undefined;
-  const start = async (options?: Parameters<typeof startFastCluster>[0]) =>
-    (cluster = await startFastCluster(options));
-
-  afterEach(async () => {
-    // Held calls first: the runs under way can then finish, and stop() waits for them.
-    cluster?.aws.faults.clear();
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const start = clusterPerSpec();
 
   describe('AWS APIs unreachable or hanging', () => {
     it('fails a Checker run within its API deadline while DescribeRouteTables hangs, then recovers', async () => {
@@ -207,11 +200,7 @@ describe('fault suite', () => {
     afterAll(() => c.stop());
     beforeEach(() => c.aws.clearCalls());
 
-    const unchanged = () =>
-      expect(c.placement()).toEqual({
-        tables: Object.fromEntries(c.config.routeTableIds.map((id) => [id, 'db-a'])),
-        record: 'db-a',
-      });
+    const unchanged = () => expect(c.placement()).toEqual(placementOn(c, 'db-a'));
 
     const invoke = async (payload: string) => {
       const clients = localClients(c.aws);

@@ -14,10 +14,10 @@ import { localClients, sdkError } from '../support/aws-env';
 import { everyOther, mutations, recordWrites, served } from '../support/calls';
 import {
   PATIENCE_MS,
+  clusterPerSpec,
   events,
   expectVipOn,
   probeResults,
-  startFastCluster,
   waitForRuns,
   waitUntilWatched,
 } from '../support/cluster';
@@ -28,16 +28,7 @@ const FOREIGN_ENI = 'eni-0fffffffffffffff0';
 const MISSING_TABLE = 'rtb-0a1b2c3d4e5f6dead';
 
 describe('fault suite', () => {
-  let cluster: LocalCluster | undefined;
-  const start = async (options?: Parameters<typeof startFastCluster>[0]) =>
-    (cluster = await startFastCluster(options));
-
-  afterEach(async () => {
-    // Held calls first: the runs under way can then finish, and stop() waits for them.
-    cluster?.aws.faults.clear();
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const start = clusterPerSpec();
 
   it('completes a failover in every table when every other ReplaceRoute call is throttled', async () => {
     // Prepare

@@ -17,6 +17,7 @@ import {
   expectVipOn,
   killAndAwaitMove,
   logIndex,
+  placementOn,
   probeResults,
   runReports,
   startFastCluster,
@@ -147,10 +148,7 @@ describe('fault suite', () => {
 
     // Assess: no move while no node was healthy, and an alert saying why
     expect({ alerted, ranOn }).toEqual({ alerted: true, ranOn: true });
-    expect(heldPlacement).toEqual({
-      tables: Object.fromEntries(c.config.routeTableIds.map((id) => [id, 'db-a'])),
-      record: 'db-a',
-    });
+    expect(heldPlacement).toEqual(placementOn(c, 'db-a'));
     expect(heldSwitches).toBe(0);
     expect(
       c.logsMatching(
@@ -344,10 +342,7 @@ describe('fault suite', () => {
 
       // Assess: nothing moved while paused, yet the Checker kept probing and said why it held
       expect({ alerted, ranOn }).toEqual({ alerted: true, ranOn: true });
-      expect(heldPlacement).toEqual({
-        tables: Object.fromEntries(c.config.routeTableIds.map((id) => [id, 'db-a'])),
-        record: 'db-a',
-      });
+      expect(heldPlacement).toEqual(placementOn(c, 'db-a'));
       expect(heldSwitches).toBe(0);
       expect(probesWhilePaused.length).toBeGreaterThanOrEqual(3);
       expect(probesWhilePaused.every((p) => !p.ok)).toBe(true);

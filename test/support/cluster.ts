@@ -6,7 +6,7 @@ import type { CheckerReport } from '../../lambda/domain/checker';
 import { sleep } from '../../lambda/domain/clock';
 import type { ProbeResult } from '../../lambda/domain/types';
 import type { FailoverConfigInput } from '../../config';
-import { LocalCluster, type ClusterOptions } from '../../tools/harness/cluster';
+import { LocalCluster, type ClusterOptions, type VipSnapshot } from '../../tools/harness/cluster';
 import type { LogRecord } from '../../tools/harness/logs';
 import { probesIn } from '../../tools/harness/observe';
 import { serverOf } from '../../tools/harness/scenario';
@@ -52,6 +52,29 @@ export function startFastCluster(options: FastClusterOptions = {}): Promise<Loca
       options.adjust?.(raw);
     },
   });
+}
+
+/**
+ * One cluster per spec, for a describe whose specs each start their own: call it in the describe,
+ * start each spec's cluster with the function it returns, and an afterEach stops that cluster,
+ * fault rules cleared first so that held calls return and the runs under way can finish.
+ */
+export function clusterPerSpec(): (options?: FastClusterOptions) => Promise<LocalCluster> {
+  let cluster: LocalCluster | undefined;
+  afterEach(async () => {
+    cluster?.aws.faults.clear();
+    await cluster?.stop();
+    cluster = undefined;
+  });
+  return async (options) => (cluster = await startFastCluster(options));
+}
+
+/** Every configured table's VIP route and the record on `node`, as `placement()` shows it. */
+export function placementOn(cluster: LocalCluster, node: string): VipSnapshot {
+  return {
+    tables: Object.fromEntries(cluster.config.routeTableIds.map((id) => [id, node])),
+    record: node,
+  };
 }
 
 /** Log records of one kind (`event` field), from log index `since` on. */
