@@ -27,7 +27,7 @@ import {
 import { METADATA_ENV, MetadataModel } from './metadata';
 import { SecretsModel, type SecretView } from './secrets';
 import { SnsModel } from './sns';
-import { LocalAwsServer } from './server';
+import { LocalAwsServer, type ServerParts } from './server';
 import { SsmModel, type ParameterVersion } from './ssm';
 
 export interface LocalAwsOptions {
@@ -56,16 +56,8 @@ export class LocalAws {
 
   private constructor(
     private readonly server: LocalAwsServer,
-    parts: {
-      ec2: Ec2Model;
-      ssm: SsmModel;
-      secrets: SecretsModel;
-      lambda: LambdaEmulator;
-      sns: SnsModel;
-      metadata: MetadataModel;
-      faults: Faults;
-      log: CallLog;
-    },
+    // The server's parts, but the EC2 model itself rather than the server's query view of it.
+    parts: Omit<ServerParts, 'owner' | 'ec2'> & { readonly ec2: Ec2Model },
     readonly port: number,
     readonly region: string,
     readonly accountId: string,
