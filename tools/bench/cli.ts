@@ -6,10 +6,10 @@
  * A benchmark, not a test: it prints figures and PASS/MISS against the targets, and exits 0
  * whatever the figures (non-zero only when the harness itself fails).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { validateConfig } from '../../config';
 import { checkerCost } from '../../config/runtime';
-import { Flags } from '../harness/flags';
+import { Flags, runTool, writeJson } from '../harness/flags';
 import { EXAMPLE_CONFIG } from '../harness/paths';
 import { failoverSummary, runFailoverBench } from './failover';
 import { runSoak } from './soak';
@@ -94,17 +94,7 @@ async function main(): Promise<void> {
           seed,
         );
   print(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (values.json) {
-    writeFileSync(values.json, `${JSON.stringify(output, null, 2)}\n`);
-    print(`  wrote ${values.json}`);
-  }
+  if (values.json) writeJson(values.json, output);
 }
 
-// Ctrl-C: exit through 'exit' hooks, which SIGKILL every MariaDB server (frozen ones too).
-process.once('SIGINT', () => process.exit(130));
-process.once('SIGTERM', () => process.exit(143));
-
-main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+runTool('bench', main);

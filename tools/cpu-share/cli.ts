@@ -5,7 +5,7 @@
  * packaged Checker bundle on the real schedule. `none` is the unlimited baseline. A measurement,
  * not a test: it prints the figures and exits 0 whatever they are.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -15,7 +15,7 @@ import { nodeOptions } from '../../lib/handler-code';
 import { secs, table } from '../bench/stats';
 import { bundleHandlers } from '../build/bundle-handlers';
 import { LocalCluster } from '../harness/cluster';
-import { Flags } from '../harness/flags';
+import { Flags, runTool, writeJson } from '../harness/flags';
 import { EXAMPLE_CONFIG } from '../harness/paths';
 import { addApiLatency } from '../harness/scenario';
 import { CpuLimit } from './cgroup';
@@ -219,17 +219,7 @@ async function main(): Promise<void> {
     print(
       `\nThe Checker bundle on the real schedule, faults in turn:\n${failoverTable(output.failover)}`,
     );
-  if (values.json) {
-    writeFileSync(values.json, `${JSON.stringify(output, null, 2)}\n`);
-    print(`  wrote ${values.json}`);
-  }
+  if (values.json) writeJson(values.json, output);
 }
 
-// Ctrl-C: exit through the 'exit' hooks, which end the environments and MariaDB servers.
-process.once('SIGINT', () => process.exit(130));
-process.once('SIGTERM', () => process.exit(143));
-
-main().catch((e: unknown) => {
-  process.stderr.write(`cpu-share: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+runTool('cpu-share', main);

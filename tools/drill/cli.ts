@@ -2,9 +2,8 @@
  * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging|partition|az-outage|az-outage-lagging] ...`
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
-import { writeFileSync } from 'node:fs';
 import { ConfigError } from '../../config';
-import { Flags } from '../harness/flags';
+import { Flags, writeJson } from '../harness/flags';
 import { PartitionUnavailableError } from '../harness/partition';
 import { SCENARIOS, runDrill, type DrillOptions, type DrillResult, type Scenario } from './drill';
 
@@ -146,10 +145,7 @@ async function main(): Promise<void> {
     throw e;
   }
   process.stdout.write(summary(result));
-  if (json) {
-    writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`  wrote ${json}\n`);
-  }
+  if (json) writeJson(json, result);
   process.exitCode = result.ok ? 0 : 1;
 }
 

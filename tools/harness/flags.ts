@@ -1,4 +1,8 @@
-/** What the tools' command lines share: flags with -h/--help, and failing with the usage. */
+/**
+ * What the tools' command lines share: flags with -h/--help, failing with the usage, the JSON
+ * file of the figures, and how a long-running tool ends.
+ */
+import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -42,4 +46,24 @@ export class Flags {
       );
     return n;
   }
+}
+
+/** Writes `value` as indented JSON to `file` and says so on stdout. */
+export function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`  wrote ${file}\n`);
+}
+
+/**
+ * Runs a long-running tool's `main`. Ctrl-C and SIGTERM exit through the 'exit' hooks, which
+ * SIGKILL every MariaDB server (frozen ones too) and end whatever else the harness started; an
+ * error is printed with its stack, as `tool: ...`, and exits 1.
+ */
+export function runTool(tool: string, main: () => Promise<void>): void {
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+  main().catch((e: unknown) => {
+    process.stderr.write(`${tool}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });
 }
