@@ -27,6 +27,7 @@ describe('drill scenarios', () => {
     expect(r.time_to_failover_s).toEqual(expect.any(Number));
     expect(r.time_to_failover_s).toBeGreaterThan(0);
     expect(entries(r, 'fault').map((e) => e.detail)).toEqual(['*** db-a killed (SIGKILL)']);
+    expect(entries(r, 'probe')).not.toEqual([]);
     expect(entries(r, 'health').map((e) => e.detail)).toContain(
       'db-a is down after 6 consecutive failures',
     );
