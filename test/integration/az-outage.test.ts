@@ -10,21 +10,16 @@ import type { LocalCluster } from '../../tools/harness/cluster';
 import { loseMasterZone, savedSighting } from '../../tools/harness/outage';
 import { waitCaughtUp } from '../../tools/harness/replication';
 import { serverOf } from '../../tools/harness/scenario';
-import { PATIENCE_MS, expectVipOn, startFastCluster } from '../support/cluster';
+import { PATIENCE_MS, clusterPerSpec, expectVipOn } from '../support/cluster';
 
 jest.setTimeout(180_000);
 
-let cluster: LocalCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
+const start = clusterPerSpec();
 
 async function replicating(options: { overlapMs?: number } = {}): Promise<LocalCluster> {
-  cluster = await startFastCluster({ ...options, replication: true });
-  await waitCaughtUp(serverOf(cluster, 'db-a'), serverOf(cluster, 'db-b'));
-  return cluster;
+  const c = await start({ ...options, replication: true });
+  await waitCaughtUp(serverOf(c, 'db-a'), serverOf(c, 'db-b'));
+  return c;
 }
 
 /** The saved reading of db-b, vouched for by db-a. */

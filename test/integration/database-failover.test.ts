@@ -19,11 +19,11 @@ import { signedAs } from '../../tools/harness/signing';
 import { localClients } from '../support/aws-env';
 import {
   PATIENCE_MS,
+  clusterPerSpec,
   expectFailover,
   expectVipOn,
   killAndAwaitMove,
   placementOn,
-  startFastCluster,
   startWarmSchedule,
   waitForLog,
   type FastClusterOptions,
@@ -39,20 +39,14 @@ const PROMOTION = {
 };
 const HOOK_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-db-freeze';
 
-let cluster: LocalCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
+const start = clusterPerSpec();
 
 /** A replicating cluster whose raw config `adjust` changes further. */
 async function replicating(
   adjust: (raw: Record<string, unknown>) => void,
   options: FastClusterOptions = {},
 ): Promise<LocalCluster> {
-  cluster = await startFastCluster({ ...options, replication: true, adjust });
-  return cluster;
+  return start({ ...options, replication: true, adjust });
 }
 
 const withPromotion = (raw: Record<string, unknown>) => (raw.promotion = PROMOTION);

@@ -9,21 +9,16 @@ import { serverOf } from '../../tools/harness/scenario';
 import { sleep } from '../../lambda/domain/clock';
 import {
   PATIENCE_MS,
+  clusterPerSpec,
   expectVipOn,
   killAndAwaitMove,
-  startFastCluster,
   startWarmSchedule,
   waitUntilWatched,
 } from '../support/cluster';
 
 jest.setTimeout(180_000);
 
-let cluster: LocalCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
+const start = clusterPerSpec();
 
 /** The example group plus a third node, so that the master can fail twice in a row. */
 function thirdNode(raw: Record<string, unknown>): void {
@@ -85,10 +80,10 @@ describe('moves across overlapping runs', () => {
 
   it('fail over a new master that fails however soon after a failover onto it, within the documented bound', async () => {
     // Prepare
-    const c = (cluster = await startFastCluster({
+    const c = await start({
       detection: { ...SPREAD, cooldownSeconds: 0 },
       adjust: thirdNode,
-    }));
+    });
     const bound = detectionBoundMs(c.config);
     const runErrors = await startWarmSchedule(c);
     await serverOf(c, 'db-a').kill();
@@ -132,9 +127,9 @@ describe('moves across overlapping runs', () => {
   it('fail over a preferred master that fails right after the failback onto it, within the documented bound', async () => {
     // Prepare: only the run holding the turn fails back; the others keep reading db-b as active
     // until their own turn begins.
-    const c = (cluster = await startFastCluster({
+    const c = await start({
       detection: { ...SPREAD, failback: 'preferred', cooldownSeconds: 1 },
-    }));
+    });
     const bound = detectionBoundMs(c.config);
     const runErrors = await startWarmSchedule(c);
 
@@ -160,7 +155,7 @@ describe('moves across overlapping runs', () => {
   it('a run with no predecessor fails over a dead master at once, long before its turn', async () => {
     // Prepare: one run, the first after a deploy: no earlier run holds the turn, and its own
     // turn begins only when a predecessor's overlap would have ended.
-    const c = (cluster = await startFastCluster({ overlapMs: 8000 }));
+    const c = await start({ overlapMs: 8000 });
     const scheduledAt = Date.now();
     const running = c.runChecker(scheduledAt);
     await waitUntilWatched(c);
@@ -185,9 +180,9 @@ describe('moves across overlapping runs', () => {
   it('damp a flapping preferred node: each failback waits twice as long as the one before', async () => {
     // Prepare
     const baseMs = 1000;
-    const c = (cluster = await startFastCluster({
+    const c = await start({
       detection: { failback: 'preferred', cooldownSeconds: baseMs / 1000 },
-    }));
+    });
     const runErrors = await startWarmSchedule(c);
 
     // Act: db-a dies and comes back three times.

@@ -1,18 +1,13 @@
 import { sleep } from '../../lambda/domain/clock';
-import type { LocalCluster } from '../../tools/harness/cluster';
 import { everyTable, recordHistory, switchesByTable } from '../support/calls';
-import { FAST_DETECTION, events, killAndAwaitMove, startFastCluster } from '../support/cluster';
+import { FAST_DETECTION, clusterPerSpec, events, killAndAwaitMove } from '../support/cluster';
 
 describe('scheduled Checker runs', () => {
-  let cluster: LocalCluster | undefined;
-  afterEach(async () => {
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const start = clusterPerSpec();
 
   it('keep probing across run boundaries with no gap longer than one interval', async () => {
     // Prepare
-    cluster = await startFastCluster();
+    const cluster = await start();
 
     // Act: several windows, so several handovers
     cluster.startSchedule();
@@ -35,7 +30,7 @@ describe('scheduled Checker runs', () => {
 
   it('move the VIP once when two overlapping runs both see the master die', async () => {
     // Prepare: each run overlaps the next by the detection bound plus one second
-    cluster = await startFastCluster();
+    const cluster = await start();
     cluster.startSchedule();
     await sleep(2500);
 

@@ -12,6 +12,7 @@ import { localClients } from '../support/aws-env';
 import { everyTable, recordHistory, routeSwitches, switchesByTable } from '../support/calls';
 import {
   PATIENCE_MS,
+  clusterPerSpec,
   events,
   expectFailover,
   expectVipOn,
@@ -20,7 +21,6 @@ import {
   placementOn,
   probeResults,
   runReports,
-  startFastCluster,
   startWarmSchedule,
   waitForLog,
   waitForRuns,
@@ -31,18 +31,13 @@ import { settledTcpSocketHandles, tcpSocketHandles } from '../support/sockets';
 
 jest.setTimeout(60_000);
 
-let cluster: LocalCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
+const start = clusterPerSpec();
 
 /** A cluster with `detection` whose master was killed once its runs were warm, now on db-b. */
 async function failedOver(
   detection: FastClusterOptions['detection'],
 ): Promise<{ c: LocalCluster; runErrors: string[] }> {
-  const c = (cluster = await startFastCluster({ detection }));
+  const c = await start({ detection });
   const runErrors = await startWarmSchedule(c);
   expect(await killAndAwaitMove(c)).toBe(true);
   return { c, runErrors };
@@ -51,7 +46,7 @@ async function failedOver(
 describe('fault suite', () => {
   it('moves a killed master to the standby once the other zone confirms it dead', async () => {
     // Prepare
-    const c = (cluster = await startFastCluster());
+    const c = await start();
     const runErrors = await startWarmSchedule(c);
 
     // Act, and Assess the VIP on db-b
@@ -83,7 +78,7 @@ describe('fault suite', () => {
   it('moves a frozen master within the probe deadline and leaks no sockets', async () => {
     // Prepare
     const before = await settledTcpSocketHandles();
-    const c = (cluster = await startFastCluster());
+    const c = await start();
     const runErrors = await startWarmSchedule(c);
     const master = serverOf(c, 'db-a');
     const fromLog = c.logs.length;
@@ -128,7 +123,7 @@ describe('fault suite', () => {
 
   it('holds loudly while the standby is dead too, and moves once the standby returns', async () => {
     // Prepare
-    const c = (cluster = await startFastCluster());
+    const c = await start();
     const runErrors = await startWarmSchedule(c);
     await serverOf(c, 'db-b').kill();
     expect(await waitForLog(c, /^db-b is down after 3 consecutive failures$/, 'WARN')).toBe(true);
@@ -230,7 +225,7 @@ describe('fault suite', () => {
 
   it('makes exactly one move when runs overlap and the Mover is asked twice more', async () => {
     // Prepare: the moves take long enough for the duplicates to land in the middle of one.
-    const c = (cluster = await startFastCluster());
+    const c = await start();
     const clients = localClients(c.aws);
     c.aws.faults.add({ name: 'slow-route', action: 'ReplaceRoute', latencyMs: 300 });
     const maxRunning = { mover: 0 };
@@ -317,7 +312,7 @@ describe('fault suite', () => {
   describe('pause flag', () => {
     it('makes no automatic move while paused, keeps probing, and moves once unpaused', async () => {
       // Prepare
-      const c = (cluster = await startFastCluster());
+      const c = await start();
       const runErrors = await startWarmSchedule(c);
       c.aws.putParameter(c.config.pauseParameterName, 'true');
 
@@ -360,7 +355,7 @@ describe('fault suite', () => {
 
     it('ends a run that held for the pause with a summary of the present, not a stale alert', async () => {
       // Prepare: a run whose turn to act is now holds a dead master because moves are paused
-      const c = (cluster = await startFastCluster());
+      const c = await start();
       c.aws.putParameter(c.config.pauseParameterName, 'true');
       await serverOf(c, 'db-a').kill();
       const scheduledAt = Date.now() - c.runtime.overlapMs;
@@ -387,9 +382,9 @@ describe('fault suite', () => {
   describe('economy mode', () => {
     it('detects and moves a killed master within one short run', async () => {
       // Prepare
-      const c = (cluster = await startFastCluster({
+      const c = await start({
         detection: { mode: 'economy', cooldownSeconds: 0 },
-      }));
+      });
       const runErrors = await startWarmSchedule(c);
       const fromLog = c.logs.length;
       expect(await waitForRuns(c, 2, fromLog)).toBe(true);

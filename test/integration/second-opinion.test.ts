@@ -16,22 +16,17 @@ import { PARTITION_CHAIN_PREFIX } from '../../tools/harness/partition';
 import { recordHistory } from '../support/calls';
 import {
   PATIENCE_MS,
+  clusterPerSpec,
   events,
   expectVipOn,
   probeResults,
-  startFastCluster,
   startWarmSchedule,
 } from '../support/cluster';
 import { escapeRe } from '../support/text';
 
 jest.setTimeout(60_000);
 
-let cluster: LocalCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
+const start = clusterPerSpec();
 
 /** This process's partition chains as iptables lists them. */
 const ourChains = (): string[] =>
@@ -49,7 +44,7 @@ const notified = (c: LocalCluster, since = 0): string[] =>
 describe('second opinion', () => {
   it('holds a failover the other zone disagrees with, and alerts the disagreement', async () => {
     // Prepare
-    const c = (cluster = await startFastCluster());
+    const c = await start();
     const runErrors = await startWarmSchedule(c);
     let moverCalls = 0;
     c.aws.onCallStart((call) => {
@@ -112,7 +107,7 @@ describe('second opinion', () => {
 
   it('names the vantage points a partition may cut', async () => {
     // Prepare
-    const c = (cluster = await startFastCluster());
+    const c = await start();
 
     // Act / Assess
     await expect(c.partition(2, 'db-a')).rejects.toThrow(

@@ -55,7 +55,7 @@ export function startFastCluster(options: FastClusterOptions = {}): Promise<Loca
 }
 
 /**
- * One cluster per spec, for a describe whose specs each start their own: call it in the describe,
+ * One cluster per spec, for specs that each start their own: call it in the describe (or a file),
  * start each spec's cluster with the function it returns, and an afterEach stops that cluster,
  * fault rules cleared first so that held calls return and the runs under way can finish.
  */
