@@ -3,17 +3,11 @@
  * runs them:
  * the example config's detection, replicating nodes, only the Checker's schedule compressed.
  */
-import { runDrill, type DrillOptions, type DrillResult } from '../../tools/drill/drill';
 import { loopbackAddress } from '../../tools/harness/cluster';
+import { TABLES, drill } from '../support/drill';
 import { escapeRe } from '../support/text';
 
 jest.setTimeout(180_000);
-
-const TABLES = ['rtb-0a1b2c3d4e5f60001', 'rtb-0a1b2c3d4e5f60002', 'rtb-0a1b2c3d4e5f60003'];
-
-function drill(options: DrillOptions): Promise<DrillResult> {
-  return runDrill({ windowMs: 2000, warmupMs: 2000, ...options });
-}
 
 const everyTable = (node: string) => Object.fromEntries(TABLES.map((id) => [id, node]));
 
