@@ -511,6 +511,12 @@ export const fieldsSchema = z
         message: 'must be an SSM parameter path such as /vip-failover/orders-db/replication',
       })
       .optional(),
+    maintenanceParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/maintenance',
+      })
+      .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
     secondOpinion: secondOpinionSchema.prefault({}),
@@ -530,7 +536,7 @@ export const fieldsSchema = z
 /** The parameter a config leaves unnamed: a path under `/vip-failover/<name>/`. */
 export function defaultParameterName(
   name: string,
-  kind: 'active' | 'paused' | 'status' | 'last-move' | 'replication',
+  kind: 'active' | 'paused' | 'status' | 'last-move' | 'replication' | 'maintenance',
 ): string {
   return `/vip-failover/${name}/${kind}`;
 }
@@ -544,6 +550,8 @@ export const configSchema = fieldsSchema.transform((c) => ({
   lastMoveParameterName: c.lastMoveParameterName ?? defaultParameterName(c.name, 'last-move'),
   replicationParameterName:
     c.replicationParameterName ?? defaultParameterName(c.name, 'replication'),
+  maintenanceParameterName:
+    c.maintenanceParameterName ?? defaultParameterName(c.name, 'maintenance'),
 }));
 
 /** `T` with every property and list, at every depth, read-only. */

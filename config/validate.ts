@@ -333,6 +333,7 @@ const PARAMETERS = [
   ['statusParameterName', 'status'],
   ['lastMoveParameterName', 'last-move'],
   ['replicationParameterName', 'replication'],
+  ['maintenanceParameterName', 'maintenance'],
 ] as const;
 
 function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {

@@ -26,6 +26,9 @@ export const CONDITION_KINDS = [
   'second-opinion-unanswered',
   'witness-unavailable',
   'readings-unavailable',
+  'maintenance',
+  'maintenance-overran',
+  'maintenance-unreadable',
 ] as const;
 export type ConditionKind = (typeof CONDITION_KINDS)[number];
 

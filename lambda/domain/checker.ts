@@ -20,6 +20,7 @@ import { sleep, systemClock, type Clock } from './clock';
 import type { Decision } from './decide';
 import { suspect } from './health';
 import type { Log } from './log';
+import { summarizeMaintenance, type MaintenanceSummary } from './maintenance';
 import type { Holder, Prober } from './probe';
 import type { Zone } from './vantage';
 import type { MoveRequest } from './types';
@@ -282,6 +283,7 @@ function reportOf(
   return {
     ...(secondOpinion ? { secondOpinion: secondOpinion.summary() } : {}),
     ...(saved ? { savedReadings: saved.summary() } : {}),
+    ...maintenanceOf(view, clock.now()),
     active: view.activeName(),
     placement: view.placement,
     tables: view.tables,
@@ -292,4 +294,10 @@ function reportOf(
     moves: actor.moves,
     durationMs: clock.now() - window.started,
   };
+}
+
+/** The maintenance windows for the report, when any node has one or the read failed. */
+function maintenanceOf(view: Run['view'], now: number): { maintenance?: MaintenanceSummary } {
+  const maintenance = summarizeMaintenance(view.maintenance, now);
+  return maintenance ? { maintenance } : {};
 }

@@ -3,7 +3,8 @@ import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
 import type { Fitness } from './replication';
 import type { Placement } from './routes';
-import { inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
+import type { NodeMaintenance } from './maintenance';
+import { inService, inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
 
 export interface Observation {
   readonly placement: Placement;
@@ -24,6 +25,8 @@ export interface Observation {
    * (replication.ts); a node absent or fit is not held back. The active node is never judged.
    */
   readonly replication?: Readonly<Record<string, Fitness>>;
+  /** Nodes operators took out of the targets for now (maintenance.ts); never a target. */
+  readonly maintenance?: Readonly<Record<string, NodeMaintenance>>;
 }
 
 /**
@@ -173,7 +176,8 @@ function converge(config: FailoverConfig, o: Observation, placement: Split): Dec
   const live = config.nodes
     .map((n) => n.name)
     .filter((name) => !blackholed.includes(name) && o.health[name]?.state === 'up')
-    .filter((name) => loggedIn(o.health[name] as NodeHealth, true) && inStep(o, name));
+    .filter((name) => loggedIn(o.health[name] as NodeHealth, true) && inStep(o, name))
+    .filter((name) => inService(o, name));
   const target =
     (o.record !== undefined && placement.nodes.includes(o.record) && live.includes(o.record)
       ? o.record

@@ -22,7 +22,8 @@ import {
 } from './mover-database';
 import type { Prober } from './probe';
 import { parseMoveRequest } from './mover-request';
-import { readPause, readRecord, writeRecord } from './record';
+import { describeMaintenance } from './maintenance';
+import { readMaintenance, readPause, readRecord, writeRecord } from './record';
 import { isForeign, placementOf, pointTables, readTables } from './routes';
 import type { MoveRequest, MoveResult, TableOutcome, TableState } from './types';
 
@@ -112,16 +113,27 @@ export async function moveVip(
     );
   }
   // One round trip of reads; the pause flag only matters to the Checker's automatic requests.
-  const [tables, record, pause, lastMove] = await Promise.all([
+  const [tables, record, pause, lastMove, maintenance] = await Promise.all([
     readTables(deps.ec2, config),
     readRecord(deps.ssm, config.parameterName),
     request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, started)
       : Promise.resolve({ paused: false }),
     readLastMove(deps.ssm, config.lastMoveParameterName),
+    readMaintenance(deps.ssm, config.maintenanceParameterName, started),
   ]);
+  if (maintenance.error)
+    log.warn(`maintenance not checked: ${maintenance.error}`, { event: 'maintenance-unreadable' });
   const paused = pause.paused;
   const needsRoutes = tables.some((t) => !t.error && t.node !== node.name);
+  // Operators took the node out of the targets: only an operator's forced move overrides that.
+  const maintained = maintenance.current[node.name];
+  if (maintained && needsRoutes && (request.automatic || !request.force)) {
+    return untouched(
+      'refused',
+      `${node.name} is in maintenance ${describeMaintenance(maintained)}; end it first (vip-failover maintain ${node.name} --end), or move with force`,
+    );
+  }
   // A manual move checks its target once the reads show a table must change: a node that already
   // holds the VIP is answered "already active" at once, not after a probe that may time out. The
   // Checker's own requests name a target it has just seen answer.

@@ -1,6 +1,7 @@
-/** The SSM record of the active node, and the operators' pause flag. */
+/** The SSM record of the active node, and the operators' pause flag and maintenance windows. */
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { awsErrorName } from './errors';
+import { awsErrorName, awsErrorText } from './errors';
+import { NO_MAINTENANCE, parseMaintenance, type MaintenanceState } from './maintenance';
 
 /** The record as read: value undefined when the parameter does not exist. */
 export interface RecordState {
@@ -116,4 +117,25 @@ export async function readPaused(
   signal?: AbortSignal,
 ): Promise<boolean> {
   return (await readPause(ssm, name, Date.now(), signal)).paused;
+}
+
+/**
+ * Reads the parameter at `now`. A missing parameter is no maintenance; a failed read is reported
+ * in `error` and takes no node out: our own fault must never stop a failover.
+ */
+export async function readMaintenance(
+  ssm: SSMClient,
+  name: string,
+  now: number,
+  signal?: AbortSignal,
+): Promise<MaintenanceState> {
+  try {
+    const { value } = await readRecord(ssm, name, signal);
+    return parseMaintenance(value, now);
+  } catch (e) {
+    return {
+      ...NO_MAINTENANCE,
+      error: `the maintenance parameter ${name} is unreadable: ${awsErrorText(e)}`,
+    };
+  }
 }

@@ -94,6 +94,7 @@ export class Actor {
       now: clock.now(),
       probeDetails: nodes.details(),
       replication: this.deps.replication?.fitness(view.activeName()),
+      maintenance: view.maintenanceAt(clock.now()),
     });
   }
 
