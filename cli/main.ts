@@ -13,6 +13,7 @@ import { CliError, UsageError } from './errors';
 import { explain, findGroup, loadGroup, type Group, type Reach } from './group';
 import { formatHistory, history } from './history';
 import { formatList, listGroups } from './list';
+import { endMaintenance, maintain } from './maintain';
 import { pause, resume } from './pause';
 import { formatStatus, status } from './status';
 import { formatMove, move, moveExitCode } from './steer';
@@ -108,7 +109,40 @@ async function runGroupCommand(
     case 'resume':
       await resume(group);
       return out({ paused: false }, `resumed automatic moves of ${group.config.name}`);
+    case 'maintain':
+      return runMaintain(group, values, { by, now }, out);
   }
+}
+
+async function runMaintain(
+  group: Group,
+  values: Values,
+  { by, now }: { by: string; now: number },
+  out: (data: unknown, human: string, code?: number) => Outcome,
+): Promise<Outcome> {
+  const node = values.node as string;
+  if (values.end === true) {
+    if (values.for !== undefined || values.reason !== undefined)
+      throw new UsageError('maintain --end takes no --for or --reason');
+    const ended = await endMaintenance(group, node, now);
+    return out(
+      { node, maintenance: false, ended },
+      ended ? `ended the maintenance of ${node}` : `${node} had no maintenance window`,
+    );
+  }
+  const reason = required(values, 'reason', 'maintain');
+  const forText = required(values, 'for', 'maintain');
+  const forMs = parseDuration(forText, '--for', 'a maintenance window lasts at most 30d');
+  const done = await maintain(group, node, reason, {
+    forMs,
+    by,
+    now,
+    replace: values.replace === true,
+  });
+  return out(
+    { node, maintenance: true, ...done, reason, by },
+    `${node} is out of the failover targets of ${group.config.name} until ${done.until}${done.replaced ? ' (replaced the window in force)' : ''}`,
+  );
 }
 
 async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
@@ -122,6 +156,13 @@ async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Pr
     return { text: commandHelp(topic as Command), code: 0 };
   }
   if (values.help) return { text: commandHelp(command), code: 0 };
+  // maintain names its node as a word: `vip-failover maintain db-b --for 2h ...`.
+  if (command === 'maintain') {
+    const node = words.shift();
+    if (node === undefined)
+      throw new UsageError('maintain needs a NODE; see vip-failover help maintain');
+    values.node = node;
+  }
   if (words.length > 0)
     throw new UsageError(
       `${command} takes no argument ${JSON.stringify(words[0])}; flags take values (--reason "two words"); see vip-failover help ${command}`,

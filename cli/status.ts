@@ -3,7 +3,8 @@
  * move, the cooldown, the pause, the open conditions and the age of the Checker's word.
  */
 import { cooldownMs, moveClock, readLastMove, type MoveKind } from '../lambda/domain/last-move';
-import { readPause, readRecord, type PauseState } from '../lambda/domain/record';
+import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
+import { readMaintenance, readPause, readRecord, type PauseState } from '../lambda/domain/record';
 import { placementOf, readTables } from '../lambda/domain/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
@@ -34,6 +35,8 @@ export interface StatusReport {
   readonly tables: readonly TableState[];
   readonly record?: string;
   readonly pause: PauseState;
+  /** Nodes taken out of the targets, and windows ended but not lifted. */
+  readonly maintenance: MaintenanceState;
   readonly lastMove?: LastMoveView;
   /** ISO time automatic moves may follow the last one; undefined without a move. */
   readonly cooldownUntil?: string;
@@ -46,10 +49,11 @@ export interface StatusReport {
 /** Reads everything in one round of calls and judges it. */
 export async function status(group: Group, now: number): Promise<StatusReport> {
   const { config } = group;
-  const [tables, record, pause, lastRun, lastMove, entries] = await Promise.all([
+  const [tables, record, pause, maintenance, lastRun, lastMove, entries] = await Promise.all([
     readTables(group.ec2, config),
     readRecord(group.ssm, config.parameterName),
     readPause(group.ssm, config.pauseParameterName, now),
+    readMaintenance(group.ssm, config.maintenanceParameterName, now),
     readStatus(group.ssm, group.statusParameterName),
     readLastMove(group.ssm, config.lastMoveParameterName),
     history(group),
@@ -71,7 +75,16 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
     : moved && { ...describeEntry(moved), at: moved.at, from: moved.from, to: moved.to };
   return {
     verdict: verdictOf(
-      { group: config.name, nodes, tables, record: record.value, pause, lastRun, periodMs },
+      {
+        group: config.name,
+        nodes,
+        tables,
+        record: record.value,
+        pause,
+        maintenance,
+        lastRun,
+        periodMs,
+      },
       now,
     ),
     group: config.name,
@@ -81,6 +94,7 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
     tables,
     record: record.value,
     pause,
+    maintenance,
     ...(view ? { lastMove: view } : {}),
     ...(clock
       ? { cooldownUntil: new Date(clock.at + cooldownMs(baseMs, clock.failbacks)).toISOString() }
@@ -114,7 +128,7 @@ function tableLine(t: TableState): string {
   return `  ${t.routeTableId}  → ${who}${t.state ? `  ${t.state.toUpperCase()}: the VIP is not served` : ''}`;
 }
 
-function nodeLines(r: StatusReport): string[] {
+function nodeLines(r: StatusReport, now: number): string[] {
   return r.nodes.map((name) => {
     const n = r.lastRun?.nodes[name];
     const role = name === r.active ? 'active' : 'standby';
@@ -125,8 +139,17 @@ function nodeLines(r: StatusReport): string[] {
           ? `last probe ok in ${n.latencyMs ?? '?'} ms`
           : `last probe failed (${n.failure ?? 'error'})`;
     const mark = name === r.active ? '*' : ' ';
-    return `  ${mark} ${name.padEnd(12)} ${role.padEnd(8)} ${(n?.state ?? 'unknown').padEnd(8)} ${last}`;
+    const line = `  ${mark} ${name.padEnd(12)} ${role.padEnd(8)} ${(n?.state ?? 'unknown').padEnd(8)} ${last}`;
+    return `${line}${maintenanceNote(r.maintenance, name, now)}`;
   });
+}
+
+/** `; IN MAINTENANCE until … (patching, by alice)`, or the end of a window not yet lifted. */
+function maintenanceNote(m: MaintenanceState, node: string, now: number): string {
+  const current = m.current[node];
+  if (current) return `; IN MAINTENANCE ${describeMaintenance(current)}`;
+  const ended = m.ended[node];
+  return ended ? `; maintenance ended ${when(ended.until, now)} (${ended.reason})` : '';
 }
 
 function checkerLine(r: StatusReport, now: number): string {
@@ -167,7 +190,7 @@ export function formatStatus(r: StatusReport, now: number): string {
     `${r.group}: VIP ${r.vip} on ${r.active ?? 'no single node'}; record ${r.record ?? '(missing)'}; ${pauseLine(r.pause, now)}`,
     checkerLine(r, now),
     'nodes (* active):',
-    ...nodeLines(r),
+    ...nodeLines(r, now),
     'route tables:',
     ...r.tables.map(tableLine),
     ...moveLines(r, now),

@@ -7,7 +7,16 @@ import type { ParseArgsConfig } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export const COMMANDS = ['status', 'move', 'pause', 'resume', 'history', 'list', 'help'] as const;
+export const COMMANDS = [
+  'status',
+  'move',
+  'pause',
+  'resume',
+  'maintain',
+  'history',
+  'list',
+  'help',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** How every group command finds its group, and the output switch. */
@@ -102,6 +111,31 @@ example:
     synopsis: 'vip-failover resume (--group NAME | --config FILE)',
     options: GROUP_OPTIONS,
     help: 'exit codes: 0 resumed, 1 failed',
+  },
+  maintain: {
+    summary: 'take one node out of the failover targets for a while, or put it back (--end)',
+    synopsis:
+      'vip-failover maintain NODE (--for DURATION --reason TEXT [--replace] [--by NAME] | --end) (--group NAME | --config FILE)',
+    options: {
+      ...GROUP_OPTIONS,
+      reason: { type: 'string' },
+      for: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      end: { type: 'boolean', default: false },
+      by: { type: 'string' },
+    },
+    help: `flags:
+  NODE                    the node to take out of the targets (it stays active if it is)
+  --for DURATION          how long: 90s, 30m, 2h, 2h30m, 1d (at most 30d); the window ends by itself
+  --reason TEXT           why; shown in status and the notifications
+  --replace               replace a window already in force for NODE (otherwise refused)
+  --end                   end NODE's window now (and forget an ended one)
+  --by NAME               who (default: your user name)
+No automatic move lands on NODE meanwhile, nor a manual one without --force; failover of the
+master goes on among the other nodes. A window that ends while NODE is not back is alerted.
+exit codes: 0 done, 1 not done (a window in force, an unknown node, bad input, AWS unreachable)
+example:
+  vip-failover maintain db-b --for 2h --reason "kernel patching" --group orders-db`,
   },
   history: {
     summary: 'every move: time, from, to, who, why',

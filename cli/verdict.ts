@@ -4,6 +4,7 @@
  * read and the time.
  */
 import type { GroupStatus } from '../lambda/domain/status';
+import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
 import type { PauseState } from '../lambda/domain/record';
 import { placementOf } from '../lambda/domain/routes';
 import type { TableState } from '../lambda/domain/types';
@@ -37,6 +38,8 @@ export interface VerdictInput {
   readonly tables: readonly TableState[];
   readonly record?: string;
   readonly pause: PauseState;
+  /** Nodes operators took out of the targets, as read now. */
+  readonly maintenance?: MaintenanceState;
   readonly lastRun?: GroupStatus;
   /** How often the Checker runs; its report older than two periods means it is silent. */
   readonly periodMs: number;
@@ -92,7 +95,10 @@ function checkerFindings(input: VerdictInput, active: string | undefined, now: n
         : { level: 'WARNING', text: `${name} (standby) is down` },
     );
   }
-  const open = Object.values(lastRun.alerts).filter((a) => a.kind !== 'paused');
+  // The pause and maintenance windows are read directly (pauseFinding, maintenanceFindings).
+  const open = Object.values(lastRun.alerts).filter(
+    (a) => a.kind !== 'paused' && a.kind !== 'maintenance',
+  );
   for (const a of open) {
     const urgent = a.kind === 'blackhole' || a.kind === 'split-no-healthy';
     out.push({ level: urgent ? 'CRITICAL' : 'WARNING', text: `open: ${a.subject}` });
@@ -104,6 +110,17 @@ function pauseFinding(pause: PauseState): Finding[] {
   if (!pause.paused) return [];
   const until = pause.until ? ` until ${new Date(pause.until).toISOString()}` : '';
   return [{ level: 'WARNING', text: `automatic moves paused${until}` }];
+}
+
+/** A node out of the targets leaves the group less able to survive a failure: a warning. */
+function maintenanceFindings(m: MaintenanceState | undefined): Finding[] {
+  if (!m) return [];
+  const out: Finding[] = Object.entries(m.current).map(([node, w]) => ({
+    level: 'WARNING',
+    text: `${node} in maintenance ${describeMaintenance(w)}`,
+  }));
+  if (m.error) out.push({ level: 'WARNING', text: m.error });
+  return out;
 }
 
 /** The OK line: where the VIP is, which nodes are up, how fresh the word is. */
@@ -121,6 +138,7 @@ export function verdictOf(input: VerdictInput, now: number): Verdict {
     ...tableFindings(input.tables),
     ...checkerFindings(input, active, now),
     ...pauseFinding(input.pause),
+    ...maintenanceFindings(input.maintenance),
   ];
   if (active && input.record !== undefined && input.record !== active)
     findings.push({

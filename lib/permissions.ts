@@ -21,6 +21,8 @@ export interface FailoverArns {
   readonly lastMove: string;
   /** Each replica's last reading while the master answered: written and read by the Checker. */
   readonly replication: string;
+  /** Nodes operators took out of the targets: written by operators, read by both functions. */
+  readonly maintenance: string;
   /** The topic the Checker publishes notifications to. */
   readonly topic: string;
   /** The customer-managed key that encrypts the topic, if one is known. */
@@ -129,6 +131,12 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
       sid: 'ReadPauseFlag',
       actions: ['ssm:GetParameter'],
       resources: [arns.pause],
+    }),
+    // No move lands on a node in maintenance, however stale the caller's view.
+    new iam.PolicyStatement({
+      sid: 'ReadMaintenance',
+      actions: ['ssm:GetParameter'],
+      resources: [arns.maintenance],
     }),
     // Every request must prove its origin: the Checker's key or the operator key.
     new iam.PolicyStatement({
@@ -247,7 +255,14 @@ export function checkerStatements(
     new iam.PolicyStatement({
       sid: 'ReadState',
       actions: ['ssm:GetParameter'],
-      resources: [arns.record, arns.pause, arns.status, arns.lastMove, arns.replication],
+      resources: [
+        arns.record,
+        arns.pause,
+        arns.status,
+        arns.lastMove,
+        arns.replication,
+        arns.maintenance,
+      ],
     }),
     // PutParameter creates the status and replication parameters on the first run's write: no
     // deploy-time step.

@@ -370,6 +370,7 @@ export class VipFailover extends Construct {
       status: parameterArn(this, config.statusParameterName),
       lastMove: parameterArn(this, config.lastMoveParameterName),
       replication: parameterArn(this, config.replicationParameterName),
+      maintenance: parameterArn(this, config.maintenanceParameterName),
       topic: channel.topic.topicArn,
       topicKey: channel.keyArn,
       secret: group.secretResource,

@@ -395,7 +395,7 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('lets the Mover write only the record and the last move, and read only them and the pause flag', () => {
+    it('lets the Mover write only the record and the last move, and read only them, the pause flag and the maintenance windows', () => {
       const ssm = b
         .statements('mover')
         .filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:')));
@@ -406,6 +406,7 @@ describe('VipFailoverStack', () => {
           .map(arnText);
 
       expect(ssm.flatMap(actionsOf).sort()).toEqual([
+        'ssm:GetParameter',
         'ssm:GetParameter',
         'ssm:GetParameter',
         'ssm:GetParameter',
@@ -420,10 +421,11 @@ describe('VipFailoverStack', () => {
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/paused'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/maintenance'),
       ]);
     });
 
-    it('lets the Checker read the five parameters, write only the status and the replication readings, invoke the Mover and the witnesses, and read the secret', () => {
+    it('lets the Checker read the six parameters, write only the status and the replication readings, invoke the Mover and the witnesses, and read the secret', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
@@ -436,6 +438,7 @@ describe('VipFailoverStack', () => {
         parameter('status'),
         parameter('last-move'),
         parameter('replication'),
+        parameter('maintenance'),
       ]);
       expect(byAction('ssm:PutParameter').flatMap(resourcesOf).map(arnText)).toEqual([
         parameter('status'),

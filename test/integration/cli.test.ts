@@ -311,6 +311,62 @@ describe('vip-failover pause, resume', () => {
   });
 });
 
+describe('vip-failover maintain', () => {
+  it('takes a node out of the targets until a time: status warns, the Mover refuses it, --end puts it back', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+
+    // Act
+    const started = await cli('maintain', 'db-b', '--for', '2h', '--reason', 'patching');
+    const during = await cli('status');
+    const moved = await cli('move', '--to', 'db-b', '--reason', 'switchover');
+    const ended = await cli('maintain', 'db-b', '--end');
+    const after = await cli('status');
+
+    // Assess
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(
+      /^db-b is out of the failover targets of orders-db until \d{4}-/,
+    );
+    expect(during.code).toBe(1);
+    expect(firstLine(during.stdout)).toMatch(
+      /^WARNING: orders-db: db-b in maintenance until \S+ \(patching, by alice\)$/,
+    );
+    expect(during.stdout).toMatch(/db-b .*; IN MAINTENANCE until \S+ \(patching, by alice\)/);
+    expect(moved.code).toBe(1);
+    expect(moved.stdout).toMatch(/^refused: VIP → db-b/m);
+    expect(moved.stdout).toMatch(/db-b is in maintenance until .*; end it first/);
+    expect(ended.stdout).toBe('ended the maintenance of db-b\n');
+    expect(after.code).toBe(0);
+  });
+
+  it('refuses a second window without --replace, an unknown node, and a window without an end', async () => {
+    // Prepare
+    await cli('maintain', 'db-b', '--for', '1h', '--reason', 'patching', '--by', 'bob');
+
+    // Act
+    const again = await cli('maintain', 'db-b', '--for', '2h', '--reason', 'mine');
+    const unknown = await cli('maintain', 'db-z', '--for', '2h', '--reason', 'x');
+    const endless = await cli('maintain', 'db-a', '--reason', 'x');
+    const replaced = await cli('maintain', 'db-b', '--for', '2h', '--reason', 'mine', '--replace');
+
+    // Assess
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^vip-failover: db-b is already in maintenance until \S+ \(in 60 min\) \(patching, by bob\); add --replace/,
+    );
+    expect(unknown.stderr).toBe(
+      'vip-failover: db-z is not a node of orders-db; use one of db-a, db-b\n',
+    );
+    expect(endless.code).toBe(1);
+    expect(endless.stderr).toBe(
+      'vip-failover: maintain needs --for; see vip-failover help maintain\n',
+    );
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toContain('(replaced the window in force)');
+  });
+});
+
 describe('vip-failover --group, list', () => {
   it('finds the deployed group by name, without a config file', async () => {
     // Act
