@@ -52,7 +52,7 @@ export const SPECS: Readonly<Record<Command, CommandSpec>> = {
     options: GROUP_OPTIONS,
     help: `exit codes (monitoring-plugin convention; the first line is the verdict):
   0 OK        the VIP is on one node, every node up, the Checker reporting
-  1 WARNING   a standby down, automatic moves paused, an open condition, the record disagreeing
+  1 WARNING   a standby down, moves paused, a node in maintenance, an open condition, the record disagreeing
   2 CRITICAL  the active node down, route tables split, a blackhole route, the Checker silent
               (no report, or none for two schedule periods)
   3 UNKNOWN   the group or its state could not be read

@@ -233,6 +233,50 @@ describe('eligibility', () => {
   });
 });
 
+describe('a node in maintenance', () => {
+  it('is passed over: a dead master fails over to the next node, and the window is alerted', async () => {
+    // Prepare: three nodes, db-b (next in preference) in maintenance for an hour.
+    const c = (cluster = await startFastCluster({
+      adjust: (raw) =>
+        (raw.nodes as unknown[]).push({
+          name: 'db-c',
+          networkInterfaceId: 'eni-0a1b2c3d4e5f6000c',
+          address: '10.0.3.10',
+        }),
+    }));
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    c.aws.putParameter(
+      c.config.maintenanceParameterName,
+      JSON.stringify({ 'db-b': { until, reason: 'patching', by: 'alice' } }),
+    );
+    const runErrors = await startWarmSchedule(c);
+
+    // Act
+    await serverOf(c, 'db-a').kill();
+    const moved = await c.waitFor(
+      () => c.converged() !== undefined && c.converged() !== 'db-a',
+      PATIENCE_MS,
+    );
+    await c.stopSchedule();
+
+    // Assess
+    expect(moved).toBe(true);
+    expectVipOn(c, 'db-c');
+    expect(serverOf(c, 'db-b').running).toBe(true);
+    const reports = runReports(c);
+    expect(reports.at(-1)?.maintenance).toEqual({
+      nodes: { 'db-b': { until, reason: 'patching', by: 'alice' } },
+    });
+    expect(c.aws.sns.published()).toContainEqual(
+      expect.objectContaining({
+        subject: `[orders-db] db-b in maintenance until ${until} (patching, by alice)`,
+        attributes: expect.objectContaining({ kind: 'maintenance', phase: 'start' }),
+      }),
+    );
+    expect(runErrors).toEqual([]);
+  });
+});
+
 describe('a Mover already running', () => {
   it('turns the Checker away (429) as expected: WARN, never an error in the summary', async () => {
     // Prepare: a Mover of our own held in its first read, so reserved concurrency 1 is taken.
