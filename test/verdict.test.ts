@@ -57,6 +57,27 @@ describe('verdictOf', () => {
       1,
     ],
     [
+      'a node in maintenance',
+      {
+        maintenance: {
+          current: { 'db-b': { until: NOW + 30 * MINUTE, reason: 'patching', by: 'alice' } },
+          ended: {},
+        },
+        lastRun: run({
+          alerts: {
+            'maintenance:db-b': {
+              kind: 'maintenance',
+              subject: 'db-b in maintenance',
+              since: NOW - MINUTE,
+              lastSentAt: NOW - MINUTE,
+            },
+          },
+        }),
+      },
+      'WARNING: orders-db: db-b in maintenance until 2026-12-07T03:30:00.000Z (patching, by alice)',
+      1,
+    ],
+    [
       'an open condition',
       {
         lastRun: run({
