@@ -189,9 +189,12 @@ const HOURS_PER_MONTH = 730;
  */
 const FINISH_SECONDS = 1;
 
-/** What the Checker of one group costs a month, and the figures the cost is made of. */
+/**
+ * What the Checker function of one group costs a month in Lambda duration and requests: one line
+ * of the group's bill (tools/bench/bill.ts has the whole), and the figures it is made of.
+ */
 export interface CheckerCost {
-  readonly monthly_usd_per_group: number;
+  readonly checker_lambda_monthly_usd: number;
   readonly checker_memory_mb: number;
   /** Billed seconds of one run: its window, the overlap and the finish (economy: one probe). */
   readonly run_seconds: number;
@@ -219,7 +222,7 @@ export function checkerCost(
     runsPerMonth * runSeconds * (memoryMb / 1024) * LAMBDA_ARM64_PRICE.gbSecond +
     runsPerMonth * LAMBDA_ARM64_PRICE.request;
   return {
-    monthly_usd_per_group: Math.round(usd * 100) / 100,
+    checker_lambda_monthly_usd: Math.round(usd * 100) / 100,
     checker_memory_mb: memoryMb,
     run_seconds: runSeconds,
     runs_per_month: runsPerMonth,
