@@ -28,6 +28,7 @@ import {
   promoteScenario,
 } from './database-scenarios';
 import { azOutageLaggingScenario, azOutageScenario } from './outage-scenario';
+import { forgedScenario } from './forged-scenario';
 import { partitionScenario } from './partition-scenario';
 import { Timeline, type TimelineEntry } from './timeline';
 
@@ -44,6 +45,7 @@ export const SCENARIOS = [
   'partition',
   'az-outage',
   'az-outage-lagging',
+  'forged',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -159,6 +161,7 @@ const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
   partition: partitionScenario,
   'az-outage': azOutageScenario,
   'az-outage-lagging': azOutageLaggingScenario,
+  forged: forgedScenario,
 };
 
 /**
