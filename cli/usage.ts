@@ -47,14 +47,16 @@ export interface CommandSpec {
 export const SPECS: Readonly<Record<Command, CommandSpec>> = {
   status: {
     summary:
-      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions',
+      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions, alarms',
     synopsis: 'vip-failover status (--group NAME | --config FILE) [--region REGION] [--json]',
     options: GROUP_OPTIONS,
     help: `exit codes (monitoring-plugin convention; the first line is the verdict):
   0 OK        the VIP is on one node, every node up, the Checker reporting
-  1 WARNING   a standby down, moves paused, a node in maintenance, an open condition, the record disagreeing
+  1 WARNING   a standby down, moves paused, a node in maintenance, an open condition, the record
+              disagreeing, an alarm in ALARM (but those below), alarms missing or unreadable
   2 CRITICAL  the active node down, route tables split, a blackhole route, the Checker silent
-              (no report, or none for two schedule periods)
+              (no report, or none for two schedule periods), heartbeat-missing,
+              move-failures or mover-errors in ALARM
   3 UNKNOWN   the group or its state could not be read
 example:
   vip-failover status --group orders-db --region eu-west-1`,
