@@ -298,6 +298,44 @@ describe('vip-failover status, alarms', () => {
   });
 });
 
+describe('vip-failover watch', () => {
+  it('prints two status blocks, a blank line between, for --count 2 and exits with the last verdict', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(alarmNames(config).moveFailures, 'ALARM');
+
+    // Act
+    const { code, stdout } = await cli('watch', '--count', '2', '--every', '1s');
+
+    // Assess
+    const blocks = stdout.trimEnd().split('\n\n');
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) {
+      expect(firstLine(block)).toMatch(
+        /^CRITICAL: orders-db: alarm move-failures in ALARM for \d+ s$/,
+      );
+      expect(block).toMatch(/^ {2}move-failures +ALARM +since /m);
+    }
+    expect(code).toBe(2);
+  });
+
+  it('shows an UNKNOWN block for a refresh that cannot reach the endpoint, and exits 3', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    await aws.stop();
+
+    // Act
+    const { code, stdout, stderr } = await cli('watch', '--count', '1', '--every', '1s');
+    aws = await LocalAws.start();
+
+    // Assess
+    expect(stdout).toMatch(/^UNKNOWN: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    // The refresh's own block, not the command's fault (which says it on stderr too).
+    expect(stderr).toBe('');
+    expect(code).toBe(3);
+  });
+});
+
 describe('vip-failover move, history', () => {
   it('moves the VIP through the Mover, exits 0 and shows the forced move in the history', async () => {
     // Act
