@@ -2,7 +2,8 @@
  * The operators' CLI: `vip-failover COMMAND [flags]`; `vip-failover help` lists the commands.
  * Reaches AWS, or any AWS-compatible endpoint named by AWS_ENDPOINT_URL, with the usual
  * credentials. Every fault is one line on stderr. Exit codes: `status` follows the
- * monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, faults included);
+ * monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, faults included), and
+ * `watch` exits with its last verdict's;
  * `move` exits 0 only when the VIP ended on the node asked for; other commands 0 or 1.
  */
 import { userInfo } from 'node:os';
@@ -19,12 +20,55 @@ import { formatStatus, status } from './status';
 import { formatMove, move, moveExitCode } from './steer';
 import { COMMANDS, SPECS, USAGE, commandHelp, needsGroup, type Command } from './usage';
 import { EXIT_CODE } from './verdict';
+import { parseCount, parseEvery, watch, type Refresh } from './watch';
 
 type Values = Record<string, string | boolean | undefined>;
 
 interface Outcome {
-  readonly text: string;
+  /** What to print; `watch` prints its blocks itself. */
+  readonly text?: string;
   readonly code: number;
+}
+
+/** The commands that answer with a verdict, and so say UNKNOWN (3) on a fault. */
+const JUDGING: ReadonlySet<string> = new Set(['status', 'watch']);
+
+/** A fault in one line: the CLI's own message, or the SDK's error explained. */
+function faultLine(e: unknown, env: NodeJS.ProcessEnv): string {
+  return e instanceof CliError || e instanceof ConfigError
+    ? e.message
+    : explain(e, env.AWS_ENDPOINT_URL);
+}
+
+/** Runs `watch` until --count refreshes or SIGINT; a refresh's fault is an UNKNOWN block. */
+async function watchGroup(group: Group, values: Values, env: NodeJS.ProcessEnv): Promise<number> {
+  const everyMs = parseEvery(values.every as string | undefined);
+  const count = parseCount(values.count as string | undefined);
+  const refresh = async (): Promise<Refresh> => {
+    try {
+      const now = Date.now();
+      const report = await status(group, now);
+      const text = values.json ? JSON.stringify(report, null, 2) : formatStatus(report, now);
+      return { text, code: report.verdict.code };
+    } catch (e) {
+      return { text: `UNKNOWN: ${faultLine(e, env)}`, code: EXIT_CODE.UNKNOWN };
+    }
+  };
+  const stop = new AbortController();
+  const interrupted = () => stop.abort();
+  process.once('SIGINT', interrupted);
+  try {
+    return await watch(refresh, {
+      everyMs,
+      count,
+      tty: process.stdout.isTTY === true,
+      signal: stop.signal,
+      write: (text) => process.stdout.write(text),
+      now: Date.now,
+    });
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
 }
 
 /** The command word, wherever it stands among the flags. */
@@ -87,6 +131,8 @@ async function runGroupCommand(
       const report = await status(group, now);
       return out(report, formatStatus(report, now), report.verdict.code);
     }
+    case 'watch':
+      return { code: await watchGroup(group, values, env) };
     case 'history': {
       const entries = await history(group);
       return out(entries, formatHistory(entries));
@@ -180,8 +226,9 @@ async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Pr
   return runGroupCommand(command as Exclude<Command, 'list' | 'help'>, values, env);
 }
 
-/** What a fault exits with: `status` says UNKNOWN, as monitoring plugins do; the rest 1. */
-const faultCode = (command: string | undefined) => (command === 'status' ? EXIT_CODE.UNKNOWN : 1);
+/** What a fault exits with: `status` and `watch` say UNKNOWN, as monitoring plugins do; the rest 1. */
+const faultCode = (command: string | undefined) =>
+  JUDGING.has(command ?? '') ? EXIT_CODE.UNKNOWN : 1;
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -196,15 +243,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (!(COMMANDS as readonly string[]).includes(command))
       throw new UsageError(`unknown command ${command}; use one of ${COMMANDS.join(', ')}`);
     const { text, code } = await run(command as Command, argv, env);
-    process.stdout.write(`${text}\n`);
+    if (text !== undefined) process.stdout.write(`${text}\n`);
     return code;
   } catch (e) {
-    const line =
-      e instanceof CliError || e instanceof ConfigError
-        ? e.message
-        : explain(e, env.AWS_ENDPOINT_URL);
+    const line = faultLine(e, env);
     // A monitoring system reads the first line of stdout: it gets the verdict UNKNOWN.
-    if (command === 'status') process.stdout.write(`UNKNOWN: ${line}\n`);
+    if (JUDGING.has(command ?? '')) process.stdout.write(`UNKNOWN: ${line}\n`);
     process.stderr.write(`vip-failover: ${line}\n`);
     return faultCode(command);
   }

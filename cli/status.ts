@@ -1,6 +1,7 @@
 /**
  * `vip-failover status`: a verdict first, then where the VIP goes, each node, each table, the last
- * move, the cooldown, the pause, the open conditions and the age of the Checker's word.
+ * move, the cooldown, the pause, the open conditions, the group's alarms and the age of the
+ * Checker's word.
  */
 import { cooldownMs, moveClock, readLastMove, type MoveKind } from '../lambda/domain/last-move';
 import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
@@ -8,6 +9,7 @@ import { readMaintenance, readPause, readRecord, type PauseState } from '../lamb
 import { placementOf, readTables } from '../lambda/domain/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
+import { readAlarms, type AlarmReading, type AlarmState } from './alarms';
 import type { Group } from './group';
 import { history, type HistoryEntry } from './history';
 import { relative, span, when } from './times';
@@ -44,20 +46,24 @@ export interface StatusReport {
   readonly schedulePeriodMs: number;
   /** The last Checker run's view; undefined before the first run. */
   readonly lastRun?: GroupStatus;
+  /** Each CloudWatch alarm of the group with its state, or why they could not be read. */
+  readonly alarms: AlarmReading;
 }
 
 /** Reads everything in one round of calls and judges it. */
 export async function status(group: Group, now: number): Promise<StatusReport> {
   const { config } = group;
-  const [tables, record, pause, maintenance, lastRun, lastMove, entries] = await Promise.all([
-    readTables(group.ec2, config),
-    readRecord(group.ssm, config.parameterName),
-    readPause(group.ssm, config.pauseParameterName, now),
-    readMaintenance(group.ssm, config.maintenanceParameterName, now),
-    readStatus(group.ssm, group.statusParameterName),
-    readLastMove(group.ssm, config.lastMoveParameterName),
-    history(group),
-  ]);
+  const [tables, record, pause, maintenance, lastRun, lastMove, entries, alarms] =
+    await Promise.all([
+      readTables(group.ec2, config),
+      readRecord(group.ssm, config.parameterName),
+      readPause(group.ssm, config.pauseParameterName, now),
+      readMaintenance(group.ssm, config.maintenanceParameterName, now),
+      readStatus(group.ssm, group.statusParameterName),
+      readLastMove(group.ssm, config.lastMoveParameterName),
+      history(group),
+      readAlarms(group.cloudwatch, config.name),
+    ]);
   const placement = placementOf(tables);
   const nodes = config.nodes.map((n) => n.name);
   const periodMs = config.scheduleMinutes * 60_000;
@@ -84,6 +90,7 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
         maintenance,
         lastRun,
         periodMs,
+        alarms,
       },
       now,
     ),
@@ -101,6 +108,7 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
       : {}),
     schedulePeriodMs: periodMs,
     lastRun,
+    alarms,
   };
 }
 
@@ -183,6 +191,17 @@ function moveLines(r: StatusReport, now: number): string[] {
   return lines;
 }
 
+function alarmLine(a: AlarmState, now: number): string {
+  if (a.state === undefined) return `  ${a.suffix.padEnd(19)} missing: no alarm ${a.name}`;
+  const since = a.since ? ` since ${when(Date.parse(a.since), now)}` : '';
+  return `  ${a.suffix.padEnd(19)} ${a.state.padEnd(17)}${since}`;
+}
+
+function alarmLines(reading: AlarmReading, now: number): string[] {
+  if (!reading.readable) return [`alarm states unreadable: ${reading.error}`];
+  return ['alarms:', ...reading.states.map((a) => alarmLine(a, now))];
+}
+
 /** The report for a terminal: the verdict line first, so the first line alone is enough. */
 export function formatStatus(r: StatusReport, now: number): string {
   const lines = [
@@ -198,5 +217,6 @@ export function formatStatus(r: StatusReport, now: number): string {
   const alerts = Object.values(r.lastRun?.alerts ?? {});
   lines.push(alerts.length === 0 ? 'open conditions: none' : 'open conditions:');
   for (const a of alerts) lines.push(`  ${a.kind}: ${a.subject} (since ${when(a.since, now)})`);
+  lines.push(...alarmLines(r.alarms, now));
   return lines.join('\n');
 }

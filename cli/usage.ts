@@ -9,6 +9,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMANDS = [
   'status',
+  'watch',
   'move',
   'pause',
   'resume',
@@ -47,17 +48,33 @@ export interface CommandSpec {
 export const SPECS: Readonly<Record<Command, CommandSpec>> = {
   status: {
     summary:
-      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions',
+      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions, alarms',
     synopsis: 'vip-failover status (--group NAME | --config FILE) [--region REGION] [--json]',
     options: GROUP_OPTIONS,
     help: `exit codes (monitoring-plugin convention; the first line is the verdict):
   0 OK        the VIP is on one node, every node up, the Checker reporting
-  1 WARNING   a standby down, moves paused, a node in maintenance, an open condition, the record disagreeing
+  1 WARNING   a standby down, moves paused, a node in maintenance, an open condition, the record
+              disagreeing, an alarm in ALARM (but those below), alarms missing or unreadable
   2 CRITICAL  the active node down, route tables split, a blackhole route, the Checker silent
-              (no report, or none for two schedule periods)
+              (no report, or none for two schedule periods), heartbeat-missing,
+              move-failures or mover-errors in ALARM
   3 UNKNOWN   the group or its state could not be read
 example:
   vip-failover status --group orders-db --region eu-west-1`,
+  },
+  watch: {
+    summary: 'status again every few seconds, in place, until Ctrl-C',
+    synopsis:
+      'vip-failover watch (--group NAME | --config FILE) [--every DURATION] [--count N] [--json]',
+    options: { ...GROUP_OPTIONS, every: { type: 'string' }, count: { type: 'string' } },
+    help: `flags:
+  --every DURATION        how often: 1s to 10m, such as 10s or 1m (default 5s)
+  --count N               stop after N refreshes (default: until Ctrl-C)
+On a terminal each refresh replaces the last; elsewhere the blocks follow one another, a blank
+line between them. A refresh that cannot read the group shows UNKNOWN; the next one tries again.
+exit codes: the last verdict's, as status's (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
+example:
+  vip-failover watch --group orders-db --every 10s`,
   },
   move: {
     summary: 'move the VIP through the Mover (checks NODE first unless --force)',

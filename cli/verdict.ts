@@ -3,11 +3,13 @@
  * (Nagios, Icinga, Sensu): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Pure: a function of what was
  * read and the time.
  */
+import type { AlarmKey } from '../config/alarm-names';
 import type { GroupStatus } from '../lambda/domain/status';
 import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
 import type { PauseState } from '../lambda/domain/record';
 import { placementOf } from '../lambda/domain/routes';
 import type { TableState } from '../lambda/domain/types';
+import type { AlarmReading } from './alarms';
 import { span } from './times';
 
 export const LEVELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
@@ -43,6 +45,8 @@ export interface VerdictInput {
   readonly lastRun?: GroupStatus;
   /** How often the Checker runs; its report older than two periods means it is silent. */
   readonly periodMs: number;
+  /** The group's CloudWatch alarms, or why they could not be read. */
+  readonly alarms: AlarmReading;
 }
 
 interface Finding {
@@ -106,6 +110,44 @@ function checkerFindings(input: VerdictInput, active: string | undefined, now: n
   return out;
 }
 
+/**
+ * How an alarm in ALARM weighs: CRITICAL when nothing watches the master or a move that was asked
+ * for did not finish (the VIP may be on a dead node, or split, now); WARNING when the VIP is served
+ * and failover still works or is held on purpose. Documented in docs/operations.md.
+ */
+export const ALARM_LEVEL: Readonly<Record<AlarmKey, 'WARNING' | 'CRITICAL'>> = {
+  heartbeatMissing: 'CRITICAL',
+  moveFailures: 'CRITICAL',
+  moverErrors: 'CRITICAL',
+  // As a standby down weighs: the master serves; its failure would not be survived.
+  noHealthyStandby: 'WARNING',
+  // Failing or throttled runs become a silent Checker (CRITICAL) once no run reports.
+  checkerErrors: 'WARNING',
+  checkerThrottles: 'WARNING',
+  // As the pause itself weighs: an operator's choice, held too long.
+  pausedTooLong: 'WARNING',
+};
+
+/**
+ * The alarms: each in ALARM at its level; missing ones (deleted, or a stack older than them) and
+ * an unreadable set WARNING at most, so CloudWatch alone never makes the verdict UNKNOWN.
+ * INSUFFICIENT_DATA is shown but not judged: the Checker's own report covers its silence.
+ */
+function alarmFindings(reading: AlarmReading, now: number): Finding[] {
+  if (!reading.readable)
+    return [{ level: 'WARNING', text: `alarm states unreadable: ${reading.error}` }];
+  const out: Finding[] = reading.states
+    .filter((a) => a.state === 'ALARM')
+    .map((a) => ({
+      level: ALARM_LEVEL[a.key],
+      text: `alarm ${a.suffix} in ALARM${a.since ? ` for ${span(now - Date.parse(a.since))}` : ''}`,
+    }));
+  const missing = reading.states.filter((a) => a.state === undefined).map((a) => a.name);
+  if (missing.length > 0)
+    out.push({ level: 'WARNING', text: `alarms missing: ${missing.join(', ')}` });
+  return out;
+}
+
 function pauseFinding(pause: PauseState): Finding[] {
   if (!pause.paused) return [];
   const until = pause.until ? ` until ${new Date(pause.until).toISOString()}` : '';
@@ -139,6 +181,7 @@ export function verdictOf(input: VerdictInput, now: number): Verdict {
     ...checkerFindings(input, active, now),
     ...pauseFinding(input.pause),
     ...maintenanceFindings(input.maintenance),
+    ...alarmFindings(input.alarms, now),
   ];
   if (active && input.record !== undefined && input.record !== active)
     findings.push({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../cli/main';
 import { validateConfig } from '../../config';
+import { alarmNames } from '../../config/alarm-names';
 import { statusValue, type GroupStatus, type NodeStatus } from '../../lambda/domain/status';
 import { LocalAws } from '../../tools/local-aws';
 import { deployGroupFunctions, seedFromFile } from '../../tools/local-aws/seed';
@@ -195,6 +196,143 @@ describe('vip-failover status', () => {
     expect(report.tables).toHaveLength(config.routeTableIds.length);
     expect(report.verdict.level).toBe('CRITICAL');
     expect(code).toBe(2);
+  });
+});
+
+describe('vip-failover status, alarms', () => {
+  it('shows every alarm OK since the seed, and leaves an OK verdict OK', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toMatch(/^OK: /);
+    expect(stdout).toMatch(/^alarms:$/m);
+    for (const name of Object.values(alarmNames(config)))
+      expect(stdout).toMatch(
+        new RegExp(
+          `^  ${name.replace('vip-failover-orders-db-', '')} +OK +since \\S+Z \\(\\d+ s ago\\)$`,
+          'm',
+        ),
+      );
+    expect(code).toBe(0);
+  });
+
+  it('says CRITICAL and exits 2 with the heartbeat alarm in ALARM, and shows since when', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(
+      alarmNames(config).heartbeatMissing,
+      'ALARM',
+      'silent',
+      Date.now() - 4 * 60_000,
+    );
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe(
+      'CRITICAL: orders-db: alarm heartbeat-missing in ALARM for 4 min',
+    );
+    expect(stdout).toMatch(/^ {2}heartbeat-missing +ALARM +since \S+Z \(4 min ago\)$/m);
+    expect(code).toBe(2);
+  });
+
+  it('says WARNING and exits 1 with the paused-too-long alarm in ALARM', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(alarmNames(config).pausedTooLong, 'ALARM');
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toMatch(
+      /^WARNING: orders-db: alarm paused-too-long in ALARM for \d+ s$/,
+    );
+    expect(code).toBe(1);
+  });
+
+  it('says WARNING, not UNKNOWN, when DescribeAlarms is denied, and shows why', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.faults.add({
+      service: 'cloudwatch',
+      action: 'DescribeAlarms',
+      error: {
+        code: 'AccessDenied',
+        status: 403,
+        message: 'not authorized to perform: cloudwatch:DescribeAlarms',
+      },
+    });
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe(
+      'WARNING: orders-db: alarm states unreadable: AccessDenied: not authorized to perform: cloudwatch:DescribeAlarms',
+    );
+    expect(stdout).toMatch(/^alarm states unreadable: AccessDenied: /m);
+    expect(code).toBe(1);
+  });
+
+  it('gives the alarms to scripts in the JSON', async () => {
+    // Prepare
+    aws.setAlarmState(alarmNames(config).moveFailures, 'ALARM');
+
+    // Act
+    const { stdout } = await cli('status', '--json');
+
+    // Assess
+    const report = JSON.parse(stdout) as {
+      alarms: { readable: boolean; states: { name: string; state: string }[] };
+    };
+    expect(report.alarms.readable).toBe(true);
+    expect(report.alarms.states).toContainEqual(
+      expect.objectContaining({ name: alarmNames(config).moveFailures, state: 'ALARM' }),
+    );
+  });
+});
+
+describe('vip-failover watch', () => {
+  it('prints two status blocks, a blank line between, for --count 2 and exits with the last verdict', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(alarmNames(config).moveFailures, 'ALARM');
+
+    // Act
+    const { code, stdout } = await cli('watch', '--count', '2', '--every', '1s');
+
+    // Assess
+    const blocks = stdout.trimEnd().split('\n\n');
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) {
+      expect(firstLine(block)).toMatch(
+        /^CRITICAL: orders-db: alarm move-failures in ALARM for \d+ s$/,
+      );
+      expect(block).toMatch(/^ {2}move-failures +ALARM +since /m);
+    }
+    expect(code).toBe(2);
+  });
+
+  it('shows an UNKNOWN block for a refresh that cannot reach the endpoint, and exits 3', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    await aws.stop();
+
+    // Act
+    const { code, stdout, stderr } = await cli('watch', '--count', '1', '--every', '1s');
+    aws = await LocalAws.start();
+
+    // Assess
+    expect(stdout).toMatch(/^UNKNOWN: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    // The refresh's own block, not the command's fault (which says it on stderr too).
+    expect(stderr).toBe('');
+    expect(code).toBe(3);
   });
 });
 
