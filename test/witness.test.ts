@@ -42,6 +42,8 @@ describe('witness', () => {
 });
 
 describe('availabilityZoneOf', () => {
+  // Its 1 s default is for Lambda; a loaded test machine may take longer to answer on loopback.
+  const PATIENT_MS = 30_000;
   let server: Server;
   let api: string;
 
@@ -60,13 +62,13 @@ describe('availabilityZoneOf', () => {
   it("reads the AZ ID from Lambda's metadata endpoint with the token", async () => {
     const env = { AWS_LAMBDA_METADATA_API: api, AWS_LAMBDA_METADATA_TOKEN: 'right' };
 
-    await expect(availabilityZoneOf(env)).resolves.toEqual({ az: 'euw1-az3' });
+    await expect(availabilityZoneOf(env, PATIENT_MS)).resolves.toEqual({ az: 'euw1-az3' });
   });
 
   it('says why the zone is unknown: a refused token, no endpoint', async () => {
     const wrong = { AWS_LAMBDA_METADATA_API: api, AWS_LAMBDA_METADATA_TOKEN: 'wrong' };
 
-    await expect(availabilityZoneOf(wrong)).resolves.toEqual({
+    await expect(availabilityZoneOf(wrong, PATIENT_MS)).resolves.toEqual({
       error: 'metadata endpoint answered 401 Unauthorized',
     });
     await expect(availabilityZoneOf({})).resolves.toEqual({
