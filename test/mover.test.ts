@@ -499,6 +499,14 @@ describe('moveVip', () => {
   });
 
   describe('a node in maintenance', () => {
+    /** The Checker's failover off db-a onto db-b. */
+    const FAILOVER = {
+      target: 'db-b',
+      reason: 'db-a down',
+      expectedActive: 'db-a',
+      automatic: true,
+      kind: 'failover',
+    } as const;
     const window = JSON.stringify({
       'db-b': { until: '2026-12-01T12:00:00Z', reason: 'patching', by: 'alice' },
     });
@@ -508,13 +516,7 @@ describe('moveVip', () => {
       given(['db-a', 'db-a', 'db-a'], 'db-a', undefined, undefined, window);
 
       // Act
-      const result = await moveVip(deps(), config, {
-        target: 'db-b',
-        reason: 'db-a down',
-        expectedActive: 'db-a',
-        automatic: true,
-        kind: 'failover',
-      });
+      const result = await moveVip(deps(), config, FAILOVER);
 
       // Assess
       expectNoWrites();
@@ -549,13 +551,7 @@ describe('moveVip', () => {
       given(['db-a', 'db-a', 'db-a'], 'db-a', undefined, undefined, ended);
 
       // Act
-      const result = await moveVip(deps(), config, {
-        target: 'db-b',
-        reason: 'db-a down',
-        expectedActive: 'db-a',
-        automatic: true,
-        kind: 'failover',
-      });
+      const result = await moveVip(deps(), config, FAILOVER);
 
       // Assess
       expect(result.status).toBe('moved');
@@ -569,13 +565,7 @@ describe('moveVip', () => {
         .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
 
       // Act
-      const result = await moveVip(deps(), config, {
-        target: 'db-b',
-        reason: 'db-a down',
-        expectedActive: 'db-a',
-        automatic: true,
-        kind: 'failover',
-      });
+      const result = await moveVip(deps(), config, FAILOVER);
 
       // Assess
       expect(result.status).toBe('moved');

@@ -8,7 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { FailoverConfig } from '../../config';
 import { checkerCost } from '../../config/runtime';
-import { emitRunMetrics, type MetricsSink } from '../../lambda/domain/metrics';
+import { emitRunMetrics, type MetricsSink, type RunFigures } from '../../lambda/domain/metrics';
 import { VipFailoverStack } from '../../lib/vip-failover-stack';
 
 /** List prices, USD. */
@@ -69,6 +69,27 @@ export function groupTemplate(rawConfig: unknown): Resources {
   return Template.fromStack(stack).toJSON().Resources as Resources;
 }
 
+/** What a steady run measures: every node up, nothing held or moved. */
+export function steadyRun(config: FailoverConfig): RunFigures {
+  return {
+    group: config.name,
+    active: config.nodes[0]?.name,
+    nodes: config.nodes.map((n) => ({
+      name: n.name,
+      probes: 60,
+      failed: 0,
+      maxLatencyMs: 5,
+      up: true,
+    })),
+    paused: false,
+    holds: [],
+    moves: 0,
+    moveFailures: 0,
+    moveDurationsMs: [],
+    timeToFailoverMs: [],
+  };
+}
+
 /** Distinct (name, dimensions) sets a steady run emits: every node up, nothing held or moved. */
 export function steadyMetrics(config: FailoverConfig): string[] {
   const seen = new Set<string>();
@@ -87,24 +108,7 @@ export function steadyMetrics(config: FailoverConfig): string[] {
       return this as never;
     },
   };
-  const nodes = config.nodes.map((n) => ({
-    name: n.name,
-    probes: 60,
-    failed: 0,
-    maxLatencyMs: 5,
-    up: true,
-  }));
-  emitRunMetrics(sink, {
-    group: config.name,
-    active: config.nodes[0]?.name,
-    nodes,
-    paused: false,
-    holds: [],
-    moves: 0,
-    moveFailures: 0,
-    moveDurationsMs: [],
-    timeToFailoverMs: [],
-  });
+  emitRunMetrics(sink, steadyRun(config));
   return [...seen].sort();
 }
 

@@ -7,6 +7,7 @@
 import { createMetrics, emitRunMetrics, type MetricsSink } from '../../lambda/domain/metrics';
 import type { FailoverConfig } from '../../config';
 import { LocalCluster } from '../harness/cluster';
+import { steadyRun } from './bill';
 import type { LogRecord } from '../harness/logs';
 
 /** Lambda's own lines per invocation (START, END, REPORT with its init duration): about this. */
@@ -33,23 +34,7 @@ export function metricBytes(config: FailoverConfig): number {
       metrics.clearDimensions();
     },
   } as MetricsSink;
-  emitRunMetrics(sink, {
-    group: config.name,
-    active: config.nodes[0]?.name,
-    nodes: config.nodes.map((n) => ({
-      name: n.name,
-      probes: 60,
-      failed: 0,
-      maxLatencyMs: 5,
-      up: true,
-    })),
-    paused: false,
-    holds: [],
-    moves: 0,
-    moveFailures: 0,
-    moveDurationsMs: [],
-    timeToFailoverMs: [],
-  });
+  emitRunMetrics(sink, steadyRun(config));
   return bytes;
 }
 
