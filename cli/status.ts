@@ -2,9 +2,14 @@
  * `vip-failover status`: a verdict first, then where the VIP goes, each node, each table, the last
  * move, the cooldown, the pause, the open conditions and the age of the Checker's word.
  */
-import { cooldownMs, moveClock, readLastMove, type MoveKind } from '../lambda/domain/last-move';
-import { readPause, readRecord, type PauseState } from '../lambda/domain/record';
-import { placementOf, readTables } from '../lambda/domain/routes';
+import {
+  cooldownMs,
+  moveClock,
+  readLastMove,
+  type MoveKind,
+} from '../lambda/domain/mover/last-move';
+import { readPause, readRecord, type PauseState } from '../lambda/domain/mover/record';
+import { placementOf, readTables } from '../lambda/domain/mover/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
 import type { Group } from './group';

@@ -4,8 +4,8 @@
  * read and the time.
  */
 import type { GroupStatus } from '../lambda/domain/status';
-import type { PauseState } from '../lambda/domain/record';
-import { placementOf } from '../lambda/domain/routes';
+import type { PauseState } from '../lambda/domain/mover/record';
+import { placementOf } from '../lambda/domain/mover/routes';
 import type { TableState } from '../lambda/domain/types';
 import { span } from './times';
 

@@ -1,7 +1,7 @@
-import type { Fencing, Unfencing } from '../lambda/domain/fence';
-import { moveEvent } from '../lambda/domain/move-notice';
-import { beforeSwitch, type DatabaseDeps, type Switch } from '../lambda/domain/mover-database';
-import type { Promotion } from '../lambda/domain/promote';
+import type { Fencing, Unfencing } from '../lambda/domain/mover/fence';
+import { moveEvent } from '../lambda/domain/mover/move-notice';
+import { beforeSwitch, type DatabaseDeps, type Switch } from '../lambda/domain/mover/database';
+import type { Promotion } from '../lambda/domain/mover/promote';
 import { exampleConfig, logRecorder } from './support/domain-fixtures';
 
 const config = exampleConfig();

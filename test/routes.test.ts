@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { nodeByName, type NodeConfig } from '../config';
-import { placementOf, pointTables, readTables } from '../lambda/domain/routes';
+import { placementOf, pointTables, readTables } from '../lambda/domain/mover/routes';
 import type { TableState } from '../lambda/domain/types';
 import {
   ENI_A,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import type { Clock } from '../lambda/domain/clock';
 import { MasterWatch } from '../lambda/domain/checker/watch';
-import { holder, type Holder } from '../lambda/domain/probe';
+import { holder, type Holder } from '../lambda/domain/probe/probe';
 import { availabilityZoneOf, METADATA_PATH } from '../lambda/domain/vantage';
 import { InvalidWitnessRequestError, parseWitnessRequest, witness } from '../lambda/domain/witness';
 import { scriptedProber } from './support/domain-checker';

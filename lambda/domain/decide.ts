@@ -2,7 +2,7 @@
 import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
 import type { Fitness } from './replication';
-import type { Placement } from './routes';
+import type { Placement } from './mover/routes';
 import { inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
 
 export interface Observation {

@@ -185,7 +185,7 @@ export interface MoveResult {
   /** The record's value before this call (undefined when missing). */
   readonly previousRecord?: string;
   readonly durationMs: number;
-  /** What the move did around the switch: hooks, fencing and promotion (mover-database.ts). */
+  /** What the move did around the switch: hooks, fencing and promotion (mover/database.ts). */
   readonly database?: DatabaseSteps;
 }
 
@@ -200,7 +200,7 @@ export interface DatabaseSteps {
   readonly promotion?: Promotion;
 }
 
-/** What fencing one node came to (fence.ts). */
+/** What fencing one node came to (mover/fence.ts). */
 export type Fencing =
   /**
    * read_only is ON now; `already`: it was before we came. `position`: its GTID position read
@@ -219,7 +219,7 @@ export type Fencing =
   | { readonly status: 'failed'; readonly node: string; readonly detail: string };
 
 /** Lifting a fence this move put up, after the move did not switch. */
-/** What lifting our own fence from one node came to (fence.ts). */
+/** What lifting our own fence from one node came to (mover/fence.ts). */
 export type Unfencing =
   /** read_only is OFF again: the node takes writes as before the move. */
   | { readonly status: 'lifted'; readonly node: string }
@@ -231,7 +231,7 @@ export type Unfencing =
       readonly statement: string;
     };
 
-/** The steps of a promotion (promote.ts), in order. */
+/** The steps of a promotion (mover/promote.ts), in order. */
 export type PromotionStep = 'login' | 'status' | 'catch-up' | 'stop' | 'writable';
 
 export type Promotion =

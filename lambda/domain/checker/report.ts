@@ -1,7 +1,7 @@
 /** What one run saw and did: the CheckerReport and its summary log line. */
 import type { Decision } from '../decide';
 import type { Log } from '../log';
-import type { Placement } from '../routes';
+import type { Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import type { MoveAttempt } from './actor';
 import type { NodeProbeSummary } from './nodes';

@@ -16,7 +16,7 @@
  */
 import { WITNESS_CALL_MS, type FailoverConfig } from '../../../config';
 import { sleep, type Clock } from '../clock';
-import { describeError } from '../probe-errors';
+import { describeError } from '../probe/errors';
 import type { Log } from '../log';
 import type { Zone } from '../vantage';
 import type { WitnessAnswer, WitnessProbe, WitnessRequest } from '../witness';

@@ -14,10 +14,10 @@ import {
   readLastMove,
   type LastMove,
   type MoveKind,
-} from '../last-move';
+} from '../mover/last-move';
 import type { Log } from '../log';
-import { readPause, readRecord, type RecordState } from '../record';
-import { isForeign, placementOf, readTables, type Placement } from '../routes';
+import { readPause, readRecord, type RecordState } from '../mover/record';
+import { isForeign, placementOf, readTables, type Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import { withDeadline } from './deadline';
 

@@ -1,5 +1,5 @@
 /**
- * Holds a connection to the active node for the run (probe-hold) and watches it:
+ * Holds a connection to the active node for the run (probe/held-connection.ts) and watches it:
  * - its end (a killed master's kernel closes it at once): the run probes now;
  * - a ping unanswered for a confirmation interval (a frozen master closes nothing): the run
  *   probes now and asks for a second opinion, as for a probe gone quiet;
@@ -10,7 +10,7 @@
 import { nodeByName, type FailoverConfig } from '../../../config';
 import type { Clock } from '../clock';
 import type { Log } from '../log';
-import type { HeldConnection, Holder } from '../probe-hold';
+import type { HeldConnection, Holder } from '../probe/held-connection';
 import type { ProbeResult } from '../types';
 
 export interface WatchDeps {

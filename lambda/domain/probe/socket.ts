@@ -9,8 +9,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { classify, describeError } from './probe-errors';
-import type { ProbeFailure, ProbeResult, ReplicationState } from './types';
+import { classify, describeError } from './errors';
+import type { ProbeFailure, ProbeResult, ReplicationState } from '../types';
 
 /** What a probe concluded, before its timing is added. */
 export interface Outcome {

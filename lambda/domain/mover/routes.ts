@@ -6,9 +6,9 @@ import {
   type EC2Client,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../config';
-import { awsErrorName, awsErrorText } from './errors';
-import type { TableOutcome, TableState } from './types';
+import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../../config';
+import { awsErrorName, awsErrorText } from '../errors';
+import type { TableOutcome, TableState } from '../types';
 
 /** A table whose VIP route targets something outside the config: left alone, alerted on. */
 export interface ForeignRoute {

@@ -1,9 +1,9 @@
 /** The Mover: repoints the VIP route in every table, then records the active node. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { nodeByName, type FailoverConfig } from '../../config';
-import { systemClock, type Clock } from './clock';
-import { InvalidMoveRequestError, awsErrorText } from './errors';
+import { nodeByName, type FailoverConfig } from '../../../config';
+import { systemClock, type Clock } from '../clock';
+import { InvalidMoveRequestError, awsErrorText } from '../errors';
 import {
   cooldownMs,
   moveClock,
@@ -12,19 +12,13 @@ import {
   writeLastMove,
   type LastMove,
 } from './last-move';
-import type { Log } from './log';
-import {
-  afterSwitch,
-  beforeSwitch,
-  fenceAsked,
-  type DatabaseDeps,
-  type Switch,
-} from './mover-database';
-import type { Prober } from './probe';
-import { parseMoveRequest } from './mover-request';
+import type { Log } from '../log';
+import { afterSwitch, beforeSwitch, fenceAsked, type DatabaseDeps, type Switch } from './database';
+import type { Prober } from '../probe/probe';
+import { parseMoveRequest } from './request';
 import { readPause, readRecord, writeRecord } from './record';
 import { isForeign, placementOf, pointTables, readTables } from './routes';
-import type { MoveRequest, MoveResult, TableOutcome, TableState } from './types';
+import type { MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
 
 export interface MoverDeps {
   readonly ec2: EC2Client;
@@ -34,7 +28,7 @@ export interface MoverDeps {
   readonly prober?: Prober;
   /** @default systemClock */
   readonly clock?: Clock;
-  /** Hooks, fencing and promotion around the switch (mover-database.ts); none when absent. */
+  /** Hooks, fencing and promotion around the switch (mover/database.ts); none when absent. */
   readonly database?: DatabaseDeps;
 }
 
@@ -45,7 +39,7 @@ export interface MoverDeps {
  */
 export const MAX_REQUEST_AGE_MS = 90_000;
 
-export { parseMoveRequest } from './mover-request';
+export { parseMoveRequest } from './request';
 
 /**
  * What the record's history says about a write: `automatic: ...`, `manual by alice: ...`,

@@ -17,15 +17,15 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { FailoverConfig, NodeConfig } from '../../config';
+import type { FailoverConfig, NodeConfig } from '../../../config';
 import { fence, unfence, type Fencing, type Unfencing } from './fence';
 import { afterMove, beforeMove, lambdaInvoker, type Invoker } from './hooks';
-import type { Log } from './log';
-import type { SessionOptions } from './mysql-session';
+import type { Log } from '../log';
+import type { SessionOptions } from '../probe/mysql-session';
 import { promote, type Promotion } from './promote';
-import { secretPassword } from './secret';
-import { sslOptions } from './tls';
-import type { DatabaseSteps } from './types';
+import { secretPassword } from '../secret';
+import { sslOptions } from '../probe/tls';
+import type { DatabaseSteps } from '../types';
 
 type NodeRef = Pick<NodeConfig, 'name' | 'address'>;
 

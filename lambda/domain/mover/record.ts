@@ -1,6 +1,6 @@
 /** The SSM record of the active node, and the operators' pause flag. */
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { awsErrorName } from './errors';
+import { awsErrorName } from '../errors';
 
 /** The record as read: value undefined when the parameter does not exist. */
 export interface RecordState {

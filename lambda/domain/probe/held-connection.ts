@@ -12,8 +12,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2';
-import { PROBE_CONNECTION } from './probe-socket';
-import type { PasswordSource } from './secret';
+import { PROBE_CONNECTION } from './socket';
+import type { PasswordSource } from '../secret';
 
 /** How a held connection ended. */
 export interface Lost {
