@@ -1,5 +1,5 @@
 /** What a probe makes of a network or MySQL error: alive or not, and why. */
-import type { Outcome, Phase } from './socket';
+import type { Outcome, Phase } from './outcome';
 import type { ProbeFailure } from '../types';
 
 /** What mysql2 and node:net errors carry; server errors add the SQL state and message. */

@@ -6,7 +6,7 @@
  * server alive only when the deadline comes first.
  */
 import { serverAnswer } from './errors';
-import type { Outcome } from './socket';
+import type { Outcome } from './outcome';
 
 /** What the first bytes of a connection turned out to be. */
 export type Greeting =

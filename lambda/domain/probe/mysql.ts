@@ -4,10 +4,11 @@
  */
 import type { Socket } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2';
-import type { Prober } from './probe';
+import type { Prober } from './prober';
 import { classify, describeError, passwordRefused, type ProbeError } from './errors';
 import { judgeGreeting, looksLikeGreeting, notMySql, parseGreeting } from './greeting';
 import { LivenessLogin } from './liveness';
+import type { Outcome, Phase } from './outcome';
 import {
   barrierOf,
   dialectOf,
@@ -24,8 +25,6 @@ import {
   guarded,
   startStopwatch,
   toResult,
-  type Outcome,
-  type Phase,
   type Referee,
   type Talk,
 } from './socket';

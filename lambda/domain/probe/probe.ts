@@ -15,15 +15,13 @@ import { mysqlProber } from './mysql';
 import { tcpProber } from './tcp';
 import { secretPassword } from '../secret';
 import { sslOptions } from './tls';
-import type { ProbeResult } from '../types';
+import type { Prober } from './prober';
 
 export { holder, type HeldConnection, type Holder, type Lost } from './held-connection';
 export { mysqlProber, type MysqlProberOptions } from './mysql';
 export { tcpProber, type TcpProberOptions } from './tcp';
+export type { Prober } from './prober';
 export { secretPassword, type PasswordSource, type SecretPasswordOptions } from '../secret';
-
-/** Probes one node. Never rejects: every failure is a result with `ok: false`. */
-export type Prober = (node: { name: string; address: string }) => Promise<ProbeResult>;
 
 /** Where probes connect from. */
 export interface ProbeVantage {
