@@ -70,7 +70,7 @@ export function createMoverHandler(
   const prober = proberFor(config.probe, clients.secrets, {
     sourceAddress: env[ENV.sourceAddress],
   });
-  // Hooks, fencing and promotion around the switch, as the config asks; the promotion password
+  // Hooks, fencing and promotion around the move, as the config asks; the promotion password
   // is read on the first move and cached like the probe's.
   const database = databaseDeps(config, clients);
   /** Every move, automatic or by hand, tells the operators; a failed publish never fails the move. */

@@ -176,7 +176,7 @@ export interface MoveResult {
    */
   readonly status:
     'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
-  /** Why the request was expired or refused; on a move, what went wrong after the switch. */
+  /** Why the request was expired or refused; on a move, what went wrong after the routes changed. */
   readonly detail?: string;
   readonly target: string;
   readonly tables: readonly TableOutcome[];
@@ -185,7 +185,7 @@ export interface MoveResult {
   /** The record's value before this call (undefined when missing). */
   readonly previousRecord?: string;
   readonly durationMs: number;
-  /** What the move did around the switch: hooks, fencing and promotion (mover/database.ts). */
+  /** What the move did around the routes' change: hooks, fencing and promotion (mover/database.ts). */
   readonly database?: DatabaseSteps;
 }
 
@@ -195,7 +195,7 @@ export interface DatabaseSteps {
   readonly hooks?: { readonly vetoed?: string; readonly problems?: readonly string[] };
   /** Each node the VIP left, fenced or not. */
   readonly fencing?: readonly Fencing[];
-  /** The fences this move put up and lifted again because it did not switch. */
+  /** The fences this move put up and lifted again because it changed no route. */
   readonly unfenced?: readonly Unfencing[];
   readonly promotion?: Promotion;
 }
@@ -218,7 +218,7 @@ export type Fencing =
   /** Logged in, but read_only could not be set. */
   | { readonly status: 'failed'; readonly node: string; readonly detail: string };
 
-/** Lifting a fence this move put up, after the move did not switch. */
+/** Lifting a fence this move put up, after the move changed no route. */
 /** What lifting our own fence from one node came to (mover/fence.ts). */
 export type Unfencing =
   /** read_only is OFF again: the node takes writes as before the move. */

@@ -13,7 +13,13 @@ import {
   type LastMove,
 } from './last-move';
 import type { Log } from '../log';
-import { afterSwitch, beforeSwitch, fenceAsked, type DatabaseDeps, type Switch } from './database';
+import {
+  finishMove,
+  prepareMove,
+  fenceAsked,
+  type DatabaseDeps,
+  type DatabaseMove,
+} from './database';
 import type { Prober } from '../probe/probe';
 import { parseMoveRequest } from './request';
 import { readPause, readRecord, writeRecord } from './record';
@@ -28,7 +34,7 @@ export interface MoverDeps {
   readonly prober?: Prober;
   /** @default systemClock */
   readonly clock?: Clock;
-  /** Hooks, fencing and promotion around the switch (mover/database.ts); none when absent. */
+  /** Hooks, fencing and promotion around the move (mover/database.ts); none when absent. */
   readonly database?: DatabaseDeps;
 }
 
@@ -198,7 +204,7 @@ export async function moveVip(
   }
 
   // Before any route changes: the before hook, fencing the nodes left, promoting the target.
-  const around: Switch = {
+  const around: DatabaseMove = {
     from: nodesLeft(tables, node.name).flatMap((n) => nodeByName(config, n) ?? []),
     to: node,
     reason: request.reason,
@@ -206,7 +212,7 @@ export async function moveVip(
   };
   const prepared =
     needsRoutes && deps.database
-      ? await beforeSwitch(deps.database, config, log, around)
+      ? await prepareMove(deps.database, config, log, around)
       : { go: true as const, steps: await fenceAsked(deps.database, config, request.fence, log) };
   if (!prepared.go) return { ...untouched('refused', prepared.detail), database: prepared.steps };
 
@@ -243,7 +249,7 @@ export async function moveVip(
   }
   const database =
     changed && deps.database
-      ? await afterSwitch(deps.database, config, log, around, prepared.steps)
+      ? await finishMove(deps.database, config, log, around, prepared.steps)
       : prepared.steps;
   const summary = {
     ...result(status, outcomes, recordWritten),
