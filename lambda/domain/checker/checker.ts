@@ -1,87 +1,15 @@
 /** The Checker: probes until the next scheduled run takes over, and acts through the Mover. */
-import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import { readingMaxAgeMs, type RuntimeConfig } from '../../../config';
-import { Actor } from './actor';
-import { FenceRequests } from './fence-requests';
-import { callMover } from './mover-call';
-import { NodeBook } from './nodes';
-import { Pacer } from './pacer';
-import { ReplicationWatch } from './replication-watch';
+import type { RuntimeConfig } from '../../../config';
 import { logSummary, type CheckerReport } from './report';
-import { SavedReadings } from './saved-readings';
-import { View } from './view';
-import { invokeJson } from './mover-call';
-import { SecondOpinion } from './second-opinion';
-import { MasterWatch } from './watch';
-import { RunWindow } from './window';
-import { sleep, systemClock, type Clock } from '../clock';
+import { assemble, type CheckerDeps, type CheckerOptions, type Run } from './run-parts';
+import { sleep, systemClock } from '../clock';
 import type { Decision } from '../decide';
 import { suspect } from '../health';
-import type { Log } from '../log';
-import type { Holder, Prober } from '../probe/probe';
-import type { Zone } from '../vantage';
-import type { MoveRequest } from '../types';
-import type { MoverSigner } from './signer';
 
 export type { MoveAttempt } from './actor';
 export type { NodeProbeSummary } from './nodes';
 export type { CheckerReport } from './report';
-
-export interface CheckerDeps {
-  readonly ec2: EC2Client;
-  readonly ssm: SSMClient;
-  readonly lambda: LambdaClient;
-  readonly prober: Prober;
-  /** Holds a connection to the master, whose end starts confirmation at once; none without. */
-  readonly holder?: Holder;
-  /** The zone this Checker runs in, for the second opinion. @default unknown */
-  readonly zone?: () => Promise<Zone>;
-  readonly logger: Log;
-  /**
-   * Every reading of the time in the run. Its waits are setTimeout, so a clock must move with the
-   * timers: the system clock does, and so do jest's fake timers, which fake Date.now as well.
-   * @default systemClock
-   */
-  readonly clock?: Clock;
-  /**
-   * Told the run as it stands at each settled decision in this run's turn, for what must reach a
-   * human at once (urgent.ts). Must not throw or block: the run goes on beside it.
-   */
-  readonly onSnapshot?: (report: CheckerReport) => void;
-  /** Signs each Mover request (checker/signer.ts); unsigned without. */
-  readonly sign?: MoverSigner;
-}
-
-export interface CheckerOptions {
-  readonly moverFunctionName: string;
-  /** Epoch ms the schedule fired for this run (the EventBridge event's time). */
-  readonly scheduledAt: number;
-  /** Time left before Lambda stops this run. */
-  readonly remainingMs: () => number;
-  /** How long one AWS read may take before the run fails. @default 3000 */
-  readonly apiTimeoutMs?: number;
-  /** How often tables, record and pause flag are re-read while probing. @default 10000 */
-  readonly refreshMs?: number;
-  /** The witness functions asked for a second opinion (secondOpinion.enabled). @default none */
-  readonly witnesses?: readonly string[];
-}
-
-/** The parts of one run, each the one owner of its state. */
-interface Run {
-  readonly runtime: RuntimeConfig;
-  readonly clock: Clock;
-  readonly window: RunWindow;
-  readonly view: View;
-  readonly nodes: NodeBook;
-  readonly actor: Actor;
-  readonly pacer: Pacer;
-  readonly fences: FenceRequests;
-  readonly saved?: SavedReadings;
-  readonly secondOpinion?: SecondOpinion;
-  readonly watch?: MasterWatch;
-}
+export type { CheckerDeps, CheckerOptions } from './run-parts';
 
 /**
  * One scheduled Checker run.
@@ -97,100 +25,13 @@ export async function runChecker(
   runtime: RuntimeConfig,
   options: CheckerOptions,
 ): Promise<CheckerReport> {
-  const { config } = runtime;
   const clock = deps.clock ?? systemClock;
-  const log = deps.logger;
   const apiTimeoutMs = options.apiTimeoutMs ?? 3000;
-  const window = new RunWindow(runtime, options, clock);
-  const view = new View({ ec2: deps.ec2, ssm: deps.ssm, clock, log }, config, apiTimeoutMs);
-  const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
-  const sign = deps.sign ?? ((request: MoveRequest) => Promise.resolve(request));
-  const mover = async (request: MoveRequest) =>
-    callMover(deps.lambda, options.moverFunctionName, await sign(request), moverMs);
-  const fences = new FenceRequests({ config, clock, log, callMover: mover });
-  // Replication is read by MySQL probes only; only they have sightings to save.
-  const saved = config.probe.mysql
-    ? new SavedReadings({
-        ...{ ssm: deps.ssm, clock, log, apiTimeoutMs },
-        parameterName: config.replicationParameterName,
-      })
-    : undefined;
-  const replication = new ReplicationWatch(
-    config,
-    log,
-    (node, active) => fences.ask(node, active),
-    saved && { saved, maxAgeMs: readingMaxAgeMs(runtime), clock },
-  );
-  await Promise.all([view.firstRead(), replication.loadSaved()]);
-
-  const nodes = new NodeBook(config, log);
-  const secondOpinion = config.secondOpinion.enabled
-    ? new SecondOpinion({
-        ...{ config, clock, log, witnesses: options.witnesses ?? [] },
-        zone: deps.zone ?? (() => Promise.resolve({ error: 'not given' })),
-        invoke: async (fn, request, ms) =>
-          (await invokeJson(deps.lambda, fn, request, ms, 'witness')).payload,
-        onAnswer: () => actor.evaluate(),
-      })
-    : undefined;
-  secondOpinion?.start();
-  // The run's parts exist only once the actor does; a decision reported before that waits.
-  let snapshot: ((d: Decision) => void) | undefined;
-  const actor: Actor = new Actor({
-    ...{ config, view, nodes, replication, secondOpinion, window, clock, log },
-    callMover: mover,
-    onReport: (d) => snapshot?.(d),
-  });
-  const pacer: Pacer = new Pacer(config, {
-    ...{ prober: deps.prober, clock },
-    active: () => view.activeName(),
-    suspect: (name) => suspect(nodes.of(name)),
-    deliver: (name, results) => {
-      const newest = results[results.length - 1]?.startedAt ?? -Infinity;
-      for (const result of results) {
-        replication.take(result, view.activeName());
-        const firstFailure = nodes.take(name, result);
-        if (firstFailure && name === view.activeName()) {
-          pacer.confirmNow();
-          secondOpinion?.ask(result.startedAt);
-        }
-      }
-      actor.evaluate(!pacer.unansweredSince(newest));
-    },
-  });
-  const watch =
-    deps.holder &&
-    new MasterWatch(
-      {
-        ...{ holder: deps.holder, clock, log },
-        onLost: (name) => {
-          if (name === view.activeName()) pacer.confirmNow();
-        },
-        onQuiet: (name, since) => {
-          if (name !== view.activeName()) return;
-          pacer.confirmNow();
-          secondOpinion?.ask(nodes.failingSince(name) ?? since);
-        },
-        onFailed: (result) => {
-          if (result.node !== view.activeName()) return;
-          nodes.take(result.node, result);
-          actor.evaluate();
-        },
-      },
-      config,
-    );
-  const run: Run = {
-    ...{ runtime, clock, window, view, nodes, actor, pacer, fences },
-    ...{ saved, secondOpinion, watch },
-  };
-  const { onSnapshot } = deps;
-  // Only in this run's turn: of two overlapping runs that see the same thing, one tells.
-  if (onSnapshot) snapshot = (d) => window.canAct() && onSnapshot(reportOf(run, d));
-
+  const run = await assemble(deps, runtime, options, clock, apiTimeoutMs, reportOf);
   await probeUntilDone(run, options.refreshMs ?? 10_000);
   await finish(run, () => options.remainingMs() > apiTimeoutMs + 1000);
   const report = reportOf(run);
-  logSummary(log, report);
+  logSummary(deps.logger, report);
   return report;
 }
 
