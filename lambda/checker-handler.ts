@@ -88,7 +88,7 @@ export function createCheckerHandler(
     ]);
   }
   const witnesses = witnessesOf(env, runtime.config.secondOpinion.enabled);
-  const { prober, holder } = probeKit(runtime.config.probe, clients.secrets, {
+  const { prober, openHeldConnection } = probeKit(runtime.config.probe, clients.secrets, {
     sourceAddress: env[ENV.sourceAddress],
   });
   const zone = zoneReader(env);
@@ -106,7 +106,7 @@ export function createCheckerHandler(
     const at = scheduledAt(event);
     key.get().catch(() => undefined);
     const sign = checkerSigner(key, runtime.config.name, systemClock, logger);
-    const deps = { ec2, ssm, lambda, prober, holder, zone, logger, onSnapshot, sign };
+    const deps = { ec2, ssm, lambda, prober, openHeldConnection, zone, logger, onSnapshot, sign };
     const report = await runChecker(deps, runtime, {
       moverFunctionName,
       witnesses,

@@ -40,12 +40,12 @@ export async function runChecker(
  * stop. Reads run beside the probes, never awaited here: a slow API must not stall them.
  */
 async function probeUntilDone(run: Run, refreshMs: number): Promise<void> {
-  const { clock, window, view, nodes, actor, pacer, secondOpinion, watch } = run;
+  const { clock, window, view, nodes, actor, pacer, secondOpinion, keeper } = run;
   for (;;) {
     const now = clock.now();
     if (now >= window.hardStop) return;
     if (pacer.rounds > 0 && now >= window.end && !inDoubt(run)) return;
-    watch?.follow(view.activeName());
+    keeper?.follow(view.activeName());
     // A master gone quiet is asked about before its first probe even times out; once per
     // suspicion, which lasts from its first failed or quiet probe to its next success.
     const quietSince = pacer.activeQuietSince();
@@ -98,10 +98,10 @@ function failbackRising({ runtime, clock, view, nodes }: Run): boolean {
 
 /** Lets probes in flight land (each is bounded by its own timeout) and a move or fence finish. */
 async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
-  const { pacer, actor, view, fences, saved, secondOpinion, watch } = run;
+  const { pacer, actor, view, fences, saved, secondOpinion, keeper } = run;
   // No new asks now; an answer still in flight may still confirm a move.
   secondOpinion?.close();
-  await watch?.close();
+  await keeper?.close();
   while (pacer.inFlight() || actor.pending || fences.pending || secondOpinion?.pending) {
     const moving = actor.pending ?? fences.pending ?? secondOpinion?.pending;
     if (moving) await moving;

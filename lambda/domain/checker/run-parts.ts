@@ -17,13 +17,13 @@ import { SavedReadings } from './saved-readings';
 import { SecondOpinion } from './second-opinion';
 import type { MoverSigner } from './signer';
 import { View } from './view';
-import { MasterWatch } from './watch';
+import { HeldConnectionKeeper } from './held-connection-keeper';
 import { RunWindow } from './window';
 import type { Clock } from '../clock';
 import type { Decision } from '../decide';
 import { suspect } from '../health';
 import type { Log } from '../log';
-import type { Holder, Prober } from '../probe/probe';
+import type { OpenHeldConnection, Prober } from '../probe/probe';
 import type { Zone } from '../vantage';
 import type { MoveRequest } from '../types';
 
@@ -33,7 +33,7 @@ export interface CheckerDeps {
   readonly lambda: LambdaClient;
   readonly prober: Prober;
   /** Holds a connection to the master, whose end starts confirmation at once; none without. */
-  readonly holder?: Holder;
+  readonly openHeldConnection?: OpenHeldConnection;
   /** The zone this Checker runs in, for the second opinion. @default unknown */
   readonly zone?: () => Promise<Zone>;
   readonly logger: Log;
@@ -78,7 +78,7 @@ export interface Run {
   readonly fences: FenceRequests;
   readonly saved?: SavedReadings;
   readonly secondOpinion?: SecondOpinion;
-  readonly watch?: MasterWatch;
+  readonly keeper?: HeldConnectionKeeper;
 }
 
 /** The run's parts, wired to each other, once the first reads are in. */
@@ -122,12 +122,18 @@ export async function assemble(
     secondOpinion,
     actor,
   });
-  const watch =
-    deps.holder &&
-    watchOf(deps.holder, config, clock, log, { view, nodes, actor, pacer, secondOpinion });
+  const keeper =
+    deps.openHeldConnection &&
+    keeperOf(deps.openHeldConnection, config, clock, log, {
+      view,
+      nodes,
+      actor,
+      pacer,
+      secondOpinion,
+    });
   const run: Run = {
     ...{ runtime, clock, window, view, nodes, actor, pacer, fences },
-    ...{ saved, secondOpinion, watch },
+    ...{ saved, secondOpinion, keeper },
   };
   const { onSnapshot } = deps;
   // Only in this run's turn: of two overlapping runs that see the same thing, one tells.
@@ -218,16 +224,16 @@ function pacerOf(
 }
 
 /** Holds a connection to the active node; its end or its silence speeds up confirmation. */
-function watchOf(
-  holder: Holder,
+function keeperOf(
+  openHeldConnection: OpenHeldConnection,
   config: FailoverConfig,
   clock: Clock,
   log: Log,
   { view, nodes, actor, pacer, secondOpinion }: Listeners & { pacer: Pacer },
-): MasterWatch {
-  return new MasterWatch(
+): HeldConnectionKeeper {
+  return new HeldConnectionKeeper(
     {
-      ...{ holder, clock, log },
+      ...{ openHeldConnection, clock, log },
       onLost: (name) => {
         if (name === view.activeName()) pacer.confirmNow();
       },

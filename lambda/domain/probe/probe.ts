@@ -10,14 +10,19 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProbeConfig } from '../../../config';
-import { holder, type Holder } from './held-connection';
+import { heldConnectionOpener, type OpenHeldConnection } from './held-connection';
 import { mysqlProber } from './mysql';
 import { tcpProber } from './tcp';
 import { secretPassword } from '../secret';
 import { sslOptions } from './tls';
 import type { Prober } from './prober';
 
-export { holder, type HeldConnection, type Holder, type Lost } from './held-connection';
+export {
+  heldConnectionOpener,
+  type HeldConnection,
+  type OpenHeldConnection,
+  type Lost,
+} from './held-connection';
 export { mysqlProber, type MysqlProberOptions } from './mysql';
 export { tcpProber, type TcpProberOptions } from './tcp';
 export type { Prober } from './prober';
@@ -39,19 +44,19 @@ export function proberFor(
 }
 
 /**
- * The prober and the {@link Holder} of a held connection (held-connection.ts) a config asks for, sharing
+ * The prober and the opener of the held connection (held-connection.ts) a config asks for, sharing
  * one password source: one GetSecretValue per container, and one rotation seen by both.
  */
 export function probeKit(
   probe: ProbeConfig,
   secrets: SecretsManagerClient,
   { sourceAddress }: ProbeVantage = {},
-): { prober: Prober; holder: Holder } {
+): { prober: Prober; openHeldConnection: OpenHeldConnection } {
   const { port, timeoutMs } = probe;
   if (probe.type === 'tcp')
     return {
       prober: tcpProber({ port, timeoutMs, sourceAddress }),
-      holder: holder({ port, sourceAddress }),
+      openHeldConnection: heldConnectionOpener({ port, sourceAddress }),
     };
   if (!probe.mysql) {
     throw new Error(
@@ -66,6 +71,10 @@ export function probeKit(
       ...{ port, timeoutMs, user, database, password, ssl, sourceAddress },
       replication: true,
     }),
-    holder: holder({ port, sourceAddress, mysql: { user, database, password, ssl } }),
+    openHeldConnection: heldConnectionOpener({
+      port,
+      sourceAddress,
+      mysql: { user, database, password, ssl },
+    }),
   };
 }
