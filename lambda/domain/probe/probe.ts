@@ -28,8 +28,8 @@ export { tcpProber, type TcpProberOptions } from './tcp';
 export type { Prober } from './prober';
 export { secretPassword, type PasswordSource, type SecretPasswordOptions } from '../secret';
 
-/** Where probes connect from. */
-export interface ProbeVantage {
+/** Where probes connect from: a local source address (a vantage is an AZ, vantage.ts). */
+export interface ProbeSource {
   /** The local address probes connect from (ENV.sourceAddress); the kernel's when undefined. */
   readonly sourceAddress?: string;
 }
@@ -38,9 +38,9 @@ export interface ProbeVantage {
 export function proberFor(
   probe: ProbeConfig,
   secrets: SecretsManagerClient,
-  vantage: ProbeVantage = {},
+  source: ProbeSource = {},
 ): Prober {
-  return probeKit(probe, secrets, vantage).prober;
+  return probeKit(probe, secrets, source).prober;
 }
 
 /**
@@ -50,7 +50,7 @@ export function proberFor(
 export function probeKit(
   probe: ProbeConfig,
   secrets: SecretsManagerClient,
-  { sourceAddress }: ProbeVantage = {},
+  { sourceAddress }: ProbeSource = {},
 ): { prober: Prober; openHeldConnection: OpenHeldConnection } {
   const { port, timeoutMs } = probe;
   if (probe.type === 'tcp')
