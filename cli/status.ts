@@ -114,8 +114,8 @@ function pauseLine(p: PauseState, now: number): string {
 
 function tableLine(t: TableState): string {
   if (t.error) return `  ${t.routeTableId}  unreadable: ${t.error}`;
-  if (t.target === undefined) return `  ${t.routeTableId}  no VIP route`;
-  const who = t.node ? `${t.node} (${t.target})` : `${t.target} (not a configured node)`;
+  if (t.routeTarget === undefined) return `  ${t.routeTableId}  no VIP route`;
+  const who = t.node ? `${t.node} (${t.routeTarget})` : `${t.routeTarget} (not a configured node)`;
   return `  ${t.routeTableId}  → ${who}${t.state ? `  ${t.state.toUpperCase()}: the VIP is not served` : ''}`;
 }
 

@@ -362,9 +362,9 @@ describe('runChecker', () => {
       blackhole: [],
     });
     expect(report.tables).toEqual([
-      { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
-      { routeTableId: RTB_2, target: ENI_A, node: 'db-a' },
-      { routeTableId: RTB_3, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_1, routeTarget: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_2, routeTarget: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_3, routeTarget: ENI_A, node: 'db-a' },
     ]);
   });
 

@@ -95,9 +95,12 @@ export interface ReplicationState {
 /** Where one route table sends the VIP now. */
 export interface TableState {
   readonly routeTableId: string;
-  /** The ENI or instance id the VIP route targets; undefined when the route is missing. */
-  readonly target?: string;
-  /** The configured node that target belongs to; undefined when missing or foreign. */
+  /**
+   * The route target: the ENI or instance id the VIP route points at (not MoveRequest.target,
+   * which names a node); undefined when the route is missing.
+   */
+  readonly routeTarget?: string;
+  /** The configured node that route target belongs to; undefined when missing or foreign. */
   readonly node?: string;
   /**
    * `blackhole` when the target is gone (its ENI deleted or detached, its instance stopped): the

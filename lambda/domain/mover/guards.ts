@@ -80,7 +80,7 @@ function stale(run: MoveRun, { tables, record }: MoveReads): MoveResult | undefi
       !t.error &&
       !(request.automatic && isForeign(t)) &&
       t.node !== node.name &&
-      t.target !== undefined &&
+      t.routeTarget !== undefined &&
       t.node !== request.expectedActive,
   );
   if (

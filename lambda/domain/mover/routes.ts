@@ -73,7 +73,7 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
       'unknown');
   // A route whose target vanished stays in the table as `blackhole`: the VIP is not served.
   const state = route.State === 'blackhole' ? 'blackhole' : undefined;
-  return { routeTableId, target, node: node?.name, ...(state ? { state } : {}) };
+  return { routeTableId, routeTarget: target, node: node?.name, ...(state ? { state } : {}) };
 }
 
 /**
@@ -122,7 +122,7 @@ export async function readTables(
 
 /** A table whose VIP route targets something outside the config (an operator's change). */
 export function isForeign(table: TableState): boolean {
-  return !table.error && table.target !== undefined && table.node === undefined;
+  return !table.error && table.routeTarget !== undefined && table.node === undefined;
 }
 
 /** Summarises per-table states into one placement. */
@@ -131,14 +131,14 @@ export function placementOf(tables: readonly TableState[]): Placement {
   if (readable.length === 0) return { kind: 'unreadable' };
   const foreign = readable.filter(isForeign).map((t): ForeignRoute => ({
     routeTableId: t.routeTableId,
-    target: t.target as string,
+    target: t.routeTarget as string,
     ...(t.state === 'blackhole' ? { blackhole: true } : {}),
   }));
   const ours = readable.filter((t) => !isForeign(t));
   const nodes = [...new Set(ours.filter((t) => t.node).map((t) => t.node as string))];
   // Only missing routes beside a foreign one: nothing of ours to follow, so hands off.
   if (nodes.length === 0 && foreign.length > 0) return { kind: 'foreign', foreign };
-  const missing = ours.filter((t) => t.target === undefined).map((t) => t.routeTableId);
+  const missing = ours.filter((t) => t.routeTarget === undefined).map((t) => t.routeTableId);
   const blackhole = ours
     .filter((t) => t.node !== undefined && t.state === 'blackhole')
     .map((t): BlackholeRoute => ({ routeTableId: t.routeTableId, node: t.node as string }));
@@ -177,7 +177,7 @@ export async function pointTables(
       if (options.leaveForeign && isForeign(table)) return { routeTableId, action: 'unchanged' };
       const input = { RouteTableId: routeTableId, DestinationCidrBlock: config.vip, ...target };
       try {
-        if (table.target === undefined && !table.error) {
+        if (table.routeTarget === undefined && !table.error) {
           try {
             await ec2.send(new CreateRouteCommand(input));
             return { routeTableId, action: 'created' };
