@@ -2,7 +2,7 @@
 import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
 import type { Observation } from './observation';
-import type { Placement } from './mover/routes';
+import type { Placement } from './types';
 import { inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
 
 export type { Observation } from './observation';

@@ -3,7 +3,7 @@
  * (targets.ts): its own file so that both import it and neither imports the other back.
  */
 import type { NodeHealth } from './health';
-import type { Placement } from './mover/routes';
+import type { Placement } from './types';
 import type { Fitness } from './replication';
 
 export interface Observation {

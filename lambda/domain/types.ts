@@ -111,6 +111,46 @@ export interface TableState {
   readonly error?: string;
 }
 
+/** A table whose VIP route targets something outside the config: left alone, alerted on. */
+export interface ForeignRoute {
+  readonly routeTableId: string;
+  readonly target: string;
+  /** True when that target is gone too: its route is blackhole. */
+  readonly blackhole?: true;
+}
+
+/** A table whose VIP route names a configured node but is blackhole: the VIP is not served. */
+export interface BlackholeRoute {
+  readonly routeTableId: string;
+  readonly node: string;
+}
+
+/** What every readable placement lists besides its verdict: the tables that need a human. */
+interface Exceptions {
+  /** Tables sending the VIP outside the config; the verdict is over the other tables. */
+  readonly foreign: readonly ForeignRoute[];
+  /** Tables whose route names a node but is blackhole (its ENI deleted or detached ...). */
+  readonly blackhole: readonly BlackholeRoute[];
+}
+
+/**
+ * Where the VIP goes, summarised over every table. A foreign table does not stop the others
+ * being followed: it is listed in `foreign` and the verdict is over the rest.
+ */
+export type Placement =
+  /** Every readable table but the foreign ones sends the VIP to this node. */
+  | ({ readonly kind: 'consistent'; readonly node: string } & Exceptions)
+  /** Tables disagree, or some lack the route: converge them. */
+  | ({
+      readonly kind: 'split';
+      readonly nodes: readonly string[];
+      readonly missing: readonly string[];
+    } & Exceptions)
+  /** No readable table sends the VIP to a configured node, and some send it elsewhere. */
+  | { readonly kind: 'foreign'; readonly foreign: readonly ForeignRoute[] }
+  /** No table could be read. */
+  | { readonly kind: 'unreadable' };
+
 /** The Mover's input. */
 export interface MoveRequest {
   /** Name of the node the VIP must end on. */
