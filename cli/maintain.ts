@@ -9,7 +9,7 @@ import {
   parseMaintenance,
   type NodeMaintenance,
 } from '../lambda/domain/maintenance';
-import { readRecord } from '../lambda/domain/record';
+import { readRecord } from '../lambda/domain/mover/record';
 import { CliError } from './errors';
 import type { Group } from './group';
 import { when } from './times';

@@ -3,10 +3,20 @@
  * move, the cooldown, the pause, the open conditions, the group's alarms and the age of the
  * Checker's word.
  */
-import { cooldownMs, moveClock, readLastMove, type MoveKind } from '../lambda/domain/last-move';
+import {
+  cooldownMs,
+  moveClock,
+  readLastMove,
+  type MoveKind,
+} from '../lambda/domain/mover/last-move';
 import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
-import { readMaintenance, readPause, readRecord, type PauseState } from '../lambda/domain/record';
-import { placementOf, readTables } from '../lambda/domain/routes';
+import {
+  readMaintenance,
+  readPause,
+  readRecord,
+  type PauseState,
+} from '../lambda/domain/mover/record';
+import { placementOf, readTables } from '../lambda/domain/mover/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
 import { readAlarms, type AlarmReading, type AlarmState } from './alarms';
@@ -131,8 +141,8 @@ function pauseLine(p: PauseState, now: number): string {
 
 function tableLine(t: TableState): string {
   if (t.error) return `  ${t.routeTableId}  unreadable: ${t.error}`;
-  if (t.target === undefined) return `  ${t.routeTableId}  no VIP route`;
-  const who = t.node ? `${t.node} (${t.target})` : `${t.target} (not a configured node)`;
+  if (t.routeTarget === undefined) return `  ${t.routeTableId}  no VIP route`;
+  const who = t.node ? `${t.node} (${t.routeTarget})` : `${t.routeTarget} (not a configured node)`;
   return `  ${t.routeTableId}  → ${who}${t.state ? `  ${t.state.toUpperCase()}: the VIP is not served` : ''}`;
 }
 

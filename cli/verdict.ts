@@ -6,8 +6,8 @@
 import type { AlarmKey } from '../config/alarm-names';
 import type { GroupStatus } from '../lambda/domain/status';
 import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
-import type { PauseState } from '../lambda/domain/record';
-import { placementOf } from '../lambda/domain/routes';
+import type { PauseState } from '../lambda/domain/mover/record';
+import { placementOf } from '../lambda/domain/mover/routes';
 import type { TableState } from '../lambda/domain/types';
 import type { AlarmReading } from './alarms';
 import { span } from './times';

@@ -6,7 +6,7 @@ import {
   type Observation,
 } from '../lambda/domain/decide';
 import { UNKNOWN, type NodeHealth } from '../lambda/domain/health';
-import type { Placement } from '../lambda/domain/routes';
+import type { Placement } from '../lambda/domain/mover/routes';
 import {
   FOREIGN_ENI,
   RTB_1,

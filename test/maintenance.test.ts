@@ -3,7 +3,7 @@ import {
   parseMaintenance,
   summarizeMaintenance,
 } from '../lambda/domain/maintenance';
-import type { CheckerReport } from '../lambda/domain/checker';
+import type { CheckerReport } from '../lambda/domain/checker/checker';
 import { conditionsOf } from '../lambda/domain/operators';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');

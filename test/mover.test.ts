@@ -12,9 +12,14 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
-import { lastMoveValue } from '../lambda/domain/last-move';
-import { MAX_REQUEST_AGE_MS, historyNote, moveVip, parseMoveRequest } from '../lambda/domain/mover';
-import { moveEvent } from '../lambda/domain/move-notice';
+import { lastMoveValue } from '../lambda/domain/mover/last-move';
+import {
+  MAX_REQUEST_AGE_MS,
+  historyNote,
+  moveVip,
+  parseMoveRequest,
+} from '../lambda/domain/mover/mover';
+import { moveEvent } from '../lambda/domain/mover/move-notice';
 import type { MoveRequest, ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,

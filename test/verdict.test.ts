@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 
 const on = (node: string, id = 'rtb-1'): TableState => ({
   routeTableId: id,
-  target: `eni-${node}`,
+  routeTarget: `eni-${node}`,
   node,
 });
 

@@ -1,33 +1,11 @@
 /** What the Checker does next: a pure function of what it observed. */
 import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
-import type { Fitness } from './replication';
-import type { Placement } from './routes';
-import type { NodeMaintenance } from './maintenance';
+import type { Observation } from './observation';
+import type { Placement } from './types';
 import { inService, inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
 
-export interface Observation {
-  readonly placement: Placement;
-  /** The record's value; undefined when the parameter is missing. */
-  readonly record?: string;
-  /** Health of every configured node by name. */
-  readonly health: Readonly<Record<string, NodeHealth>>;
-  readonly paused: boolean;
-  /** Epoch ms of the last move (the last-move parameter, or a move made in this run). */
-  readonly lastMoveAt?: number;
-  /** The cooldown after that move, damped by recent failbacks. @default detection.cooldownSeconds */
-  readonly cooldownMs?: number;
-  readonly now: number;
-  /** The latest probe's detail by node: says why a node that answers is not a target. */
-  readonly probeDetails?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Each standby's fitness by its replication, as of its last read before the master died
-   * (replication.ts); a node absent or fit is not held back. The active node is never judged.
-   */
-  readonly replication?: Readonly<Record<string, Fitness>>;
-  /** Nodes operators took out of the targets for now (maintenance.ts); never a target. */
-  readonly maintenance?: Readonly<Record<string, NodeMaintenance>>;
-}
+export type { Observation } from './observation';
 
 /**
  * Why a hold holds, as data: notifications key on it, never on the reason's words.

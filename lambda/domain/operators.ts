@@ -19,7 +19,7 @@ import { awsErrorText } from './errors';
 import type { Log } from './log';
 import { emitRunMetrics, type MetricsSink } from './metrics';
 import { publishAll } from './notify';
-import type { PauseState } from './record';
+import type { PauseState } from './mover/record';
 import { readStatus, writeStatus, type GroupStatus } from './status';
 
 /** Hold kinds that only wait and need nobody: a failback paused is not an alert. */

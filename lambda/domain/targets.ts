@@ -3,7 +3,7 @@
  * every target it picks (failover, failback, convergence).
  */
 import type { FailoverConfig } from '../../config';
-import type { Observation } from './decide';
+import type { Observation } from './observation';
 import type { NodeHealth } from './health';
 import { describeMaintenance } from './maintenance';
 

@@ -7,7 +7,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { nodeByName } from '../../config';
-import type { CheckerReport, MoveAttempt } from '../../lambda/domain/checker';
+import type { CheckerReport, MoveAttempt } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { signedAs } from '../../tools/harness/signing';

@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { signedAs } from '../../tools/harness/signing';
 import { localClients } from '../support/aws-env';

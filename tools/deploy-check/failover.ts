@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ENV, loadRuntimeConfig, nodeByTarget, type FailoverConfig } from '../../config';
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import type { WitnessAnswer } from '../../lambda/domain/witness';
 import { startMariaDb, type MariaDbServer } from '../harness/mariadb';

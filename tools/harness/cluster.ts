@@ -30,7 +30,7 @@ import {
   type FailoverConfigInput,
   type RuntimeConfig,
 } from '../../config';
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import {
   checkerClients,

@@ -6,7 +6,7 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { FailoverConfig } from '../../config';
-import type { Distrust } from '../../lambda/domain/mover-trust';
+import type { Distrust } from '../../lambda/domain/mover/trust';
 import { signRequest } from '../../lambda/domain/signing';
 import type { MoveResult } from '../../lambda/domain/types';
 import { awsClientSettings } from '../../lambda/shared-handler';

@@ -2,7 +2,7 @@
 import type { Decision } from '../decide';
 import type { Log } from '../log';
 import type { MaintenanceSummary } from '../maintenance';
-import type { Placement } from '../routes';
+import type { Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import type { MoveAttempt } from './actor';
 import type { NodeProbeSummary } from './nodes';

@@ -14,11 +14,11 @@ import {
   readLastMove,
   type LastMove,
   type MoveKind,
-} from '../last-move';
+} from '../mover/last-move';
 import type { Log } from '../log';
 import { NO_MAINTENANCE, type MaintenanceState, type NodeMaintenance } from '../maintenance';
-import { readMaintenance, readPause, readRecord, type RecordState } from '../record';
-import { isForeign, placementOf, readTables, type Placement } from '../routes';
+import { readMaintenance, readPause, readRecord, type RecordState } from '../mover/record';
+import { isForeign, placementOf, readTables, type Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import { withDeadline } from './deadline';
 

@@ -1,7 +1,7 @@
 /** The SSM record of the active node, and the operators' pause flag and maintenance windows. */
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { awsErrorName, awsErrorText } from './errors';
-import { NO_MAINTENANCE, parseMaintenance, type MaintenanceState } from './maintenance';
+import { awsErrorName, awsErrorText } from '../errors';
+import { NO_MAINTENANCE, parseMaintenance, type MaintenanceState } from '../maintenance';
 
 /** The record as read: value undefined when the parameter does not exist. */
 export interface RecordState {

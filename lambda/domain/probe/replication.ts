@@ -8,7 +8,7 @@
  * lock, so it is read on every probe: the eligibility rule wants the freshest observation before
  * the master died, and a probe every second keeps that at most a second old.
  */
-import type { ReplicaStatus, ReplicationState } from './types';
+import type { ReplicaStatus, ReplicationState } from '../types';
 
 /** Which statements a server understands, from its version string. */
 export interface Dialect {

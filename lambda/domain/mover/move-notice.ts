@@ -3,9 +3,9 @@
  * from the first failed probe to the last table switched. Sent by the Mover, which sees every
  * move, automatic or by hand.
  */
-import type { AlertEvent } from './alerts';
-import type { Distrust } from './mover-trust';
-import type { MoveRequest, MoveResult } from './types';
+import type { AlertEvent } from '../alerts';
+import type { Distrust } from './trust';
+import type { MoveRequest, MoveResult } from '../types';
 
 /** The event for a move's outcome; undefined when nothing moved and nothing failed. */
 export function moveEvent(

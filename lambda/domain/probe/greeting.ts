@@ -2,11 +2,11 @@
  * The first packet a MySQL server sends on a new connection, before any credentials: the
  * protocol 10 handshake, or an error packet (ER_CON_COUNT_ERROR, ER_HOST_IS_BLOCKED, ...). Either
  * is a real protocol answer. Without a password, an error packet keeps its verdict here, and a
- * handshake is followed by the liveness login (probe-liveness); the handshake alone proves the
+ * handshake is followed by the liveness login (liveness.ts); the handshake alone proves the
  * server alive only when the deadline comes first.
  */
-import { serverAnswer } from './probe-errors';
-import type { Outcome } from './probe-socket';
+import { serverAnswer } from './errors';
+import type { Outcome } from './outcome';
 
 /** What the first bytes of a connection turned out to be. */
 export type Greeting =

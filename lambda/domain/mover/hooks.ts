@@ -10,8 +10,8 @@
  *   point at the new node. The move does not wait for it and cannot be undone by it.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { HooksConfig } from '../../config';
-import { awsErrorText } from './errors';
+import type { HooksConfig } from '../../../config';
+import { awsErrorText } from '../errors';
 
 /** What a hook receives. */
 export interface HookEvent {

@@ -6,49 +6,11 @@ import {
   type EC2Client,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../config';
-import { awsErrorName, awsErrorText } from './errors';
-import type { TableOutcome, TableState } from './types';
+import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../../config';
+import { awsErrorName, awsErrorText } from '../errors';
+import type { BlackholeRoute, ForeignRoute, Placement, TableOutcome, TableState } from '../types';
 
-/** A table whose VIP route targets something outside the config: left alone, alerted on. */
-export interface ForeignRoute {
-  readonly routeTableId: string;
-  readonly target: string;
-  /** True when that target is gone too: its route is blackhole. */
-  readonly blackhole?: true;
-}
-
-/** A table whose VIP route names a configured node but is blackhole: the VIP is not served. */
-export interface BlackholeRoute {
-  readonly routeTableId: string;
-  readonly node: string;
-}
-
-/** What every readable placement lists besides its verdict: the tables that need a human. */
-interface Exceptions {
-  /** Tables sending the VIP outside the config; the verdict is over the other tables. */
-  readonly foreign: readonly ForeignRoute[];
-  /** Tables whose route names a node but is blackhole (its ENI deleted or detached ...). */
-  readonly blackhole: readonly BlackholeRoute[];
-}
-
-/**
- * Where the VIP goes, summarised over every table. A foreign table does not stop the others
- * being followed: it is listed in `foreign` and the verdict is over the rest.
- */
-export type Placement =
-  /** Every readable table but the foreign ones sends the VIP to this node. */
-  | ({ readonly kind: 'consistent'; readonly node: string } & Exceptions)
-  /** Tables disagree, or some lack the route: converge them. */
-  | ({
-      readonly kind: 'split';
-      readonly nodes: readonly string[];
-      readonly missing: readonly string[];
-    } & Exceptions)
-  /** No readable table sends the VIP to a configured node, and some send it elsewhere. */
-  | { readonly kind: 'foreign'; readonly foreign: readonly ForeignRoute[] }
-  /** No table could be read. */
-  | { readonly kind: 'unreadable' };
+export type { BlackholeRoute, ForeignRoute, Placement } from '../types';
 
 function tableState(config: FailoverConfig, table: RouteTable): TableState {
   const route = table.Routes?.find((r) => r.DestinationCidrBlock === config.vip);
@@ -73,7 +35,7 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
       'unknown');
   // A route whose target vanished stays in the table as `blackhole`: the VIP is not served.
   const state = route.State === 'blackhole' ? 'blackhole' : undefined;
-  return { routeTableId, target, node: node?.name, ...(state ? { state } : {}) };
+  return { routeTableId, routeTarget: target, node: node?.name, ...(state ? { state } : {}) };
 }
 
 /**
@@ -122,7 +84,7 @@ export async function readTables(
 
 /** A table whose VIP route targets something outside the config (an operator's change). */
 export function isForeign(table: TableState): boolean {
-  return !table.error && table.target !== undefined && table.node === undefined;
+  return !table.error && table.routeTarget !== undefined && table.node === undefined;
 }
 
 /** Summarises per-table states into one placement. */
@@ -131,14 +93,14 @@ export function placementOf(tables: readonly TableState[]): Placement {
   if (readable.length === 0) return { kind: 'unreadable' };
   const foreign = readable.filter(isForeign).map((t): ForeignRoute => ({
     routeTableId: t.routeTableId,
-    target: t.target as string,
+    target: t.routeTarget as string,
     ...(t.state === 'blackhole' ? { blackhole: true } : {}),
   }));
   const ours = readable.filter((t) => !isForeign(t));
   const nodes = [...new Set(ours.filter((t) => t.node).map((t) => t.node as string))];
   // Only missing routes beside a foreign one: nothing of ours to follow, so hands off.
   if (nodes.length === 0 && foreign.length > 0) return { kind: 'foreign', foreign };
-  const missing = ours.filter((t) => t.target === undefined).map((t) => t.routeTableId);
+  const missing = ours.filter((t) => t.routeTarget === undefined).map((t) => t.routeTableId);
   const blackhole = ours
     .filter((t) => t.node !== undefined && t.state === 'blackhole')
     .map((t): BlackholeRoute => ({ routeTableId: t.routeTableId, node: t.node as string }));
@@ -177,7 +139,7 @@ export async function pointTables(
       if (options.leaveForeign && isForeign(table)) return { routeTableId, action: 'unchanged' };
       const input = { RouteTableId: routeTableId, DestinationCidrBlock: config.vip, ...target };
       try {
-        if (table.target === undefined && !table.error) {
+        if (table.routeTarget === undefined && !table.error) {
           try {
             await ec2.send(new CreateRouteCommand(input));
             return { routeTableId, action: 'created' };

@@ -1,7 +1,7 @@
 /**
  * Promoting a standby replica to master, as the promotion user, each step under a deadline:
  *
- * 1. Wait, at most `catchUpTimeoutMs`, until it has applied what it received (probe-replication
+ * 1. Wait, at most `catchUpTimeoutMs`, until it has applied what it received (probe/replication.ts
  *    `caughtUp`): the relay log holds transactions the dead master committed, and a master that
  *    went writable before applying them would serve stale reads and then conflict with them.
  * 2. STOP REPLICA: otherwise the IO thread, which keeps retrying, would resume from the old
@@ -13,13 +13,13 @@
  * retried move does not fail on its own first attempt. Expected failures are results naming the
  * step; nothing here throws.
  */
-import { sleep } from './clock';
-import { describeError } from './probe-errors';
-import { caughtUp, parseReplicaStatus, statusQuery } from './probe-replication';
-import { openSession, type Session, type SessionOptions } from './mysql-session';
-import type { Promotion, PromotionStep, ReplicaStatus } from './types';
+import { sleep } from '../clock';
+import { describeError } from '../probe/errors';
+import { caughtUp, parseReplicaStatus, statusQuery } from '../probe/replication';
+import { openSession, type Session, type SessionOptions } from '../probe/mysql-session';
+import type { Promotion, PromotionStep, ReplicaStatus } from '../types';
 
-export type { Promotion, PromotionStep } from './types';
+export type { Promotion, PromotionStep } from '../types';
 
 /** Options of {@link promote}. */
 export interface PromoteOptions extends SessionOptions {

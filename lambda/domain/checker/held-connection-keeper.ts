@@ -1,5 +1,6 @@
 /**
- * Holds a connection to the active node for the run (probe-hold) and watches it:
+ * The run's keeper of the held connection (probe/held-connection.ts): keeps one open to the active
+ * node for the run, and tells the run what it sees:
  * - its end (a killed master's kernel closes it at once): the run probes now;
  * - a ping unanswered for a confirmation interval (a frozen master closes nothing): the run
  *   probes now and asks for a second opinion, as for a probe gone quiet;
@@ -10,11 +11,11 @@
 import { nodeByName, type FailoverConfig } from '../../../config';
 import type { Clock } from '../clock';
 import type { Log } from '../log';
-import type { HeldConnection, Holder } from '../probe-hold';
+import type { HeldConnection, OpenHeldConnection } from '../probe/held-connection';
 import type { ProbeResult } from '../types';
 
-export interface WatchDeps {
-  readonly holder: Holder;
+export interface KeeperDeps {
+  readonly openHeldConnection: OpenHeldConnection;
   readonly clock: Clock;
   readonly log: Log;
   /** The held connection to `node`, once established, ended without us closing it. */
@@ -33,7 +34,8 @@ interface Held {
   lastPingAt: number;
 }
 
-export class MasterWatch {
+/** Follows the active node with a held connection, reopens it, pings it, reports its end or silence. */
+export class HeldConnectionKeeper {
   private held?: Held;
   private lastOpenAt = -Infinity;
   private closed = false;
@@ -41,7 +43,7 @@ export class MasterWatch {
   private timer?: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly deps: WatchDeps,
+    private readonly deps: KeeperDeps,
     private readonly config: FailoverConfig,
   ) {}
 
@@ -58,7 +60,11 @@ export class MasterWatch {
     const node = nodeByName(this.config, active);
     if (!node) return;
     this.lastOpenAt = now;
-    const held: Held = { node: active, connection: this.deps.holder(node), lastPingAt: -Infinity };
+    const held: Held = {
+      node: active,
+      connection: this.deps.openHeldConnection(node),
+      lastPingAt: -Infinity,
+    };
     this.held = held;
     this.timer ??= setInterval(() => this.tick(), this.pingEveryMs());
     const end = held.connection.lost.then(({ why, established }) => {

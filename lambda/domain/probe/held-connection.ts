@@ -12,8 +12,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2';
-import { PROBE_CONNECTION } from './probe-socket';
-import type { PasswordSource } from './secret';
+import { PROBE_CONNECTION } from './socket';
+import type { PasswordSource } from '../secret';
 
 /** How a held connection ended. */
 export interface Lost {
@@ -22,22 +22,26 @@ export interface Lost {
   readonly established: boolean;
 }
 
+/** The held connection: the Checker's long-lived connection to the master. */
 export interface HeldConnection {
   /** Resolves once the connection has ended, with why; never rejects. */
   readonly lost: Promise<Lost>;
   /**
    * Sends COM_PING; resolves when the node answers, rejects when the connection fails. Undefined
-   * while nothing can be pinged: a TCP hold, or a MySQL login not yet complete.
+   * while nothing can be pinged: a bare TCP connection, or a MySQL login not yet complete.
    */
   ping(): Promise<void> | undefined;
   /** Ends the connection; `lost` then resolves with "closed by the Checker". */
   close(): void;
 }
 
-/** Opens a connection to hold to one node. */
-export type Holder = (node: { readonly name: string; readonly address: string }) => HeldConnection;
+/** Opens a held connection to one node. */
+export type OpenHeldConnection = (node: {
+  readonly name: string;
+  readonly address: string;
+}) => HeldConnection;
 
-export interface HolderOptions {
+export interface HeldConnectionOptions {
   readonly port: number;
   readonly sourceAddress?: string;
   /** Log in as the MySQL probe does; a bare TCP connection when undefined. */
@@ -51,7 +55,7 @@ export interface HolderOptions {
 
 const CLOSED_BY_US = 'closed by the Checker';
 
-export function holder(options: HolderOptions): Holder {
+export function heldConnectionOpener(options: HeldConnectionOptions): OpenHeldConnection {
   return (node) => {
     let socket: Socket | undefined;
     let connection: Connection | undefined;

@@ -9,19 +9,9 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { classify, describeError } from './probe-errors';
-import type { ProbeFailure, ProbeResult, ReplicationState } from './types';
-
-/** What a probe concluded, before its timing is added. */
-export interface Outcome {
-  readonly ok: boolean;
-  readonly eligible: boolean;
-  readonly failure?: ProbeFailure;
-  readonly detail?: string;
-  readonly credentials?: 'unreadable';
-  /** What a logged-in MySQL probe read of the node's replication. */
-  readonly replication?: ReplicationState;
-}
+import { classify, describeError } from './errors';
+import type { Outcome, Phase } from './outcome';
+import type { ProbeResult } from '../types';
 
 export type Verdict = Outcome & { readonly latencyMs: number };
 
@@ -37,9 +27,6 @@ export const PROBE_CONNECTION = {
   // batch of probes to hold the event loop past their own deadlines.
   maxPreparedStatements: 1,
 } as const;
-
-/** How far a conversation got; names the stalled step when the deadline hits. */
-export type Phase = 'connect' | 'greeting' | 'login' | 'query' | 'replication';
 
 const STALLED: Record<Phase, string> = {
   connect: 'no TCP connection',

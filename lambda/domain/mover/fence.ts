@@ -11,11 +11,11 @@
  * now, and whoever brings it back finds it read-only if it boots so (see docs/database-failover.md), while the
  * Checker fences a writable node that is not the active one as soon as it answers.
  */
-import { describeError } from './probe-errors';
-import { openSession, type Session, type SessionOptions } from './mysql-session';
-import type { Fencing, Unfencing } from './types';
+import { describeError } from '../probe/errors';
+import { openSession, type Session, type SessionOptions } from '../probe/mysql-session';
+import type { Fencing, Unfencing } from '../types';
 
-export type { Fencing, Unfencing } from './types';
+export type { Fencing, Unfencing } from '../types';
 
 /** Sets `node` read-only; see the module comment. Never throws. */
 export async function fence(

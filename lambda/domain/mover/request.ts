@@ -1,8 +1,8 @@
 /** The Mover's input, validated: clear refusals that name the field, the value and the fix. */
 import { z } from 'zod';
-import { nodeByName, type FailoverConfig } from '../../config';
-import { InvalidMoveRequestError } from './errors';
-import type { MoveRequest } from './types';
+import { nodeByName, type FailoverConfig } from '../../../config';
+import { InvalidMoveRequestError } from '../errors';
+import type { MoveRequest } from '../types';
 
 /** A value as it may appear in a message: JSON, and at most a short prefix of a long one. */
 export function clip(value: unknown, max = 60): string {

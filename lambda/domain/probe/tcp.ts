@@ -1,6 +1,6 @@
 /** The TCP probe: alive, and a failover target, when the handshake completes in time. */
-import type { Prober } from './probe';
-import { SUCCESS, converse, guarded, startStopwatch, toResult } from './probe-socket';
+import type { Prober } from './prober';
+import { SUCCESS, converse, guarded, startStopwatch, toResult } from './socket';
 
 /** Options of {@link tcpProber}. */
 export interface TcpProberOptions {

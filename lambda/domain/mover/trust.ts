@@ -5,14 +5,14 @@
  * exception that keeps failover alive when our own key cannot be read: an unsigned automatic
  * failover off a node the Mover's own probe finds dead, to a node its probe finds eligible.
  */
-import { nodeByName, type FailoverConfig } from '../../config';
-import type { Clock } from './clock';
-import { awsErrorText } from './errors';
-import { parseMoveRequest } from './mover-request';
-import type { Prober } from './probe';
-import type { PasswordSource } from './secret';
-import { SIGNERS, macMatches, type Signer } from './signing';
-import type { MoveRequest, ProbeResult } from './types';
+import { nodeByName, type FailoverConfig } from '../../../config';
+import type { Clock } from '../clock';
+import { awsErrorText } from '../errors';
+import { parseMoveRequest } from './request';
+import type { Prober } from '../probe/probe';
+import type { PasswordSource } from '../secret';
+import { SIGNERS, macMatches, type Signer } from '../signing';
+import type { MoveRequest, ProbeResult } from '../types';
 
 /** How far in the future a signed `requestedAt` may lie: clocks of two Lambdas disagree a little. */
 export const MAX_CLOCK_SKEW_MS = 30_000;

@@ -1,13 +1,14 @@
 /**
  * The MySQL probe: a full login plus `SELECT 1` when the password is at hand; without it, a login
- * as a user that cannot exist, whose refusal proves the server alive (probe-liveness).
+ * as a user that cannot exist, whose refusal proves the server alive (liveness.ts).
  */
 import type { Socket } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2';
-import type { Prober } from './probe';
-import { classify, describeError, passwordRefused, type ProbeError } from './probe-errors';
-import { judgeGreeting, looksLikeGreeting, notMySql, parseGreeting } from './probe-greeting';
-import { LivenessLogin } from './probe-liveness';
+import type { Prober } from './prober';
+import { classify, describeError, passwordRefused, type ProbeError } from './errors';
+import { judgeGreeting, looksLikeGreeting, notMySql, parseGreeting } from './greeting';
+import { LivenessLogin } from './liveness';
+import type { Outcome, Phase } from './outcome';
 import {
   barrierOf,
   dialectOf,
@@ -16,7 +17,7 @@ import {
   statusQuery,
   unreadable,
   type Dialect,
-} from './probe-replication';
+} from './replication';
 import {
   PROBE_CONNECTION,
   SUCCESS,
@@ -24,12 +25,10 @@ import {
   guarded,
   startStopwatch,
   toResult,
-  type Outcome,
-  type Phase,
   type Referee,
   type Talk,
-} from './probe-socket';
-import type { PasswordSource } from './secret';
+} from './socket';
+import type { PasswordSource } from '../secret';
 
 /** Options of {@link mysqlProber}. */
 export interface MysqlProberOptions {
@@ -39,7 +38,7 @@ export interface MysqlProberOptions {
   readonly user: string;
   readonly database?: string;
   readonly password: PasswordSource;
-  /** Also read `read_only` and SHOW REPLICA STATUS once logged in (probe-replication). */
+  /** Also read `read_only` and SHOW REPLICA STATUS once logged in (replication.ts). */
   readonly replication?: boolean;
   /** mysql2's `ssl` option (tls.ts); plaintext when undefined. */
   readonly ssl?: SslOptions;
@@ -62,7 +61,7 @@ const PASSWORD_SHARE = 0.5;
  * Verdicts:
  * - ok and eligible: logged in and `SELECT 1` answered 1; the connection is then closed with
  *   COM_QUIT so the server logs no aborted connection. With `replication`, the result carries
- *   the node's `read_only` and SHOW REPLICA STATUS too (probe-replication); a status that cannot
+ *   the node's `read_only` and SHOW REPLICA STATUS too (replication.ts); a status that cannot
  *   be read is reported as such, one not answered by the deadline is left out; neither changes
  *   the verdict.
  * - With `ssl`, the login runs over TLS (tls.ts); a server without TLS, or whose certificate

@@ -1,5 +1,5 @@
 /**
- * What the Mover does around the route switch, in this order (docs/database-failover.md):
+ * What the Mover does around repointing the routes, in this order (docs/database-failover.md):
  *
  * 1. the before hook, which may veto the move;
  * 2. fence every node the VIP leaves (read_only ON), so that no two nodes take writes at once;
@@ -7,25 +7,25 @@
  *    node we reach and cannot fence stops the move: it may still be taking writes;
  * 3. promote the target (catch up, stop replication, read_only OFF), in a switchover up to the
  *    fenced master's last transaction; a failed promotion stops the move;
- * 4. (the caller) switch the routes and write the record;
+ * 4. (the caller) repoint the routes and write the record;
  * 5. the after hook.
  *
- * Promoting before the switch means a failed promotion leaves the VIP where it was and the
+ * Promoting before the routes change means a failed promotion leaves the VIP where it was and the
  * standby an intact replica, to be retried or handled by a human, instead of the VIP on a node
- * that refuses writes. The price is a window, from promotion to switch, in which the new master is
+ * that refuses writes. The price is a window, from promotion to the routes' change, in which the new master is
  * writable but not yet reached through the VIP.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { FailoverConfig, NodeConfig } from '../../config';
+import type { FailoverConfig, NodeConfig } from '../../../config';
 import { fence, unfence, type Fencing, type Unfencing } from './fence';
 import { afterMove, beforeMove, lambdaInvoker, type Invoker } from './hooks';
-import type { Log } from './log';
-import type { SessionOptions } from './mysql-session';
+import type { Log } from '../log';
+import type { SessionOptions } from '../probe/mysql-session';
 import { promote, type Promotion } from './promote';
-import { secretPassword } from './secret';
-import { sslOptions } from './tls';
-import type { DatabaseSteps } from './types';
+import { secretPassword } from '../secret';
+import { sslOptions } from '../probe/tls';
+import type { DatabaseSteps } from '../types';
 
 type NodeRef = Pick<NodeConfig, 'name' | 'address'>;
 
@@ -69,8 +69,8 @@ export function databaseDeps(
   };
 }
 
-/** One move, as the steps around the switch see it. */
-export interface Switch {
+/** One move, as the database steps around it see it. */
+export interface DatabaseMove {
   readonly from: readonly NodeRef[];
   readonly to: NodeRef;
   readonly reason: string;
@@ -83,11 +83,11 @@ export type Prepared =
   | { readonly go: false; readonly detail: string; readonly steps: DatabaseSteps };
 
 /** Steps 1 to 3; `go: false` means nothing may change, and `detail` says why. */
-export async function beforeSwitch(
+export async function prepareMove(
   deps: DatabaseDeps,
   config: FailoverConfig,
   log: Log,
-  move: Switch,
+  move: DatabaseMove,
 ): Promise<Prepared> {
   const event = {
     group: config.name,
@@ -140,14 +140,14 @@ export async function beforeSwitch(
 }
 
 /**
- * A move that fenced the node holding the VIP and then does not switch would leave no node
+ * A move that fenced the node holding the VIP and then changes no route would leave no node
  * taking writes: an outage of our own making. Each node this move set read-only (not one that
  * was already) gets its writes back; one that cannot is logged at ERROR with the statement a
  * human must run, and the move's notification names it (move-notice.ts).
  */
 async function liftOwnFences(
   deps: DatabaseDeps,
-  move: Switch,
+  move: DatabaseMove,
   fencing: readonly Fencing[],
   log: Log,
 ): Promise<Pick<DatabaseSteps, 'unfenced'>> {
@@ -175,11 +175,11 @@ async function liftOwnFences(
 }
 
 /** Step 5: tells the after hook; returns the steps with its problem, if any. */
-export async function afterSwitch(
+export async function finishMove(
   deps: DatabaseDeps,
   config: FailoverConfig,
   log: Log,
-  move: Switch,
+  move: DatabaseMove,
   steps: DatabaseSteps,
 ): Promise<DatabaseSteps> {
   if (!deps.invoker) return steps;

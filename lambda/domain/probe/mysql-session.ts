@@ -7,9 +7,9 @@
  * step that overruns destroys the connection and fails with {@link SessionTimeoutError}.
  */
 import { createConnection, type Connection, type SslOptions } from 'mysql2/promise';
-import { PROBE_CONNECTION } from './probe-socket';
-import { dialectOf, type Dialect } from './probe-replication';
-import type { PasswordSource } from './secret';
+import { PROBE_CONNECTION } from './socket';
+import { dialectOf, type Dialect } from './replication';
+import type { PasswordSource } from '../secret';
 
 /** Options of {@link openSession}. */
 export interface SessionOptions {

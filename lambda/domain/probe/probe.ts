@@ -1,32 +1,35 @@
 /**
  * Health probes of one database node, in parts: the deadline and the socket a probe owns
- * (probe-socket), what errors and greetings say about a node (probe-errors, probe-greeting), the
- * two probes (probe-tcp, probe-mysql) and the MySQL probe's login without a password
- * (probe-liveness). This module is what the Checker takes: the {@link Prober} type and the
+ * (socket.ts), what errors and greetings say about a node (errors.ts, greeting.ts), the
+ * two probes (tcp.ts, mysql.ts) and the MySQL probe's login without a password
+ * (liveness.ts). This module is what the Checker takes: the {@link Prober} type and the
  * factory that builds one from the config.
  *
  * A result says two things: `ok`, the node is alive (the server answered, even with a refusal),
  * and `eligible`, the node may receive the VIP (a full login plus `SELECT 1` succeeded).
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ProbeConfig } from '../../config';
-import { holder, type Holder } from './probe-hold';
-import { mysqlProber } from './probe-mysql';
-import { tcpProber } from './probe-tcp';
-import { secretPassword } from './secret';
+import type { ProbeConfig } from '../../../config';
+import { heldConnectionOpener, type OpenHeldConnection } from './held-connection';
+import { mysqlProber } from './mysql';
+import { tcpProber } from './tcp';
+import { secretPassword } from '../secret';
 import { sslOptions } from './tls';
-import type { ProbeResult } from './types';
+import type { Prober } from './prober';
 
-export { holder, type HeldConnection, type Holder, type Lost } from './probe-hold';
-export { mysqlProber, type MysqlProberOptions } from './probe-mysql';
-export { tcpProber, type TcpProberOptions } from './probe-tcp';
-export { secretPassword, type PasswordSource, type SecretPasswordOptions } from './secret';
+export {
+  heldConnectionOpener,
+  type HeldConnection,
+  type OpenHeldConnection,
+  type Lost,
+} from './held-connection';
+export { mysqlProber, type MysqlProberOptions } from './mysql';
+export { tcpProber, type TcpProberOptions } from './tcp';
+export type { Prober } from './prober';
+export { secretPassword, type PasswordSource, type SecretPasswordOptions } from '../secret';
 
-/** Probes one node. Never rejects: every failure is a result with `ok: false`. */
-export type Prober = (node: { name: string; address: string }) => Promise<ProbeResult>;
-
-/** Where probes connect from. */
-export interface ProbeVantage {
+/** Where probes connect from: a local source address (a vantage is an AZ, vantage.ts). */
+export interface ProbeSource {
   /** The local address probes connect from (ENV.sourceAddress); the kernel's when undefined. */
   readonly sourceAddress?: string;
 }
@@ -35,25 +38,25 @@ export interface ProbeVantage {
 export function proberFor(
   probe: ProbeConfig,
   secrets: SecretsManagerClient,
-  vantage: ProbeVantage = {},
+  source: ProbeSource = {},
 ): Prober {
-  return probeKit(probe, secrets, vantage).prober;
+  return probeKit(probe, secrets, source).prober;
 }
 
 /**
- * The prober and the {@link Holder} of a held connection (probe-hold) a config asks for, sharing
+ * The prober and the opener of the held connection (held-connection.ts) a config asks for, sharing
  * one password source: one GetSecretValue per container, and one rotation seen by both.
  */
 export function probeKit(
   probe: ProbeConfig,
   secrets: SecretsManagerClient,
-  { sourceAddress }: ProbeVantage = {},
-): { prober: Prober; holder: Holder } {
+  { sourceAddress }: ProbeSource = {},
+): { prober: Prober; openHeldConnection: OpenHeldConnection } {
   const { port, timeoutMs } = probe;
   if (probe.type === 'tcp')
     return {
       prober: tcpProber({ port, timeoutMs, sourceAddress }),
-      holder: holder({ port, sourceAddress }),
+      openHeldConnection: heldConnectionOpener({ port, sourceAddress }),
     };
   if (!probe.mysql) {
     throw new Error(
@@ -68,6 +71,10 @@ export function probeKit(
       ...{ port, timeoutMs, user, database, password, ssl, sourceAddress },
       replication: true,
     }),
-    holder: holder({ port, sourceAddress, mysql: { user, database, password, ssl } }),
+    openHeldConnection: heldConnectionOpener({
+      port,
+      sourceAddress,
+      mysql: { user, database, password, ssl },
+    }),
   };
 }

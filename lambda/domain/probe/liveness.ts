@@ -18,9 +18,10 @@
  */
 import type { Socket } from 'node:net';
 import { createConnection } from 'mysql2';
-import { classify, type ProbeError } from './probe-errors';
-import { judgeGreeting, parseGreeting } from './probe-greeting';
-import { PROBE_CONNECTION, type Outcome, type Phase, type Referee } from './probe-socket';
+import { classify, type ProbeError } from './errors';
+import { judgeGreeting, parseGreeting } from './greeting';
+import type { Outcome, Phase } from './outcome';
+import { PROBE_CONNECTION, type Referee } from './socket';
 
 /** Never created anywhere; a DBA who sees it in the error log knows whose probe it is. */
 export const LIVENESS_USER = 'vip_failover_liveness_probe';

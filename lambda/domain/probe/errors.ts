@@ -1,6 +1,6 @@
 /** What a probe makes of a network or MySQL error: alive or not, and why. */
-import type { Outcome, Phase } from './probe-socket';
-import type { ProbeFailure } from './types';
+import type { Outcome, Phase } from './outcome';
+import type { ProbeFailure } from '../types';
 
 /** What mysql2 and node:net errors carry; server errors add the SQL state and message. */
 export type ProbeError = Error & {
