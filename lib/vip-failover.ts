@@ -44,12 +44,8 @@ import {
   witnessStatements,
   type FailoverArns,
 } from './permissions';
-import {
-  resolveProps,
-  type ResolvedGroup,
-  type VipFailoverOptions,
-  type VipFailoverProps,
-} from './props';
+import type { VipFailoverOptions, VipFailoverProps } from './props';
+import { resolveProps, type ResolvedGroup } from './resolve-props';
 import { createOperatorPolicy, createSigningKeys, type SigningKeys } from './signing-keys';
 import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
