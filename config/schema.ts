@@ -158,38 +158,53 @@ const mysqlSchema = z
     }
   });
 
-const probeSchema = z
-  .object({
-    type: z.enum(['tcp', 'mysql'], { message: 'must be "tcp" or "mysql"' }),
-    port: whole()
-      .min(1, { message: 'must be a TCP port from 1 to 65535' })
-      .max(65535, { message: 'must be a TCP port from 1 to 65535' }),
-    timeoutMs: whole('milliseconds')
-      .min(50, { message: 'must be at least 50 ms' })
-      .max(10000, { message: 'must be at most 10000 ms; a probe longer than that delays failover' })
-      .default(1000),
-    mysql: mysqlSchema.optional(),
-  })
+/** The port and timeout every probe has. */
+const probeBase = {
+  port: whole()
+    .min(1, { message: 'must be a TCP port from 1 to 65535' })
+    .max(65535, { message: 'must be a TCP port from 1 to 65535' }),
+  timeoutMs: whole('milliseconds')
+    .min(50, { message: 'must be at least 50 ms' })
+    .max(10000, { message: 'must be at most 10000 ms; a probe longer than that delays failover' })
+    .default(1000),
+};
+
+/** A TCP connect probe: it has no mysql block (`mysql?: undefined`, so code may ask for one). */
+const tcpProbeSchema = z
+  .object({ type: z.literal('tcp'), ...probeBase, mysql: z.unknown().optional() })
   .strict()
   .superRefine((probe, ctx) => {
-    if (probe.type === 'mysql' && !probe.mysql) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mysql'],
-        params: NO_VALUE,
-        message:
-          'is missing; a mysql probe needs {"user": ..., "passwordSecretArn": ...} (the password lives in Secrets Manager)',
-      });
-    }
-    if (probe.type === 'tcp' && probe.mysql) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mysql'],
-        params: NO_VALUE,
-        message: 'is set but probe.type is "tcp"; remove probe.mysql or set probe.type to "mysql"',
-      });
-    }
-  });
+    if (probe.mysql === undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mysql'],
+      params: NO_VALUE,
+      message: 'is set but probe.type is "tcp"; remove probe.mysql or set probe.type to "mysql"',
+    });
+  })
+  .transform(({ mysql: _, ...probe }): typeof probe & { readonly mysql?: undefined } => probe);
+
+/** A MySQL probe: a login, so its mysql block is always there once validated. */
+const mysqlProbeSchema = z
+  .object({ type: z.literal('mysql'), ...probeBase, mysql: mysqlSchema.optional() })
+  .strict()
+  .superRefine((probe, ctx) => {
+    if (probe.mysql !== undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mysql'],
+      params: NO_VALUE,
+      message:
+        'is missing; a mysql probe needs {"user": ..., "passwordSecretArn": ...} (the password lives in Secrets Manager)',
+    });
+  })
+  // Runs only once the block is there (the refinement above reported it missing).
+  .transform(({ mysql, ...probe }) => (mysql === undefined ? z.NEVER : { ...probe, mysql }));
+
+/** How the Checker probes: by `type`, so a mysql probe's block is known to be there. */
+const probeSchema = z.discriminatedUnion('type', [tcpProbeSchema, mysqlProbeSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'must be "tcp" or "mysql"' : undefined),
+});
 
 const detectionSchema = z
   .object({
