@@ -42,6 +42,7 @@ export {
 } from './schema';
 export {
   ConfigError,
+  deprecationsOf,
   formatProblem,
   looksLikeSecret,
   showValue,

@@ -496,6 +496,13 @@ export const fieldsSchema = z
           'must be from 1 to 10 minutes (one Checker run must fit in the 15-minute Lambda limit)',
       })
       .default(1),
+    recordParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/active',
+      })
+      .optional(),
+    /** The old name of recordParameterName, still accepted with a deprecation warning. */
     parameterName: z
       .string()
       .regex(PARAMETER_NAME, {
@@ -550,10 +557,21 @@ export function defaultParameterName(
   return `/vip-failover/${name}/${kind}`;
 }
 
+/**
+ * The record's name: `recordParameterName`, else its deprecated alias `parameterName`, else the
+ * default. validate.ts reports the two when they differ.
+ */
+export function recordParameterName(
+  c: Pick<ConfigFields, 'name' | 'recordParameterName' | 'parameterName'>,
+): string {
+  return c.recordParameterName ?? c.parameterName ?? defaultParameterName(c.name, 'active');
+}
+
 /** The whole config: its fields, then the parameter names resolved from the group's name. */
 export const configSchema = fieldsSchema.transform((c) => ({
   ...c,
-  parameterName: c.parameterName ?? defaultParameterName(c.name, 'active'),
+  recordParameterName: recordParameterName(c),
+  parameterName: recordParameterName(c),
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
   statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),
   lastMoveParameterName: c.lastMoveParameterName ?? defaultParameterName(c.name, 'last-move'),

@@ -10,6 +10,7 @@ import {
   configSchema,
   defaultParameterName,
   fieldsSchema,
+  recordParameterName,
   NO_VALUE,
   type ConfigFields,
   type FailoverConfig,
@@ -328,33 +329,74 @@ function pacingChecks(c: Partial<ConfigFields>): ConfigProblem[] {
 
 /** The parameters the config names or leaves to their defaults; each needs its own. */
 const PARAMETERS = [
-  ['parameterName', 'active'],
+  ['recordParameterName', 'active'],
   ['pauseParameterName', 'paused'],
   ['statusParameterName', 'status'],
   ['lastMoveParameterName', 'last-move'],
   ['replicationParameterName', 'replication'],
 ] as const;
 
+/** Old keys still accepted, each with the key that replaced it. */
+const DEPRECATED_KEYS = [['parameterName', 'recordParameterName']] as const;
+
+/** The key a config names its record with: the deprecated alias when only that one is written. */
+function recordKey(c: Partial<ConfigFields>): 'recordParameterName' | 'parameterName' {
+  return c.recordParameterName === undefined && c.parameterName !== undefined
+    ? 'parameterName'
+    : 'recordParameterName';
+}
+
+/** An old key and its new one both written, naming different parameters. */
+function aliasChecks(c: Partial<ConfigFields>): ConfigProblem[] {
+  return DEPRECATED_KEYS.flatMap(([old, key]) => {
+    const [was, is] = [c[old], c[key]];
+    if (was === undefined || is === undefined || was === is) return [];
+    return [
+      {
+        path: [old],
+        value: was,
+        message: `differs from ${key} ${JSON.stringify(is)}; ${old} is the deprecated name of ${key}: keep ${key} alone`,
+      },
+    ];
+  });
+}
+
 function parameterChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   // A name present (as undefined when left out) is sound; compare only when all are.
-  if (!c.name || PARAMETERS.some(([field]) => !(field in c))) return [];
+  const fields = [...PARAMETERS.map(([field]) => field), 'parameterName'] as const;
+  if (!c.name || fields.some((field) => !(field in c))) return [];
   const name = c.name;
   const first = new Map<string, string>();
   return PARAMETERS.flatMap(([field, kind]) => {
-    const value = c[field] ?? defaultParameterName(name, kind);
+    const value =
+      field === 'recordParameterName'
+        ? recordParameterName({ ...c, name })
+        : (c[field] ?? defaultParameterName(name, kind));
+    const key = field === 'recordParameterName' ? recordKey(c) : field;
     const earlier = first.get(value);
     if (earlier === undefined) {
-      first.set(value, field);
+      first.set(value, key);
       return [];
     }
     return [
       {
-        path: [field],
+        path: [key],
         value,
         message: `equals ${earlier}; give each of ${PARAMETERS.map(([f]) => f).join(', ')} its own parameter`,
       },
     ];
   });
+}
+
+/**
+ * The deprecated keys a raw config uses, as notices: printed at synth as warnings, never refused.
+ */
+function deprecatedKeys(input: unknown): ConfigProblem[] {
+  if (!isRecord(input)) return [];
+  return DEPRECATED_KEYS.filter(([old]) => input[old] !== undefined).map(([old, key]) => ({
+    path: [old],
+    message: `is deprecated and will be removed in a future release; rename it ${key}`,
+  }));
 }
 
 /**
@@ -447,6 +489,7 @@ function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     ...nodeChecks(c),
     ...placementChecks(c),
     ...pacingChecks(c),
+    ...aliasChecks(c),
     ...parameterChecks(c),
     ...promotionChecks(c),
     ...secondOpinionChecks(c),
@@ -475,6 +518,14 @@ function deepFreeze<T>(value: T): T {
 /** Configs this module returned: frozen, so they are still valid when they come back. */
 const validated = new WeakSet<object>();
 
+/** What each returned config's input used that is deprecated: for the construct to warn of. */
+const deprecations = new WeakMap<object, readonly ConfigProblem[]>();
+
+/** The deprecated keys the input of a config `validateConfig` returned used, as notices. */
+export function deprecationsOf(config: FailoverConfig): readonly ConfigProblem[] {
+  return deprecations.get(config) ?? [];
+}
+
 /**
  * Validates a raw config and resolves its defaults. The result is frozen; passing it again
  * (the stack hands it to the construct) returns it at once instead of validating it twice.
@@ -488,10 +539,12 @@ export function validateConfig(input: unknown): FailoverConfig {
   const schemaProblems = parsed.success
     ? []
     : parsed.error.issues.flatMap((issue) => problemsOfIssue(issue, rest));
-  const fields = parsed.success ? parsed.data : soundFields(rest, schemaProblems);
+  // The fields as written (before the record's alias is resolved), so checks name the key used.
+  const fields = soundFields(rest, schemaProblems);
   const problems = inConfigOrder([...early, ...schemaProblems, ...crossChecks(fields)]);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const config = deepFreeze(parsed.data);
   validated.add(config);
+  deprecations.set(config, deprecatedKeys(rest));
   return config;
 }

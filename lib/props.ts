@@ -313,6 +313,12 @@ export interface VipFailoverProps extends VipFailoverOptions {
    * The record parameter: the active node's name; its versions are the failover history.
    * @default /vip-failover/<name>/active
    */
+  readonly recordParameterName?: string;
+  /**
+   * The old name of `recordParameterName`, accepted with a warning at synth.
+   * @deprecated use `recordParameterName`; `parameterName` will be removed.
+   * @default none
+   */
   readonly parameterName?: string;
   /**
    * The pause flag operators set to "true" to stop automatic moves.

@@ -326,6 +326,7 @@ function configInput(
     nodes: network.nodes,
     probe,
     scheduleMinutes: props.scheduleMinutes,
+    recordParameterName: props.recordParameterName,
     parameterName: props.parameterName,
     pauseParameterName: props.pauseParameterName,
     statusParameterName: props.statusParameterName,

@@ -3,7 +3,7 @@
  * gives it a second opinion, and a Mover that repoints the VIP route, with their network,
  * permissions, state parameters, logs, notifications topic, alarms and dashboard.
  */
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -18,6 +18,8 @@ import {
   ConfigError,
   ENV,
   checkerWindow,
+  deprecationsOf,
+  formatProblem,
   runtimeConfig,
   secretResourceArn,
   validateConfig,
@@ -186,6 +188,9 @@ export class VipFailover extends Construct {
     const group = 'config' in props ? groupOfConfig(this, props.config) : resolveProps(this, props);
     const options = resolveOptions(props);
     this.validateDeployment(group, options);
+    for (const notice of deprecationsOf(group.config)) {
+      Annotations.of(this).addWarningV2('vip-failover:deprecated-key', formatProblem(notice));
+    }
     this.config = group.config;
     // From here on, what is deployed: tokens where the typed props hold them.
     const config = group.deployed;
@@ -273,7 +278,7 @@ export class VipFailover extends Construct {
       [
         {
           id: 'Record',
-          name: config.parameterName,
+          name: config.recordParameterName,
           // Only when the record is missing; a wrong guess is repaired from the route tables.
           initialValue: config.nodes[0]!.name,
           description:
@@ -312,7 +317,7 @@ export class VipFailover extends Construct {
       routeTables: config.routeTableIds.map((id) =>
         stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
       ),
-      record: parameterArn(this, config.parameterName),
+      record: parameterArn(this, config.recordParameterName),
       pause: parameterArn(this, config.pauseParameterName),
       status: parameterArn(this, config.statusParameterName),
       lastMove: parameterArn(this, config.lastMoveParameterName),

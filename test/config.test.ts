@@ -387,12 +387,12 @@ describe('validateConfig', () => {
       [
         'a pause flag named like the default record',
         variant((c) => (c.pauseParameterName = '/vip-failover/orders-db/active')),
-        'pauseParameterName "/vip-failover/orders-db/active" equals parameterName',
+        'pauseParameterName "/vip-failover/orders-db/active" equals recordParameterName',
       ],
       [
         'a last-move parameter named like the default record',
         variant((c) => (c.lastMoveParameterName = '/vip-failover/orders-db/active')),
-        'lastMoveParameterName "/vip-failover/orders-db/active" equals parameterName',
+        'lastMoveParameterName "/vip-failover/orders-db/active" equals recordParameterName',
       ],
     ])('%s', (_name, input, fragment) => {
       const problems = problemsOf(input);
