@@ -42,10 +42,9 @@ export {
 } from './schema';
 export {
   ConfigError,
-  deprecationsOf,
   formatProblem,
   looksLikeSecret,
   showValue,
-  validateConfig,
   type ConfigProblem,
-} from './validate';
+} from './problems';
+export { deprecationsOf, validateConfig } from './validate';
