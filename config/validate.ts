@@ -6,13 +6,8 @@
 import type { z } from 'zod';
 import { crossChecks, deprecatedKeys } from './cross-checks';
 import { ConfigError, type ConfigProblem } from './problems';
-import {
-  configSchema,
-  fieldsSchema,
-  NO_VALUE,
-  type ConfigFields,
-  type FailoverConfig,
-} from './schema';
+import { NO_VALUE } from './schema-fields';
+import { configSchema, fieldsSchema, type ConfigFields, type FailoverConfig } from './schema';
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
