@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ConfigError, validateConfig } from '../config';
-import { VipFailover } from '../lib/vip-failover';
+import { VipFailover, type VipFailoverProps } from '../lib/vip-failover';
 
 type Raw = Record<string, unknown>;
 
@@ -171,5 +172,47 @@ describe('parameterName, the deprecated alias of recordParameterName', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^pauseParameterName "\/ops\/x" equals parameterName;/),
     ]);
+  });
+});
+
+describe('the typed prop parameterName, deprecated like the config key', () => {
+  /** A tcp group as typed props, in a VPC imported with its CIDR. */
+  function typedProps(stack: Stack, change: Partial<VipFailoverProps>): VipFailoverProps {
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      vpcCidrBlock: '10.0.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+    });
+    return {
+      name: 'orders-db',
+      vpc,
+      vip: '192.168.100.10/32',
+      routeTableIds: ['rtb-0a1b2c3d4e5f60001'],
+      nodes: [
+        { name: 'db-a', address: '10.0.1.10', networkInterfaceId: 'eni-0a1b2c3d4e5f6000a' },
+        { name: 'db-b', address: '10.0.2.10', networkInterfaceId: 'eni-0a1b2c3d4e5f6000b' },
+      ],
+      probe: { type: 'tcp', port: 3306 },
+      ...change,
+    };
+  }
+
+  it('names the record and prints the same warning at synth', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', {
+      env,
+    });
+
+    // Act
+    const props = typedProps(stack, { parameterName: '/ops/orders/active' });
+    const group = new VipFailover(stack, 'Failover', props);
+
+    // Assess
+    expect(group.config.recordParameterName).toBe('/ops/orders/active');
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Failover',
+      Match.stringLikeRegexp('^parameterName is deprecated .* rename it recordParameterName'),
+    );
   });
 });
