@@ -48,7 +48,7 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
   const { config } = group;
   const [tables, record, pause, lastRun, lastMove, entries] = await Promise.all([
     readTables(group.ec2, config),
-    readRecord(group.ssm, config.parameterName),
+    readRecord(group.ssm, config.recordParameterName),
     readPause(group.ssm, config.pauseParameterName, now),
     readStatus(group.ssm, group.statusParameterName),
     readLastMove(group.ssm, config.lastMoveParameterName),

@@ -144,10 +144,9 @@ export function recordParameterName(
 }
 
 /** The whole config: its fields, then the parameter names resolved from the group's name. */
-export const configSchema = fieldsSchema.transform((c) => ({
+export const configSchema = fieldsSchema.transform(({ parameterName, ...c }) => ({
   ...c,
-  recordParameterName: recordParameterName(c),
-  parameterName: recordParameterName(c),
+  recordParameterName: recordParameterName({ ...c, parameterName }),
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
   statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),
   lastMoveParameterName: c.lastMoveParameterName ?? defaultParameterName(c.name, 'last-move'),

@@ -37,7 +37,7 @@ import {
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 const config = threeNodeConfig();
-const RECORD = config.parameterName;
+const RECORD = config.recordParameterName;
 const PAUSE = config.pauseParameterName;
 const LAST_MOVE = config.lastMoveParameterName;
 const ALL = [RTB_1, RTB_2, RTB_3];

@@ -114,7 +114,7 @@ export async function moveVip(
   // One round trip of reads; the pause flag only matters to the Checker's automatic requests.
   const [tables, record, pause, lastMove] = await Promise.all([
     readTables(deps.ec2, config),
-    readRecord(deps.ssm, config.parameterName),
+    readRecord(deps.ssm, config.recordParameterName),
     request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, started)
       : Promise.resolve({ paused: false }),
@@ -233,10 +233,15 @@ export async function moveVip(
   if (confirmed && readableFailed.length === 0 && record.value !== node.name) {
     // The routes have moved: a failed write must not hide the move from its notification.
     try {
-      await writeRecord(deps.ssm, config.parameterName, node.name, historyNote(request, changed));
+      await writeRecord(
+        deps.ssm,
+        config.recordParameterName,
+        node.name,
+        historyNote(request, changed),
+      );
       recordWritten = true;
     } catch (e) {
-      recordError = `the record ${config.parameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
+      recordError = `the record ${config.recordParameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
       log.error(recordError, { event: 'record-error', request });
     }
   }
