@@ -66,7 +66,7 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
   const [tables, record, pause, maintenance, lastRun, lastMove, entries, alarms] =
     await Promise.all([
       readTables(group.ec2, config),
-      readRecord(group.ssm, config.parameterName),
+      readRecord(group.ssm, config.recordParameterName),
       readPause(group.ssm, config.pauseParameterName, now),
       readMaintenance(group.ssm, config.maintenanceParameterName, now),
       readStatus(group.ssm, group.statusParameterName),

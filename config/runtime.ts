@@ -3,7 +3,8 @@
  * once from the config, and the environment variable that carries both to the handlers.
  */
 import type { FailoverConfig } from './schema';
-import { ConfigError, validateConfig } from './validate';
+import { ConfigError } from './problems';
+import { validateConfig } from './validate';
 
 /**
  * Environment variable names shared by the stack (which sets them) and the handlers.

@@ -100,16 +100,24 @@ export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
 }
 
 /**
+ * Reading the route tables, for the Checker and the Mover alike: DescribeRouteTables has no
+ * resource-level permissions, so it stays on `*`.
+ */
+function readRoutesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadRoutes',
+    actions: ['ec2:DescribeRouteTables'],
+    resources: ['*'],
+  });
+}
+
+/**
  * The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause
  * flag, reads the probe secret and, as configured, the promotion secret and invokes the hooks.
  */
 export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'ReadRoutes',
-      actions: ['ec2:DescribeRouteTables'],
-      resources: ['*'],
-    }),
+    readRoutesStatement(),
     new iam.PolicyStatement({
       sid: 'MoveRoutes',
       actions: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
@@ -247,11 +255,7 @@ export function checkerStatements(
   witnessArns: readonly string[] = [],
 ): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'ReadRoutes',
-      actions: ['ec2:DescribeRouteTables'],
-      resources: ['*'],
-    }),
+    readRoutesStatement(),
     new iam.PolicyStatement({
       sid: 'ReadState',
       actions: ['ssm:GetParameter'],

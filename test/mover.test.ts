@@ -42,7 +42,7 @@ import {
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 const config = threeNodeConfig();
-const RECORD = config.parameterName;
+const RECORD = config.recordParameterName;
 const PAUSE = config.pauseParameterName;
 const LAST_MOVE = config.lastMoveParameterName;
 const MAINTENANCE = config.maintenanceParameterName;

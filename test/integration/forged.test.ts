@@ -23,7 +23,7 @@ describe('a principal without a signing key', () => {
     const c = (cluster = await startFastCluster());
     const runErrors = await startWarmSchedule(c);
     const set = forgeries(c.config, 'db-a', 'db-b');
-    const recordVersion = c.aws.parameter(c.config.parameterName)?.version;
+    const recordVersion = c.aws.parameter(c.config.recordParameterName)?.version;
     const publishedBefore = c.aws.sns.published().length;
 
     // Act
@@ -33,7 +33,7 @@ describe('a principal without a signing key', () => {
       .slice(publishedBefore)
       .filter((m) => m.attributes?.kind === 'move-untrusted');
     const stayed = c.converged();
-    const version = c.aws.parameter(c.config.parameterName)?.version;
+    const version = c.aws.parameter(c.config.recordParameterName)?.version;
     await serverOf(c, 'db-a').kill();
     const moved = await c.waitFor(() => c.converged() === 'db-b', PATIENCE_MS);
     await c.stopSchedule();

@@ -140,11 +140,11 @@ export function simulatedAws(config: FailoverConfig, world: World) {
   const pauseReadsBeforeInvoke: number[] = [];
 
   ec2Mock.on(DescribeRouteTablesCommand).callsFake(() => describeAnswer(...world.tables));
-  ssmMock.on(GetParameterCommand, { Name: config.parameterName }).callsFake(() => {
+  ssmMock.on(GetParameterCommand, { Name: config.recordParameterName }).callsFake(() => {
     if (world.record === undefined) throw new ParameterNotFound({ $metadata: {}, message: '' });
     return {
       Parameter: {
-        Name: config.parameterName,
+        Name: config.recordParameterName,
         Type: 'String',
         Value: world.record,
         LastModifiedDate: new Date(world.recordWrittenAt ?? Date.now() - 3_600_000),

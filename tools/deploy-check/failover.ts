@@ -106,7 +106,7 @@ async function snapshot(
   const [routes, record] = await Promise.all([
     ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [...config.routeTableIds] })),
     ssm
-      .send(new GetParameterCommand({ Name: config.parameterName }))
+      .send(new GetParameterCommand({ Name: config.recordParameterName }))
       .then((o) => o.Parameter?.Value)
       .catch(() => undefined),
   ]);
@@ -315,7 +315,7 @@ export async function failOver(options: {
       }
       if (switched.size === config.routeTableIds.length && last.record === standby.name) {
         doneAt = Date.now();
-        log(`record ${config.parameterName} = ${last.record}`);
+        log(`record ${config.recordParameterName} = ${last.record}`);
         break;
       }
       await sleep(POLL_MS);

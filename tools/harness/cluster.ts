@@ -535,7 +535,7 @@ export class LocalCluster {
     const nodes = this.routeNodes();
     const tables: Record<string, string | undefined> = {};
     for (const id of this.config.routeTableIds) tables[id] = nodes[id] ?? targets[id];
-    return { tables, record: this.aws.parameter(this.config.parameterName)?.value };
+    return { tables, record: this.aws.parameter(this.config.recordParameterName)?.value };
   }
 
   /** The node every table and the record agree on, if they do. */

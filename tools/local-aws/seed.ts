@@ -92,8 +92,8 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
     ec2.createRouteTable(id, config.vpc.vpcId, config.vpc.cidr);
     ec2.setRoute(id, config.vip, target);
   }
-  ssm.delete(config.parameterName);
-  ssm.put(config.parameterName, active.name, { type: 'String' });
+  ssm.delete(config.recordParameterName);
+  ssm.put(config.recordParameterName, active.name, { type: 'String' });
   ssm.delete(config.pauseParameterName);
   ssm.put(config.pauseParameterName, options.paused ? 'true' : 'false', { type: 'String' });
   const mysql = config.probe.mysql;

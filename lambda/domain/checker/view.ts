@@ -183,7 +183,7 @@ export class View {
       (signal) =>
         Promise.all([
           readTables(ec2, this.config, signal),
-          readRecord(ssm, this.config.parameterName, signal),
+          readRecord(ssm, this.config.recordParameterName, signal),
           readPause(ssm, this.config.pauseParameterName, startedAt, signal),
           readLastMove(ssm, this.config.lastMoveParameterName, signal),
           readMaintenance(ssm, this.config.maintenanceParameterName, startedAt, signal),

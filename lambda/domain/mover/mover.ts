@@ -86,7 +86,7 @@ export async function moveVip(
 async function readAll(deps: MoverDeps, config: FailoverConfig, run: MoveRun): Promise<MoveReads> {
   const [tables, record, pause, lastMove, maintenance] = await Promise.all([
     readTables(deps.ec2, config),
-    readRecord(deps.ssm, config.parameterName),
+    readRecord(deps.ssm, config.recordParameterName),
     run.request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, run.started)
       : Promise.resolve({ paused: false }),
@@ -185,10 +185,15 @@ async function recordActive(
   if (!confirmed || readableFailed.length > 0 || record.value === node.name)
     return { recordWritten: false };
   try {
-    await writeRecord(deps.ssm, config.parameterName, node.name, historyNote(request, changed));
+    await writeRecord(
+      deps.ssm,
+      config.recordParameterName,
+      node.name,
+      historyNote(request, changed),
+    );
     return { recordWritten: true };
   } catch (e) {
-    const recordError = `the record ${config.parameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
+    const recordError = `the record ${config.recordParameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
     log.error(recordError, { event: 'record-error', request });
     return { recordWritten: false, recordError };
   }
