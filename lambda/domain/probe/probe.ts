@@ -58,11 +58,6 @@ export function probeKit(
       prober: tcpProber({ port, timeoutMs, sourceAddress }),
       openHeldConnection: heldConnectionOpener({ port, sourceAddress }),
     };
-  if (!probe.mysql) {
-    throw new Error(
-      'probe.type is "mysql" but probe.mysql is missing; add probe.mysql.user and probe.mysql.passwordSecretArn',
-    );
-  }
   const { user, database } = probe.mysql;
   const password = secretPassword(secrets, probe.mysql.passwordSecretArn);
   const ssl = sslOptions(probe.mysql);
