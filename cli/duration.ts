@@ -15,19 +15,29 @@ const WHOLE = /^(?:\d+[smhd])+$/;
 const PART = /(\d+)([smhd])/g;
 
 /**
- * Parses one or more `<number><unit>` parts (`2h30m`), units s, m, h and d.
+ * Parses one or more `<number><unit>` parts (`2h30m`), units s, m, h and d; longer than zero.
  * @throws CliError naming the flag, the value and the form to write.
  */
-export function parseDuration(text: string, flag = '--for'): number {
+export function parseSpan(text: string, flag: string): number {
   const compact = text.trim().toLowerCase();
   if (!WHOLE.test(compact))
     throw new CliError(`${flag} ${text} is not a duration; write it like 30m, 2h, 2h30m or 1d`);
   let ms = 0;
   for (const [, count, unit] of compact.matchAll(PART)) ms += Number(count) * UNITS[unit!]!;
   if (ms <= 0) throw new CliError(`${flag} ${text} must be longer than zero`);
-  if (ms > MAX_DURATION_MS)
-    throw new CliError(
-      `${flag} ${text} is longer than 30d; pause for at most 30d, or leave out ${flag} for a pause that lasts until resume`,
-    );
+  return ms;
+}
+
+/**
+ * A pause's or a window's length: a span (see {@link parseSpan}) of at most 30d.
+ * @throws CliError naming the flag, the value and the form to write; `atMost` says what to do.
+ */
+export function parseDuration(
+  text: string,
+  flag = '--for',
+  atMost = `pause for at most 30d, or leave out ${flag} for a pause that lasts until resume`,
+): number {
+  const ms = parseSpan(text, flag);
+  if (ms > MAX_DURATION_MS) throw new CliError(`${flag} ${text} is longer than 30d; ${atMost}`);
   return ms;
 }

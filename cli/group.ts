@@ -3,6 +3,7 @@
  * clients. Found from a local config file (--config) or from the deployed Checker (--group).
  */
 import { readFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -30,6 +31,8 @@ export interface Group {
   readonly lambda: LambdaClient;
   /** Reads the operator key that signs a move (docs/security.md). */
   readonly secrets: SecretsManagerClient;
+  /** Reads the group's alarm states for `status`. */
+  readonly cloudwatch: CloudWatchClient;
 }
 
 /** Where the CLI reaches AWS: the usual environment, with --region before it. */
@@ -80,6 +83,7 @@ function groupOf(config: FailoverConfig, moverFunction: string, reach: Reach): G
       requestHandler: { connectionTimeout: CONNECT_MS, requestTimeout: moveMs },
     }),
     secrets: new SecretsManagerClient({ ...aws, maxAttempts: 2, requestHandler }),
+    cloudwatch: new CloudWatchClient({ ...aws, maxAttempts: 2, requestHandler }),
   };
 }
 

@@ -22,7 +22,7 @@ export async function history(group: Group): Promise<HistoryEntry[]> {
   do {
     const out = await group.ssm.send(
       new GetParameterHistoryCommand({
-        Name: group.config.parameterName,
+        Name: group.config.recordParameterName,
         MaxResults: 50,
         NextToken,
       }),

@@ -2,7 +2,8 @@
  * The operators' CLI: `vip-failover COMMAND [flags]`; `vip-failover help` lists the commands.
  * Reaches AWS, or any AWS-compatible endpoint named by AWS_ENDPOINT_URL, with the usual
  * credentials. Every fault is one line on stderr. Exit codes: `status` follows the
- * monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, faults included);
+ * monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, faults included), and
+ * `watch` exits with its last verdict's;
  * `move` exits 0 only when the VIP ended on the node asked for; other commands 0 or 1.
  */
 import { userInfo } from 'node:os';
@@ -13,17 +14,61 @@ import { CliError, UsageError } from './errors';
 import { explain, findGroup, loadGroup, type Group, type Reach } from './group';
 import { formatHistory, history } from './history';
 import { formatList, listGroups } from './list';
+import { endMaintenance, maintain } from './maintain';
 import { pause, resume } from './pause';
 import { formatStatus, status } from './status';
 import { formatMove, move, moveExitCode } from './steer';
 import { COMMANDS, SPECS, USAGE, commandHelp, needsGroup, type Command } from './usage';
 import { EXIT_CODE } from './verdict';
+import { parseCount, parseEvery, watch, type Refresh } from './watch';
 
 type Values = Record<string, string | boolean | undefined>;
 
 interface Outcome {
-  readonly text: string;
+  /** What to print; `watch` prints its blocks itself. */
+  readonly text?: string;
   readonly code: number;
+}
+
+/** The commands that answer with a verdict, and so say UNKNOWN (3) on a fault. */
+const JUDGING: ReadonlySet<string> = new Set(['status', 'watch']);
+
+/** A fault in one line: the CLI's own message, or the SDK's error explained. */
+function faultLine(e: unknown, env: NodeJS.ProcessEnv): string {
+  return e instanceof CliError || e instanceof ConfigError
+    ? e.message
+    : explain(e, env.AWS_ENDPOINT_URL);
+}
+
+/** Runs `watch` until --count refreshes or SIGINT; a refresh's fault is an UNKNOWN block. */
+async function watchGroup(group: Group, values: Values, env: NodeJS.ProcessEnv): Promise<number> {
+  const everyMs = parseEvery(values.every as string | undefined);
+  const count = parseCount(values.count as string | undefined);
+  const refresh = async (): Promise<Refresh> => {
+    try {
+      const now = Date.now();
+      const report = await status(group, now);
+      const text = values.json ? JSON.stringify(report, null, 2) : formatStatus(report, now);
+      return { text, code: report.verdict.code };
+    } catch (e) {
+      return { text: `UNKNOWN: ${faultLine(e, env)}`, code: EXIT_CODE.UNKNOWN };
+    }
+  };
+  const stop = new AbortController();
+  const interrupted = () => stop.abort();
+  process.once('SIGINT', interrupted);
+  try {
+    return await watch(refresh, {
+      everyMs,
+      count,
+      tty: process.stdout.isTTY === true,
+      signal: stop.signal,
+      write: (text) => process.stdout.write(text),
+      now: Date.now,
+    });
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
 }
 
 /** The command word, wherever it stands among the flags. */
@@ -86,6 +131,8 @@ async function runGroupCommand(
       const report = await status(group, now);
       return out(report, formatStatus(report, now), report.verdict.code);
     }
+    case 'watch':
+      return { code: await watchGroup(group, values, env) };
     case 'history': {
       const entries = await history(group);
       return out(entries, formatHistory(entries));
@@ -108,7 +155,40 @@ async function runGroupCommand(
     case 'resume':
       await resume(group);
       return out({ paused: false }, `resumed automatic moves of ${group.config.name}`);
+    case 'maintain':
+      return runMaintain(group, values, { by, now }, out);
   }
+}
+
+async function runMaintain(
+  group: Group,
+  values: Values,
+  { by, now }: { by: string; now: number },
+  out: (data: unknown, human: string, code?: number) => Outcome,
+): Promise<Outcome> {
+  const node = values.node as string;
+  if (values.end === true) {
+    if (values.for !== undefined || values.reason !== undefined)
+      throw new UsageError('maintain --end takes no --for or --reason');
+    const ended = await endMaintenance(group, node, now);
+    return out(
+      { node, maintenance: false, ended },
+      ended ? `ended the maintenance of ${node}` : `${node} had no maintenance window`,
+    );
+  }
+  const reason = required(values, 'reason', 'maintain');
+  const forText = required(values, 'for', 'maintain');
+  const forMs = parseDuration(forText, '--for', 'a maintenance window lasts at most 30d');
+  const done = await maintain(group, node, reason, {
+    forMs,
+    by,
+    now,
+    replace: values.replace === true,
+  });
+  return out(
+    { node, maintenance: true, ...done, reason, by },
+    `${node} is out of the failover targets of ${group.config.name} until ${done.until}${done.replaced ? ' (replaced the window in force)' : ''}`,
+  );
 }
 
 async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
@@ -122,6 +202,13 @@ async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Pr
     return { text: commandHelp(topic as Command), code: 0 };
   }
   if (values.help) return { text: commandHelp(command), code: 0 };
+  // maintain names its node as a word: `vip-failover maintain db-b --for 2h ...`.
+  if (command === 'maintain') {
+    const node = words.shift();
+    if (node === undefined)
+      throw new UsageError('maintain needs a NODE; see vip-failover help maintain');
+    values.node = node;
+  }
   if (words.length > 0)
     throw new UsageError(
       `${command} takes no argument ${JSON.stringify(words[0])}; flags take values (--reason "two words"); see vip-failover help ${command}`,
@@ -139,8 +226,9 @@ async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Pr
   return runGroupCommand(command as Exclude<Command, 'list' | 'help'>, values, env);
 }
 
-/** What a fault exits with: `status` says UNKNOWN, as monitoring plugins do; the rest 1. */
-const faultCode = (command: string | undefined) => (command === 'status' ? EXIT_CODE.UNKNOWN : 1);
+/** What a fault exits with: `status` and `watch` say UNKNOWN, as monitoring plugins do; the rest 1. */
+const faultCode = (command: string | undefined) =>
+  JUDGING.has(command ?? '') ? EXIT_CODE.UNKNOWN : 1;
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -155,15 +243,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (!(COMMANDS as readonly string[]).includes(command))
       throw new UsageError(`unknown command ${command}; use one of ${COMMANDS.join(', ')}`);
     const { text, code } = await run(command as Command, argv, env);
-    process.stdout.write(`${text}\n`);
+    if (text !== undefined) process.stdout.write(`${text}\n`);
     return code;
   } catch (e) {
-    const line =
-      e instanceof CliError || e instanceof ConfigError
-        ? e.message
-        : explain(e, env.AWS_ENDPOINT_URL);
+    const line = faultLine(e, env);
     // A monitoring system reads the first line of stdout: it gets the verdict UNKNOWN.
-    if (command === 'status') process.stdout.write(`UNKNOWN: ${line}\n`);
+    if (JUDGING.has(command ?? '')) process.stdout.write(`UNKNOWN: ${line}\n`);
     process.stderr.write(`vip-failover: ${line}\n`);
     return faultCode(command);
   }

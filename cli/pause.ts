@@ -1,6 +1,6 @@
 /** `vip-failover pause` and `resume`: stop automatic moves for a while, and lift the stop. */
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { pauseValue, readPause } from '../lambda/domain/record';
+import { pauseValue, readPause } from '../lambda/domain/mover/record';
 import { CliError } from './errors';
 import type { Group } from './group';
 import { when } from './times';

@@ -1,12 +1,25 @@
 /**
  * `vip-failover status`: a verdict first, then where the VIP goes, each node, each table, the last
- * move, the cooldown, the pause, the open conditions and the age of the Checker's word.
+ * move, the cooldown, the pause, the open conditions, the group's alarms and the age of the
+ * Checker's word.
  */
-import { cooldownMs, moveClock, readLastMove, type MoveKind } from '../lambda/domain/last-move';
-import { readPause, readRecord, type PauseState } from '../lambda/domain/record';
-import { placementOf, readTables } from '../lambda/domain/routes';
+import {
+  cooldownMs,
+  moveClock,
+  readLastMove,
+  type MoveKind,
+} from '../lambda/domain/mover/last-move';
+import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
+import {
+  readMaintenance,
+  readPause,
+  readRecord,
+  type PauseState,
+} from '../lambda/domain/mover/record';
+import { placementOf, readTables } from '../lambda/domain/mover/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
+import { readAlarms, type AlarmReading, type AlarmState } from './alarms';
 import type { Group } from './group';
 import { history, type HistoryEntry } from './history';
 import { relative, span, when } from './times';
@@ -34,6 +47,8 @@ export interface StatusReport {
   readonly tables: readonly TableState[];
   readonly record?: string;
   readonly pause: PauseState;
+  /** Nodes taken out of the targets, and windows ended but not lifted. */
+  readonly maintenance: MaintenanceState;
   readonly lastMove?: LastMoveView;
   /** ISO time automatic moves may follow the last one; undefined without a move. */
   readonly cooldownUntil?: string;
@@ -41,19 +56,24 @@ export interface StatusReport {
   readonly schedulePeriodMs: number;
   /** The last Checker run's view; undefined before the first run. */
   readonly lastRun?: GroupStatus;
+  /** Each CloudWatch alarm of the group with its state, or why they could not be read. */
+  readonly alarms: AlarmReading;
 }
 
 /** Reads everything in one round of calls and judges it. */
 export async function status(group: Group, now: number): Promise<StatusReport> {
   const { config } = group;
-  const [tables, record, pause, lastRun, lastMove, entries] = await Promise.all([
-    readTables(group.ec2, config),
-    readRecord(group.ssm, config.parameterName),
-    readPause(group.ssm, config.pauseParameterName, now),
-    readStatus(group.ssm, group.statusParameterName),
-    readLastMove(group.ssm, config.lastMoveParameterName),
-    history(group),
-  ]);
+  const [tables, record, pause, maintenance, lastRun, lastMove, entries, alarms] =
+    await Promise.all([
+      readTables(group.ec2, config),
+      readRecord(group.ssm, config.recordParameterName),
+      readPause(group.ssm, config.pauseParameterName, now),
+      readMaintenance(group.ssm, config.maintenanceParameterName, now),
+      readStatus(group.ssm, group.statusParameterName),
+      readLastMove(group.ssm, config.lastMoveParameterName),
+      history(group),
+      readAlarms(group.cloudwatch, config.name),
+    ]);
   const placement = placementOf(tables);
   const nodes = config.nodes.map((n) => n.name);
   const periodMs = config.scheduleMinutes * 60_000;
@@ -71,7 +91,17 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
     : moved && { ...describeEntry(moved), at: moved.at, from: moved.from, to: moved.to };
   return {
     verdict: verdictOf(
-      { group: config.name, nodes, tables, record: record.value, pause, lastRun, periodMs },
+      {
+        group: config.name,
+        nodes,
+        tables,
+        record: record.value,
+        pause,
+        maintenance,
+        lastRun,
+        periodMs,
+        alarms,
+      },
       now,
     ),
     group: config.name,
@@ -81,12 +111,14 @@ export async function status(group: Group, now: number): Promise<StatusReport> {
     tables,
     record: record.value,
     pause,
+    maintenance,
     ...(view ? { lastMove: view } : {}),
     ...(clock
       ? { cooldownUntil: new Date(clock.at + cooldownMs(baseMs, clock.failbacks)).toISOString() }
       : {}),
     schedulePeriodMs: periodMs,
     lastRun,
+    alarms,
   };
 }
 
@@ -109,12 +141,12 @@ function pauseLine(p: PauseState, now: number): string {
 
 function tableLine(t: TableState): string {
   if (t.error) return `  ${t.routeTableId}  unreadable: ${t.error}`;
-  if (t.target === undefined) return `  ${t.routeTableId}  no VIP route`;
-  const who = t.node ? `${t.node} (${t.target})` : `${t.target} (not a configured node)`;
+  if (t.routeTarget === undefined) return `  ${t.routeTableId}  no VIP route`;
+  const who = t.node ? `${t.node} (${t.routeTarget})` : `${t.routeTarget} (not a configured node)`;
   return `  ${t.routeTableId}  → ${who}${t.state ? `  ${t.state.toUpperCase()}: the VIP is not served` : ''}`;
 }
 
-function nodeLines(r: StatusReport): string[] {
+function nodeLines(r: StatusReport, now: number): string[] {
   return r.nodes.map((name) => {
     const n = r.lastRun?.nodes[name];
     const role = name === r.active ? 'active' : 'standby';
@@ -125,8 +157,17 @@ function nodeLines(r: StatusReport): string[] {
           ? `last probe ok in ${n.latencyMs ?? '?'} ms`
           : `last probe failed (${n.failure ?? 'error'})`;
     const mark = name === r.active ? '*' : ' ';
-    return `  ${mark} ${name.padEnd(12)} ${role.padEnd(8)} ${(n?.state ?? 'unknown').padEnd(8)} ${last}`;
+    const line = `  ${mark} ${name.padEnd(12)} ${role.padEnd(8)} ${(n?.state ?? 'unknown').padEnd(8)} ${last}`;
+    return `${line}${maintenanceNote(r.maintenance, name, now)}`;
   });
+}
+
+/** `; IN MAINTENANCE until … (patching, by alice)`, or the end of a window not yet lifted. */
+function maintenanceNote(m: MaintenanceState, node: string, now: number): string {
+  const current = m.current[node];
+  if (current) return `; IN MAINTENANCE ${describeMaintenance(current)}`;
+  const ended = m.ended[node];
+  return ended ? `; maintenance ended ${when(ended.until, now)} (${ended.reason})` : '';
 }
 
 function checkerLine(r: StatusReport, now: number): string {
@@ -160,6 +201,17 @@ function moveLines(r: StatusReport, now: number): string[] {
   return lines;
 }
 
+function alarmLine(a: AlarmState, now: number): string {
+  if (a.state === undefined) return `  ${a.suffix.padEnd(19)} missing: no alarm ${a.name}`;
+  const since = a.since ? ` since ${when(Date.parse(a.since), now)}` : '';
+  return `  ${a.suffix.padEnd(19)} ${a.state.padEnd(17)}${since}`;
+}
+
+function alarmLines(reading: AlarmReading, now: number): string[] {
+  if (!reading.readable) return [`alarm states unreadable: ${reading.error}`];
+  return ['alarms:', ...reading.states.map((a) => alarmLine(a, now))];
+}
+
 /** The report for a terminal: the verdict line first, so the first line alone is enough. */
 export function formatStatus(r: StatusReport, now: number): string {
   const lines = [
@@ -167,7 +219,7 @@ export function formatStatus(r: StatusReport, now: number): string {
     `${r.group}: VIP ${r.vip} on ${r.active ?? 'no single node'}; record ${r.record ?? '(missing)'}; ${pauseLine(r.pause, now)}`,
     checkerLine(r, now),
     'nodes (* active):',
-    ...nodeLines(r),
+    ...nodeLines(r, now),
     'route tables:',
     ...r.tables.map(tableLine),
     ...moveLines(r, now),
@@ -175,5 +227,6 @@ export function formatStatus(r: StatusReport, now: number): string {
   const alerts = Object.values(r.lastRun?.alerts ?? {});
   lines.push(alerts.length === 0 ? 'open conditions: none' : 'open conditions:');
   for (const a of alerts) lines.push(`  ${a.kind}: ${a.subject} (since ${when(a.since, now)})`);
+  lines.push(...alarmLines(r.alarms, now));
   return lines.join('\n');
 }

@@ -7,7 +7,17 @@ import type { ParseArgsConfig } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export const COMMANDS = ['status', 'move', 'pause', 'resume', 'history', 'list', 'help'] as const;
+export const COMMANDS = [
+  'status',
+  'watch',
+  'move',
+  'pause',
+  'resume',
+  'maintain',
+  'history',
+  'list',
+  'help',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** How every group command finds its group, and the output switch. */
@@ -38,17 +48,33 @@ export interface CommandSpec {
 export const SPECS: Readonly<Record<Command, CommandSpec>> = {
   status: {
     summary:
-      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions',
+      'a verdict line, then nodes, route tables, last move, cooldown, pause, open conditions, alarms',
     synopsis: 'vip-failover status (--group NAME | --config FILE) [--region REGION] [--json]',
     options: GROUP_OPTIONS,
     help: `exit codes (monitoring-plugin convention; the first line is the verdict):
   0 OK        the VIP is on one node, every node up, the Checker reporting
-  1 WARNING   a standby down, automatic moves paused, an open condition, the record disagreeing
+  1 WARNING   a standby down, moves paused, a node in maintenance, an open condition, the record
+              disagreeing, an alarm in ALARM (but those below), alarms missing or unreadable
   2 CRITICAL  the active node down, route tables split, a blackhole route, the Checker silent
-              (no report, or none for two schedule periods)
+              (no report, or none for two schedule periods), heartbeat-missing,
+              move-failures or mover-errors in ALARM
   3 UNKNOWN   the group or its state could not be read
 example:
   vip-failover status --group orders-db --region eu-west-1`,
+  },
+  watch: {
+    summary: 'status again every few seconds, in place, until Ctrl-C',
+    synopsis:
+      'vip-failover watch (--group NAME | --config FILE) [--every DURATION] [--count N] [--json]',
+    options: { ...GROUP_OPTIONS, every: { type: 'string' }, count: { type: 'string' } },
+    help: `flags:
+  --every DURATION        how often: 1s to 10m, such as 10s or 1m (default 5s)
+  --count N               stop after N refreshes (default: until Ctrl-C)
+On a terminal each refresh replaces the last; elsewhere the blocks follow one another, a blank
+line between them. A refresh that cannot read the group shows UNKNOWN; the next one tries again.
+exit codes: the last verdict's, as status's (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
+example:
+  vip-failover watch --group orders-db --every 10s`,
   },
   move: {
     summary: 'move the VIP through the Mover (checks NODE first unless --force)',
@@ -102,6 +128,31 @@ example:
     synopsis: 'vip-failover resume (--group NAME | --config FILE)',
     options: GROUP_OPTIONS,
     help: 'exit codes: 0 resumed, 1 failed',
+  },
+  maintain: {
+    summary: 'take one node out of the failover targets for a while, or put it back (--end)',
+    synopsis:
+      'vip-failover maintain NODE (--for DURATION --reason TEXT [--replace] [--by NAME] | --end) (--group NAME | --config FILE)',
+    options: {
+      ...GROUP_OPTIONS,
+      reason: { type: 'string' },
+      for: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      end: { type: 'boolean', default: false },
+      by: { type: 'string' },
+    },
+    help: `flags:
+  NODE                    the node to take out of the targets (it stays active if it is)
+  --for DURATION          how long: 90s, 30m, 2h, 2h30m, 1d (at most 30d); the window ends by itself
+  --reason TEXT           why; shown in status and the notifications
+  --replace               replace a window already in force for NODE (otherwise refused)
+  --end                   end NODE's window now (and forget an ended one)
+  --by NAME               who (default: your user name)
+No automatic move lands on NODE meanwhile, nor a manual one without --force; failover of the
+master goes on among the other nodes. A window that ends while NODE is not back is alerted.
+exit codes: 0 done, 1 not done (a window in force, an unknown node, bad input, AWS unreachable)
+example:
+  vip-failover maintain db-b --for 2h --reason "kernel patching" --group orders-db`,
   },
   history: {
     summary: 'every move: time, from, to, who, why',

@@ -3,10 +3,13 @@
  * (Nagios, Icinga, Sensu): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Pure: a function of what was
  * read and the time.
  */
+import type { AlarmKey } from '../config/alarm-names';
 import type { GroupStatus } from '../lambda/domain/status';
-import type { PauseState } from '../lambda/domain/record';
-import { placementOf } from '../lambda/domain/routes';
+import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
+import type { PauseState } from '../lambda/domain/mover/record';
+import { placementOf } from '../lambda/domain/mover/routes';
 import type { TableState } from '../lambda/domain/types';
+import type { AlarmReading } from './alarms';
 import { span } from './times';
 
 export const LEVELS = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
@@ -37,9 +40,13 @@ export interface VerdictInput {
   readonly tables: readonly TableState[];
   readonly record?: string;
   readonly pause: PauseState;
+  /** Nodes operators took out of the targets, as read now. */
+  readonly maintenance?: MaintenanceState;
   readonly lastRun?: GroupStatus;
   /** How often the Checker runs; its report older than two periods means it is silent. */
   readonly periodMs: number;
+  /** The group's CloudWatch alarms, or why they could not be read. */
+  readonly alarms: AlarmReading;
 }
 
 interface Finding {
@@ -92,7 +99,10 @@ function checkerFindings(input: VerdictInput, active: string | undefined, now: n
         : { level: 'WARNING', text: `${name} (standby) is down` },
     );
   }
-  const open = Object.values(lastRun.alerts).filter((a) => a.kind !== 'paused');
+  // The pause and maintenance windows are read directly (pauseFinding, maintenanceFindings).
+  const open = Object.values(lastRun.alerts).filter(
+    (a) => a.kind !== 'paused' && a.kind !== 'maintenance',
+  );
   for (const a of open) {
     const urgent = a.kind === 'blackhole' || a.kind === 'split-no-healthy';
     out.push({ level: urgent ? 'CRITICAL' : 'WARNING', text: `open: ${a.subject}` });
@@ -100,10 +110,59 @@ function checkerFindings(input: VerdictInput, active: string | undefined, now: n
   return out;
 }
 
+/**
+ * How an alarm in ALARM weighs: CRITICAL when nothing watches the master or a move that was asked
+ * for did not finish (the VIP may be on a dead node, or split, now); WARNING when the VIP is served
+ * and failover still works or is held on purpose. Documented in docs/operations.md.
+ */
+export const ALARM_LEVEL: Readonly<Record<AlarmKey, 'WARNING' | 'CRITICAL'>> = {
+  heartbeatMissing: 'CRITICAL',
+  moveFailures: 'CRITICAL',
+  moverErrors: 'CRITICAL',
+  // As a standby down weighs: the master serves; its failure would not be survived.
+  noHealthyStandby: 'WARNING',
+  // Failing or throttled runs become a silent Checker (CRITICAL) once no run reports.
+  checkerErrors: 'WARNING',
+  checkerThrottles: 'WARNING',
+  // As the pause itself weighs: an operator's choice, held too long.
+  pausedTooLong: 'WARNING',
+};
+
+/**
+ * The alarms: each in ALARM at its level; missing ones (deleted, or a stack older than them) and
+ * an unreadable set WARNING at most, so CloudWatch alone never makes the verdict UNKNOWN.
+ * INSUFFICIENT_DATA is shown but not judged: the Checker's own report covers its silence.
+ */
+function alarmFindings(reading: AlarmReading, now: number): Finding[] {
+  if (!reading.readable)
+    return [{ level: 'WARNING', text: `alarm states unreadable: ${reading.error}` }];
+  const out: Finding[] = reading.states
+    .filter((a) => a.state === 'ALARM')
+    .map((a) => ({
+      level: ALARM_LEVEL[a.key],
+      text: `alarm ${a.suffix} in ALARM${a.since ? ` for ${span(now - Date.parse(a.since))}` : ''}`,
+    }));
+  const missing = reading.states.filter((a) => a.state === undefined).map((a) => a.name);
+  if (missing.length > 0)
+    out.push({ level: 'WARNING', text: `alarms missing: ${missing.join(', ')}` });
+  return out;
+}
+
 function pauseFinding(pause: PauseState): Finding[] {
   if (!pause.paused) return [];
   const until = pause.until ? ` until ${new Date(pause.until).toISOString()}` : '';
   return [{ level: 'WARNING', text: `automatic moves paused${until}` }];
+}
+
+/** A node out of the targets leaves the group less able to survive a failure: a warning. */
+function maintenanceFindings(m: MaintenanceState | undefined): Finding[] {
+  if (!m) return [];
+  const out: Finding[] = Object.entries(m.current).map(([node, w]) => ({
+    level: 'WARNING',
+    text: `${node} in maintenance ${describeMaintenance(w)}`,
+  }));
+  if (m.error) out.push({ level: 'WARNING', text: m.error });
+  return out;
 }
 
 /** The OK line: where the VIP is, which nodes are up, how fresh the word is. */
@@ -121,6 +180,8 @@ export function verdictOf(input: VerdictInput, now: number): Verdict {
     ...tableFindings(input.tables),
     ...checkerFindings(input, active, now),
     ...pauseFinding(input.pause),
+    ...maintenanceFindings(input.maintenance),
+    ...alarmFindings(input.alarms, now),
   ];
   if (active && input.record !== undefined && input.record !== active)
     findings.push({

@@ -45,6 +45,6 @@ export {
   formatProblem,
   looksLikeSecret,
   showValue,
-  validateConfig,
   type ConfigProblem,
-} from './validate';
+} from './problems';
+export { deprecationsOf, validateConfig } from './validate';

@@ -3,7 +3,8 @@
  * once from the config, and the environment variable that carries both to the handlers.
  */
 import type { FailoverConfig } from './schema';
-import { ConfigError, validateConfig } from './validate';
+import { ConfigError } from './problems';
+import { validateConfig } from './validate';
 
 /**
  * Environment variable names shared by the stack (which sets them) and the handlers.
@@ -189,9 +190,12 @@ const HOURS_PER_MONTH = 730;
  */
 const FINISH_SECONDS = 1;
 
-/** What the Checker of one group costs a month, and the figures the cost is made of. */
+/**
+ * What the Checker function of one group costs a month in Lambda duration and requests: one line
+ * of the group's bill (tools/bench/bill.ts has the whole), and the figures it is made of.
+ */
 export interface CheckerCost {
-  readonly monthly_usd_per_group: number;
+  readonly checker_lambda_monthly_usd: number;
   readonly checker_memory_mb: number;
   /** Billed seconds of one run: its window, the overlap and the finish (economy: one probe). */
   readonly run_seconds: number;
@@ -219,7 +223,7 @@ export function checkerCost(
     runsPerMonth * runSeconds * (memoryMb / 1024) * LAMBDA_ARM64_PRICE.gbSecond +
     runsPerMonth * LAMBDA_ARM64_PRICE.request;
   return {
-    monthly_usd_per_group: Math.round(usd * 100) / 100,
+    checker_lambda_monthly_usd: Math.round(usd * 100) / 100,
     checker_memory_mb: memoryMb,
     run_seconds: runSeconds,
     runs_per_month: runsPerMonth,

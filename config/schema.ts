@@ -1,445 +1,36 @@
 /**
- * The config of one failover group as a zod schema, and the types derived from it.
+ * The config of one failover group as a zod schema, and the types derived from it. The blocks'
+ * schemas are in schema-blocks.ts.
  *
  * Each field carries its own checks, and so does each block whose fields only make sense
  * together (a node's route target, the probe's mysql block, detection's rates, a list's
- * repeats). Checks that relate top-level fields to each other live in validate.ts. A message
+ * repeats). Checks that relate top-level fields to each other live in cross-checks.ts. A message
  * follows the field's name and value when printed, so it reads on from them and ends with the fix.
  */
 import { z } from 'zod';
-import { ACCOUNT, KMS_KEY_ARN, REGION, SECRET_ARN } from './arn';
-import { IPV4, parseCidr, specialRangeOf, vipAddress } from './net';
-
-/** Issue params of a problem printed without its value: the message says what is wrong. */
-export const NO_VALUE = { echo: false } as const;
-
-const ids = {
-  vpc: /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/,
-  subnet: /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/,
-  routeTable: /^rtb-[0-9a-f]{8}([0-9a-f]{9})?$/,
-  eni: /^eni-[0-9a-f]{8}([0-9a-f]{9})?$/,
-  instance: /^i-[0-9a-f]{8}([0-9a-f]{9})?$/,
-};
-const AZ = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}[a-z]$/;
-const PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
-/** A standard topic: CloudWatch alarms cannot notify a FIFO one, and a FIFO publish needs a group id. */
-const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-/** A function, optionally qualified by a version or an alias: IAM grants lambda:InvokeFunction on it. */
-const FUNCTION_ARN =
-  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
-const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
-const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
-
-const idField = (re: RegExp, example: string, what: string) =>
-  z.string().regex(re, { message: `must be ${what} such as ${example}` });
-
-/** A whole number, optionally of a unit; bounds are added where it is used. */
-const whole = (unit?: string) =>
-  z
-    .number({ message: `must be a number${unit ? ` of ${unit}` : ''}` })
-    .int({ message: `must be a whole number${unit ? ` of ${unit}` : ''}` });
-
-/** A whole number from `min` to `max`, with one message for both bounds. */
-const between = (min: number, max: number, unit?: string) => {
-  const message = `must be from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
-  return whole(unit).min(min, { message }).max(max, { message });
-};
-
-/** Adds an issue at each later item whose key repeats an earlier one's. */
-function noRepeats<T>(
-  ctx: z.RefinementCtx,
-  items: readonly T[],
-  key: (item: T) => { path: PropertyKey[]; value: string } | undefined,
-  message: (first: number) => string,
-): void {
-  const seen = new Map<string, number>();
-  items.forEach((item, i) => {
-    const k = key(item);
-    if (!k) return;
-    const first = seen.get(k.value);
-    if (first === undefined) seen.set(k.value, i);
-    else ctx.addIssue({ code: 'custom', path: [i, ...k.path], message: message(first) });
-  });
-}
-
-const nodeSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
-      message: 'must be 1-63 letters, digits, ".", "_" or "-", such as db-a',
-    }),
-    networkInterfaceId: idField(ids.eni, 'eni-0123456789abcdef0', 'an ENI id').optional(),
-    instanceId: idField(ids.instance, 'i-0123456789abcdef0', 'an instance id').optional(),
-    address: z
-      .string()
-      .regex(IPV4, { message: 'must be the private IPv4 address to probe, such as 10.0.1.10' }),
-  })
-  .strict()
-  .superRefine((node, ctx) => {
-    const targets = [node.networkInterfaceId, node.instanceId].filter((t) => t !== undefined);
-    if (targets.length === 1) return;
-    ctx.addIssue({
-      code: 'custom',
-      params: NO_VALUE,
-      message:
-        `(${node.name}) has ${targets.length === 0 ? 'no route target' : 'both networkInterfaceId and instanceId'}; ` +
-        'set exactly one, preferably networkInterfaceId (instance-id routes fail on instances with several ENIs)',
-    });
-  });
-
-const nodesSchema = z
-  .array(nodeSchema)
-  .min(2, { message: 'must list at least two nodes: a master and a standby' })
-  .superRefine((nodes, ctx) => {
-    const target = (n: (typeof nodes)[number]) =>
-      n.networkInterfaceId !== undefined
-        ? { path: ['networkInterfaceId'], value: n.networkInterfaceId }
-        : n.instanceId !== undefined
-          ? { path: ['instanceId'], value: n.instanceId }
-          : undefined;
-    for (const field of ['name', 'target', 'address'] as const) {
-      noRepeats(
-        ctx,
-        nodes,
-        (n) => (field === 'target' ? target(n) : { path: [field], value: n[field] }),
-        (first) =>
-          `repeats nodes[${first}]; every node needs its own ${field === 'target' ? 'route target' : field}`,
-      );
-    }
-  });
-
-const mysqlSchema = z
-  .object({
-    user: z.string().min(1, { message: 'must name the MySQL user the probe logs in as' }),
-    passwordSecretArn: z.string().regex(SECRET_ARN, {
-      message:
-        'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-monitor-AbCdEf',
-    }),
-    kmsKeyArn: z
-      .string()
-      .regex(KMS_KEY_ARN, {
-        message:
-          'must be the ARN of the customer-managed KMS key that encrypts the secret, such as ' +
-          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab ' +
-          '(a key ARN, not an alias: IAM grants kms:Decrypt on keys)',
-      })
-      .optional(),
-    database: z.string().min(1).optional(),
-    /**
-     * The most a standby may lag (Seconds_Behind_Master, at the last probe before the master
-     * died) and still be a failover target. 10 s: a healthy replica shows 0-2 s, a burst of
-     * writes a few more; a promotion waits for the backlog to be applied, and 10 s of lag
-     * leaves that wait well inside the Mover's timeout.
-     */
-    maxLagSeconds: between(0, 86400, 'seconds').default(10),
-    tls: z
-      .enum(['off', 'required', 'verify'], { message: 'must be "off", "required" or "verify"' })
-      .default('off'),
-    caBundle: z
-      .string()
-      .refine((b) => b === 'rds' || PEM_CERTIFICATE.test(b), {
-        message:
-          'must be "rds" (the RDS CA bundle of every region) or PEM certificates starting with -----BEGIN CERTIFICATE-----',
-      })
-      .optional(),
-  })
-  .strict()
-  .superRefine((m, ctx) => {
-    if (m.caBundle !== undefined && m.tls !== 'verify') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['caBundle'],
-        params: NO_VALUE,
-        message: `is set but probe.mysql.tls is "${m.tls}"; a CA bundle only serves tls "verify": set it, or remove caBundle`,
-      });
-    }
-  });
-
-const probeSchema = z
-  .object({
-    type: z.enum(['tcp', 'mysql'], { message: 'must be "tcp" or "mysql"' }),
-    port: whole()
-      .min(1, { message: 'must be a TCP port from 1 to 65535' })
-      .max(65535, { message: 'must be a TCP port from 1 to 65535' }),
-    timeoutMs: whole('milliseconds')
-      .min(50, { message: 'must be at least 50 ms' })
-      .max(10000, { message: 'must be at most 10000 ms; a probe longer than that delays failover' })
-      .default(1000),
-    mysql: mysqlSchema.optional(),
-  })
-  .strict()
-  .superRefine((probe, ctx) => {
-    if (probe.type === 'mysql' && !probe.mysql) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mysql'],
-        params: NO_VALUE,
-        message:
-          'is missing; a mysql probe needs {"user": ..., "passwordSecretArn": ...} (the password lives in Secrets Manager)',
-      });
-    }
-    if (probe.type === 'tcp' && probe.mysql) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mysql'],
-        params: NO_VALUE,
-        message: 'is set but probe.type is "tcp"; remove probe.mysql or set probe.type to "mysql"',
-      });
-    }
-  });
-
-const detectionSchema = z
-  .object({
-    mode: z
-      .enum(['continuous', 'economy'], { message: 'must be "continuous" or "economy"' })
-      .default('continuous'),
-    intervalMs: whole('milliseconds')
-      .min(100, { message: 'must be at least 100 ms' })
-      .max(60000, { message: 'must be at most 60000 ms' })
-      .default(1000),
-    confirmIntervalMs: whole('milliseconds')
-      .min(50, { message: 'must be at least 50 ms' })
-      .max(60000, { message: 'must be at most 60000 ms' })
-      .default(250),
-    fall: whole()
-      .min(2, {
-        message:
-          'must be at least 2: a lone lost probe must never move the VIP, and with fall 1 one dropped packet would',
-      })
-      .max(20, { message: 'must be at most 20' })
-      .default(6),
-    rise: between(1, 20).default(3),
-    cooldownSeconds: whole('seconds')
-      .min(0, { message: 'must be 0 or more seconds' })
-      .max(86400, { message: 'must be at most 86400 seconds' })
-      .default(300),
-    failback: z
-      .enum(['never', 'preferred'], { message: 'must be "never" or "preferred"' })
-      .default('never'),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    if (d.confirmIntervalMs > d.intervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['confirmIntervalMs'],
-        message: `is longer than detection.intervalMs ${d.intervalMs}; confirmation probes must come at least as often as regular ones`,
-      });
-    }
-    if (d.failback === 'preferred' && d.cooldownSeconds === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cooldownSeconds'],
-        message:
-          'with detection.failback "preferred" lets a preferred node that keeps coming and going pull the VIP back ' +
-          'on every return (ping-pong); set a cooldown (the default is 300 s) or failback "never"',
-      });
-    }
-  });
-
-const vipSchema = z.string().superRefine((vip, ctx) => {
-  const ip = vipAddress(vip);
-  if (ip === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is not an IPv4 /32; write the overlay address like 192.168.100.10/32',
-    });
-    return;
-  }
-  const special = specialRangeOf(ip);
-  if (special) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `lies in ${special}; an overlay IP must be an ordinary unicast address outside the VPC, such as 192.168.100.10/32`,
-    });
-  }
-});
-
-const vpcSchema = z
-  .object({
-    vpcId: idField(ids.vpc, 'vpc-0123456789abcdef0', 'a VPC id'),
-    cidr: z.string().refine((cidr) => parseCidr(cidr) !== undefined, {
-      message: 'is not an IPv4 CIDR; write it like 10.0.0.0/16',
-    }),
-    subnets: z
-      .array(
-        z
-          .object({
-            subnetId: idField(ids.subnet, 'subnet-0123456789abcdef0', 'a subnet id'),
-            availabilityZone: z
-              .string()
-              .regex(AZ, { message: 'must be an availability zone such as eu-west-1a' }),
-          })
-          .strict(),
-      )
-      .min(1, { message: 'must list at least one private subnet for the Lambdas' })
-      .superRefine((subnets, ctx) =>
-        noRepeats(
-          ctx,
-          subnets,
-          (s) => ({ path: ['subnetId'], value: s.subnetId }),
-          () => 'is listed twice; list each subnet once',
-        ),
-      ),
-  })
-  .strict();
-
-const promotionSchema = z
-  .object({
-    type: z.enum(['none', 'mysql'], { message: 'must be "none" or "mysql"' }).default('none'),
-    user: z
-      .string()
-      .min(1, { message: 'must name the MySQL user that promotes and fences' })
-      .optional(),
-    passwordSecretArn: z
-      .string()
-      .regex(SECRET_ARN, {
-        message:
-          'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-promoter-AbCdEf',
-      })
-      .optional(),
-    kmsKeyArn: z
-      .string()
-      .regex(KMS_KEY_ARN, {
-        message:
-          'must be the ARN of the customer-managed KMS key that encrypts promotion.passwordSecretArn (a key ARN, not an alias)',
-      })
-      .optional(),
-    /** How long a promotion waits for the standby to apply what it received. */
-    catchUpTimeoutMs: between(1000, 120000, 'milliseconds').default(10000),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    const missing = (['user', 'passwordSecretArn'] as const).filter((f) => p[f] === undefined);
-    if (p.type === 'mysql' && missing.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing[0] as string],
-        params: NO_VALUE,
-        message:
-          'is missing; promotion "mysql" logs in as its own user, whose password lives in Secrets Manager: set promotion.user and promotion.passwordSecretArn',
-      });
-    }
-    const extra = (['user', 'passwordSecretArn', 'kmsKeyArn'] as const).filter(
-      (f) => p[f] !== undefined,
-    );
-    if (p.type === 'none' && extra.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [extra[0] as string],
-        params: NO_VALUE,
-        message: 'is set but promotion.type is "none"; set promotion.type "mysql" or remove it',
-      });
-    }
-  });
-
-const functionArn = (field: string) =>
-  z
-    .string()
-    .regex(FUNCTION_ARN, {
-      message: `must be the ARN of the Lambda function to invoke ${field}, such as arn:aws:lambda:eu-west-1:123456789012:function:orders-db-drain`,
-    })
-    .optional();
-
-const hooksSchema = z
-  .object({
-    beforeMoveArn: functionArn('before a move (it may veto it)'),
-    afterMoveArn: functionArn('after a move'),
-    /** A before hook that has not answered by then vetoes nothing: the move goes ahead. */
-    beforeMoveTimeoutMs: between(100, 30000, 'milliseconds').default(5000),
-  })
-  .strict();
-
-/** Each email address is one subscription resource; a team list belongs behind one address. */
-const MAX_EMAILS = 10;
-
-const notificationsSchema = z
-  .object({
-    topicArn: z
-      .string()
-      .regex(SNS_TOPIC_ARN, {
-        message:
-          'must be the ARN of an existing standard (not FIFO) SNS topic, such as arn:aws:sns:eu-west-1:123456789012:ops-alerts',
-      })
-      .optional(),
-    kmsKeyArn: z
-      .string()
-      .regex(KMS_KEY_ARN, {
-        message:
-          'must be the ARN of the customer-managed KMS key that encrypts notifications.topicArn, such as ' +
-          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (a key ARN, not an alias)',
-      })
-      .optional(),
-    emails: z
-      .array(z.email({ message: 'must be an email address such as oncall@example.com' }))
-      .max(MAX_EMAILS, {
-        message: `must list at most ${MAX_EMAILS} addresses; subscribe a team list or a chat integration instead`,
-      })
-      .superRefine((emails, ctx) =>
-        noRepeats(
-          ctx,
-          emails,
-          (e) => ({ path: [], value: e.toLowerCase() }),
-          () => 'is listed twice; list each address once',
-        ),
-      )
-      .default([]),
-    reminderMinutes: between(5, 1440, 'minutes').default(60),
-  })
-  .strict()
-  .superRefine((n, ctx) => {
-    if (n.topicArn !== undefined && n.emails.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['emails'],
-        params: NO_VALUE,
-        message:
-          'cannot be subscribed by this stack to an existing topic (notifications.topicArn), which it does not own; ' +
-          'subscribe them to that topic yourself, or leave topicArn out and the stack creates a topic with these subscriptions',
-      });
-    }
-    if (n.topicArn === undefined && n.kmsKeyArn !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['kmsKeyArn'],
-        message:
-          'is set without notifications.topicArn; it names the key of an existing topic, and the topic the stack creates has its own key: remove it',
-      });
-    }
-  });
-
-const alarmsSchema = z
-  .object({
-    pausedTooLongMinutes: between(10, 1440, 'minutes').default(240),
-  })
-  .strict();
-
-const secondOpinionSchema = z
-  .object({
-    enabled: z.boolean({ message: 'must be true or false' }).default(true),
-    whenUnanswered: z
-      .enum(['move', 'hold'], { message: 'must be "move" or "hold"' })
-      .default('move'),
-  })
-  .strict();
-
-const RESERVATION =
-  'must be 1: a move compare-and-swaps the record by reading it and then writing it, which is safe only ' +
-  'while one Mover runs at a time (null, no reservation, is refused for that reason; an account that ' +
-  'cannot reserve 1 needs a higher Lambda concurrency quota)';
-
-const moverSchema = z
-  .object({
-    reservedConcurrency: z
-      .number({ message: RESERVATION })
-      .refine((n) => n === 1, { message: RESERVATION })
-      .default(1),
-    timeoutSeconds: between(5, 300, 'seconds').default(30),
-  })
-  .strict();
+import { ACCOUNT, REGION } from './arn';
+import {
+  alarmsSchema,
+  detectionSchema,
+  hooksSchema,
+  moverSchema,
+  nodesSchema,
+  notificationsSchema,
+  probeSchema,
+  promotionSchema,
+  secondOpinionSchema,
+  vipSchema,
+  vpcSchema,
+} from './schema-blocks';
+import {
+  GROUP_NAME,
+  LOG_RETENTION_DAYS,
+  PARAMETER_NAME,
+  idField,
+  ids,
+  noRepeats,
+  whole,
+} from './schema-fields';
 
 /** The top-level fields, each with its own defaults; see {@link configSchema}. */
 export const fieldsSchema = z
@@ -481,6 +72,13 @@ export const fieldsSchema = z
           'must be from 1 to 10 minutes (one Checker run must fit in the 15-minute Lambda limit)',
       })
       .default(1),
+    recordParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/active',
+      })
+      .optional(),
+    /** The old name of recordParameterName, still accepted with a deprecation warning. */
     parameterName: z
       .string()
       .regex(PARAMETER_NAME, {
@@ -511,6 +109,12 @@ export const fieldsSchema = z
         message: 'must be an SSM parameter path such as /vip-failover/orders-db/replication',
       })
       .optional(),
+    maintenanceParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, {
+        message: 'must be an SSM parameter path such as /vip-failover/orders-db/maintenance',
+      })
+      .optional(),
     detection: detectionSchema.prefault({}),
     mover: moverSchema.prefault({}),
     secondOpinion: secondOpinionSchema.prefault({}),
@@ -530,20 +134,32 @@ export const fieldsSchema = z
 /** The parameter a config leaves unnamed: a path under `/vip-failover/<name>/`. */
 export function defaultParameterName(
   name: string,
-  kind: 'active' | 'paused' | 'status' | 'last-move' | 'replication',
+  kind: 'active' | 'paused' | 'status' | 'last-move' | 'replication' | 'maintenance',
 ): string {
   return `/vip-failover/${name}/${kind}`;
 }
 
+/**
+ * The record's name: `recordParameterName`, else its deprecated alias `parameterName`, else the
+ * default. validate.ts reports the two when they differ.
+ */
+export function recordParameterName(
+  c: Pick<ConfigFields, 'name' | 'recordParameterName' | 'parameterName'>,
+): string {
+  return c.recordParameterName ?? c.parameterName ?? defaultParameterName(c.name, 'active');
+}
+
 /** The whole config: its fields, then the parameter names resolved from the group's name. */
-export const configSchema = fieldsSchema.transform((c) => ({
+export const configSchema = fieldsSchema.transform(({ parameterName, ...c }) => ({
   ...c,
-  parameterName: c.parameterName ?? defaultParameterName(c.name, 'active'),
+  recordParameterName: recordParameterName({ ...c, parameterName }),
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
   statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),
   lastMoveParameterName: c.lastMoveParameterName ?? defaultParameterName(c.name, 'last-move'),
   replicationParameterName:
     c.replicationParameterName ?? defaultParameterName(c.name, 'replication'),
+  maintenanceParameterName:
+    c.maintenanceParameterName ?? defaultParameterName(c.name, 'maintenance'),
 }));
 
 /** `T` with every property and list, at every depth, read-only. */

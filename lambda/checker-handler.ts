@@ -6,13 +6,13 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ConfigError, ENV, deployedNames, loadRuntimeConfig } from '../config';
-import { runChecker, type CheckerReport } from './domain/checker';
+import { runChecker, type CheckerReport } from './domain/checker/checker';
 import { checkerSigner } from './domain/checker/signer';
 import { systemClock } from './domain/clock';
 import { metricsFor } from './domain/metrics';
 import { tellOperators } from './domain/operators';
-import { probeKit } from './domain/probe';
-import { readPause } from './domain/record';
+import { probeKit } from './domain/probe/probe';
+import { readPause } from './domain/mover/record';
 import { UrgentNotifier } from './domain/urgent';
 import { secretPassword } from './domain/secret';
 import { zoneReader } from './domain/vantage';
@@ -88,7 +88,7 @@ export function createCheckerHandler(
     ]);
   }
   const witnesses = witnessesOf(env, runtime.config.secondOpinion.enabled);
-  const { prober, holder } = probeKit(runtime.config.probe, clients.secrets, {
+  const { prober, openHeldConnection } = probeKit(runtime.config.probe, clients.secrets, {
     sourceAddress: env[ENV.sourceAddress],
   });
   const zone = zoneReader(env);
@@ -106,7 +106,7 @@ export function createCheckerHandler(
     const at = scheduledAt(event);
     key.get().catch(() => undefined);
     const sign = checkerSigner(key, runtime.config.name, systemClock, logger);
-    const deps = { ec2, ssm, lambda, prober, holder, zone, logger, onSnapshot, sign };
+    const deps = { ec2, ssm, lambda, prober, openHeldConnection, zone, logger, onSnapshot, sign };
     const report = await runChecker(deps, runtime, {
       moverFunctionName,
       witnesses,

@@ -9,18 +9,18 @@ import { ENV, deployedNames, loadRuntimeConfig, type FailoverConfig } from '../c
 import { eventNotification } from './domain/alerts';
 import type { Log } from './domain/log';
 import { systemClock } from './domain/clock';
-import { moveEvent, untrustedEvent } from './domain/move-notice';
+import { moveEvent, untrustedEvent } from './domain/mover/move-notice';
 import { publishAll } from './domain/notify';
-import { MAX_REQUEST_AGE_MS, moveVip } from './domain/mover';
-import { databaseDeps } from './domain/mover-database';
+import { MAX_REQUEST_AGE_MS, moveVip } from './domain/mover/mover';
+import { databaseDeps } from './domain/mover/database';
 import {
   MAX_CLOCK_SKEW_MS,
   NonceBook,
   corroborate,
   establishTrust,
   type TrustDeps,
-} from './domain/mover-trust';
-import { proberFor } from './domain/probe';
+} from './domain/mover/trust';
+import { proberFor } from './domain/probe/probe';
 import { secretPassword } from './domain/secret';
 import type { MoveRequest, MoveResult } from './domain/types';
 import { awsClientSettings, invocationLoggers } from './shared-handler';
@@ -70,7 +70,7 @@ export function createMoverHandler(
   const prober = proberFor(config.probe, clients.secrets, {
     sourceAddress: env[ENV.sourceAddress],
   });
-  // Hooks, fencing and promotion around the switch, as the config asks; the promotion password
+  // Hooks, fencing and promotion around the move, as the config asks; the promotion password
   // is read on the first move and cached like the probe's.
   const database = databaseDeps(config, clients);
   /** Every move, automatic or by hand, tells the operators; a failed publish never fails the move. */

@@ -2,7 +2,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { ENV, loadRuntimeConfig } from '../config';
-import { proberFor } from './domain/probe';
+import { proberFor } from './domain/probe/probe';
 import { zoneReader } from './domain/vantage';
 import { parseWitnessRequest, witness, type WitnessAnswer } from './domain/witness';
 import { awsClientSettings, invocationLoggers } from './shared-handler';

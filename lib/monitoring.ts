@@ -14,7 +14,10 @@ import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../config';
 import { runbookLink } from '../config/runbooks';
 import { deployedNames } from '../config/runtime';
+import { ALARM_SUFFIX, alarmNames } from '../config/alarm-names';
 import { METRIC, METRIC_NAMESPACE } from '../config/metric-names';
+
+export { ALARM_SUFFIX, alarmNames };
 
 /** The alarms of one group. */
 export interface FailoverAlarms {
@@ -35,24 +38,6 @@ export interface FailoverAlarms {
 }
 
 export type AlarmKey = keyof FailoverAlarms;
-
-export const ALARM_SUFFIX: Readonly<Record<AlarmKey, string>> = {
-  heartbeatMissing: 'heartbeat-missing',
-  noHealthyStandby: 'no-healthy-standby',
-  checkerErrors: 'checker-errors',
-  checkerThrottles: 'checker-throttles',
-  moverErrors: 'mover-errors',
-  moveFailures: 'move-failures',
-  pausedTooLong: 'paused-too-long',
-};
-
-/** Alarm names, `vip-failover-<name>-<what>`: known before the alarms exist, for the topic's policies. */
-export function alarmNames(config: FailoverConfig): Readonly<Record<AlarmKey, string>> {
-  const base = deployedNames(config).topic;
-  return Object.fromEntries(
-    Object.entries(ALARM_SUFFIX).map(([key, suffix]) => [key, `${base}-${suffix}`]),
-  ) as Record<AlarmKey, string>;
-}
 
 /** Periods of under an hour may span one day at most (CloudWatch's evaluation limit). */
 const MAX_EVALUATION_MINUTES = 1440;

@@ -110,7 +110,7 @@ function createEndpoints(
     ['LambdaEndpoint', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
     ['SnsEndpoint', ec2.InterfaceVpcEndpointAwsService.SNS],
   ];
-  if (config.probe.type === 'mysql' && config.probe.mysql) {
+  if (config.probe.type === 'mysql') {
     services.push(['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]);
   }
   return services.map(

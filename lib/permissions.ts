@@ -21,6 +21,8 @@ export interface FailoverArns {
   readonly lastMove: string;
   /** Each replica's last reading while the master answered: written and read by the Checker. */
   readonly replication: string;
+  /** Nodes operators took out of the targets: written by operators, read by both functions. */
+  readonly maintenance: string;
   /** The topic the Checker publishes notifications to. */
   readonly topic: string;
   /** The customer-managed key that encrypts the topic, if one is known. */
@@ -98,16 +100,24 @@ export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
 }
 
 /**
+ * Reading the route tables, for the Checker and the Mover alike: DescribeRouteTables has no
+ * resource-level permissions, so it stays on `*`.
+ */
+function readRoutesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadRoutes',
+    actions: ['ec2:DescribeRouteTables'],
+    resources: ['*'],
+  });
+}
+
+/**
  * The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause
  * flag, reads the probe secret and, as configured, the promotion secret and invokes the hooks.
  */
 export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'ReadRoutes',
-      actions: ['ec2:DescribeRouteTables'],
-      resources: ['*'],
-    }),
+    readRoutesStatement(),
     new iam.PolicyStatement({
       sid: 'MoveRoutes',
       actions: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
@@ -129,6 +139,12 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
       sid: 'ReadPauseFlag',
       actions: ['ssm:GetParameter'],
       resources: [arns.pause],
+    }),
+    // No move lands on a node in maintenance, however stale the caller's view.
+    new iam.PolicyStatement({
+      sid: 'ReadMaintenance',
+      actions: ['ssm:GetParameter'],
+      resources: [arns.maintenance],
     }),
     // Every request must prove its origin: the Checker's key or the operator key.
     new iam.PolicyStatement({
@@ -239,15 +255,18 @@ export function checkerStatements(
   witnessArns: readonly string[] = [],
 ): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'ReadRoutes',
-      actions: ['ec2:DescribeRouteTables'],
-      resources: ['*'],
-    }),
+    readRoutesStatement(),
     new iam.PolicyStatement({
       sid: 'ReadState',
       actions: ['ssm:GetParameter'],
-      resources: [arns.record, arns.pause, arns.status, arns.lastMove, arns.replication],
+      resources: [
+        arns.record,
+        arns.pause,
+        arns.status,
+        arns.lastMove,
+        arns.replication,
+        arns.maintenance,
+      ],
     }),
     // PutParameter creates the status and replication parameters on the first run's write: no
     // deploy-time step.

@@ -3,7 +3,7 @@
  * gives it a second opinion, and a Mover that repoints the VIP route, with their network,
  * permissions, state parameters, logs, notifications topic, alarms and dashboard.
  */
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -18,17 +18,26 @@ import {
   ConfigError,
   ENV,
   checkerWindow,
+  deprecationsOf,
+  formatProblem,
   runtimeConfig,
   secretResourceArn,
   validateConfig,
-  type ConfigProblem,
   type FailoverConfig,
 } from '../config';
-import { DEFAULT_MEMORY_MB, deployedNames, witnessZones } from '../config/runtime';
+import { DEFAULT_MEMORY_MB, deployedNames } from '../config/runtime';
+import {
+  checkerReservedConcurrency,
+  deploymentProblems,
+  placementProblems,
+  witnessPlacements,
+  witnessTimeoutSeconds,
+  type WitnessPlacement,
+} from './group-checks';
 import { handlerFunction, nodeOptions } from './handler-code';
 import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
-import { createNetwork } from './network';
-import { createNotificationChannel } from './notifications';
+import { createNetwork, type FailoverNetwork } from './network';
+import { createNotificationChannel, type NotificationChannel } from './notifications';
 import {
   checkerStatements,
   databaseArns,
@@ -37,20 +46,18 @@ import {
   witnessStatements,
   type FailoverArns,
 } from './permissions';
-import {
-  resolveProps,
-  type LogLevel,
-  type ResolvedGroup,
-  type VipFailoverOptions,
-  type VipFailoverProps,
-} from './props';
-import { createOperatorPolicy, createSigningKeys } from './signing-keys';
+import type { VipFailoverOptions, VipFailoverProps } from './props';
+import { resolveProps, type ResolvedGroup } from './resolve-props';
+import { createOperatorPolicy, createSigningKeys, type SigningKeys } from './signing-keys';
 import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
 export type * from './props';
-
-/** Lambda caps the total size of a function's environment variables at 4 KB. */
-const MAX_ENVIRONMENT_BYTES = 4096;
+export {
+  checkerReservedConcurrency,
+  witnessPlacements,
+  witnessTimeoutSeconds,
+  type WitnessPlacement,
+} from './group-checks';
 
 /** Props of {@link VipFailover} built from the JSON config. */
 export interface VipFailoverConfigProps extends VipFailoverOptions {
@@ -58,117 +65,23 @@ export interface VipFailoverConfigProps extends VipFailoverOptions {
   readonly config: FailoverConfig;
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
-
-/** Lambda's longest timeout. */
-const MAX_TIMEOUT_SECONDS = 900;
-
-/** One witness: the zone it probes from, its construct id and its function's name. */
-export interface WitnessPlacement {
-  readonly zone: string;
-  readonly id: string;
-  readonly functionName: string;
+/** The options with their defaults. */
+function resolveOptions(props: VipFailoverOptions): Required<VipFailoverOptions> {
+  return {
+    checkerMemorySize: props.checkerMemorySize ?? DEFAULT_MEMORY_MB.checker,
+    moverMemorySize: props.moverMemorySize ?? DEFAULT_MEMORY_MB.mover,
+    logLevel: props.logLevel ?? 'INFO',
+    logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+  };
 }
 
-/**
- * The witnesses of a group: none unless `secondOpinion.enabled`, else one per AZ of its subnets
- * in the order first listed, each named after its zone's letter. A zone CDK resolves only at
- * deploy time (a VPC made in an environment-agnostic stack) has no letter yet: its witness is
- * numbered instead, from 1 in that order.
- */
-export function witnessPlacements(config: FailoverConfig): WitnessPlacement[] {
-  if (!config.secondOpinion.enabled) return [];
-  const names = deployedNames(config);
-  return witnessZones(config).map((zone, i) => {
-    const key = Token.isUnresolved(zone) ? String(i + 1) : zone.slice(-1);
-    return {
-      zone,
-      id: `Witness${key.toUpperCase()}`,
-      functionName: Token.isUnresolved(zone)
-        ? `${names.witnessFunction('-').slice(0, -1)}${key}`
-        : names.witnessFunction(zone),
-    };
-  });
-}
-
-/**
- * A witness's timeout: one probe of every node (they run side by side) and 10 s for its start
- * and the Secrets Manager read. The Checker stops waiting long before; this only ends a stuck one.
- */
-export function witnessTimeoutSeconds(config: FailoverConfig): number {
-  return Math.ceil(config.probe.timeoutMs / 1000) + 10;
-}
-
-/** What `validateConfig` cannot see: the options, and the Lambda limits the config must fit. */
-function deploymentProblems(
-  config: FailoverConfig,
-  o: Required<VipFailoverOptions>,
+/** `environment` with the Node.js options a function of `memoryMb` runs with, if any. */
+function withNodeOptions(
   environment: Record<string, string>,
-): string[] {
-  const problems: string[] = [];
-  for (const [field, mb] of [
-    ['checkerMemorySize', o.checkerMemorySize],
-    ['moverMemorySize', o.moverMemorySize],
-  ] as const) {
-    if (!Number.isInteger(mb) || mb < 128 || mb > 10240) {
-      problems.push(`${field} ${mb} must be a whole number of MB from 128 to 10240`);
-    }
-  }
-  if (!LOG_LEVELS.includes(o.logLevel)) {
-    problems.push(`logLevel ${JSON.stringify(o.logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-
-  const w = checkerWindow(config);
-  const runSeconds = (w.windowMs + w.overlapMs + w.doubtMs) / 1000 + config.mover.timeoutSeconds;
-  if (w.timeoutSeconds > MAX_TIMEOUT_SECONDS || runSeconds > w.timeoutSeconds) {
-    problems.push(
-      `a Checker run needs ${Math.ceil(Math.max(runSeconds, w.timeoutSeconds))} s (probing window and overlap, ` +
-        'detection.fall × (probe.timeoutMs + detection.confirmIntervalMs) to confirm a master in doubt, ' +
-        'and mover.timeoutSeconds), ' +
-        `more than Lambda's ${MAX_TIMEOUT_SECONDS} s; lower detection.fall, the probe timeouts or scheduleMinutes`,
-    );
-  }
-
-  // The Checker also carries the Mover's name (at most 64 bytes), the topic's ARN (at most 256)
-  // and its witnesses' names.
-  const witnesses = witnessPlacements(config).map((w) => w.functionName);
-  const envBytes =
-    Object.entries(environment).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0) +
-    ENV.moverFunction.length +
-    64 +
-    ENV.topicArn.length +
-    256 +
-    (witnesses.length > 0 ? ENV.witnesses.length + JSON.stringify(witnesses).length : 0);
-  if (envBytes > MAX_ENVIRONMENT_BYTES) {
-    problems.push(
-      `the Checker environment would take ${envBytes} bytes, over Lambda's ${MAX_ENVIRONMENT_BYTES}-byte limit ` +
-        '(the config travels in it as JSON); list fewer nodes, route tables or subnets',
-    );
-  }
-  return problems;
-}
-
-/**
- * Concurrency reserved for the Checker, so an account at its concurrency limit cannot starve
- * failure detection. Runs overlap by design: one starts every period and each lives until its
- * window and overlap end, at most its timeout, so ceil(timeout / period) scheduled runs can be
- * alive at once. One more absorbs a late delivery or a run started by hand.
- */
-export function checkerReservedConcurrency(config: FailoverConfig): number {
-  const { timeoutSeconds } = checkerWindow(config);
-  return Math.max(2, Math.ceil(timeoutSeconds / (config.scheduleMinutes * 60)) + 1);
-}
-
-/** The account and region of a config that differ from the stack's, where the stack's are known. */
-function placementProblems(scope: Construct, config: FailoverConfig): ConfigProblem[] {
-  const stack = Stack.of(scope);
-  return (['account', 'region'] as const)
-    .filter((key) => !Token.isUnresolved(stack[key]) && stack[key] !== config[key])
-    .map((key) => ({
-      path: [key],
-      value: config[key],
-      message: `differs from the stack's ${key} ${stack[key]}, where the functions run and the IAM grants apply; deploy the group to a stack in its own account and region`,
-    }));
+  memoryMb: number,
+): Record<string, string> {
+  const node = nodeOptions(memoryMb);
+  return node === undefined ? environment : { ...environment, NODE_OPTIONS: node };
 }
 
 /**
@@ -273,29 +186,77 @@ export class VipFailover extends Construct {
     super(scope, id);
     // Validate everything before creating any resource: every way in gets the same checks.
     const group = 'config' in props ? groupOfConfig(this, props.config) : resolveProps(this, props);
-    const options: Required<VipFailoverOptions> = {
-      checkerMemorySize: props.checkerMemorySize ?? DEFAULT_MEMORY_MB.checker,
-      moverMemorySize: props.moverMemorySize ?? DEFAULT_MEMORY_MB.mover,
-      logLevel: props.logLevel ?? 'INFO',
-      logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    const options = resolveOptions(props);
+    this.validateDeployment(group, options);
+    for (const notice of deprecationsOf(group.config)) {
+      Annotations.of(this).addWarningV2('vip-failover:deprecated-key', formatProblem(notice));
+    }
+    this.config = group.config;
+    // From here on, what is deployed: tokens where the typed props hold them.
+    const config = group.deployed;
+
+    const network = createNetwork(this, config, group.placement);
+    this.checkerSecurityGroup = network.checkerSecurityGroup;
+    this.moverSecurityGroup = network.moverSecurityGroup;
+    this.endpoints = network.endpoints;
+
+    [this.recordParameter, this.pauseParameter] = this.createParameters(config, options);
+    const channel = createNotificationChannel(
+      this,
+      config,
+      Object.values(alarmNames(config)),
+      group.topic,
+    );
+    this.topic = channel.topic;
+    const keys = createSigningKeys(this, config);
+    this.checkerKey = keys.checkerKey;
+    this.operatorKey = keys.operatorKey;
+
+    const build: Build = {
+      config,
+      options,
+      network,
+      arns: this.failoverArns(group, network, channel, keys),
+      environment: this.environmentOf(group, config, options),
+      placements: witnessPlacements(config),
     };
-    const environmentOf = (config: FailoverConfig): Record<string, string> => ({
+    this.mover = this.createMover(build);
+    this.witnesses = this.createWitnesses(build);
+    this.checker = this.createChecker(build);
+    this.operatorPolicy = createOperatorPolicy(this, config, keys, this.mover.functionArn);
+    this.rule = this.createSchedule(config);
+
+    const fns = { checker: this.checker, mover: this.mover };
+    this.alarms = createAlarms(this, config, fns, channel.topic);
+    this.dashboard = createDashboard(this, config, fns, this.alarms);
+  }
+
+  /**
+   * The environment every function shares: the config travels in it as JSON, with its tokens
+   * when it holds any.
+   */
+  private environmentOf(
+    group: ResolvedGroup,
+    config: FailoverConfig,
+    options: Required<VipFailoverOptions>,
+  ): Record<string, string> {
+    return {
       POWERTOOLS_SERVICE_NAME: 'vip-failover',
       POWERTOOLS_LOG_LEVEL: options.logLevel,
       [ENV.config]:
         config === group.config
           ? JSON.stringify(runtimeConfig(config))
           : Stack.of(this).toJsonString(runtimeConfig(config)),
-    });
-    const withNodeOptions = (environment: Record<string, string>, memoryMb: number) => {
-      const node = nodeOptions(memoryMb);
-      return node === undefined ? environment : { ...environment, NODE_OPTIONS: node };
     };
+  }
+
+  /** Throws what would fail at deploy or collide with another group, before any resource exists. */
+  private validateDeployment(group: ResolvedGroup, options: Required<VipFailoverOptions>): void {
     // Sized with the stand-ins, which are as long as the longest ids they stand for.
     const problems = deploymentProblems(
       group.config,
       options,
-      withNodeOptions(environmentOf(group.config), options.checkerMemorySize),
+      withNodeOptions(this.environmentOf(group, group.config, options), options.checkerMemorySize),
     );
     const twin = twinOf(this, group.config.name);
     if (twin) {
@@ -305,28 +266,19 @@ export class VipFailover extends Construct {
       );
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    this.config = group.config;
-    // From here on, what is deployed: tokens where the typed props hold them.
-    const config = group.deployed;
-    const environment = environmentOf(config);
-    const names = deployedNames(config);
+  }
 
-    const stack = Stack.of(this);
-    const window = checkerWindow(config);
-    const schedulePeriod = Duration.minutes(config.scheduleMinutes);
-    const logRetention = config.logRetentionDays as logs.RetentionDays;
-
-    const network = createNetwork(this, config, group.placement);
-    this.checkerSecurityGroup = network.checkerSecurityGroup;
-    this.moverSecurityGroup = network.moverSecurityGroup;
-    this.endpoints = network.endpoints;
-
+  /** The record and the pause flag, each created if absent and retained. */
+  private createParameters(
+    config: FailoverConfig,
+    options: Required<VipFailoverOptions>,
+  ): [ParameterRef, ParameterRef] {
     const [record, pause] = createParametersIfAbsent(
       this,
       [
         {
           id: 'Record',
-          name: config.parameterName,
+          name: config.recordParameterName,
           // Only when the record is missing; a wrong guess is repaired from the route tables.
           initialValue: config.nodes[0]!.name,
           description:
@@ -342,34 +294,35 @@ export class VipFailover extends Construct {
             'Set back to "false" to resume.',
         },
       ],
-      { logRetention, logRemovalPolicy: options.logRemovalPolicy },
+      {
+        logRetention: config.logRetentionDays as logs.RetentionDays,
+        logRemovalPolicy: options.logRemovalPolicy,
+      },
     );
-    this.recordParameter = record!;
-    this.pauseParameter = pause!;
+    return [record!, pause!];
+  }
 
-    const channel = createNotificationChannel(
-      this,
-      config,
-      Object.values(alarmNames(config)),
-      group.topic,
-    );
-    this.topic = channel.topic;
-
-    const keys = createSigningKeys(this, config);
-    this.checkerKey = keys.checkerKey;
-    this.operatorKey = keys.operatorKey;
-
+  /** The ARNs the functions' roles are scoped to. */
+  private failoverArns(
+    group: ResolvedGroup,
+    network: FailoverNetwork,
+    channel: NotificationChannel,
+    keys: SigningKeys,
+  ): FailoverArns {
+    const config = group.deployed;
+    const stack = Stack.of(this);
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
-    const arns: FailoverArns = {
+    return {
       vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId }),
       routeTables: config.routeTableIds.map((id) =>
         stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
       ),
-      record: parameterArn(this, config.parameterName),
+      record: parameterArn(this, config.recordParameterName),
       pause: parameterArn(this, config.pauseParameterName),
       status: parameterArn(this, config.statusParameterName),
       lastMove: parameterArn(this, config.lastMoveParameterName),
       replication: parameterArn(this, config.replicationParameterName),
+      maintenance: parameterArn(this, config.maintenanceParameterName),
       topic: channel.topic.topicArn,
       topicKey: channel.keyArn,
       secret: group.secretResource,
@@ -380,25 +333,25 @@ export class VipFailover extends Construct {
       checkerKey: keys.checkerKey.secretArn,
       operatorKey: keys.operatorKey.secretArn,
     };
+  }
 
-    const logGroup = (id: string) =>
-      new logs.LogGroup(this, id, {
-        retention: logRetention,
-        removalPolicy: options.logRemovalPolicy,
-      });
-    const checkerLogs = logGroup('CheckerLogs');
-    const moverLogs = logGroup('MoverLogs');
-    const placements = witnessPlacements(config);
+  /** A function's log group, kept as long as the config says. */
+  private logGroup(id: string, build: Build): logs.LogGroup {
+    return new logs.LogGroup(this, id, {
+      retention: build.config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: build.options.logRemovalPolicy,
+    });
+  }
 
-    const common = {
+  /** The Mover: repoints the VIP and notifies every move, automatic or by hand. */
+  private createMover(build: Build): lambda.Function {
+    const { config, options, network, arns, environment } = build;
+    const moverLogs = this.logGroup('MoverLogs', build);
+    return handlerFunction(this, 'Mover', 'mover', {
       vpc: network.vpc,
       vpcSubnets: { subnets: network.subnets },
-    };
-
-    this.mover = handlerFunction(this, 'Mover', 'mover', {
-      ...common,
       // Named for the operators' CLI, which derives it from the group's name.
-      functionName: names.moverFunction,
+      functionName: deployedNames(config).moverFunction,
       description: `vip-failover ${config.name}: repoints ${config.vip} to the node it is asked for`,
       timeout: Duration.seconds(config.mover.timeoutSeconds),
       memorySize: options.moverMemorySize,
@@ -413,7 +366,7 @@ export class VipFailover extends Construct {
       logGroup: moverLogs,
       // Every move, automatic or by hand, is notified by the Mover itself.
       environment: withNodeOptions(
-        { ...environment, [ENV.topicArn]: channel.topic.topicArn },
+        { ...environment, [ENV.topicArn]: arns.topic },
         options.moverMemorySize,
       ),
       // The Checker waits for its answer; an event-type invocation (an operator's, say) must
@@ -421,12 +374,17 @@ export class VipFailover extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
     });
+  }
 
-    // Each witness probes from its own AZ only, so its answer is that AZ's view; like the
-    // Checker's probes, through the Checker's security group. It needs the probe secret and
-    // nothing else: it decides nothing and changes nothing.
-    this.witnesses = placements.map(({ zone, id, functionName }) => {
-      const logs = logGroup(`${id}Logs`);
+  /**
+   * The witnesses. Each probes from its own AZ only, so its answer is that AZ's view; like the
+   * Checker's probes, through the Checker's security group. It needs the probe secret and
+   * nothing else: it decides nothing and changes nothing.
+   */
+  private createWitnesses(build: Build): lambda.Function[] {
+    const { config, options, network, arns, environment } = build;
+    return build.placements.map(({ zone, id, functionName }) => {
+      const logs = this.logGroup(`${id}Logs`, build);
       const where = Token.isUnresolved(zone) ? `AZ ${id.slice('Witness'.length)}` : zone;
       return handlerFunction(this, id, 'witness', {
         vpc: network.vpc,
@@ -450,12 +408,18 @@ export class VipFailover extends Construct {
         maxEventAge: Duration.seconds(60),
       });
     });
+  }
 
-    this.checker = handlerFunction(this, 'Checker', 'checker', {
-      ...common,
-      functionName: names.checkerFunction,
+  /** The Checker: probes the master and asks the witnesses, then the Mover, when it dies. */
+  private createChecker(build: Build): lambda.Function {
+    const { config, options, network, arns, environment, placements } = build;
+    const checkerLogs = this.logGroup('CheckerLogs', build);
+    return handlerFunction(this, 'Checker', 'checker', {
+      vpc: network.vpc,
+      vpcSubnets: { subnets: network.subnets },
+      functionName: deployedNames(config).checkerFunction,
       description: `vip-failover ${config.name}: probes the master of ${config.vip} and fails over when it dies`,
-      timeout: Duration.seconds(window.timeoutSeconds),
+      timeout: Duration.seconds(checkerWindow(config).timeoutSeconds),
       memorySize: options.checkerMemorySize,
       reservedConcurrentExecutions: checkerReservedConcurrency(config),
       securityGroups: [network.checkerSecurityGroup],
@@ -474,7 +438,7 @@ export class VipFailover extends Construct {
         {
           ...environment,
           [ENV.moverFunction]: this.mover.functionName,
-          [ENV.topicArn]: channel.topic.topicArn,
+          [ENV.topicArn]: arns.topic,
           ...(placements.length > 0 && {
             [ENV.witnesses]: JSON.stringify(placements.map((w) => w.functionName)),
           }),
@@ -484,22 +448,37 @@ export class VipFailover extends Construct {
       // A retried run only adds duplicate probes to the next one's; a run older than one period
       // has no window left (it ends one period plus the overlap after its scheduled time).
       retryAttempts: 0,
-      maxEventAge: schedulePeriod,
+      maxEventAge: schedulePeriod(config),
     });
+  }
 
-    this.operatorPolicy = createOperatorPolicy(this, config, keys, this.mover.functionArn);
-
-    this.rule = new events.Rule(this, 'Schedule', {
+  /** The rule that starts a Checker run every `scheduleMinutes`. */
+  private createSchedule(config: FailoverConfig): events.Rule {
+    const period = schedulePeriod(config);
+    return new events.Rule(this, 'Schedule', {
       description: `vip-failover ${config.name}: starts a Checker run every ${config.scheduleMinutes} min`,
-      schedule: events.Schedule.rate(schedulePeriod),
+      schedule: events.Schedule.rate(period),
       // A stale scheduled run is useless: the next one is already coming.
       targets: [
-        new targets.LambdaFunction(this.checker, { retryAttempts: 0, maxEventAge: schedulePeriod }),
+        new targets.LambdaFunction(this.checker, { retryAttempts: 0, maxEventAge: period }),
       ],
     });
-
-    const fns = { checker: this.checker, mover: this.mover };
-    this.alarms = createAlarms(this, config, fns, channel.topic);
-    this.dashboard = createDashboard(this, config, fns, this.alarms);
   }
+}
+
+/** What the function-building steps share: resolved once, at the top of the constructor. */
+interface Build {
+  /** The deployed config: tokens where the typed props hold them. */
+  readonly config: FailoverConfig;
+  readonly options: Required<VipFailoverOptions>;
+  readonly network: FailoverNetwork;
+  readonly arns: FailoverArns;
+  /** The environment every function starts from. */
+  readonly environment: Record<string, string>;
+  readonly placements: readonly WitnessPlacement[];
+}
+
+/** A Checker run starts every period. */
+function schedulePeriod(config: FailoverConfig): Duration {
+  return Duration.minutes(config.scheduleMinutes);
 }

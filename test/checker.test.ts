@@ -2,10 +2,14 @@ import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runtimeConfig } from '../config';
-import { runChecker, type CheckerDeps, type CheckerOptions } from '../lambda/domain/checker';
+import {
+  runChecker,
+  type CheckerDeps,
+  type CheckerOptions,
+} from '../lambda/domain/checker/checker';
 import type { Clock } from '../lambda/domain/clock';
 import { AwsDeadlineError } from '../lambda/domain/errors';
-import { lastMoveValue, type LastMove } from '../lambda/domain/last-move';
+import { lastMoveValue, type LastMove } from '../lambda/domain/mover/last-move';
 import type { ProbeResult } from '../lambda/domain/types';
 import {
   drive,
@@ -358,9 +362,9 @@ describe('runChecker', () => {
       blackhole: [],
     });
     expect(report.tables).toEqual([
-      { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
-      { routeTableId: RTB_2, target: ENI_A, node: 'db-a' },
-      { routeTableId: RTB_3, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_1, routeTarget: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_2, routeTarget: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_3, routeTarget: ENI_A, node: 'db-a' },
     ]);
   });
 

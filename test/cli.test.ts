@@ -179,7 +179,34 @@ describe('vip-failover arguments and help', () => {
     // Assess
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'vip-failover: unknown command failover; use one of status, move, pause, resume, history, list, help\n',
+      'vip-failover: unknown command failover; use one of status, watch, move, pause, resume, maintain, history, list, help\n',
+    );
+  });
+
+  it('prints the help of watch, with its interval and count', async () => {
+    // Act
+    const { code, stdout } = await cli('help', 'watch');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: vip-failover watch .*\[--every DURATION\] \[--count N\]/);
+    expect(stdout).toContain('(default 5s)');
+  });
+
+  it('says UNKNOWN and exits 3 for watch --every outside 1s to 10m, before reading AWS', async () => {
+    // Act
+    const { code, stdout } = await cli(
+      'watch',
+      '--every',
+      '11m',
+      '--config',
+      'config/example.json',
+    );
+
+    // Assess
+    expect(code).toBe(3);
+    expect(stdout).toBe(
+      'UNKNOWN: --every 11m is out of range; refresh every 1s to 10m, such as 5s or 1m\n',
     );
   });
 });

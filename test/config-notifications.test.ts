@@ -146,7 +146,7 @@ describe('notifications, alarms and the status parameter', () => {
       'a status parameter named like the default pause flag',
       variant((c) => (c.statusParameterName = '/vip-failover/orders-db/paused')),
       'statusParameterName "/vip-failover/orders-db/paused" equals pauseParameterName; give each of ' +
-        'parameterName, pauseParameterName, statusParameterName, lastMoveParameterName, replicationParameterName its own parameter',
+        'recordParameterName, pauseParameterName, statusParameterName, lastMoveParameterName, replicationParameterName, maintenanceParameterName its own parameter',
     ],
     [
       'a replication parameter named like the status parameter',

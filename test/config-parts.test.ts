@@ -205,3 +205,28 @@ describe('loadRuntimeConfig', () => {
     );
   });
 });
+
+describe('the probe', () => {
+  it('hands a mysql probe on with its mysql block, so no reader checks for it again', () => {
+    // Prepare
+    const config = validateConfig(example);
+
+    // Act: this compiles only while the probe's type tells its block apart (npm run typecheck).
+    const user = config.probe.type === 'mysql' ? config.probe.mysql.user : undefined;
+
+    // Assess
+    expect(user).toBe('vip_monitor');
+  });
+
+  it('hands a tcp probe on with no mysql block', () => {
+    // Prepare
+    const input = { ...(example as object), probe: { type: 'tcp', port: 3306 } };
+
+    // Act
+    const { probe } = validateConfig(input);
+
+    // Assess
+    expect(probe).toEqual({ type: 'tcp', port: 3306, timeoutMs: 1000 });
+    expect('mysql' in probe).toBe(false);
+  });
+});

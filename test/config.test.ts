@@ -66,7 +66,7 @@ describe('validateConfig', () => {
       [
         'custom parameter names, interface endpoints and a long log retention',
         variant((c) => {
-          c.parameterName = '/ops/orders/active-node';
+          c.recordParameterName = '/ops/orders/active-node';
           c.pauseParameterName = '/ops/orders/paused';
           c.lastMoveParameterName = '/ops/orders/last-move';
           c.interfaceEndpoints = true;
@@ -147,7 +147,7 @@ describe('validateConfig', () => {
         account: '210987654321',
         region: 'us-east-1',
         scheduleMinutes: 1,
-        parameterName: '/vip-failover/web/active',
+        recordParameterName: '/vip-failover/web/active',
         pauseParameterName: '/vip-failover/web/paused',
         lastMoveParameterName: '/vip-failover/web/last-move',
         probe: { type: 'tcp', port: 80, timeoutMs: 1000 },
@@ -379,20 +379,20 @@ describe('validateConfig', () => {
       [
         'one parameter for both the record and the pause flag',
         variant((c) => {
-          c.parameterName = '/vip-failover/x';
+          c.recordParameterName = '/vip-failover/x';
           c.pauseParameterName = '/vip-failover/x';
         }),
-        'pauseParameterName "/vip-failover/x" equals parameterName',
+        'pauseParameterName "/vip-failover/x" equals recordParameterName',
       ],
       [
         'a pause flag named like the default record',
         variant((c) => (c.pauseParameterName = '/vip-failover/orders-db/active')),
-        'pauseParameterName "/vip-failover/orders-db/active" equals parameterName',
+        'pauseParameterName "/vip-failover/orders-db/active" equals recordParameterName',
       ],
       [
         'a last-move parameter named like the default record',
         variant((c) => (c.lastMoveParameterName = '/vip-failover/orders-db/active')),
-        'lastMoveParameterName "/vip-failover/orders-db/active" equals parameterName',
+        'lastMoveParameterName "/vip-failover/orders-db/active" equals recordParameterName',
       ],
     ])('%s', (_name, input, fragment) => {
       const problems = problemsOf(input);

@@ -1,7 +1,7 @@
 import { decide, type Decision, type Observation } from '../lambda/domain/decide';
 import type { NodeHealth } from '../lambda/domain/health';
 import type { Fitness } from '../lambda/domain/replication';
-import type { Placement } from '../lambda/domain/routes';
+import type { Placement } from '../lambda/domain/mover/routes';
 import { detection, threeNodeConfig } from './support/domain-fixtures';
 
 // Preference order db-a, db-b, db-c; fall 3, rise 3, cooldown 300 s.

@@ -6,7 +6,7 @@ import {
   type Observation,
 } from '../lambda/domain/decide';
 import { UNKNOWN, type NodeHealth } from '../lambda/domain/health';
-import type { Placement } from '../lambda/domain/routes';
+import type { Placement } from '../lambda/domain/mover/routes';
 import {
   FOREIGN_ENI,
   RTB_1,
@@ -499,6 +499,51 @@ describe('decide', () => {
 
       // Assess
       expect(decision).toEqual(expected);
+    });
+  });
+
+  describe('with a node in maintenance', () => {
+    const patching = { 'db-b': { until: NOW + 3_600_000, reason: 'patching', by: 'alice' } };
+    const window = '2026-01-15T13:00:00.000Z';
+
+    it.each<[string, Observation, Decision]>([
+      [
+        'fails over past a standby in maintenance to the next one',
+        observation([down, up, up], { maintenance: patching }),
+        move('db-c', 'db-a', /^db-a failed 3 consecutive probes; db-c is healthy$/),
+      ],
+      [
+        'holds when the only healthy standby is in maintenance, and names the window',
+        observation([down, up, down], { maintenance: patching }),
+        hold(
+          'no-standby',
+          'error',
+          new RegExp(
+            `^db-a is down and no standby is healthy; not moving the VIP to an unproven node; db-b is in maintenance until ${window.replace(/\./g, '\\.')} \\(patching, by alice\\)$`,
+          ),
+        ),
+      ],
+      [
+        'never fails back to a preferred node in maintenance',
+        observation([up, up, up], {
+          ...onB,
+          lastMoveAt: AFTER_COOLDOWN,
+          maintenance: { 'db-a': { until: NOW + 1000, reason: 'kernel' } },
+        }),
+        none(/^db-b is up$/),
+      ],
+      [
+        'converges split tables on a node not in maintenance',
+        observation([up, up, up], {
+          placement: split(['db-a', 'db-b']),
+          record: undefined,
+          maintenance: { 'db-a': { until: NOW + 1000, reason: 'kernel' } },
+        }),
+        converge('db-b', /converging on db-b$/),
+      ],
+    ])('%s', (_title, o, expected) => {
+      const config = _title.includes('fails back') ? preferred : never;
+      expect(decide(config, o)).toEqual(expected);
     });
   });
 

@@ -10,7 +10,7 @@ import {
   lambdaInvoker,
   type HookEvent,
   type Invoker,
-} from '../lambda/domain/hooks';
+} from '../lambda/domain/mover/hooks';
 
 const BEFORE = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-db-before';
 const AFTER = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-db-after';

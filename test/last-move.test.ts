@@ -15,7 +15,7 @@ import {
   readLastMove,
   writeLastMove,
   type LastMove,
-} from '../lambda/domain/last-move';
+} from '../lambda/domain/mover/last-move';
 
 const ssmMock = mockClient(SSMClient);
 const NAME = '/vip-failover/orders-db/last-move';

@@ -1,4 +1,4 @@
-import { moveEvent } from '../lambda/domain/move-notice';
+import { moveEvent } from '../lambda/domain/mover/move-notice';
 import type { MoveResult } from '../lambda/domain/types';
 
 const NOW = Date.parse('2026-12-01T10:00:02.100Z');

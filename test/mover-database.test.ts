@@ -1,11 +1,11 @@
-import type { Fencing, Unfencing } from '../lambda/domain/fence';
-import { moveEvent } from '../lambda/domain/move-notice';
-import { beforeSwitch, type DatabaseDeps, type Switch } from '../lambda/domain/mover-database';
-import type { Promotion } from '../lambda/domain/promote';
+import type { Fencing, Unfencing } from '../lambda/domain/mover/fence';
+import { moveEvent } from '../lambda/domain/mover/move-notice';
+import { prepareMove, type DatabaseDeps, type DatabaseMove } from '../lambda/domain/mover/database';
+import type { Promotion } from '../lambda/domain/mover/promote';
 import { exampleConfig, logRecorder } from './support/domain-fixtures';
 
 const config = exampleConfig();
-const MOVE: Switch = {
+const MOVE: DatabaseMove = {
   from: [{ name: 'db-a', address: '10.0.1.10' }],
   to: { name: 'db-b', address: '10.0.2.10' },
   reason: 'switchover',
@@ -33,14 +33,14 @@ function deps(fencing: Fencing, lift: Unfencing | undefined) {
   return { d, lifted };
 }
 
-describe('beforeSwitch after a failed promotion', () => {
+describe('prepareMove after a failed promotion', () => {
   it('lifts the fence it put up on the node that still holds the VIP', async () => {
     // Prepare
     const { d, lifted } = deps({ status: 'fenced', node: 'db-a', already: false }, undefined);
     const log = logRecorder();
 
     // Act
-    const prepared = await beforeSwitch(d, config, log, MOVE);
+    const prepared = await prepareMove(d, config, log, MOVE);
 
     // Assess
     expect(prepared.go).toBe(false);
@@ -56,7 +56,7 @@ describe('beforeSwitch after a failed promotion', () => {
     const { d, lifted } = deps({ status: 'fenced', node: 'db-a', already: true }, undefined);
 
     // Act
-    const prepared = await beforeSwitch(d, config, logRecorder(), MOVE);
+    const prepared = await prepareMove(d, config, logRecorder(), MOVE);
 
     // Assess
     expect(lifted).toEqual([]);
@@ -75,7 +75,7 @@ describe('beforeSwitch after a failed promotion', () => {
     const log = logRecorder();
 
     // Act
-    const prepared = await beforeSwitch(d, config, log, MOVE);
+    const prepared = await prepareMove(d, config, log, MOVE);
     const notice = moveEvent(
       { target: 'db-b', reason: 'switchover', expectedActive: 'db-a' },
       {

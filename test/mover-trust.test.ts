@@ -3,7 +3,7 @@ import {
   corroborate,
   establishTrust,
   type TrustDeps,
-} from '../lambda/domain/mover-trust';
+} from '../lambda/domain/mover/trust';
 import type { PasswordSource } from '../lambda/domain/secret';
 import { signRequest, type Signer } from '../lambda/domain/signing';
 import type { MoveRequest, ProbeResult } from '../lambda/domain/types';

@@ -12,9 +12,14 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
-import { lastMoveValue } from '../lambda/domain/last-move';
-import { MAX_REQUEST_AGE_MS, historyNote, moveVip, parseMoveRequest } from '../lambda/domain/mover';
-import { moveEvent } from '../lambda/domain/move-notice';
+import { lastMoveValue } from '../lambda/domain/mover/last-move';
+import {
+  MAX_REQUEST_AGE_MS,
+  historyNote,
+  moveVip,
+  parseMoveRequest,
+} from '../lambda/domain/mover/mover';
+import { moveEvent } from '../lambda/domain/mover/move-notice';
 import type { MoveRequest, ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,
@@ -37,9 +42,10 @@ import {
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
 const config = threeNodeConfig();
-const RECORD = config.parameterName;
+const RECORD = config.recordParameterName;
 const PAUSE = config.pauseParameterName;
 const LAST_MOVE = config.lastMoveParameterName;
+const MAINTENANCE = config.maintenanceParameterName;
 const ALL = [RTB_1, RTB_2, RTB_3];
 
 let log: LogRecorder;
@@ -74,8 +80,15 @@ function given(
   record: string | undefined,
   pauseFlag?: string,
   lastMove?: string,
+  maintenance?: string,
 ) {
   const missing = new ParameterNotFound({ $metadata: {}, message: '' });
+  if (maintenance === undefined)
+    ssmMock.on(GetParameterCommand, { Name: MAINTENANCE }).rejects(missing);
+  else
+    ssmMock
+      .on(GetParameterCommand, { Name: MAINTENANCE })
+      .resolves({ Parameter: { Name: MAINTENANCE, Value: maintenance, Version: 1 } });
   ec2Mock.on(DescribeRouteTablesCommand).resolves(describeAnswer(...tables));
   if (record === undefined) ssmMock.on(GetParameterCommand, { Name: RECORD }).rejects(missing);
   else
@@ -490,6 +503,85 @@ describe('moveVip', () => {
     });
   });
 
+  describe('a node in maintenance', () => {
+    /** The Checker's failover off db-a onto db-b. */
+    const FAILOVER = {
+      target: 'db-b',
+      reason: 'db-a down',
+      expectedActive: 'db-a',
+      automatic: true,
+      kind: 'failover',
+    } as const;
+    const window = JSON.stringify({
+      'db-b': { until: '2026-12-01T12:00:00Z', reason: 'patching', by: 'alice' },
+    });
+
+    it('refuses an automatic move onto it, and writes nothing', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a', undefined, undefined, window);
+
+      // Act
+      const result = await moveVip(deps(), config, FAILOVER);
+
+      // Assess
+      expectNoWrites();
+      expect(result.status).toBe('refused');
+      expect(result.detail).toBe(
+        'db-b is in maintenance until 2026-12-01T12:00:00.000Z (patching, by alice); end it first (vip-failover maintain db-b --end), or move with force',
+      );
+    });
+
+    it('refuses a manual move onto it without force, and moves with force', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a', undefined, undefined, window);
+
+      // Act
+      const plain = await moveVip(deps(), config, { target: 'db-b', reason: 'planned' });
+      const forced = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'planned',
+        force: true,
+      });
+
+      // Assess
+      expect(plain.status).toBe('refused');
+      expect(forced.status).toBe('moved');
+    });
+
+    it('moves onto it once the window has ended', async () => {
+      // Prepare
+      const ended = JSON.stringify({
+        'db-b': { until: '2026-12-01T09:59:59Z', reason: 'patching' },
+      });
+      given(['db-a', 'db-a', 'db-a'], 'db-a', undefined, undefined, ended);
+
+      // Act
+      const result = await moveVip(deps(), config, FAILOVER);
+
+      // Assess
+      expect(result.status).toBe('moved');
+    });
+
+    it('moves when the maintenance parameter cannot be read, and says so', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ssmMock
+        .on(GetParameterCommand, { Name: MAINTENANCE })
+        .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+
+      // Act
+      const result = await moveVip(deps(), config, FAILOVER);
+
+      // Assess
+      expect(result.status).toBe('moved');
+      expect(log.messages('warn')).toEqual([
+        expect.stringMatching(
+          /^maintenance not checked: the maintenance parameter .* is unreadable: /,
+        ),
+      ]);
+    });
+  });
+
   describe('with the pause flag', () => {
     it('refuses an automatic move while paused: reads the flag, writes nothing, answers paused', async () => {
       // Prepare
@@ -504,9 +596,14 @@ describe('moveVip', () => {
       });
 
       // Assess
-      expect(parametersRead()).toHaveLength(3);
+      expect(parametersRead()).toHaveLength(4);
       expect(parametersRead()).toEqual(
-        expect.arrayContaining([{ Name: RECORD }, { Name: PAUSE }, { Name: LAST_MOVE }]),
+        expect.arrayContaining([
+          { Name: RECORD },
+          { Name: PAUSE },
+          { Name: LAST_MOVE },
+          { Name: MAINTENANCE },
+        ]),
       );
       expectNoWrites();
       expect(result).toEqual({
@@ -567,7 +664,11 @@ describe('moveVip', () => {
       const result = await moveVip(deps(), config, { target: 'db-b', reason: 'maintenance' });
 
       // Assess
-      expect(parametersRead()).toEqual([{ Name: RECORD }, { Name: LAST_MOVE }]);
+      expect(parametersRead()).toEqual([
+        { Name: RECORD },
+        { Name: LAST_MOVE },
+        { Name: MAINTENANCE },
+      ]);
       expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 3);
       expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
         Name: RECORD,

@@ -14,6 +14,7 @@ const BASE: FailoverArns = {
   status: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/status',
   lastMove: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/last-move',
   replication: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/replication',
+  maintenance: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/maintenance',
   topic: 'arn:aws:sns:eu-west-1:123456789012:vip-failover-orders-db',
   region: 'eu-west-1',
   checkerKey:

@@ -1,5 +1,5 @@
 /** The MySQL greeting as bytes: what a probe without a password makes of a server's first packet. */
-import { judgeGreeting, parseGreeting } from '../lambda/domain/probe-greeting';
+import { judgeGreeting, parseGreeting } from '../lambda/domain/probe/greeting';
 
 /** One MySQL packet: 3-byte length, sequence 0, payload. */
 function packet(payload: Buffer): Buffer {

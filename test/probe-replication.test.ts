@@ -5,7 +5,7 @@ import {
   loginQuery,
   parseReplicaStatus,
   statusQuery,
-} from '../lambda/domain/probe-replication';
+} from '../lambda/domain/probe/replication';
 
 describe('dialectOf', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { isGtidSet } from '../lambda/domain/promote';
+import { isGtidSet } from '../lambda/domain/mover/promote';
 
 const UUID = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 

@@ -12,7 +12,7 @@ import {
   readPaused,
   readRecord,
   writeRecord,
-} from '../lambda/domain/record';
+} from '../lambda/domain/mover/record';
 
 const ssmMock = mockClient(SSMClient);
 const ssm = new SSMClient({});

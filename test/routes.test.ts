@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { nodeByName, type NodeConfig } from '../config';
-import { placementOf, pointTables, readTables } from '../lambda/domain/routes';
+import { placementOf, pointTables, readTables } from '../lambda/domain/mover/routes';
 import type { TableState } from '../lambda/domain/types';
 import {
   ENI_A,
@@ -50,9 +50,9 @@ describe('readTables', () => {
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeRouteTablesCommand, 1);
     expect(ec2Mock).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: ALL });
     expect(tables).toEqual([
-      { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
-      { routeTableId: RTB_2, target: ENI_A, node: 'db-a' },
-      { routeTableId: RTB_3, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_1, routeTarget: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_2, routeTarget: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_3, routeTarget: ENI_A, node: 'db-a' },
     ]);
   });
 
@@ -72,11 +72,11 @@ describe('readTables', () => {
     // Assess
     expect(tables[0]).toEqual({
       routeTableId: RTB_1,
-      target: ENI_A,
+      routeTarget: ENI_A,
       node: 'db-a',
       state: 'blackhole',
     });
-    expect(tables[1]).toEqual({ routeTableId: RTB_2, target: ENI_A, node: 'db-a' });
+    expect(tables[1]).toEqual({ routeTableId: RTB_2, routeTarget: ENI_A, node: 'db-a' });
   });
 
   it('tells a node, an instance route, a foreign target and a missing route apart', async () => {
@@ -94,8 +94,8 @@ describe('readTables', () => {
 
     // Assess
     expect(tables).toEqual([
-      { routeTableId: RTB_1, target: INSTANCE_C, node: 'db-c' },
-      { routeTableId: RTB_2, target: FOREIGN_ENI, node: undefined },
+      { routeTableId: RTB_1, routeTarget: INSTANCE_C, node: 'db-c' },
+      { routeTableId: RTB_2, routeTarget: FOREIGN_ENI, node: undefined },
       { routeTableId: RTB_3 },
     ]);
   });
@@ -120,7 +120,7 @@ describe('readTables', () => {
     const tables = await readTables(ec2, config);
 
     // Assess
-    expect(tables[0]).toEqual({ routeTableId: RTB_1, target: INSTANCE_C, node: 'db-c' });
+    expect(tables[0]).toEqual({ routeTableId: RTB_1, routeTarget: INSTANCE_C, node: 'db-c' });
     expect(placementOf(tables)).toMatchObject({ kind: 'consistent', node: 'db-c', foreign: [] });
   });
 
@@ -150,7 +150,7 @@ describe('readTables', () => {
     const tables = await readTables(ec2, config);
 
     // Assess
-    expect(tables[0]).toEqual({ routeTableId: RTB_1, target: expected, node: undefined });
+    expect(tables[0]).toEqual({ routeTableId: RTB_1, routeTarget: expected, node: undefined });
   });
 
   it('matches tables by id whatever order AWS returns them in', async () => {
@@ -164,9 +164,9 @@ describe('readTables', () => {
 
     // Assess
     expect(tables).toEqual([
-      { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_1, routeTarget: ENI_A, node: 'db-a' },
       { routeTableId: RTB_2, error: 'not returned by DescribeRouteTables' },
-      { routeTableId: RTB_3, target: ENI_B, node: 'db-b' },
+      { routeTableId: RTB_3, routeTarget: ENI_B, node: 'db-b' },
     ]);
   });
 
@@ -208,12 +208,12 @@ describe('readTables', () => {
       });
     }
     expect(tables).toEqual([
-      { routeTableId: RTB_1, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_1, routeTarget: ENI_A, node: 'db-a' },
       {
         routeTableId: RTB_2,
         error: `InvalidRouteTableID.NotFound: The routeTable ID '${RTB_2}' does not exist`,
       },
-      { routeTableId: RTB_3, target: ENI_A, node: 'db-a' },
+      { routeTableId: RTB_3, routeTarget: ENI_A, node: 'db-a' },
     ]);
   });
 
@@ -264,10 +264,21 @@ describe('readTables', () => {
 });
 
 describe('placementOf', () => {
-  const onA = (routeTableId: string): TableState => ({ routeTableId, target: ENI_A, node: 'db-a' });
-  const onB = (routeTableId: string): TableState => ({ routeTableId, target: ENI_B, node: 'db-b' });
+  const onA = (routeTableId: string): TableState => ({
+    routeTableId,
+    routeTarget: ENI_A,
+    node: 'db-a',
+  });
+  const onB = (routeTableId: string): TableState => ({
+    routeTableId,
+    routeTarget: ENI_B,
+    node: 'db-b',
+  });
   const missing = (routeTableId: string): TableState => ({ routeTableId });
-  const foreign = (routeTableId: string): TableState => ({ routeTableId, target: FOREIGN_ENI });
+  const foreign = (routeTableId: string): TableState => ({
+    routeTableId,
+    routeTarget: FOREIGN_ENI,
+  });
   const unreadable = (routeTableId: string): TableState => ({
     routeTableId,
     error: 'InvalidRouteTableID.NotFound: ...',
@@ -380,8 +391,16 @@ describe('placementOf', () => {
 });
 
 describe('pointTables', () => {
-  const onA = (routeTableId: string): TableState => ({ routeTableId, target: ENI_A, node: 'db-a' });
-  const onB = (routeTableId: string): TableState => ({ routeTableId, target: ENI_B, node: 'db-b' });
+  const onA = (routeTableId: string): TableState => ({
+    routeTableId,
+    routeTarget: ENI_A,
+    node: 'db-a',
+  });
+  const onB = (routeTableId: string): TableState => ({
+    routeTableId,
+    routeTarget: ENI_B,
+    node: 'db-b',
+  });
 
   it('repoints every route table to the node', async () => {
     // Prepare
@@ -592,7 +611,7 @@ describe('pointTables', () => {
     const outcomes = await pointTables(
       ec2,
       config,
-      [{ routeTableId: RTB_1, target: FOREIGN_ENI }],
+      [{ routeTableId: RTB_1, routeTarget: FOREIGN_ENI }],
       node('db-a'),
     );
 

@@ -13,7 +13,7 @@ import {
   type SavedSightings,
 } from '../lambda/domain/checker/saved-readings';
 import { conditionsOf } from '../lambda/domain/operators';
-import type { CheckerReport } from '../lambda/domain/checker';
+import type { CheckerReport } from '../lambda/domain/checker/checker';
 import type { ReplicationState } from '../lambda/domain/types';
 import { logRecorder } from './support/domain-fixtures';
 

@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { runtimeConfig } from '../config';
-import { runChecker, type CheckerOptions } from '../lambda/domain/checker';
+import { runChecker, type CheckerOptions } from '../lambda/domain/checker/checker';
 import { conditionsOf } from '../lambda/domain/operators';
 import type { WitnessAnswer, WitnessProbe, WitnessRequest } from '../lambda/domain/witness';
 import {

@@ -18,6 +18,7 @@ import {
   type FailoverConfig,
 } from '../config';
 import { checkerCost } from '../config/runtime';
+import { groupBill } from '../tools/bench/bill';
 import { alarmNames } from '../lib/monitoring';
 import { VipFailover, type VipFailoverOptions, type VipFailoverProps } from '../lib/vip-failover';
 import {
@@ -177,14 +178,14 @@ describe('VipFailoverStack', () => {
       ).toBe(3);
     });
 
-    it('costs at most $5 a month per group at the defaults, with the memory and window it deploys', () => {
+    it("bills the Checker's Lambda $4.83 a month at the defaults, with the memory and window it deploys", () => {
       const { template, config, id, stack } = b;
       const checker = template.toJSON().Resources[id(stack.failover.checker)].Properties;
       const cost = checkerCost(config);
 
       // 730 h x 60 runs, each its 60 s window, the 5 s overlap and 1 s to finish, at 128 MB.
       expect(cost).toEqual({
-        monthly_usd_per_group: 4.83,
+        checker_lambda_monthly_usd: 4.83,
         checker_memory_mb: 128,
         run_seconds: 66,
         runs_per_month: 43_800,
@@ -192,6 +193,28 @@ describe('VipFailoverStack', () => {
       });
       expect(checker.MemorySize).toBe(cost.checker_memory_mb);
       expect(43_800 * 66 * (128 / 1024) * 0.0000133334 + 43_800 * 0.0000002).toBeCloseTo(4.83, 2);
+    });
+
+    it('bills a group everything its template creates, line by line, the Checker one line of it', () => {
+      const { template, config } = b;
+      const resources = template.toJSON().Resources;
+
+      const bill = groupBill(resources, config, { logBytesPerRun: 3000, logBasis: 'given' });
+      const quantity = (name: string) => bill.items.find((i) => i.item === name)?.quantity;
+
+      // 4 per node (Probes, ProbeFailures, ProbeLatencyMax, NodeUp) and 5 per group.
+      expect(quantity('custom metrics')).toBe(4 * config.nodes.length + 5);
+      expect(quantity('dashboards')).toBe(1);
+      expect(quantity('KMS keys')).toBe(1);
+      expect(quantity('secrets')).toBe(2);
+      expect(quantity('alarm metrics, standard resolution')).toBe(7);
+      expect(quantity('vip-failover-orders-db-checker: requests')).toBe(43_800);
+      expect(bill.checker_lambda_monthly_usd).toBe(checkerCost(config).checker_lambda_monthly_usd);
+      expect(bill.monthly_usd_per_group).toBeCloseTo(
+        bill.items.reduce((sum, i) => sum + i.monthly_usd, 0),
+        2,
+      );
+      expect(bill.monthly_usd_per_group).toBeGreaterThan(bill.checker_lambda_monthly_usd + 8);
     });
 
     it('never retries an asynchronous invocation of any function, nor delivers it late', () => {
@@ -395,7 +418,7 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('lets the Mover write only the record and the last move, and read only them and the pause flag', () => {
+    it('lets the Mover write only the record and the last move, and read only them, the pause flag and the maintenance windows', () => {
       const ssm = b
         .statements('mover')
         .filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:')));
@@ -406,6 +429,7 @@ describe('VipFailoverStack', () => {
           .map(arnText);
 
       expect(ssm.flatMap(actionsOf).sort()).toEqual([
+        'ssm:GetParameter',
         'ssm:GetParameter',
         'ssm:GetParameter',
         'ssm:GetParameter',
@@ -420,10 +444,11 @@ describe('VipFailoverStack', () => {
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/paused'),
+        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/maintenance'),
       ]);
     });
 
-    it('lets the Checker read the five parameters, write only the status and the replication readings, invoke the Mover and the witnesses, and read the secret', () => {
+    it('lets the Checker read the six parameters, write only the status and the replication readings, invoke the Mover and the witnesses, and read the secret', () => {
       const { id, stack } = b;
       const byAction = (action: string) =>
         b.statements('checker').filter((s) => actionsOf(s).includes(action));
@@ -436,6 +461,7 @@ describe('VipFailoverStack', () => {
         parameter('status'),
         parameter('last-move'),
         parameter('replication'),
+        parameter('maintenance'),
       ]);
       expect(byAction('ssm:PutParameter').flatMap(resourcesOf).map(arnText)).toEqual([
         parameter('status'),

@@ -6,7 +6,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CheckerReport } from '../lambda/domain/checker';
+import type { CheckerReport } from '../lambda/domain/checker/checker';
 import type { MetricsSink } from '../lambda/domain/metrics';
 import { tellOperators } from '../lambda/domain/operators';
 import { parseStatus, statusValue } from '../lambda/domain/status';

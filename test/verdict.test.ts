@@ -1,4 +1,6 @@
-import { verdictOf, type VerdictInput } from '../cli/verdict';
+import type { AlarmState, AlarmStateValue } from '../cli/alarms';
+import { ALARM_LEVEL, verdictOf, type VerdictInput } from '../cli/verdict';
+import { ALARM_SUFFIX, alarmNames, type AlarmKey } from '../config/alarm-names';
 import type { GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
 
@@ -7,7 +9,7 @@ const MINUTE = 60_000;
 
 const on = (node: string, id = 'rtb-1'): TableState => ({
   routeTableId: id,
-  target: `eni-${node}`,
+  routeTarget: `eni-${node}`,
   node,
 });
 
@@ -21,6 +23,21 @@ function run(overrides: Partial<GroupStatus> = {}): GroupStatus {
   };
 }
 
+/** The group's seven alarms, all OK for an hour but those given. */
+function alarms(states: Partial<Record<AlarmKey, AlarmStateValue | 'missing'>> = {}) {
+  const names = alarmNames({ name: 'orders-db' });
+  return {
+    readable: true as const,
+    states: (Object.keys(ALARM_SUFFIX) as AlarmKey[]).map((key): AlarmState => {
+      const state = states[key] ?? 'OK';
+      const base = { key, suffix: ALARM_SUFFIX[key], name: names[key] };
+      if (state === 'missing') return base;
+      const since = new Date(NOW - (state === 'OK' ? 60 : 4) * MINUTE).toISOString();
+      return { ...base, state, since };
+    }),
+  };
+}
+
 function input(overrides: Partial<VerdictInput> = {}): VerdictInput {
   return {
     group: 'orders-db',
@@ -30,6 +47,7 @@ function input(overrides: Partial<VerdictInput> = {}): VerdictInput {
     pause: { paused: false },
     lastRun: run(),
     periodMs: MINUTE,
+    alarms: alarms(),
     ...overrides,
   };
 }
@@ -54,6 +72,27 @@ describe('verdictOf', () => {
       'a pause',
       { pause: { paused: true, until: NOW + 30 * MINUTE } },
       'WARNING: orders-db: automatic moves paused until 2026-12-07T03:30:00.000Z',
+      1,
+    ],
+    [
+      'a node in maintenance',
+      {
+        maintenance: {
+          current: { 'db-b': { until: NOW + 30 * MINUTE, reason: 'patching', by: 'alice' } },
+          ended: {},
+        },
+        lastRun: run({
+          alerts: {
+            'maintenance:db-b': {
+              kind: 'maintenance',
+              subject: 'db-b in maintenance',
+              since: NOW - MINUTE,
+              lastSentAt: NOW - MINUTE,
+            },
+          },
+        }),
+      },
+      'WARNING: orders-db: db-b in maintenance until 2026-12-07T03:30:00.000Z (patching, by alice)',
       1,
     ],
     [
@@ -136,6 +175,86 @@ describe('verdictOf', () => {
       input({ lastRun: run({ updatedAt: new Date(NOW - 2 * MINUTE).toISOString() }) }),
       NOW,
     );
+
+    // Assess
+    expect(v.level).toBe('OK');
+  });
+
+  it('says CRITICAL when the heartbeat alarm is in ALARM, with how long it has been', () => {
+    // Act
+    const v = verdictOf(input({ alarms: alarms({ heartbeatMissing: 'ALARM' }) }), NOW);
+
+    // Assess
+    expect(v.line).toBe('CRITICAL: orders-db: alarm heartbeat-missing in ALARM for 4 min');
+    expect(v.code).toBe(2);
+  });
+
+  it.each(Object.entries(ALARM_LEVEL) as [AlarmKey, 'WARNING' | 'CRITICAL'][])(
+    'weighs %s in ALARM as %s',
+    (key, level) => {
+      // Act
+      const v = verdictOf(input({ alarms: alarms({ [key]: 'ALARM' }) }), NOW);
+
+      // Assess
+      expect(v.level).toBe(level);
+      expect(v.reasons).toEqual([`alarm ${ALARM_SUFFIX[key]} in ALARM for 4 min`]);
+    },
+  );
+
+  it('judges CRITICAL exactly the heartbeat, move-failure and Mover-error alarms', () => {
+    // Act
+    const critical = Object.entries(ALARM_LEVEL)
+      .filter(([, level]) => level === 'CRITICAL')
+      .map(([key]) => key)
+      .sort();
+
+    // Assess
+    expect(critical).toEqual(['heartbeatMissing', 'moveFailures', 'moverErrors']);
+  });
+
+  it('says WARNING, not UNKNOWN, when the alarm states cannot be read', () => {
+    // Act
+    const v = verdictOf(
+      input({ alarms: { readable: false, error: 'AccessDenied: not authorized' } }),
+      NOW,
+    );
+
+    // Assess
+    expect(v.line).toBe(
+      'WARNING: orders-db: alarm states unreadable: AccessDenied: not authorized',
+    );
+    expect(v.code).toBe(1);
+  });
+
+  it('lets unreadable alarm states weigh no more than WARNING beside a CRITICAL finding', () => {
+    // Prepare
+    const down = run({ nodes: { 'db-a': { state: 'down' }, 'db-b': { state: 'up' } } });
+
+    // Act
+    const v = verdictOf(
+      input({ lastRun: down, alarms: { readable: false, error: 'AccessDenied: no' } }),
+      NOW,
+    );
+
+    // Assess
+    expect(v.line).toBe(
+      'CRITICAL: orders-db: db-a (active) is down; alarm states unreadable: AccessDenied: no',
+    );
+  });
+
+  it('says WARNING naming the alarms that do not exist', () => {
+    // Act
+    const v = verdictOf(input({ alarms: alarms({ checkerErrors: 'missing' }) }), NOW);
+
+    // Assess
+    expect(v.line).toBe(
+      'WARNING: orders-db: alarms missing: vip-failover-orders-db-checker-errors',
+    );
+  });
+
+  it('shows but does not judge an alarm with insufficient data', () => {
+    // Act
+    const v = verdictOf(input({ alarms: alarms({ noHealthyStandby: 'INSUFFICIENT_DATA' }) }), NOW);
 
     // Assess
     expect(v.level).toBe('OK');

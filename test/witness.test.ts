@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import type { Clock } from '../lambda/domain/clock';
-import { MasterWatch } from '../lambda/domain/checker/watch';
-import { holder, type Holder } from '../lambda/domain/probe';
+import { HeldConnectionKeeper } from '../lambda/domain/checker/held-connection-keeper';
+import { heldConnectionOpener, type OpenHeldConnection } from '../lambda/domain/probe/probe';
 import { availabilityZoneOf, METADATA_PATH } from '../lambda/domain/vantage';
 import { InvalidWitnessRequestError, parseWitnessRequest, witness } from '../lambda/domain/witness';
 import { scriptedProber } from './support/domain-checker';
@@ -42,6 +42,8 @@ describe('witness', () => {
 });
 
 describe('availabilityZoneOf', () => {
+  // Its 1 s default is for Lambda; a loaded test machine may take longer to answer on loopback.
+  const PATIENT_MS = 30_000;
   let server: Server;
   let api: string;
 
@@ -60,13 +62,13 @@ describe('availabilityZoneOf', () => {
   it("reads the AZ ID from Lambda's metadata endpoint with the token", async () => {
     const env = { AWS_LAMBDA_METADATA_API: api, AWS_LAMBDA_METADATA_TOKEN: 'right' };
 
-    await expect(availabilityZoneOf(env)).resolves.toEqual({ az: 'euw1-az3' });
+    await expect(availabilityZoneOf(env, PATIENT_MS)).resolves.toEqual({ az: 'euw1-az3' });
   });
 
   it('says why the zone is unknown: a refused token, no endpoint', async () => {
     const wrong = { AWS_LAMBDA_METADATA_API: api, AWS_LAMBDA_METADATA_TOKEN: 'wrong' };
 
-    await expect(availabilityZoneOf(wrong)).resolves.toEqual({
+    await expect(availabilityZoneOf(wrong, PATIENT_MS)).resolves.toEqual({
       error: 'metadata endpoint answered 401 Unauthorized',
     });
     await expect(availabilityZoneOf({})).resolves.toEqual({
@@ -97,7 +99,7 @@ describe('a held connection (real sockets on loopback)', () => {
   };
 
   it('reports the end of an established connection the node closed', async () => {
-    const held = holder({ port })({ name: 'db-a', address: '127.0.0.1' });
+    const held = heldConnectionOpener({ port })({ name: 'db-a', address: '127.0.0.1' });
     await until(() => accepted.length === 1);
 
     accepted[0]?.destroy();
@@ -106,18 +108,18 @@ describe('a held connection (real sockets on loopback)', () => {
   });
 
   it('says it was us that closed it, and a node that refused was never established', async () => {
-    const held = holder({ port })({ name: 'db-a', address: '127.0.0.1' });
+    const held = heldConnectionOpener({ port })({ name: 'db-a', address: '127.0.0.1' });
     await until(() => accepted.length === 1);
     held.close();
     await expect(held.lost).resolves.toEqual({ why: 'closed by the Checker', established: true });
 
     server.close();
-    const refused = holder({ port })({ name: 'db-a', address: '127.0.0.1' });
+    const refused = heldConnectionOpener({ port })({ name: 'db-a', address: '127.0.0.1' });
     await expect(refused.lost).resolves.toMatchObject({ established: false });
   });
 
   it('connects from the source address it is given', async () => {
-    const held = holder({ port, sourceAddress: '127.0.0.7' })({
+    const held = heldConnectionOpener({ port, sourceAddress: '127.0.0.7' })({
       name: 'db-a',
       address: '127.0.0.1',
     });
@@ -129,11 +131,11 @@ describe('a held connection (real sockets on loopback)', () => {
   });
 });
 
-describe('MasterWatch', () => {
-  /** A holder whose connections end when the spec says. */
-  function fakeHolder() {
+describe('HeldConnectionKeeper', () => {
+  /** An opener whose connections end when the spec says. */
+  function fakeOpener() {
     const opened: { node: string; end: (established: boolean) => void; closed: boolean }[] = [];
-    const hold: Holder = (node) => {
+    const open: OpenHeldConnection = (node) => {
       let end: (lost: { why: string; established: boolean }) => void = () => undefined;
       const entry = {
         node: node.name,
@@ -150,74 +152,74 @@ describe('MasterWatch', () => {
         },
       };
     };
-    return { hold, opened };
+    return { open, opened };
   }
 
-  function watchWith(now: { t: number }) {
-    const { hold, opened } = fakeHolder();
+  function keeperWith(now: { t: number }) {
+    const { open, opened } = fakeOpener();
     const lost: string[] = [];
     const clock: Clock = { now: () => now.t };
-    const watch = new MasterWatch(
+    const keeper = new HeldConnectionKeeper(
       {
-        ...{ holder: hold, clock, log: logRecorder() },
+        ...{ openHeldConnection: open, clock, log: logRecorder() },
         onLost: (node) => lost.push(node),
         onQuiet: () => undefined,
         onFailed: () => undefined,
       },
       config,
     );
-    return { watch, opened, lost };
+    return { keeper, opened, lost };
   }
 
   it('holds one connection to the active node, and reports it lost once established', async () => {
     const now = { t: 0 };
-    const { watch, opened, lost } = watchWith(now);
+    const { keeper, opened, lost } = keeperWith(now);
 
-    watch.follow('db-a');
-    watch.follow('db-a');
+    keeper.follow('db-a');
+    keeper.follow('db-a');
     opened[0]?.end(true);
     await Promise.resolve();
     await Promise.resolve();
 
     expect(opened.map((o) => o.node)).toEqual(['db-a']);
     expect(lost).toEqual(['db-a']);
-    await watch.close();
+    await keeper.close();
   });
 
   it('opens a lost connection again only after a regular interval, and follows a new master', async () => {
     const now = { t: 0 };
-    const { watch, opened, lost } = watchWith(now);
-    watch.follow('db-a');
+    const { keeper, opened, lost } = keeperWith(now);
+    keeper.follow('db-a');
     opened[0]?.end(false);
     await Promise.resolve();
 
     now.t = config.detection.intervalMs - 1;
-    watch.follow('db-a');
+    keeper.follow('db-a');
     expect(opened).toHaveLength(1);
     now.t = config.detection.intervalMs;
-    watch.follow('db-a');
+    keeper.follow('db-a');
     expect(opened).toHaveLength(2);
     // A connection refused was never established: nothing to report.
     expect(lost).toEqual([]);
 
     now.t += config.detection.intervalMs;
-    watch.follow('db-b');
+    keeper.follow('db-b');
     expect(opened[1]?.closed).toBe(true);
     expect(opened.map((o) => o.node)).toEqual(['db-a', 'db-a', 'db-b']);
-    await watch.close();
+    await keeper.close();
     expect(opened[2]?.closed).toBe(true);
     expect(lost).toEqual([]);
   });
 });
 
-describe('MasterWatch pings', () => {
+describe('HeldConnectionKeeper pings', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
   /** A held connection whose pings are answered while `answering` is true. */
   function pinged() {
     const state = { answering: true, pings: 0, waiting: [] as (() => void)[] };
-    const hold: Holder = () => {
+    const open: OpenHeldConnection = () => {
       let end: () => void = () => undefined;
       return {
         lost: new Promise((resolve) => (end = () => resolve({ why: 'closed', established: true }))),
@@ -229,16 +231,16 @@ describe('MasterWatch pings', () => {
         close: () => end(),
       };
     };
-    return { hold, state };
+    return { open, state };
   }
 
   it('pings at half the confirmation interval, and says quiet, then failed, of a ping left unanswered', async () => {
-    const { hold, state } = pinged();
+    const { open, state } = pinged();
     const quiet: string[] = [];
     const failed: { node: string; failure?: string; detail?: string; startedAt: number }[] = [];
-    const watch = new MasterWatch(
+    const keeper = new HeldConnectionKeeper(
       {
-        ...{ holder: hold, clock: { now: () => Date.now() }, log: logRecorder() },
+        ...{ openHeldConnection: open, clock: { now: () => Date.now() }, log: logRecorder() },
         onLost: () => undefined,
         onQuiet: (node) => quiet.push(node),
         onFailed: (r) => failed.push(r),
@@ -248,7 +250,7 @@ describe('MasterWatch pings', () => {
     const { confirmIntervalMs } = config.detection;
     const { timeoutMs } = config.probe;
 
-    watch.follow('db-a');
+    keeper.follow('db-a');
     await jest.advanceTimersByTimeAsync(confirmIntervalMs * 2);
     expect(state.pings).toBeGreaterThanOrEqual(3);
     expect(quiet).toEqual([]);
@@ -279,6 +281,6 @@ describe('MasterWatch pings', () => {
     expect(state.pings).toBeGreaterThan(pingsWhileFrozen);
     expect(quiet).toEqual(['db-a']);
     expect(failed).toHaveLength(1);
-    await watch.close();
+    await keeper.close();
   });
 });

@@ -26,6 +26,9 @@ export const CONDITION_KINDS = [
   'second-opinion-unanswered',
   'witness-unavailable',
   'readings-unavailable',
+  'maintenance',
+  'maintenance-overran',
+  'maintenance-unreadable',
 ] as const;
 export type ConditionKind = (typeof CONDITION_KINDS)[number];
 
@@ -36,7 +39,7 @@ export const EVENT_KINDS = [
   'move-partial',
   // A request to the Mover that did not prove its origin (docs/security.md).
   'move-untrusted',
-  // A move fenced a node, then did not switch, and could not lift its own fence.
+  // A move fenced a node, then changed no route, and could not lift its own fence.
   'fence-left',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

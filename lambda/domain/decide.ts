@@ -1,30 +1,11 @@
 /** What the Checker does next: a pure function of what it observed. */
 import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
-import type { Fitness } from './replication';
-import type { Placement } from './routes';
-import { inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
+import type { Observation } from './observation';
+import type { Placement } from './types';
+import { inService, inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
 
-export interface Observation {
-  readonly placement: Placement;
-  /** The record's value; undefined when the parameter is missing. */
-  readonly record?: string;
-  /** Health of every configured node by name. */
-  readonly health: Readonly<Record<string, NodeHealth>>;
-  readonly paused: boolean;
-  /** Epoch ms of the last move (the last-move parameter, or a move made in this run). */
-  readonly lastMoveAt?: number;
-  /** The cooldown after that move, damped by recent failbacks. @default detection.cooldownSeconds */
-  readonly cooldownMs?: number;
-  readonly now: number;
-  /** The latest probe's detail by node: says why a node that answers is not a target. */
-  readonly probeDetails?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Each standby's fitness by its replication, as of its last read before the master died
-   * (replication.ts); a node absent or fit is not held back. The active node is never judged.
-   */
-  readonly replication?: Readonly<Record<string, Fitness>>;
-}
+export type { Observation } from './observation';
 
 /**
  * Why a hold holds, as data: notifications key on it, never on the reason's words.
@@ -173,7 +154,8 @@ function converge(config: FailoverConfig, o: Observation, placement: Split): Dec
   const live = config.nodes
     .map((n) => n.name)
     .filter((name) => !blackholed.includes(name) && o.health[name]?.state === 'up')
-    .filter((name) => loggedIn(o.health[name] as NodeHealth, true) && inStep(o, name));
+    .filter((name) => loggedIn(o.health[name] as NodeHealth, true) && inStep(o, name))
+    .filter((name) => inService(o, name));
   const target =
     (o.record !== undefined && placement.nodes.includes(o.record) && live.includes(o.record)
       ? o.record

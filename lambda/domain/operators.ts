@@ -19,7 +19,7 @@ import { awsErrorText } from './errors';
 import type { Log } from './log';
 import { emitRunMetrics, type MetricsSink } from './metrics';
 import { publishAll } from './notify';
-import type { PauseState } from './record';
+import type { PauseState } from './mover/record';
 import { readStatus, writeStatus, type GroupStatus } from './status';
 
 /** Hold kinds that only wait and need nobody: a failback paused is not an alert. */
@@ -32,6 +32,12 @@ const SECOND_OPINION_HOLDS: ReadonlySet<string> = new Set([
 ]);
 
 const NEXT_STEP: Readonly<Record<ConditionKind, string>> = {
+  maintenance:
+    'Nothing, if the work is planned: the node is no failover target until the window ends. End it early with vip-failover maintain NODE --end.',
+  'maintenance-overran':
+    'The window has ended but the node is not answering: finish the work and bring it up, or extend the window (vip-failover maintain NODE --for 1h --reason ... --replace).',
+  'maintenance-unreadable':
+    "Fix the maintenance parameter's value (vip-failover maintain writes it) or the Checker role's ssm:GetParameter on it; until then every node counts as a target.",
   'no-standby':
     'Bring a standby up (and make sure the probe can log in to it); failover resumes on its own.',
   cooldown:
@@ -127,6 +133,7 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
     );
   }
   out.push(...secondOpinionConditions(report));
+  out.push(...maintenanceConditions(report));
   const readings = report.savedReadings?.error;
   if (readings !== undefined)
     out.push(
@@ -277,4 +284,45 @@ export async function tellOperators(
     });
   }
   return plan.notifications;
+}
+
+/** A node in maintenance, a window ended with its node not back, a parameter we cannot read. */
+function maintenanceConditions({ maintenance, nodes }: CheckerReport): Condition[] {
+  if (!maintenance) return [];
+  const out: Condition[] = [];
+  for (const [node, m] of Object.entries(maintenance.nodes)) {
+    const why = [m.reason, m.by && `by ${m.by}`].filter(Boolean).join(', ');
+    const facts = { node, until: m.until, reason: m.reason };
+    if (!m.ended) {
+      out.push(
+        condition(
+          `maintenance:${node}`,
+          'maintenance',
+          `${node} in maintenance until ${m.until} (${why})`,
+          `${node} is no failover target until ${m.until} (${why}). Failover of the master goes on among the other nodes.`,
+          facts,
+        ),
+      );
+    } else if (nodes[node]?.last?.ok !== true) {
+      out.push(
+        condition(
+          `maintenance-overran:${node}`,
+          'maintenance-overran',
+          `${node}'s maintenance ended at ${m.until} but it is not back`,
+          `The maintenance window of ${node} (${why}) ended at ${m.until}; ${node} is a target again but does not answer our probe${nodes[node]?.last?.detail ? ` (${nodes[node]?.last?.detail})` : ''}.`,
+          facts,
+        ),
+      );
+    }
+  }
+  if (maintenance.error !== undefined)
+    out.push(
+      condition(
+        'maintenance-unreadable',
+        'maintenance-unreadable',
+        'the maintenance parameter cannot be read',
+        `${maintenance.error}. Every node counts as a failover target meanwhile.`,
+      ),
+    );
+  return out;
 }

@@ -3,8 +3,9 @@
  * every target it picks (failover, failback, convergence).
  */
 import type { FailoverConfig } from '../../config';
-import type { Observation } from './decide';
+import type { Observation } from './observation';
 import type { NodeHealth } from './health';
+import { describeMaintenance } from './maintenance';
 
 /**
  * Its latest answer passed a full login plus `SELECT 1`, or, with `untried`, could not try one
@@ -19,9 +20,14 @@ export function inStep(o: Observation, name: string): boolean {
   return o.replication?.[name]?.fit !== false;
 }
 
+/** Not taken out of the targets by operators (maintenance.ts). */
+export function inService(o: Observation, name: string): boolean {
+  return o.maintenance?.[name] === undefined;
+}
+
 /**
- * May receive the VIP: up, answered its latest probe, logged in, in step by its replication; in
- * cooldown (`strict`), also risen.
+ * May receive the VIP: up, answered its latest probe, logged in, in step by its replication, not
+ * in maintenance; in cooldown (`strict`), also risen.
  */
 export function usable(
   o: Observation,
@@ -32,7 +38,7 @@ export function usable(
 ): boolean {
   const h = o.health[name];
   if (!h || h.state !== 'up' || h.lastOk !== true || !loggedIn(h, untried)) return false;
-  return inStep(o, name) && (!strict || h.successes >= rise);
+  return inStep(o, name) && inService(o, name) && (!strict || h.successes >= rise);
 }
 
 /** Nodes other than `except`, in order of preference, that may receive the VIP. */
@@ -51,8 +57,11 @@ export function ineligible(
 ): string {
   const named = config.nodes
     .map((n) => n.name)
-    .filter((name) => !except.includes(name) && o.health[name]?.state === 'up')
+    .filter((name) => !except.includes(name))
+    .filter((name) => o.health[name]?.state === 'up' || !inService(o, name))
     .map((name) => {
+      const maintained = o.maintenance?.[name];
+      if (maintained) return `${name} is in maintenance ${describeMaintenance(maintained)}`;
       const h = o.health[name] as NodeHealth;
       const fitness = o.replication?.[name];
       if (h.lastEligible === false && h.lastCredentials === undefined) {

@@ -95,9 +95,12 @@ export interface ReplicationState {
 /** Where one route table sends the VIP now. */
 export interface TableState {
   readonly routeTableId: string;
-  /** The ENI or instance id the VIP route targets; undefined when the route is missing. */
-  readonly target?: string;
-  /** The configured node that target belongs to; undefined when missing or foreign. */
+  /**
+   * The route target: the ENI or instance id the VIP route points at (not MoveRequest.target,
+   * which names a node); undefined when the route is missing.
+   */
+  readonly routeTarget?: string;
+  /** The configured node that route target belongs to; undefined when missing or foreign. */
   readonly node?: string;
   /**
    * `blackhole` when the target is gone (its ENI deleted or detached, its instance stopped): the
@@ -107,6 +110,46 @@ export interface TableState {
   /** Set when the table itself could not be read (for example InvalidRouteTableID.NotFound). */
   readonly error?: string;
 }
+
+/** A table whose VIP route targets something outside the config: left alone, alerted on. */
+export interface ForeignRoute {
+  readonly routeTableId: string;
+  readonly target: string;
+  /** True when that target is gone too: its route is blackhole. */
+  readonly blackhole?: true;
+}
+
+/** A table whose VIP route names a configured node but is blackhole: the VIP is not served. */
+export interface BlackholeRoute {
+  readonly routeTableId: string;
+  readonly node: string;
+}
+
+/** What every readable placement lists besides its verdict: the tables that need a human. */
+interface Exceptions {
+  /** Tables sending the VIP outside the config; the verdict is over the other tables. */
+  readonly foreign: readonly ForeignRoute[];
+  /** Tables whose route names a node but is blackhole (its ENI deleted or detached ...). */
+  readonly blackhole: readonly BlackholeRoute[];
+}
+
+/**
+ * Where the VIP goes, summarised over every table. A foreign table does not stop the others
+ * being followed: it is listed in `foreign` and the verdict is over the rest.
+ */
+export type Placement =
+  /** Every readable table but the foreign ones sends the VIP to this node. */
+  | ({ readonly kind: 'consistent'; readonly node: string } & Exceptions)
+  /** Tables disagree, or some lack the route: converge them. */
+  | ({
+      readonly kind: 'split';
+      readonly nodes: readonly string[];
+      readonly missing: readonly string[];
+    } & Exceptions)
+  /** No readable table sends the VIP to a configured node, and some send it elsewhere. */
+  | { readonly kind: 'foreign'; readonly foreign: readonly ForeignRoute[] }
+  /** No table could be read. */
+  | { readonly kind: 'unreadable' };
 
 /** The Mover's input. */
 export interface MoveRequest {
@@ -176,7 +219,7 @@ export interface MoveResult {
    */
   readonly status:
     'moved' | 'already-active' | 'stale' | 'partial' | 'paused' | 'expired' | 'refused';
-  /** Why the request was expired or refused; on a move, what went wrong after the switch. */
+  /** Why the request was expired or refused; on a move, what went wrong after the routes changed. */
   readonly detail?: string;
   readonly target: string;
   readonly tables: readonly TableOutcome[];
@@ -185,7 +228,7 @@ export interface MoveResult {
   /** The record's value before this call (undefined when missing). */
   readonly previousRecord?: string;
   readonly durationMs: number;
-  /** What the move did around the switch: hooks, fencing and promotion (mover-database.ts). */
+  /** What the move did around the routes' change: hooks, fencing and promotion (mover/database.ts). */
   readonly database?: DatabaseSteps;
 }
 
@@ -195,12 +238,12 @@ export interface DatabaseSteps {
   readonly hooks?: { readonly vetoed?: string; readonly problems?: readonly string[] };
   /** Each node the VIP left, fenced or not. */
   readonly fencing?: readonly Fencing[];
-  /** The fences this move put up and lifted again because it did not switch. */
+  /** The fences this move put up and lifted again because it changed no route. */
   readonly unfenced?: readonly Unfencing[];
   readonly promotion?: Promotion;
 }
 
-/** What fencing one node came to (fence.ts). */
+/** What fencing one node came to (mover/fence.ts). */
 export type Fencing =
   /**
    * read_only is ON now; `already`: it was before we came. `position`: its GTID position read
@@ -218,8 +261,8 @@ export type Fencing =
   /** Logged in, but read_only could not be set. */
   | { readonly status: 'failed'; readonly node: string; readonly detail: string };
 
-/** Lifting a fence this move put up, after the move did not switch. */
-/** What lifting our own fence from one node came to (fence.ts). */
+/** Lifting a fence this move put up, after the move changed no route. */
+/** What lifting our own fence from one node came to (mover/fence.ts). */
 export type Unfencing =
   /** read_only is OFF again: the node takes writes as before the move. */
   | { readonly status: 'lifted'; readonly node: string }
@@ -231,7 +274,7 @@ export type Unfencing =
       readonly statement: string;
     };
 
-/** The steps of a promotion (promote.ts), in order. */
+/** The steps of a promotion (mover/promote.ts), in order. */
 export type PromotionStep = 'login' | 'status' | 'catch-up' | 'stop' | 'writable';
 
 export type Promotion =

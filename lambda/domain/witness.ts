@@ -4,7 +4,7 @@
  * probe the Checker runs, and answers what it saw. It decides nothing and changes nothing.
  */
 import type { FailoverConfig } from '../../config';
-import type { Prober } from './probe';
+import type { Prober } from './probe/probe';
 import type { ProbeResult } from './types';
 import type { Zone } from './vantage';
 

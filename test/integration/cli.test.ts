@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../cli/main';
 import { validateConfig } from '../../config';
+import { alarmNames } from '../../config/alarm-names';
 import { statusValue, type GroupStatus, type NodeStatus } from '../../lambda/domain/status';
 import { LocalAws } from '../../tools/local-aws';
 import { deployGroupFunctions, seedFromFile } from '../../tools/local-aws/seed';
@@ -198,6 +199,143 @@ describe('vip-failover status', () => {
   });
 });
 
+describe('vip-failover status, alarms', () => {
+  it('shows every alarm OK since the seed, and leaves an OK verdict OK', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toMatch(/^OK: /);
+    expect(stdout).toMatch(/^alarms:$/m);
+    for (const name of Object.values(alarmNames(config)))
+      expect(stdout).toMatch(
+        new RegExp(
+          `^  ${name.replace('vip-failover-orders-db-', '')} +OK +since \\S+Z \\(\\d+ s ago\\)$`,
+          'm',
+        ),
+      );
+    expect(code).toBe(0);
+  });
+
+  it('says CRITICAL and exits 2 with the heartbeat alarm in ALARM, and shows since when', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(
+      alarmNames(config).heartbeatMissing,
+      'ALARM',
+      'silent',
+      Date.now() - 4 * 60_000,
+    );
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe(
+      'CRITICAL: orders-db: alarm heartbeat-missing in ALARM for 4 min',
+    );
+    expect(stdout).toMatch(/^ {2}heartbeat-missing +ALARM +since \S+Z \(4 min ago\)$/m);
+    expect(code).toBe(2);
+  });
+
+  it('says WARNING and exits 1 with the paused-too-long alarm in ALARM', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(alarmNames(config).pausedTooLong, 'ALARM');
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toMatch(
+      /^WARNING: orders-db: alarm paused-too-long in ALARM for \d+ s$/,
+    );
+    expect(code).toBe(1);
+  });
+
+  it('says WARNING, not UNKNOWN, when DescribeAlarms is denied, and shows why', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.faults.add({
+      service: 'cloudwatch',
+      action: 'DescribeAlarms',
+      error: {
+        code: 'AccessDenied',
+        status: 403,
+        message: 'not authorized to perform: cloudwatch:DescribeAlarms',
+      },
+    });
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toBe(
+      'WARNING: orders-db: alarm states unreadable: AccessDenied: not authorized to perform: cloudwatch:DescribeAlarms',
+    );
+    expect(stdout).toMatch(/^alarm states unreadable: AccessDenied: /m);
+    expect(code).toBe(1);
+  });
+
+  it('gives the alarms to scripts in the JSON', async () => {
+    // Prepare
+    aws.setAlarmState(alarmNames(config).moveFailures, 'ALARM');
+
+    // Act
+    const { stdout } = await cli('status', '--json');
+
+    // Assess
+    const report = JSON.parse(stdout) as {
+      alarms: { readable: boolean; states: { name: string; state: string }[] };
+    };
+    expect(report.alarms.readable).toBe(true);
+    expect(report.alarms.states).toContainEqual(
+      expect.objectContaining({ name: alarmNames(config).moveFailures, state: 'ALARM' }),
+    );
+  });
+});
+
+describe('vip-failover watch', () => {
+  it('prints two status blocks, a blank line between, for --count 2 and exits with the last verdict', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    aws.setAlarmState(alarmNames(config).moveFailures, 'ALARM');
+
+    // Act
+    const { code, stdout } = await cli('watch', '--count', '2', '--every', '1s');
+
+    // Assess
+    const blocks = stdout.trimEnd().split('\n\n');
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) {
+      expect(firstLine(block)).toMatch(
+        /^CRITICAL: orders-db: alarm move-failures in ALARM for \d+ s$/,
+      );
+      expect(block).toMatch(/^ {2}move-failures +ALARM +since /m);
+    }
+    expect(code).toBe(2);
+  });
+
+  it('shows an UNKNOWN block for a refresh that cannot reach the endpoint, and exits 3', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    await aws.stop();
+
+    // Act
+    const { code, stdout, stderr } = await cli('watch', '--count', '1', '--every', '1s');
+    aws = await LocalAws.start();
+
+    // Assess
+    expect(stdout).toMatch(/^UNKNOWN: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    // The refresh's own block, not the command's fault (which says it on stderr too).
+    expect(stderr).toBe('');
+    expect(code).toBe(3);
+  });
+});
+
 describe('vip-failover move, history', () => {
   it('moves the VIP through the Mover, exits 0 and shows the forced move in the history', async () => {
     // Act
@@ -308,6 +446,62 @@ describe('vip-failover pause, resume', () => {
     expect(stderr).toBe(
       'vip-failover: --for soon is not a duration; write it like 30m, 2h, 2h30m or 1d\n',
     );
+  });
+});
+
+describe('vip-failover maintain', () => {
+  it('takes a node out of the targets until a time: status warns, the Mover refuses it, --end puts it back', async () => {
+    // Prepare
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+
+    // Act
+    const started = await cli('maintain', 'db-b', '--for', '2h', '--reason', 'patching');
+    const during = await cli('status');
+    const moved = await cli('move', '--to', 'db-b', '--reason', 'switchover');
+    const ended = await cli('maintain', 'db-b', '--end');
+    const after = await cli('status');
+
+    // Assess
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(
+      /^db-b is out of the failover targets of orders-db until \d{4}-/,
+    );
+    expect(during.code).toBe(1);
+    expect(firstLine(during.stdout)).toMatch(
+      /^WARNING: orders-db: db-b in maintenance until \S+ \(patching, by alice\)$/,
+    );
+    expect(during.stdout).toMatch(/db-b .*; IN MAINTENANCE until \S+ \(patching, by alice\)/);
+    expect(moved.code).toBe(1);
+    expect(moved.stdout).toMatch(/^refused: VIP → db-b/m);
+    expect(moved.stdout).toMatch(/db-b is in maintenance until .*; end it first/);
+    expect(ended.stdout).toBe('ended the maintenance of db-b\n');
+    expect(after.code).toBe(0);
+  });
+
+  it('refuses a second window without --replace, an unknown node, and a window without an end', async () => {
+    // Prepare
+    await cli('maintain', 'db-b', '--for', '1h', '--reason', 'patching', '--by', 'bob');
+
+    // Act
+    const again = await cli('maintain', 'db-b', '--for', '2h', '--reason', 'mine');
+    const unknown = await cli('maintain', 'db-z', '--for', '2h', '--reason', 'x');
+    const endless = await cli('maintain', 'db-a', '--reason', 'x');
+    const replaced = await cli('maintain', 'db-b', '--for', '2h', '--reason', 'mine', '--replace');
+
+    // Assess
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^vip-failover: db-b is already in maintenance until \S+ \(in 60 min\) \(patching, by bob\); add --replace/,
+    );
+    expect(unknown.stderr).toBe(
+      'vip-failover: db-z is not a node of orders-db; use one of db-a, db-b\n',
+    );
+    expect(endless.code).toBe(1);
+    expect(endless.stderr).toBe(
+      'vip-failover: maintain needs --for; see vip-failover help maintain\n',
+    );
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toContain('(replaced the window in force)');
   });
 });
 

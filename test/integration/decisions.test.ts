@@ -7,7 +7,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { nodeByName } from '../../config';
-import type { CheckerReport, MoveAttempt } from '../../lambda/domain/checker';
+import type { CheckerReport, MoveAttempt } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { signedAs } from '../../tools/harness/signing';
@@ -229,6 +229,50 @@ describe('eligibility', () => {
       expect(report.decision).toEqual({ action: 'none', reason: 'db-a is up' });
     expect(c.logsMatching(/^db-a is out of connections/, 'ERROR')).not.toEqual([]);
     expect(c.logsMatching(/^db-a rejected the probe's login/)).toEqual([]);
+    expect(runErrors).toEqual([]);
+  });
+});
+
+describe('a node in maintenance', () => {
+  it('is passed over: a dead master fails over to the next node, and the window is alerted', async () => {
+    // Prepare: three nodes, db-b (next in preference) in maintenance for an hour.
+    const c = (cluster = await startFastCluster({
+      adjust: (raw) =>
+        (raw.nodes as unknown[]).push({
+          name: 'db-c',
+          networkInterfaceId: 'eni-0a1b2c3d4e5f6000c',
+          address: '10.0.3.10',
+        }),
+    }));
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    c.aws.putParameter(
+      c.config.maintenanceParameterName,
+      JSON.stringify({ 'db-b': { until, reason: 'patching', by: 'alice' } }),
+    );
+    const runErrors = await startWarmSchedule(c);
+
+    // Act
+    await serverOf(c, 'db-a').kill();
+    const moved = await c.waitFor(
+      () => c.converged() !== undefined && c.converged() !== 'db-a',
+      PATIENCE_MS,
+    );
+    await c.stopSchedule();
+
+    // Assess
+    expect(moved).toBe(true);
+    expectVipOn(c, 'db-c');
+    expect(serverOf(c, 'db-b').running).toBe(true);
+    const reports = runReports(c);
+    expect(reports.at(-1)?.maintenance).toEqual({
+      nodes: { 'db-b': { until, reason: 'patching', by: 'alice' } },
+    });
+    expect(c.aws.sns.published()).toContainEqual(
+      expect.objectContaining({
+        subject: `[orders-db] db-b in maintenance until ${until} (patching, by alice)`,
+        attributes: expect.objectContaining({ kind: 'maintenance', phase: 'start' }),
+      }),
+    );
     expect(runErrors).toEqual([]);
   });
 });

@@ -165,20 +165,20 @@ describe('fault suite', () => {
     it.each([
       {
         what: 'missing',
-        spoil: (c: LocalCluster) => c.aws.deleteParameter(c.config.parameterName),
+        spoil: (c: LocalCluster) => c.aws.deleteParameter(c.config.recordParameterName),
         says: /^record is missing but every table targets db-a; repairing the record$/,
         was: 'null',
       },
       {
         // SSM refuses an empty value (length 1 to 4096), so blank is the closest a record gets.
         what: 'blank',
-        spoil: (c: LocalCluster) => c.aws.putParameter(c.config.parameterName, '   '),
+        spoil: (c: LocalCluster) => c.aws.putParameter(c.config.recordParameterName, '   '),
         says: /^record says " {3}" but every table targets db-a; repairing the record$/,
         was: '"   "',
       },
       {
         what: 'naming an unknown node',
-        spoil: (c: LocalCluster) => c.aws.putParameter(c.config.parameterName, 'db-z'),
+        spoil: (c: LocalCluster) => c.aws.putParameter(c.config.recordParameterName, 'db-z'),
         says: /^record says "db-z" but every table targets db-a; repairing the record$/,
         was: '"db-z"',
       },
@@ -190,7 +190,7 @@ describe('fault suite', () => {
       // Act
       c.startSchedule();
       const repaired = await c.waitFor(
-        () => c.aws.parameter(c.config.parameterName)?.value === 'db-a',
+        () => c.aws.parameter(c.config.recordParameterName)?.value === 'db-a',
         PATIENCE_MS,
       );
       await c.stopSchedule();
@@ -215,7 +215,7 @@ describe('fault suite', () => {
       const refused = await sdkError(
         clients.ssm.send(
           new PutParameterCommand({
-            Name: c.config.parameterName,
+            Name: c.config.recordParameterName,
             Value: '',
             Type: 'String',
             Overwrite: true,
@@ -226,7 +226,7 @@ describe('fault suite', () => {
 
       // Assess
       expect(refused).toMatchObject({ name: 'ValidationException', status: 400 });
-      expect(c.aws.parameter(c.config.parameterName)?.value).toBe('db-a');
+      expect(c.aws.parameter(c.config.recordParameterName)?.value).toBe('db-a');
     });
   });
 
@@ -256,7 +256,7 @@ describe('fault suite', () => {
         }),
       ]);
       expect(recordWrites(c)).toEqual([]);
-      expect(c.aws.parameter(c.config.parameterName)?.version).toBe(1);
+      expect(c.aws.parameter(c.config.recordParameterName)?.version).toBe(1);
       expect(
         c.logsMatching(new RegExp(`^route missing in ${gap}; converging on db-a$`)),
       ).not.toEqual([]);
@@ -277,7 +277,7 @@ describe('fault suite', () => {
       const moved = await c.waitFor(
         () =>
           real.every((id) => c.routeNodes()[id] === 'db-b') &&
-          c.aws.parameter(c.config.parameterName)?.value === 'db-b',
+          c.aws.parameter(c.config.recordParameterName)?.value === 'db-b',
         PATIENCE_MS,
       );
       const afterMove = c.logs.length;

@@ -2,7 +2,7 @@
  * Moves across overlapping Checker runs, end to end: real MariaDB nodes on loopback, the local AWS
  * endpoint, the real Checker and Mover handlers on a compressed schedule.
  */
-import { parseLastMove, type LastMove } from '../../lambda/domain/last-move';
+import { parseLastMove, type LastMove } from '../../lambda/domain/mover/last-move';
 import { detectionBoundMs, type LocalCluster } from '../../tools/harness/cluster';
 import { routeSwitches } from '../support/calls';
 import { serverOf } from '../../tools/harness/scenario';

@@ -5,7 +5,12 @@
  */
 import type { HooksConfig } from '../../config';
 import { sleep } from '../../lambda/domain/clock';
-import { afterMove, beforeMove, lambdaInvoker, type HookEvent } from '../../lambda/domain/hooks';
+import {
+  afterMove,
+  beforeMove,
+  lambdaInvoker,
+  type HookEvent,
+} from '../../lambda/domain/mover/hooks';
 import type { LocalAws } from '../../tools/local-aws';
 import { useLocalAws, type LocalClients } from '../support/aws-env';
 

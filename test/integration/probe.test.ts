@@ -21,8 +21,8 @@ import {
   secretPassword,
   tcpProber,
   type PasswordSource,
-} from '../../lambda/domain/probe';
-import { LIVENESS_USER } from '../../lambda/domain/probe-liveness';
+} from '../../lambda/domain/probe/probe';
+import { LIVENESS_USER } from '../../lambda/domain/probe/liveness';
 import type { ProbeResult } from '../../lambda/domain/types';
 import { startMariaDb, stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
 import {

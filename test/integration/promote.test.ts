@@ -3,9 +3,9 @@
  * holding exactly REPLICATION SLAVE ADMIN, READ_ONLY ADMIN and SLAVE MONITOR. Writes go through
  * the application's account, which read_only stops (root would write through it).
  */
-import { fence } from '../../lambda/domain/fence';
-import { promote, type PromoteOptions } from '../../lambda/domain/promote';
-import type { SessionOptions } from '../../lambda/domain/mysql-session';
+import { fence } from '../../lambda/domain/mover/fence';
+import { promote, type PromoteOptions } from '../../lambda/domain/mover/promote';
+import type { SessionOptions } from '../../lambda/domain/probe/mysql-session';
 import { stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
 import {
   APP_TABLE,

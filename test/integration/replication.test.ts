@@ -4,7 +4,7 @@
  * holding SLAVE MONITOR only. Waits are generous and assert what happens, never how fast.
  */
 import { sleep } from '../../lambda/domain/clock';
-import { mysqlProber } from '../../lambda/domain/probe';
+import { mysqlProber } from '../../lambda/domain/probe/probe';
 import {
   fitness,
   remember,

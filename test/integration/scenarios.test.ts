@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { signedAs } from '../../tools/harness/signing';
 import { localClients } from '../support/aws-env';
@@ -207,7 +207,7 @@ describe('fault suite', () => {
       expect(back).toBe(true);
       expectVipOn(c, 'db-a');
       expect(switchesByTable(c)).toEqual(everyTable(c, ['db-b', 'db-a']));
-      const history = c.aws.parameterHistory(c.config.parameterName);
+      const history = c.aws.parameterHistory(c.config.recordParameterName);
       expect(history.map((v) => v.value)).toEqual(['db-a', 'db-b', 'db-a']);
       const failedOverAt = (history[1] as { lastModified: number }).lastModified;
       const failbacks = routeSwitches(c).filter((s) => s.node === 'db-a');

@@ -5,9 +5,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ProbeConfig } from '../../config';
-import { fence } from '../../lambda/domain/fence';
-import { mysqlProber, proberFor, type PasswordSource } from '../../lambda/domain/probe';
-import { sslOptions, type TlsSettings } from '../../lambda/domain/tls';
+import { fence } from '../../lambda/domain/mover/fence';
+import { mysqlProber, proberFor, type PasswordSource } from '../../lambda/domain/probe/probe';
+import { sslOptions, type TlsSettings } from '../../lambda/domain/probe/tls';
 import { startMariaDb, stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
 import { makeTestPki, type TestPki } from '../../tools/harness/pki';
 

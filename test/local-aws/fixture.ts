@@ -18,7 +18,7 @@ export const [T1, T2, T3] = config.routeTableIds as [string, string, string];
 export const ENI_A = config.nodes[0]?.networkInterfaceId as string;
 export const ENI_B = config.nodes[1]?.networkInterfaceId as string;
 export const VIP = config.vip;
-export const RECORD = config.parameterName;
+export const RECORD = config.recordParameterName;
 
 /**
  * Starts the endpoint and its clients for the spec file, and before each test forgets every

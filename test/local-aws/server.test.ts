@@ -57,7 +57,7 @@ describe('local-aws server', () => {
     );
     await sdkError(c.ssm.send(new GetParameterCommand({ Name: '/missing' })));
     off();
-    await c.ssm.send(new GetParameterCommand({ Name: config.parameterName }));
+    await c.ssm.send(new GetParameterCommand({ Name: config.recordParameterName }));
 
     // Assess
     expect(seen).toHaveLength(2);
@@ -96,7 +96,7 @@ describe('local-aws server', () => {
     const script = `
       const { SSMClient, GetParameterCommand } = require('@aws-sdk/client-ssm');
       new SSMClient({})
-        .send(new GetParameterCommand({ Name: ${JSON.stringify(config.parameterName)} }))
+        .send(new GetParameterCommand({ Name: ${JSON.stringify(config.recordParameterName)} }))
         .then((out) => console.log(out.Parameter.Value), (e) => console.log(e.name));
     `;
     const env = childEnv(aws.endpoint, aws.region, {

@@ -54,7 +54,7 @@ export function everyTable(cluster: LocalCluster, nodes: string[]): Record<strin
 
 /** The values the record has held, oldest first (version 1 is the seed). */
 export function recordHistory(cluster: LocalCluster): string[] {
-  return cluster.aws.parameterHistory(cluster.config.parameterName).map((v) => v.value);
+  return cluster.aws.parameterHistory(cluster.config.recordParameterName).map((v) => v.value);
 }
 
 /** A generator for the fault rules' `probability` that hits every other call, first one first. */

@@ -2,7 +2,7 @@
  * Jest's view of a LocalCluster: one way to start it with compressed detection, the waits the
  * end-to-end specs share, and the end state every scenario asserts.
  */
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import type { ProbeResult } from '../../lambda/domain/types';
 import type { FailoverConfigInput } from '../../config';

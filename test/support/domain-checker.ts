@@ -10,9 +10,9 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FailoverConfig } from '../../config';
-import type { CheckerDeps } from '../../lambda/domain/checker';
+import type { CheckerDeps } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
-import { readPaused } from '../../lambda/domain/record';
+import { readPaused } from '../../lambda/domain/mover/record';
 import type { MoveRequest, MoveResult, ProbeResult } from '../../lambda/domain/types';
 import { RTB_1, RTB_2, RTB_3, describeAnswer, routedTo, type VipTarget } from './domain-fixtures';
 
@@ -140,11 +140,11 @@ export function simulatedAws(config: FailoverConfig, world: World) {
   const pauseReadsBeforeInvoke: number[] = [];
 
   ec2Mock.on(DescribeRouteTablesCommand).callsFake(() => describeAnswer(...world.tables));
-  ssmMock.on(GetParameterCommand, { Name: config.parameterName }).callsFake(() => {
+  ssmMock.on(GetParameterCommand, { Name: config.recordParameterName }).callsFake(() => {
     if (world.record === undefined) throw new ParameterNotFound({ $metadata: {}, message: '' });
     return {
       Parameter: {
-        Name: config.parameterName,
+        Name: config.recordParameterName,
         Type: 'String',
         Value: world.record,
         LastModifiedDate: new Date(world.recordWrittenAt ?? Date.now() - 3_600_000),

@@ -11,7 +11,9 @@ import { validateConfig } from '../../config';
 import { checkerCost } from '../../config/runtime';
 import { Flags, runTool, writeJson } from '../harness/flags';
 import { EXAMPLE_CONFIG } from '../harness/paths';
+import { formatBill, groupBill, groupTemplate } from './bill';
 import { failoverSummary, runFailoverBench } from './failover';
+import { measureLogVolume } from './log-volume';
 import { runSoak } from './soak';
 import { soakSummary } from './soak-summary';
 
@@ -65,13 +67,25 @@ async function failover(runs: number, flapProbes: number, seed: number): Promise
     print,
   });
   process.stdout.write(failoverSummary(r));
-  // What the Checker of one group at the defaults costs, from the window and memory the stack deploys.
-  const cost = checkerCost(validateConfig(JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8'))));
-  print(
-    `Cost: $${cost.monthly_usd_per_group.toFixed(2)} a month per group (Checker ${cost.checker_memory_mb} MB, ` +
-      `${cost.runs_per_month} runs of ${cost.run_seconds} s, arm64)`,
-  );
-  return { benchmark: 'failover', ...r, cost };
+  return { benchmark: 'failover', ...r, cost: await groupCost() };
+}
+
+/**
+ * What one group at the defaults costs a month, everything its stack creates, with the Checker's
+ * own Lambda share and figures beside it; the log volume is measured from real runs.
+ */
+async function groupCost(): Promise<unknown> {
+  const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as unknown;
+  const config = validateConfig(raw);
+  const checker = checkerCost(config);
+  print('Measuring the log bytes of a run (two runs of 4 s and 12 s windows)');
+  const logs = await measureLogVolume(checker.run_seconds);
+  const bill = groupBill(groupTemplate(raw), config, {
+    logBytesPerRun: logs.bytesPerRun,
+    logBasis: logs.basis,
+  });
+  process.stdout.write(`${formatBill(bill)}\n`);
+  return { ...bill, checker };
 }
 
 async function main(): Promise<void> {

@@ -478,7 +478,7 @@ function resultOf(soak: Soak, settings: Record<string, unknown>): SoakResult {
     const windowStart = m.at - bound.detectionMs - bound.moveAllowanceMs;
     return truth.wentDownWithin(from, windowStart, m.at) || !truth.healthyAt(from, windowStart);
   }).length;
-  const history = soak.cluster.aws.parameterHistory(soak.cluster.config.parameterName);
+  const history = soak.cluster.aws.parameterHistory(soak.cluster.config.recordParameterName);
   return {
     dead_target_s: round(deadTargetMs / 1000) as number,
     dead_target_bound_s: bound.boundMs / 1000,

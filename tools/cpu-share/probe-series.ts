@@ -5,7 +5,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadRuntimeConfig } from '../../config';
 import { sleep } from '../../lambda/domain/clock';
-import { proberFor } from '../../lambda/domain/probe';
+import { proberFor } from '../../lambda/domain/probe/probe';
 import type { ProbeResult } from '../../lambda/domain/types';
 import { serve, type Reply, type Request } from './protocol';
 

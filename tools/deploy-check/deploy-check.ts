@@ -193,7 +193,7 @@ export async function runDeployCheck(options: DeployCheckOptions = {}): Promise<
         ctx: stack.ctx,
         resources,
         functions,
-        parameterNames: [config.parameterName, config.pauseParameterName],
+        parameterNames: [config.recordParameterName, config.pauseParameterName],
       }),
     );
     for (const line of readback.lines) log(line);

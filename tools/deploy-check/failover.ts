@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ENV, loadRuntimeConfig, nodeByTarget, type FailoverConfig } from '../../config';
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import type { WitnessAnswer } from '../../lambda/domain/witness';
 import { startMariaDb, type MariaDbServer } from '../harness/mariadb';
@@ -106,7 +106,7 @@ async function snapshot(
   const [routes, record] = await Promise.all([
     ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [...config.routeTableIds] })),
     ssm
-      .send(new GetParameterCommand({ Name: config.parameterName }))
+      .send(new GetParameterCommand({ Name: config.recordParameterName }))
       .then((o) => o.Parameter?.Value)
       .catch(() => undefined),
   ]);
@@ -315,7 +315,7 @@ export async function failOver(options: {
       }
       if (switched.size === config.routeTableIds.length && last.record === standby.name) {
         doneAt = Date.now();
-        log(`record ${config.parameterName} = ${last.record}`);
+        log(`record ${config.recordParameterName} = ${last.record}`);
         break;
       }
       await sleep(POLL_MS);

@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging|partition|az-outage|az-outage-lagging] ...`
+ * `npm run drill -- [--scenario kill|freeze|standby-dead|restart|secret-lost|promote|lagging|partition|az-outage|az-outage-lagging|forged] ...`
  * Runs a failover drill on this machine and exits non-zero unless it ends as expected.
  */
 import { ConfigError } from '../../config';
@@ -31,6 +31,10 @@ const USAGE = `usage: npm run drill -- [options]
                       replica (promoted first with --promotion mysql) within the outage bound
                       az-outage-lagging: the same, the replica lagging past maxLagSeconds
                       before the outage: expect no move and an alert naming the lag
+                      forged: the Mover invoked directly without a signing key (unsigned,
+                      wrongly signed, replayed, stale, claiming automatic or force): expect
+                      each refused and notified, nothing moved; then the master dies: expect
+                      the Checker's own request to fail over
   --config FILE       failover group config, the CDK app's format (default config/example.json)
   --window-ms N       compressed Checker schedule: a run starts every N ms (default 5000)
   --failback POLICY   never | preferred (default: the config's)

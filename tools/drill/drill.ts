@@ -22,6 +22,7 @@ import {
   promoteScenario,
 } from './database-scenarios';
 import { azOutageLaggingScenario, azOutageScenario } from './outage-scenario';
+import { forgedScenario } from './forged-scenario';
 import { partitionScenario } from './partition-scenario';
 import { Play, type Played } from './play';
 import { Timeline, type TimelineEntry } from './timeline';
@@ -39,6 +40,7 @@ export const SCENARIOS = [
   'partition',
   'az-outage',
   'az-outage-lagging',
+  'forged',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -111,6 +113,7 @@ const scenarios: Readonly<Record<Scenario, (p: Play) => Promise<Played>>> = {
   partition: partitionScenario,
   'az-outage': azOutageScenario,
   'az-outage-lagging': azOutageLaggingScenario,
+  forged: forgedScenario,
 };
 
 /**

@@ -29,7 +29,7 @@ export async function partitionScenario(p: Play): Promise<Played> {
       deathAt: Date.now(),
       moveExpected: false,
     };
-  const recordVersion = cluster.aws.parameter(config.parameterName)?.version;
+  const recordVersion = cluster.aws.parameter(config.recordParameterName)?.version;
   let strayed: string | undefined;
   const stopWatching = every(25, () => {
     if (strayed === undefined && cluster.converged() !== master)
@@ -62,7 +62,7 @@ export async function partitionScenario(p: Play): Promise<Played> {
   stopWatching();
   stopCalls();
 
-  const version = cluster.aws.parameter(config.parameterName)?.version;
+  const version = cluster.aws.parameter(config.recordParameterName)?.version;
   const problem =
     strayed ??
     (cluster.converged() !== master

@@ -56,10 +56,10 @@ export class Timeline {
         call.endedAt,
       );
     } else if (write) {
-      const version = cluster.aws.parameter(config.parameterName)?.version;
+      const version = cluster.aws.parameter(config.recordParameterName)?.version;
       this.note(
         'record',
-        `record ${config.parameterName} = ${write.value} (version ${version})`,
+        `record ${config.recordParameterName} = ${write.value} (version ${version})`,
         call.endedAt,
       );
     } else if (

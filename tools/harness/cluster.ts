@@ -30,7 +30,7 @@ import {
   type FailoverConfigInput,
   type RuntimeConfig,
 } from '../../config';
-import type { CheckerReport } from '../../lambda/domain/checker';
+import type { CheckerReport } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import {
   checkerClients,
@@ -535,7 +535,7 @@ export class LocalCluster {
     const nodes = this.routeNodes();
     const tables: Record<string, string | undefined> = {};
     for (const id of this.config.routeTableIds) tables[id] = nodes[id] ?? targets[id];
-    return { tables, record: this.aws.parameter(this.config.parameterName)?.value };
+    return { tables, record: this.aws.parameter(this.config.recordParameterName)?.value };
   }
 
   /** The node every table and the record agree on, if they do. */

@@ -59,7 +59,8 @@ export function switchOf(config: FailoverConfig, c: CallRecord): Switch | undefi
 /** The record write a call made, if it was a successful one (not of the pause flag). */
 export function recordWriteOf(config: FailoverConfig, c: CallRecord): RecordWrite | undefined {
   const p = c.params as Record<string, unknown>;
-  if (c.status !== 200 || c.action !== 'PutParameter' || p.Name !== config.parameterName) return;
+  if (c.status !== 200 || c.action !== 'PutParameter' || p.Name !== config.recordParameterName)
+    return;
   return { value: String(p.Value), at: c.endedAt, origin: c.origin?.requestId };
 }
 

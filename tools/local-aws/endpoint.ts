@@ -1,6 +1,6 @@
 /**
  * A local AWS-compatible endpoint: EC2 route tables, SSM parameters, Secrets Manager secrets,
- * SNS Publish and Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
+ * SNS Publish, CloudWatch alarm states (DescribeAlarms) and Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
  * AWS concepts only; seed.ts turns a failover config into this state and reads it back in the
  * config's terms. Dev tooling only: never bundled into a Lambda.
  *
@@ -14,6 +14,7 @@
  * invocation is treated the same way, as Lambda freezes a timed-out sandbox.
  */
 import { CallLog, type CallFilter, type CallRecord, type CallStart } from './calls';
+import { CloudWatchModel, type AlarmStateValue, type AlarmView } from './cloudwatch';
 import { Ec2Model, type RouteTarget } from './ec2';
 import { Ec2Query } from './ec2-query';
 import { awsEnv } from './env';
@@ -49,6 +50,8 @@ export class LocalAws {
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
   readonly sns: SnsModel;
+  /** Alarms and their states, for DescribeAlarms. */
+  readonly cloudwatch: CloudWatchModel;
   /** Lambda's metadata endpoint: which AZ each bearer token runs in. */
   readonly metadata: MetadataModel;
   readonly faults: Faults;
@@ -68,6 +71,7 @@ export class LocalAws {
     this.secrets = parts.secrets;
     this.lambda = parts.lambda;
     this.sns = parts.sns;
+    this.cloudwatch = parts.cloudwatch;
     this.metadata = parts.metadata;
     this.faults = parts.faults;
     this.log = parts.log;
@@ -83,6 +87,7 @@ export class LocalAws {
       secrets: new SecretsModel(region, accountId),
       lambda: new LambdaEmulator(owner, region, accountId),
       sns: new SnsModel(region, accountId),
+      cloudwatch: new CloudWatchModel(region, accountId),
       metadata: new MetadataModel(),
       faults: new Faults(
         options.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random),
@@ -114,12 +119,13 @@ export class LocalAws {
 
   // ---- world ----
 
-  /** Forgets every table, ENI, instance, parameter, secret, topic and message (functions stay). */
+  /** Forgets every table, ENI, instance, parameter, secret, topic, message and alarm (functions stay). */
   reset(): void {
     this.ec2.reset();
     this.ssm.reset();
     this.secrets.reset();
     this.sns.reset();
+    this.cloudwatch.reset();
   }
 
   /** Removes a table's route for `cidr`; false when there was none. */
@@ -162,6 +168,19 @@ export class LocalAws {
   /** Stores a new AWSCURRENT version, as a rotation would. */
   rotateSecret(secretId: string, secretString: string): SecretView {
     return this.secrets.rotate(secretId, secretString);
+  }
+
+  /**
+   * Sets an existing alarm's state, as CloudWatch's evaluation (or SetAlarmState) would; the
+   * time it entered the state moves only when the state changes. `at` (epoch ms) defaults to now.
+   */
+  setAlarmState(
+    name: string,
+    state: AlarmStateValue,
+    reason = `local-aws: set to ${state}`,
+    at?: number,
+  ): AlarmView {
+    return this.cloudwatch.setState(name, state, reason, at);
   }
 
   // ---- functions ----

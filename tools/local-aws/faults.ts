@@ -88,6 +88,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
       fields: { Reason: 'CallerRateLimitExceeded' },
     },
     sns: { code: 'Throttled', status: 400, message: 'Rate exceeded' },
+    cloudwatch: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
   },
   internal: {
     ec2: { code: 'InternalError', status: 500, message: 'An internal error has occurred' },
@@ -99,6 +100,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
     },
     lambda: { code: 'ServiceException', status: 500, message: 'An internal error occurred' },
     sns: { code: 'InternalError', status: 500, message: 'An internal error occurred' },
+    cloudwatch: { code: 'InternalServiceFault', status: 500, message: 'Internal service error' },
   },
   unavailable: {
     ec2: {
@@ -110,6 +112,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
     secretsmanager: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
     lambda: { code: 'ServiceException', status: 503, message: 'Service Unavailable' },
     sns: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
+    cloudwatch: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
   },
 };
 

@@ -23,5 +23,6 @@ export {
 export type { ParameterVersion } from './ssm';
 export type { SecretView } from './secrets';
 export type { PublishedMessage } from './sns';
+export type { AlarmStateValue, AlarmView } from './cloudwatch';
 export type { Ec2RouteView, Ec2RouteTableView, RouteTarget } from './ec2';
 export type { ServiceName } from './protocol';

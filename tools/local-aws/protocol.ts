@@ -1,7 +1,7 @@
 /** What every emulated service shares: the error type, the reply shape and the error envelopes. */
 import { ec2ErrorResponse, snsErrorResponse } from './xml';
 
-export type ServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'lambda' | 'sns';
+export type ServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'lambda' | 'sns' | 'cloudwatch';
 
 /** An AWS error as the service would send it; `fields` are extra members of the error shape. */
 export class AwsError extends Error {
@@ -31,7 +31,7 @@ export function jsonReply(body: unknown, status = 200): Reply {
 
 /**
  * The error in the envelope each protocol uses, so that the SDK names it: EC2 reads
- * `Errors.Error.Code`, JSON 1.1 reads `__type`, Lambda's REST-JSON reads `x-amzn-ErrorType`.
+ * `Errors.Error.Code`, JSON 1.0 and 1.1 read `__type`, Lambda's REST-JSON reads `x-amzn-ErrorType`.
  */
 export function errorReply(service: ServiceName, err: AwsError, requestId: string): Reply {
   switch (service) {
@@ -54,6 +54,16 @@ export function errorReply(service: ServiceName, err: AwsError, requestId: strin
         headers: { 'content-type': JSON_11 },
         body: JSON.stringify({ __type: err.code, message: err.message, ...err.fields }),
       };
+    case 'cloudwatch':
+      // JSON 1.0, query-compatible: the SDK takes the code from x-amzn-query-error first.
+      return {
+        status: err.status,
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-query-error': `${err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`,
+        },
+        body: JSON.stringify({ __type: err.code, message: err.message }),
+      };
     case 'lambda':
       return {
         status: err.status,
@@ -74,6 +84,7 @@ export const MUTATING: Readonly<Record<ServiceName, ReadonlySet<string>>> = {
   secretsmanager: new Set(['PutSecretValue', 'CreateSecret']),
   lambda: new Set(),
   sns: new Set(['Publish']),
+  cloudwatch: new Set(),
 };
 
 /** Reads a required string member of a JSON request, as the JSON protocols validate it. */

@@ -15,7 +15,7 @@ export type ParsedCall =
       readonly params: Record<string, string>;
     }
   | {
-      readonly service: 'ssm' | 'secretsmanager';
+      readonly service: 'ssm' | 'secretsmanager' | 'cloudwatch';
       readonly action: string;
       readonly params: Record<string, unknown>;
     }
@@ -46,9 +46,10 @@ const MAX_BODY = 7 * 1024 * 1024;
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const LAMBDA_CONFIGURATION = /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/;
 const LAMBDA_LIST = /^\/2015-03-31\/functions\/?$/;
-const JSON_TARGETS: Record<string, 'ssm' | 'secretsmanager'> = {
+const JSON_TARGETS: Record<string, 'ssm' | 'secretsmanager' | 'cloudwatch'> = {
   AmazonSSM: 'ssm',
   secretsmanager: 'secretsmanager',
+  GraniteServiceVersion20100801: 'cloudwatch',
 };
 
 export function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -175,7 +176,8 @@ export function summarise(call: ParsedCall): Record<string, unknown> {
       return rest;
     }
     case 'ssm':
-    case 'secretsmanager': {
+    case 'secretsmanager':
+    case 'cloudwatch': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(call.params)) {
         const secret =

@@ -5,6 +5,7 @@
  * The one module of the endpoint that knows the failover config.
  */
 import { readFileSync } from 'node:fs';
+import { alarmNames } from '../../config/alarm-names';
 import {
   deployedNames,
   ENV,
@@ -16,6 +17,7 @@ import {
   type NodeConfig,
 } from '../../config';
 import { createMoverHandler } from '../../lambda/mover-handler';
+import type { CloudWatchModel } from './cloudwatch';
 import type { Ec2Model, Ec2RouteView } from './ec2';
 import type { LocalAws } from './endpoint';
 import type { SecretsModel } from './secrets';
@@ -41,6 +43,7 @@ export interface SeedModels {
   readonly ssm: SsmModel;
   readonly secrets: SecretsModel;
   readonly sns: SnsModel;
+  readonly cloudwatch: CloudWatchModel;
 }
 
 /** The topic the stack creates for a group, or the existing one the config names. */
@@ -58,8 +61,8 @@ export const DEFAULT_SIGNING_KEYS = {
 
 /**
  * Creates the route tables (local route + VIP route to the active node), every node's ENI or
- * instance, the record and pause parameters, the two signing keys, and the probe and promotion
- * secrets when the config names them.
+ * instance, the record and pause parameters, the two signing keys, the group's alarms (all OK),
+ * and the probe and promotion secrets when the config names them.
  * Seeding again replaces these objects, so each seed starts from version 1.
  */
 export function seedWorld(models: SeedModels, config: FailoverConfig, options: SeedOptions): void {
@@ -69,8 +72,9 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
       `local-aws seed: active node ${JSON.stringify(options.active)} is not in the config; nodes are ${config.nodes.map((n) => n.name).join(', ')}`,
     );
   }
-  const { ec2, ssm, secrets, sns } = models;
+  const { ec2, ssm, secrets, sns, cloudwatch } = models;
   sns.createTopic(topicName(config));
+  for (const name of Object.values(alarmNames(config))) cloudwatch.putAlarm(name, 'OK');
   for (const node of config.nodes) {
     if (node.networkInterfaceId)
       ec2.registerNetworkInterface(
@@ -88,8 +92,8 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
     ec2.createRouteTable(id, config.vpc.vpcId, config.vpc.cidr);
     ec2.setRoute(id, config.vip, target);
   }
-  ssm.delete(config.parameterName);
-  ssm.put(config.parameterName, active.name, { type: 'String' });
+  ssm.delete(config.recordParameterName);
+  ssm.put(config.recordParameterName, active.name, { type: 'String' });
   ssm.delete(config.pauseParameterName);
   ssm.put(config.pauseParameterName, options.paused ? 'true' : 'false', { type: 'String' });
   const mysql = config.probe.mysql;

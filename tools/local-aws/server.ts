@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { enableAttribution, originOf } from './attribution';
 import type { CallLog, CallStart, DropReason } from './calls';
+import type { CloudWatchModel } from './cloudwatch';
 import type { Ec2Query } from './ec2-query';
 import type { Faults } from './faults';
 import type { InvocationInfo, LambdaEmulator } from './lambda';
@@ -30,6 +31,7 @@ export interface ServerParts {
   readonly secrets: SecretsModel;
   readonly lambda: LambdaEmulator;
   readonly sns: SnsModel;
+  readonly cloudwatch: CloudWatchModel;
   readonly metadata: MetadataModel;
   readonly faults: Faults;
   readonly log: CallLog;
@@ -229,6 +231,8 @@ export class LocalAwsServer {
         return handleInvoke(this.parts.lambda, call.params, requestId);
       case 'sns':
         return this.parts.sns.handle(call.action, call.params, requestId);
+      case 'cloudwatch':
+        return this.parts.cloudwatch.handle(call.action, call.params);
     }
   }
 

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import { decide, type Decision } from '../decide';
 import { awsErrorName, awsErrorText } from '../errors';
 import type { Log } from '../log';
-import type { Placement } from '../routes';
+import type { Placement } from '../mover/routes';
 import type { MoveRequest, MoveResult } from '../types';
 import { DecisionLog } from './decision-log';
 import type { NodeBook } from './nodes';
@@ -94,6 +94,7 @@ export class Actor {
       now: clock.now(),
       probeDetails: nodes.details(),
       replication: this.deps.replication?.fitness(view.activeName()),
+      maintenance: view.maintenanceAt(clock.now()),
     });
   }
 

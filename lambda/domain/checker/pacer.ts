@@ -5,7 +5,7 @@
  */
 import type { FailoverConfig, NodeConfig } from '../../../config';
 import type { Clock } from '../clock';
-import type { Prober } from '../probe';
+import type { Prober } from '../probe/probe';
 import type { ProbeResult } from '../types';
 
 /** A probe in flight, or answered and waiting for older ones. */

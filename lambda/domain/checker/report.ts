@@ -1,7 +1,8 @@
 /** What one run saw and did: the CheckerReport and its summary log line. */
 import type { Decision } from '../decide';
 import type { Log } from '../log';
-import type { Placement } from '../routes';
+import type { MaintenanceSummary } from '../maintenance';
+import type { Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import type { MoveAttempt } from './actor';
 import type { NodeProbeSummary } from './nodes';
@@ -23,6 +24,8 @@ export interface CheckerReport {
   readonly secondOpinion?: SecondOpinionSummary;
   /** The replication sightings loaded from earlier runs and saved for later ones (MySQL probes). */
   readonly savedReadings?: SavedReadingsSummary;
+  /** Nodes operators took out of the targets, and windows ended but not yet lifted. */
+  readonly maintenance?: MaintenanceSummary;
 }
 
 /**
@@ -61,9 +64,10 @@ function problems(report: CheckerReport): string[] {
   const disagreed =
     opinion?.disagreement !== undefined ? [`second opinion: ${opinion.disagreement}`] : [];
   const readings = report.savedReadings?.error ? [report.savedReadings.error] : [];
+  const maintenance = report.maintenance?.error ? [report.maintenance.error] : [];
   return [
     ...[...unreadable, ...moves, ...foreign, ...secret, ...refused],
-    ...[...disagreed, ...unanswered, ...witnesses, ...readings],
+    ...[...disagreed, ...unanswered, ...witnesses, ...readings, ...maintenance],
   ];
 }
 

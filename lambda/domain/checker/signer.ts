@@ -2,7 +2,7 @@
  * The Checker's signature on its Mover requests (docs/security.md). A key that cannot be read
  * never stops a failover: the request goes unsigned, the failure is logged at ERROR, and the
  * Mover, which alerts every unsigned request, accepts it only when its own probes confirm the
- * failover (mover-trust.ts `corroborate`).
+ * failover (mover/trust.ts `corroborate`).
  */
 import type { Clock } from '../clock';
 import type { Log } from '../log';

@@ -1,6 +1,6 @@
 /**
- * The run's view of where the VIP goes: route tables, record, pause flag and the cooldown's clock,
- * kept fresh.
+ * The run's view of where the VIP goes: route tables, record, pause flag, maintenance windows and
+ * the cooldown's clock, kept fresh.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -14,10 +14,11 @@ import {
   readLastMove,
   type LastMove,
   type MoveKind,
-} from '../last-move';
+} from '../mover/last-move';
 import type { Log } from '../log';
-import { readPause, readRecord, type RecordState } from '../record';
-import { isForeign, placementOf, readTables, type Placement } from '../routes';
+import { NO_MAINTENANCE, type MaintenanceState, type NodeMaintenance } from '../maintenance';
+import { readMaintenance, readPause, readRecord, type RecordState } from '../mover/record';
+import { isForeign, placementOf, readTables, type Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import { withDeadline } from './deadline';
 
@@ -29,11 +30,12 @@ export interface ViewDeps {
 }
 
 export class View {
-  private current: { tables: TableState[]; record: RecordState; paused: boolean } = {
-    tables: [],
-    record: {},
-    paused: false,
-  };
+  private current: {
+    tables: TableState[];
+    record: RecordState;
+    paused: boolean;
+    maintenance: MaintenanceState;
+  } = { tables: [], record: {}, paused: false, maintenance: NO_MAINTENANCE };
   /** The last move as far as this run knows: read, or made by this run. */
   private last?: Pick<LastMove, 'at' | 'failbacks'>;
   private readonly listeners: ((readAt: number) => void)[] = [];
@@ -57,6 +59,16 @@ export class View {
   }
   get paused(): boolean {
     return this.current.paused;
+  }
+  /** Nodes in maintenance at `now`: a window read earlier may have ended since. */
+  maintenanceAt(now: number): Readonly<Record<string, NodeMaintenance>> {
+    const { current, ended } = this.current.maintenance;
+    const all = { ...current, ...ended };
+    return Object.fromEntries(Object.entries(all).filter(([, m]) => now < m.until));
+  }
+  /** The maintenance parameter as last read (windows, ended entries, a read error). */
+  get maintenance(): MaintenanceState {
+    return this.current.maintenance;
   }
   /** Epoch ms of the last move (see moveClock), or of a move this run made. */
   get lastMoveAt(): number | undefined {
@@ -165,19 +177,20 @@ export class View {
     const { ec2, ssm } = this.deps;
     // GetParameter per parameter, side by side: the one round trip GetParameters would take,
     // under the IAM action the stack already grants on each parameter.
-    const [tables, record, pause, lastMove] = await withDeadline(
+    const [tables, record, pause, lastMove, maintenance] = await withDeadline(
       'AWS (DescribeRouteTables, GetParameter)',
       this.apiTimeoutMs,
       (signal) =>
         Promise.all([
           readTables(ec2, this.config, signal),
-          readRecord(ssm, this.config.parameterName, signal),
+          readRecord(ssm, this.config.recordParameterName, signal),
           readPause(ssm, this.config.pauseParameterName, startedAt, signal),
           readLastMove(ssm, this.config.lastMoveParameterName, signal),
+          readMaintenance(ssm, this.config.maintenanceParameterName, startedAt, signal),
         ]),
     );
     if (this.epoch !== startEpoch) return;
-    this.current = { tables, record, paused: pause.paused };
+    this.current = { tables, record, paused: pause.paused, maintenance };
     this.heldSince = startedAt;
     // A move another actor made during this run starts a cooldown too; our own is newer than
     // what the Mover recorded of it a moment before.
