@@ -154,12 +154,13 @@ async function readParts(
   const view = new View({ ec2: deps.ec2, ssm: deps.ssm, clock, log }, config, apiTimeoutMs);
   const fences = new FenceRequests({ config, clock, log, callMover: mover });
   // Replication is read by MySQL probes only; only they have sightings to save.
-  const saved = config.probe.type === 'mysql'
-    ? new SavedReadings({
-        ...{ ssm: deps.ssm, clock, log, apiTimeoutMs },
-        parameterName: config.replicationParameterName,
-      })
-    : undefined;
+  const saved =
+    config.probe.type === 'mysql'
+      ? new SavedReadings({
+          ...{ ssm: deps.ssm, clock, log, apiTimeoutMs },
+          parameterName: config.replicationParameterName,
+        })
+      : undefined;
   const replication = new ReplicationWatch(
     config,
     log,
