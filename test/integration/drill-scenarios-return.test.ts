@@ -64,33 +64,4 @@ describe('drill scenarios', () => {
     expect(entries(r, 'record')).toHaveLength(1);
     expectJsonResult(r, 'db-b');
   });
-
-  it('restart: returns to the preferred master after rise and the cooldown', async () => {
-    // Prepare / Act
-    const cooldownSeconds = 2;
-    const r = await drill({ scenario: 'restart', failback: 'preferred', cooldownSeconds });
-
-    // Assess
-    expect(r).toMatchObject({ scenario: 'restart', ok: true });
-    expect(r.final).toEqual({
-      tables: Object.fromEntries(TABLES.map((id) => [id, 'db-a'])),
-      record: 'db-a',
-      databases: expect.any(Object),
-    });
-    expect(r.time_to_failover_s).toBeGreaterThan(0);
-    expect(switchedTo(r)).toEqual(['db-b', 'db-b', 'db-b', 'db-a', 'db-a', 'db-a']);
-    const records = entries(r, 'record');
-    expect(records.map((e) => e.detail)).toEqual([
-      'record /vip-failover/orders-db/active = db-b (version 2)',
-      'record /vip-failover/orders-db/active = db-a (version 3)',
-    ]);
-    // Not before the cooldown: timeline times are rounded to 10 ms.
-    const failback = entries(r, 'table').slice(3);
-    for (const e of failback)
-      expect(e.t).toBeGreaterThanOrEqual((records[0]?.t ?? Infinity) + cooldownSeconds - 0.02);
-    expect(r.timeline.map((e) => e.detail)).toContainEqual(
-      expect.stringMatching(/^failback: db-a is preferred and rose 3 times$/),
-    );
-    expectJsonResult(r, 'db-a');
-  });
 });
