@@ -13,6 +13,7 @@ import { parseDuration } from './duration';
 import { CliError, UsageError } from './errors';
 import { explain, findGroup, loadGroup, type Group, type Reach } from './group';
 import { formatHistory, history } from './history';
+import { check, formatCheck } from './check';
 import { formatList, listGroups } from './list';
 import { endMaintenance, maintain } from './maintain';
 import { pause, resume } from './pause';
@@ -31,7 +32,7 @@ interface Outcome {
 }
 
 /** The commands that answer with a verdict, and so say UNKNOWN (3) on a fault. */
-const JUDGING: ReadonlySet<string> = new Set(['status', 'watch']);
+const JUDGING: ReadonlySet<string> = new Set(['status', 'watch', 'check']);
 
 /** A fault in one line: the CLI's own message, or the SDK's error explained. */
 function faultLine(e: unknown, env: NodeJS.ProcessEnv): string {
@@ -133,6 +134,14 @@ async function runGroupCommand(
     }
     case 'watch':
       return { code: await watchGroup(group, values, env) };
+    case 'check': {
+      const result = await check(group);
+      return out(
+        { level: result.level, ...result.report },
+        formatCheck(result, group.config.name),
+        result.code,
+      );
+    }
     case 'history': {
       const entries = await history(group);
       return out(entries, formatHistory(entries));
@@ -226,7 +235,7 @@ async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv): Pr
   return runGroupCommand(command as Exclude<Command, 'list' | 'help'>, values, env);
 }
 
-/** What a fault exits with: `status` and `watch` say UNKNOWN, as monitoring plugins do; the rest 1. */
+/** What a fault exits with: `status`, `watch` and `check` say UNKNOWN, as monitoring plugins do; the rest 1. */
 const faultCode = (command: string | undefined) =>
   JUDGING.has(command ?? '') ? EXIT_CODE.UNKNOWN : 1;
 

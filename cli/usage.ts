@@ -10,6 +10,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export const COMMANDS = [
   'status',
   'watch',
+  'check',
   'move',
   'pause',
   'resume',
@@ -75,6 +76,19 @@ line between them. A refresh that cannot read the group shows UNKNOWN; the next 
 exit codes: the last verdict's, as status's (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
 example:
   vip-failover watch --group orders-db --every 10s`,
+  },
+  check: {
+    summary: 'ask the deployed Checker what a run would decide now, and why, acting on nothing',
+    synopsis: 'vip-failover check (--group NAME | --config FILE) [--region REGION] [--json]',
+    options: GROUP_OPTIONS,
+    help: `The Checker runs once in a dry run: it reads the tables, probes every node from its own
+subnets (and asks the witnesses, with the second opinion on) long enough to confirm a dead node,
+then answers what it would decide. It asks the Mover for nothing and writes and notifies nothing.
+Needs lambda:InvokeFunction on the Checker.
+exit codes: 0 nothing to do, 1 a warning hold or a planned move due, 2 a failover due or an error
+  hold, 3 the check could not run
+example:
+  vip-failover check --group orders-db`,
   },
   move: {
     summary: 'move the VIP through the Mover (checks NODE first unless --force)',

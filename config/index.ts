@@ -18,6 +18,8 @@ export { RUNBOOKS, runbookLink } from './runbooks';
 export {
   ENV,
   checkerWindow,
+  checkWindowMs,
+  detectionBoundMs,
   deployedNames,
   jsonErrorPosition,
   loadRuntimeConfig,

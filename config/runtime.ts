@@ -164,6 +164,20 @@ export function outageFailoverBoundMs(runtime: RuntimeConfig): number {
   );
 }
 
+/** Worst-case time from a node's death to its confirmation, without the move. */
+export function detectionBoundMs(config: FailoverConfig): number {
+  const d = config.detection;
+  return d.intervalMs + config.probe.timeoutMs + (d.fall - 1) * d.confirmIntervalMs;
+}
+
+/**
+ * How long a check (`vip-failover check`) probes: long enough to confirm a dead node from a
+ * standing start, plus a second for the other zone's witness to answer.
+ */
+export function checkWindowMs(config: FailoverConfig): number {
+  return detectionBoundMs(config) + 1000;
+}
+
 /** How long confirming a node dead may take at most: `fall` probes, each a timeout and a pause. */
 function confirmationMs(config: FailoverConfig): number {
   const d = config.detection;

@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError, ENV, deployedNames, loadRuntimeConfig } from '../config';
+import { ConfigError, ENV, checkWindowMs, deployedNames, loadRuntimeConfig } from '../config';
 import { runChecker, type CheckerReport } from './domain/checker/checker';
 import { checkerSigner } from './domain/checker/signer';
 import { systemClock } from './domain/clock';
@@ -55,6 +55,13 @@ export function checkerClients(env: NodeJS.ProcessEnv): CheckerClients {
   };
 }
 
+/** `{"check": true}`: what `vip-failover check` sends to ask what a run would decide now. */
+export function isCheck(event: unknown): boolean {
+  return (
+    typeof event === 'object' && event !== null && (event as { check?: unknown }).check === true
+  );
+}
+
 /** When the schedule fired: the event's `time`, or now for a hand-made event without one. */
 export function scheduledAt(event: Partial<ScheduledEvent>, now = Date.now()): number {
   const time: unknown = event.time;
@@ -100,6 +107,18 @@ export function createCheckerHandler(
   const key = secretPassword(clients.secrets, deployedNames(runtime.config).checkerKey);
   return async (event, context) => {
     const logger = loggerFor(context);
+    if (isCheck(event)) {
+      // A check acts on nothing and tells nobody: no Mover, no saved readings, no status, no
+      // notification, no metric. Its window confirms a dead node from a standing start.
+      const { config } = runtime;
+      const checkRuntime = { ...runtime, windowMs: checkWindowMs(config), overlapMs: 0 };
+      const deps = { ec2, ssm, lambda, prober, openHeldConnection, zone, logger };
+      return runChecker(deps, checkRuntime, {
+        ...{ moverFunctionName, witnesses, dryRun: true },
+        scheduledAt: Date.now(),
+        remainingMs: () => context.getRemainingTimeInMillis(),
+      });
+    }
     const now = () => Date.now();
     const urgent = new UrgentNotifier({ sns, ssm, logger, now }, runtime.config, topicArn);
     const onSnapshot = (r: CheckerReport) => urgent.notice(r);

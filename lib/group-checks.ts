@@ -106,11 +106,12 @@ export function deploymentProblems(
  * Concurrency reserved for the Checker, so an account at its concurrency limit cannot starve
  * failure detection. Runs overlap by design: one starts every period and each lives until its
  * window and overlap end, at most its timeout, so ceil(timeout / period) scheduled runs can be
- * alive at once. One more absorbs a late delivery or a run started by hand.
+ * alive at once. One more absorbs a late delivery or a run started by hand, and one more an
+ * operator's check (`vip-failover check`), so that checks never take a scheduled run's place.
  */
 export function checkerReservedConcurrency(config: FailoverConfig): number {
   const { timeoutSeconds } = checkerWindow(config);
-  return Math.max(2, Math.ceil(timeoutSeconds / (config.scheduleMinutes * 60)) + 1);
+  return Math.max(2, Math.ceil(timeoutSeconds / (config.scheduleMinutes * 60)) + 1) + 1;
 }
 
 /** The account and region of a config that differ from the stack's, where the stack's are known. */

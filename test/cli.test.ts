@@ -179,7 +179,7 @@ describe('vip-failover arguments and help', () => {
     // Assess
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'vip-failover: unknown command failover; use one of status, watch, move, pause, resume, maintain, history, list, help\n',
+      'vip-failover: unknown command failover; use one of status, watch, check, move, pause, resume, maintain, history, list, help\n',
     );
   });
 

@@ -52,7 +52,7 @@ const accessDenied = () =>
   });
 
 /** A store on a clock the spec moves, and the values it wrote, parsed. */
-function store() {
+function store(readOnly = false) {
   let now = T;
   const log = logRecorder();
   const saved = new SavedReadings({
@@ -61,6 +61,7 @@ function store() {
     log,
     parameterName: NAME,
     apiTimeoutMs: 3000,
+    readOnly,
   });
   const written = (): SavedSightings[] =>
     ssmMock.commandCalls(PutParameterCommand).map((c) => parseSavedReadings(c.args[0].input.Value));
@@ -119,6 +120,20 @@ describe('SavedReadings', () => {
       /^could not read \/vip-failover\/orders-db\/replication: AccessDeniedException/,
     );
     expect(log.messages('error')).toHaveLength(1);
+  });
+
+  it('writes nothing in a check (read-only), however new its sightings', async () => {
+    // Prepare
+    const { saved, written } = store(true);
+
+    // Act
+    saved.offer({ 'db-b': sighting(T) }, 'db-b fit');
+    saved.offer({ 'db-b': sighting(T + 1000, replica(99)) }, 'db-b unfit');
+    await saved.flush();
+
+    // Assess
+    expect(written()).toEqual([]);
+    expect(saved.summary()).toEqual({ loaded: 0, saves: 0 });
   });
 
   it('saves the first sightings at once, then at most every 10 s while the fitness holds', async () => {

@@ -170,12 +170,12 @@ describe('VipFailoverStack', () => {
 
       // A run lasts up to its 113 s timeout (60 s window, 5 s overlap, 7.5 s to confirm a master
       // in doubt, a 30 s move, 10 s to report) and one starts every 60 s: two can be alive, plus
-      // one for a late or manual run.
+      // one for a late or manual run, plus one for an operator's check.
       expect(checkerWindow(b.config).timeoutSeconds).toBe(113);
       expect(
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
-      ).toBe(3);
+      ).toBe(4);
     });
 
     it("bills the Checker's Lambda $4.83 a month at the defaults, with the memory and window it deploys", () => {
@@ -1212,12 +1212,12 @@ describe('VipFailoverStack', () => {
     it('reserves Checker concurrency for the runs of a 5-minute schedule', () => {
       const { template, id, stack } = b;
 
-      // A run lasts up to 353 s and one starts every 300 s: two can be alive, plus one.
+      // A run lasts up to 353 s and one starts every 300 s: two can be alive, plus one, plus a check.
       expect(checkerWindow(b.config).timeoutSeconds).toBe(353);
       expect(
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
-      ).toBe(3);
+      ).toBe(4);
     });
 
     it('schedules every 5 minutes and drops runs older than one period', () => {
@@ -1375,7 +1375,7 @@ describe('VipFailoverStack', () => {
       expect(
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
-      ).toBe(2);
+      ).toBe(3);
     });
   });
 

@@ -59,6 +59,7 @@ const config = validateConfig(raw);
 const DOCUMENTED: Record<string, readonly number[]> = {
   status: [0, 1, 2, 3],
   watch: [0, 1, 2, 3],
+  check: [0, 1, 2, 3],
   move: [0, 1, 2],
 };
 

@@ -13,6 +13,7 @@
  * Under jest, every address moves to a block of its own per worker (127.<worker id>.0.x, see
  * loopbackAddress), so that parallel workers never share a node address or a vantage point.
  */
+import { detectionBoundMs } from '../../config/runtime';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -173,11 +174,7 @@ export interface CheckerContainer {
   destroy(): void;
 }
 
-/** Worst-case time from a node's death to its confirmation, without the move. */
-export function detectionBoundMs(config: FailoverConfig): number {
-  const d = config.detection;
-  return d.intervalMs + config.probe.timeoutMs + (d.fall - 1) * d.confirmIntervalMs;
-}
+export { detectionBoundMs };
 
 let bundled: string | undefined;
 

@@ -13,9 +13,12 @@ import {
   nodeByName,
   nodeByTarget,
   validateConfig,
+  witnessZones,
   type FailoverConfig,
   type NodeConfig,
 } from '../../config';
+import type { Context } from 'aws-lambda';
+import { createCheckerHandler, isCheck, type CheckerHandler } from '../../lambda/checker-handler';
 import { createMoverHandler } from '../../lambda/mover-handler';
 import type { CloudWatchModel } from './cloudwatch';
 import type { Ec2Model, Ec2RouteView } from './ec2';
@@ -164,15 +167,28 @@ export function deployGroupFunctions(
     timeoutMs: config.mover.timeoutSeconds * 1000,
     environment: moverEnv,
   });
+  // Its witnesses are named as the stack names them; local-aws registers none, so a check asks
+  // them in vain and says so, as a deployment whose witnesses fail would.
+  const checkerEnv = {
+    ...shared,
+    [ENV.moverFunction]: names.moverFunction,
+    [ENV.witnesses]: JSON.stringify(witnessZones(config).map(names.witnessFunction)),
+  };
+  let checker: CheckerHandler | undefined;
   aws.registerFunction(
     names.checkerFunction,
-    () =>
-      Promise.reject(
-        new Error(
-          'local-aws schedules no Checker; run one with npm run invoke -- checker --config FILE',
-        ),
-      ),
-    { environment: { ...shared, [ENV.moverFunction]: names.moverFunction } },
+    (event, context) => {
+      // Only a check runs here: local-aws schedules no Checker (npm run invoke -- checker does).
+      if (!isCheck(event))
+        return Promise.reject(
+          new Error(
+            'local-aws schedules no Checker; run one with npm run invoke -- checker --config FILE',
+          ),
+        );
+      checker ??= createCheckerHandler({ ...env, ...aws.env(), ...checkerEnv });
+      return checker(event as object, context as Context);
+    },
+    { environment: checkerEnv, timeoutMs: 60_000 },
   );
   return { checkerFunction: names.checkerFunction, moverFunction: names.moverFunction };
 }

@@ -25,7 +25,7 @@ import { suspect } from '../health';
 import type { Log } from '../log';
 import type { OpenHeldConnection, Prober } from '../probe/probe';
 import type { Zone } from '../vantage';
-import type { MoveRequest } from '../types';
+import type { MoveRequest, MoveResult } from '../types';
 
 export interface CheckerDeps {
   readonly ec2: EC2Client;
@@ -64,7 +64,16 @@ export interface CheckerOptions {
   readonly refreshMs?: number;
   /** The witness functions asked for a second opinion (secondOpinion.enabled). @default none */
   readonly witnesses?: readonly string[];
+  /**
+   * A check (`vip-failover check`): decide as a run would, but ask the Mover for nothing and
+   * write no saved readings; each request it would have made is in the report's moves, answered
+   * `refused` with the detail "check only". @default false
+   */
+  readonly dryRun?: boolean;
 }
+
+/** What a check answers in the Mover's place: nothing was asked, nothing changed. */
+export const CHECK_ONLY = 'check only: the Mover was not asked';
 
 /** The parts of one run, each the one owner of its state. */
 export interface Run {
@@ -96,14 +105,17 @@ export async function assemble(
   const window = new RunWindow(runtime, options, clock);
   const moverMs = config.mover.timeoutSeconds * 1000 + 2000;
   const sign = deps.sign ?? ((request: MoveRequest) => Promise.resolve(request));
-  const mover = async (request: MoveRequest) =>
-    callMover(deps.lambda, options.moverFunctionName, await sign(request), moverMs);
+  const mover = options.dryRun
+    ? (request: MoveRequest) => Promise.resolve(checkOnly(request))
+    : async (request: MoveRequest) =>
+        callMover(deps.lambda, options.moverFunctionName, await sign(request), moverMs);
   const { view, fences, saved, replication } = await readParts(
     deps,
     runtime,
     clock,
     apiTimeoutMs,
     mover,
+    options.dryRun === true,
   );
   const nodes = new NodeBook(config, log);
   const secondOpinion = secondOpinionOf(deps, config, options, clock, () => actor.evaluate());
@@ -148,6 +160,7 @@ async function readParts(
   clock: Clock,
   apiTimeoutMs: number,
   mover: (request: MoveRequest) => ReturnType<typeof callMover>,
+  readOnly: boolean,
 ): Promise<Pick<Run, 'view' | 'fences' | 'saved'> & { replication: ReplicationWatch }> {
   const { config } = runtime;
   const log = deps.logger;
@@ -157,7 +170,7 @@ async function readParts(
   const saved =
     config.probe.type === 'mysql'
       ? new SavedReadings({
-          ...{ ssm: deps.ssm, clock, log, apiTimeoutMs },
+          ...{ ssm: deps.ssm, clock, log, apiTimeoutMs, readOnly },
           parameterName: config.replicationParameterName,
         })
       : undefined;
@@ -251,4 +264,16 @@ function keeperOf(
     },
     config,
   );
+}
+
+/** The Mover's answer in a check: refused, nothing read or changed. */
+function checkOnly(request: MoveRequest): MoveResult {
+  return {
+    status: 'refused',
+    target: request.target,
+    tables: [],
+    recordWritten: false,
+    detail: CHECK_ONLY,
+    durationMs: 0,
+  };
 }

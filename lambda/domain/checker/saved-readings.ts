@@ -31,6 +31,8 @@ export interface SavedReadingsDeps {
   readonly parameterName: string;
   /** How long one read or write may take. */
   readonly apiTimeoutMs: number;
+  /** Load only, never write: a check (a dry run) must change nothing. @default false */
+  readonly readOnly?: boolean;
 }
 
 /** What the run's report says of the saved readings. */
@@ -123,6 +125,7 @@ export class SavedReadings {
   }
 
   private save(): void {
+    if (this.deps.readOnly) return;
     if (this.writing) {
       this.again = true;
       return;
