@@ -9,7 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
-import { ConfigError, ENV, runtimeConfig, validateConfig } from '../config';
+import {
+  ConfigError,
+  ENV,
+  deployedNames,
+  runtimeConfig,
+  validateConfig,
+  witnessZones,
+} from '../config';
 import { createCheckerHandler } from '../lambda/checker-handler';
 import { createMoverHandler } from '../lambda/mover-handler';
 import { EXAMPLE_CONFIG } from './harness/paths';
@@ -47,6 +54,10 @@ function parse(): Args | undefined {
       ...process.env,
       [ENV.config]: JSON.stringify(runtimeConfig(config, { windowMs, overlapMs: 0 })),
       [ENV.moverFunction]: values['mover-function'],
+      // The witnesses as the stack names them: where none answers, the run says so and goes on.
+      [ENV.witnesses]: JSON.stringify(
+        witnessZones(config).map(deployedNames(config).witnessFunction),
+      ),
     },
   };
 }
