@@ -1,12 +1,12 @@
 /** The operators' CLI against the local AWS endpoint, with the real Mover behind Lambda Invoke. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../cli/main';
-import { validateConfig } from '../../config';
 import { alarmNames } from '../../config/alarm-names';
 import { statusValue, type GroupStatus, type NodeStatus } from '../../lambda/domain/status';
 import { LocalAws } from '../../tools/local-aws';
+import { loopbackExample } from '../support/loopback-example';
 import { deployGroupFunctions, seedFromFile } from '../../tools/local-aws/seed';
 
 /**
@@ -15,14 +15,8 @@ import { deployGroupFunctions, seedFromFile } from '../../tools/local-aws/seed';
  */
 const dir = mkdtempSync(path.join(tmpdir(), 'vip-failover-cli-'));
 const CONFIG = path.join(dir, 'orders-db.json');
-const example = JSON.parse(readFileSync('config/example.json', 'utf8')) as {
-  vpc: { cidr: string };
-  nodes: { address: string }[];
-};
-example.vpc.cidr = '127.0.0.0/8';
-example.nodes.forEach((n, i) => (n.address = `127.254.77.${i + 1}`));
+const { raw: example, config } = loopbackExample(77);
 writeFileSync(CONFIG, JSON.stringify(example));
-const config = validateConfig(example);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let aws: LocalAws;
 let env: NodeJS.ProcessEnv;

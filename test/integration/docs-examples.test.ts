@@ -8,9 +8,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../cli/main';
-import { validateConfig } from '../../config';
 import { statusValue } from '../../lambda/domain/status';
 import { LocalAws } from '../../tools/local-aws';
+import { loopbackExample } from '../support/loopback-example';
 import { deployGroupFunctions, seedWorld } from '../../tools/local-aws/seed';
 
 const DOCS = ['README.md', ...readdirSync('docs').map((f) => path.join('docs', f))].filter((f) =>
@@ -46,14 +46,7 @@ function examples(file: string): { where: string; argv: string[] }[] {
 }
 
 const ALL = DOCS.flatMap(examples);
-/** The example group, its nodes on loopback addresses where nothing listens: a probe stays here. */
-const raw = JSON.parse(readFileSync('config/example.json', 'utf8')) as {
-  vpc: { cidr: string };
-  nodes: { address: string }[];
-};
-raw.vpc.cidr = '127.0.0.0/8';
-raw.nodes.forEach((n, i) => (n.address = `127.254.78.${i + 1}`));
-const config = validateConfig(raw);
+const { config } = loopbackExample(78);
 
 /** Exit codes each command documents (cli/usage.ts). */
 const DOCUMENTED: Record<string, readonly number[]> = {

@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { deployedNames, validateConfig } from '../../config';
+import { deployedNames } from '../../config';
 import { LocalAws } from '../../tools/local-aws';
+import { loopbackExample } from '../support/loopback-example';
 import { deployGroupFunctions, seedWorld } from '../../tools/local-aws/seed';
 
 jest.setTimeout(90_000);
@@ -17,15 +18,8 @@ jest.setTimeout(90_000);
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), 'vip-failover-invoke-'));
 const FILE = path.join(dir, 'my-group.json');
-/** The example group, its nodes on loopback addresses where nothing listens. */
-const raw = JSON.parse(readFileSync('config/example.json', 'utf8')) as {
-  vpc: { cidr: string };
-  nodes: { address: string }[];
-};
-raw.vpc.cidr = '127.0.0.0/8';
-raw.nodes.forEach((n, i) => (n.address = `127.254.79.${i + 1}`));
+const { raw, config } = loopbackExample(79);
 writeFileSync(FILE, JSON.stringify(raw));
-const config = validateConfig(raw);
 
 let aws: LocalAws;
 beforeAll(async () => {
