@@ -1,27 +1,11 @@
-import { main } from '../cli/main';
 import { explain } from '../cli/group';
 import { parseDuration } from '../cli/duration';
 import { moveExitCode } from '../cli/steer';
 import type { MoveResult } from '../lambda/domain/types';
+import { runCli } from './support/run-cli';
 
 /** Runs the CLI with no AWS behind it; returns its exit code, stdout and stderr. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => !!out.push(String(c)));
-  const stderr = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => !!err.push(String(c)));
-  try {
-    const code = await main(argv, { AWS_REGION: 'eu-west-1' });
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const cli = (...argv: string[]) => runCli(argv, { AWS_REGION: 'eu-west-1' });
 
 describe('explain', () => {
   it.each<[string, unknown, string]>([

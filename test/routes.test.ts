@@ -263,17 +263,19 @@ describe('readTables', () => {
   });
 });
 
+/** A table whose VIP route targets db-a's (db-b's) ENI. */
+const onA = (routeTableId: string): TableState => ({
+  routeTableId,
+  routeTarget: ENI_A,
+  node: 'db-a',
+});
+const onB = (routeTableId: string): TableState => ({
+  routeTableId,
+  routeTarget: ENI_B,
+  node: 'db-b',
+});
+
 describe('placementOf', () => {
-  const onA = (routeTableId: string): TableState => ({
-    routeTableId,
-    routeTarget: ENI_A,
-    node: 'db-a',
-  });
-  const onB = (routeTableId: string): TableState => ({
-    routeTableId,
-    routeTarget: ENI_B,
-    node: 'db-b',
-  });
   const missing = (routeTableId: string): TableState => ({ routeTableId });
   const foreign = (routeTableId: string): TableState => ({
     routeTableId,
@@ -391,17 +393,6 @@ describe('placementOf', () => {
 });
 
 describe('pointTables', () => {
-  const onA = (routeTableId: string): TableState => ({
-    routeTableId,
-    routeTarget: ENI_A,
-    node: 'db-a',
-  });
-  const onB = (routeTableId: string): TableState => ({
-    routeTableId,
-    routeTarget: ENI_B,
-    node: 'db-b',
-  });
-
   it('repoints every route table to the node', async () => {
     // Prepare
     ec2Mock.on(ReplaceRouteCommand).resolves({});

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { main } from '../../cli/main';
 import { deployedNames } from '../../config';
 import { createCheckerHandler } from '../../lambda/checker-handler';
 import { MOVER_FUNCTION, type LocalCluster } from '../../tools/harness/cluster';
 import { serverOf } from '../../tools/harness/scenario';
 import { clusterPerSpec } from '../support/cluster';
+import { runCli } from '../support/run-cli';
 
 jest.setTimeout(90_000);
 
@@ -35,18 +35,10 @@ async function withChecker(): Promise<{ c: LocalCluster; file: string }> {
 }
 
 async function check(c: LocalCluster, file: string) {
-  const out: string[] = [];
-  const stdout = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((t) => !!out.push(String(t)));
-  try {
-    const code = await main(['check', '--config', file], c.env);
-    // The Checker runs in this process: its own JSON log lines are not the CLI's output.
-    const cli = out.filter((chunk) => !chunk.startsWith('{"level"'));
-    return { code, stdout: cli.join('') };
-  } finally {
-    stdout.mockRestore();
-  }
+  const { code, stdout } = await runCli(['check', '--config', file], c.env);
+  // The Checker runs in this process: its own JSON log lines are not the CLI's output.
+  const lines = stdout.split('\n').filter((line) => !line.startsWith('{"level"'));
+  return { code, stdout: lines.join('\n') };
 }
 
 describe('vip-failover check', () => {

@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../cli/main';
 import { alarmNames } from '../../config/alarm-names';
 import { statusValue, type GroupStatus, type NodeStatus } from '../../lambda/domain/status';
 import { LocalAws } from '../../tools/local-aws';
 import { loopbackExample } from '../support/loopback-example';
+import { runCli } from '../support/run-cli';
 import { deployGroupFunctions, seedFromFile } from '../../tools/local-aws/seed';
 
 /**
@@ -22,23 +22,7 @@ let aws: LocalAws;
 let env: NodeJS.ProcessEnv;
 
 /** Runs the CLI as is; returns its exit code, stdout and stderr. */
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => !!out.push(String(c)));
-  const stderr = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => !!err.push(String(c)));
-  try {
-    const code = await main(argv, env);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const run = (...argv: string[]) => runCli(argv, env);
 
 /** Runs the CLI on the group's config file. */
 const cli = (...argv: string[]) => run(...argv, '--config', CONFIG);

@@ -7,10 +7,10 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { main } from '../../cli/main';
 import { statusValue } from '../../lambda/domain/status';
 import { LocalAws } from '../../tools/local-aws';
 import { loopbackExample } from '../support/loopback-example';
+import { runCli } from '../support/run-cli';
 import { deployGroupFunctions, seedWorld } from '../../tools/local-aws/seed';
 
 const DOCS = ['README.md', ...readdirSync('docs').map((f) => path.join('docs', f))].filter((f) =>
@@ -68,20 +68,6 @@ beforeAll(async () => {
 
 afterAll(() => aws.stop());
 
-async function run(argv: string[]) {
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const stderr = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => !!err.push(String(c)));
-  try {
-    return { code: await main(argv, env), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
 describe('the documented vip-failover examples', () => {
   it('are found in the docs', () => {
     expect(ALL.length).toBeGreaterThan(15);
@@ -103,7 +89,7 @@ describe('the documented vip-failover examples', () => {
       const once = argv[0] === 'watch' && !argv.includes('--count') ? ['--count', '1'] : [];
 
       // Act
-      const { code, stderr } = await run([...argv, ...once]);
+      const { code, stderr } = await runCli([...argv, ...once], env);
 
       // Assess
       expect(stderr).not.toMatch(/see vip-failover help|unknown command|takes no argument/);
