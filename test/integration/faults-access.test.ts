@@ -149,7 +149,12 @@ describe('fault suite', () => {
       );
       const later = probeResults(c, undefined, calm).filter((r) => r.startedAt > recoveredAt);
       expect(later.length).toBeGreaterThan(0);
-      expect(later.filter((r) => !r.ok || r.failure)).toEqual([]);
+      // Every probe that reached a server logged in with the rotated secret. A probe the loaded
+      // machine stalled past its 300 ms deadline (a timeout, seen in a parallel CI run) says
+      // nothing about the secret.
+      expect(later.filter((r) => r.failure !== 'timeout' && (!r.ok || r.failure))).toEqual([]);
+      for (const node of c.nodeNames)
+        expect(later.some((r) => r.node === node && r.ok && r.eligible)).toBe(true);
       expect(mutations(c)).toEqual([]);
       expectVipOn(c, 'db-a');
     });
