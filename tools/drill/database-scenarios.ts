@@ -85,10 +85,11 @@ export async function promoteScenario(p: Play): Promise<Played> {
     `${standby} is writable with replication stopped; a row written to it after the failover`,
   );
   await p.act(master, 'restart');
-  // Long enough for rise, the cooldown and a window: a failback would have happened by then.
+  // Long enough for rise, the cooldown, a window and a move: a failback would have happened by
+  // then (the master is up again, so no detection of a death is in it).
   await cluster.waitFor(
     () => cluster.converged() !== standby,
-    d.rise * d.intervalMs + d.cooldownSeconds * 1000 + cluster.runtime.windowMs + p.settleMs,
+    d.rise * d.intervalMs + d.cooldownSeconds * 1000 + cluster.runtime.windowMs + p.moveMs,
   );
   const returned = await databaseState(serverOf(cluster, master));
   if (cluster.converged() !== standby)

@@ -21,7 +21,10 @@ export interface Played {
 export class Play {
   readonly master: string;
   readonly standby: string;
+  /** Long enough for a detection and a move, with the API latency. */
   readonly settleMs: number;
+  /** Long enough for a move a run has decided, with the API latency (no detection in it). */
+  readonly moveMs: number;
 
   constructor(
     readonly cluster: LocalCluster,
@@ -29,7 +32,9 @@ export class Play {
     apiLatencyMs: readonly [number, number] | undefined,
   ) {
     [this.master, this.standby] = cluster.nodeNames as [string, string];
-    this.settleMs = detectionBoundMs(cluster.config) + 8000 + (apiLatencyMs?.[1] ?? 0) * 10;
+    const latencyMs = (apiLatencyMs?.[1] ?? 0) * 10;
+    this.settleMs = detectionBoundMs(cluster.config) + 8000 + latencyMs;
+    this.moveMs = 5000 + latencyMs;
   }
 
   note(event: string, detail: string): void {
