@@ -43,6 +43,30 @@ function nodeChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   });
 }
 
+/** A node's TLS server name only means something to tls "verify", which checks it. */
+function tlsServerNameChecks(c: Partial<ConfigFields>): ConfigProblem[] {
+  if (!c.nodes || !c.probe) return [];
+  const probe = c.probe;
+  const why =
+    probe.type !== 'mysql'
+      ? `probe.type is "${probe.type}", which opens no TLS; use probe.type "mysql" with tls "verify"`
+      : probe.mysql.tls !== 'verify'
+        ? `probe.mysql.tls is "${probe.mysql.tls}", which checks no server name; set tls "verify" (with caBundle)`
+        : undefined;
+  if (why === undefined) return [];
+  return c.nodes.flatMap((node, i) =>
+    node.tlsServerName === undefined
+      ? []
+      : [
+          {
+            path: ['nodes', i, 'tlsServerName'],
+            value: node.tlsServerName,
+            message: `is set but ${why}, or remove tlsServerName`,
+          },
+        ],
+  );
+}
+
 /** The subnets, the secret and its key must live where the stack deploys. */
 function placementChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   const { account, region } = c;
@@ -283,6 +307,7 @@ export function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   return [
     ...vipChecks(c),
     ...nodeChecks(c),
+    ...tlsServerNameChecks(c),
     ...placementChecks(c),
     ...pacingChecks(c),
     ...aliasChecks(c),

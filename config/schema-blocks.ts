@@ -8,6 +8,7 @@ import { KMS_KEY_ARN, SECRET_ARN } from './arn';
 import { IPV4, parseCidr, specialRangeOf, vipAddress } from './net';
 import {
   AZ,
+  DNS_NAME,
   FUNCTION_ARN,
   NO_VALUE,
   PEM_CERTIFICATE,
@@ -29,6 +30,20 @@ const nodeSchema = z
     address: z
       .string()
       .regex(IPV4, { message: 'must be the private IPv4 address to probe, such as 10.0.1.10' }),
+    /**
+     * The DNS name in the node's certificate that tls "verify" checks; without it the
+     * certificate must carry the node's address as an IP SAN.
+     */
+    tlsServerName: z
+      .string()
+      .regex(DNS_NAME, {
+        message: "must be the DNS name the node's certificate carries, such as db-a.db.internal",
+      })
+      .refine((n) => !IPV4.test(n), {
+        message:
+          'is an IP address; remove tlsServerName, and tls "verify" checks the node\'s address as an IP SAN of its certificate',
+      })
+      .optional(),
   })
   .strict()
   .superRefine((node, ctx) => {
@@ -101,6 +116,16 @@ const mysqlSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
+    if (m.tls === 'verify' && m.caBundle === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message:
+          'needs probe.mysql.caBundle, the only CAs it trusts (with no bundle any publicly issued certificate would pass): ' +
+          'set caBundle to the PEM of the CA that signs the nodes\' certificates (or "rds"), ' +
+          'or use tls "required" for encryption without authentication',
+      });
+    }
     if (m.caBundle !== undefined && m.tls !== 'verify') {
       ctx.addIssue({
         code: 'custom',

@@ -22,6 +22,9 @@ export const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 /** A function, optionally qualified by a version or an alias: IAM grants lambda:InvokeFunction on it. */
 export const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+/** A DNS name (letters, digits and "-" in dot-separated labels), as a certificate carries it. */
+export const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 export const PEM_CERTIFICATE =
   /^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
 export const LOG_RETENTION_DAYS = [

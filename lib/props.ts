@@ -58,6 +58,11 @@ export interface VipFailoverNode {
    * @default none: `networkInterfaceId` is used
    */
   readonly instanceId?: string;
+  /**
+   * The DNS name in the node's certificate that probe TLS `verify` checks.
+   * @default none: the certificate must carry `address` as an IP SAN
+   */
+  readonly tlsServerName?: string;
 }
 
 /** A TCP connect probe. */
@@ -107,13 +112,14 @@ export interface MysqlProbe {
    */
   readonly maxLagSeconds?: number;
   /**
-   * TLS to the nodes: `off`, `required` (encrypted), or `verify` (encrypted, certificate checked).
+   * TLS to the nodes: `off`, `required` (encrypted, server not authenticated), or `verify`
+   * (encrypted, certificate chained to `caBundle` and naming the node).
    * @default 'off'
    */
   readonly tls?: 'off' | 'required' | 'verify';
   /**
-   * The CAs `verify` trusts: `rds` (the RDS CA bundle of every region) or PEM certificates.
-   * @default Node.js's own CAs
+   * The only CAs `verify` trusts: `rds` (the RDS CA bundle of every region) or PEM certificates.
+   * @default none: required with `verify`
    */
   readonly caBundle?: string;
 }

@@ -227,6 +227,7 @@ function networkInput(
   const nodes = props.nodes.map((n) => ({
     name: n.name,
     address: n.address,
+    ...(n.tlsServerName !== undefined && { tlsServerName: n.tlsServerName }),
     ...(n.networkInterfaceId !== undefined && {
       networkInterfaceId: standIns.of(n.networkInterfaceId, (i) => `eni-${hex17(i)}`),
     }),

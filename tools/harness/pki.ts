@@ -1,5 +1,5 @@
 /**
- * A throwaway certificate authority and a server certificate signed by it, made with the
+ * Throwaway certificate authorities and server certificates signed by them, made with the
  * openssl CLI, for MariaDB with TLS on loopback (no jest imports here).
  */
 import { execFile } from 'node:child_process';
@@ -10,13 +10,23 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Files of a test PKI, and the mariadbd arguments that serve its server certificate. */
-export interface TestPki {
-  readonly dir: string;
+/** A CA of a test PKI. */
+export interface TestCa {
   /** The CA certificate, PEM: what a client verifying the server trusts. */
   readonly caPem: string;
-  /** `--ssl-cert`, `--ssl-key`, `--ssl-ca` for mariadbd. */
-  readonly serverArgs: readonly string[];
+  /**
+   * Signs a new server certificate (valid two days) carrying `sans`, such as `IP:127.0.0.1` or
+   * `DNS:db-a.test`, and resolves to the mariadbd arguments that serve it: `--ssl-cert`,
+   * `--ssl-key`, `--ssl-ca`.
+   */
+  issue(label: string, sans: readonly string[]): Promise<readonly string[]>;
+}
+
+/** A directory of test CAs and their certificates. */
+export interface TestPki {
+  readonly dir: string;
+  /** A new CA (valid two days), its files named after `label`. */
+  newCa(label: string): Promise<TestCa>;
   /** Removes the files. */
   remove(): Promise<void>;
 }
@@ -32,30 +42,22 @@ async function openssl(args: readonly string[], cwd: string): Promise<void> {
   }
 }
 
-/**
- * A CA (valid two days) and a server certificate for `127.0.0.1` and `localhost` (IP and DNS
- * names, though the probe does not compare names) in a new temporary directory.
- */
-export async function makeTestPki(): Promise<TestPki> {
-  const dir = await mkdtemp(join(tmpdir(), 'vip-failover-pki-'));
-  const subject = (cn: string) => ['-subj', `/CN=${cn}`];
-  await openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      ...subject('vip-failover test CA'),
-    ],
-    dir,
-  );
+const FILE_LABEL = /^[a-z0-9-]+$/;
+
+function checkLabel(label: string): void {
+  if (!FILE_LABEL.test(label)) throw new Error(`PKI label ${label} must be [a-z0-9-]+`);
+}
+
+async function issue(
+  dir: string,
+  ca: string,
+  label: string,
+  sans: readonly string[],
+): Promise<readonly string[]> {
+  checkLabel(label);
+  const [first] = sans;
+  const cn = first?.replace(/^[A-Z]+:/, '') ?? label;
+  const key = `${label}.key`;
   await openssl(
     [
       'req',
@@ -63,42 +65,51 @@ export async function makeTestPki(): Promise<TestPki> {
       'rsa:2048',
       '-nodes',
       '-keyout',
-      'server.key',
+      key,
       '-out',
-      'server.csr',
-      ...subject('localhost'),
+      `${label}.csr`,
+      '-subj',
+      `/CN=${cn}`,
     ],
     dir,
   );
-  await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await writeFile(join(dir, `${label}.cnf`), `subjectAltName=${sans.join(',')}\n`);
   await openssl(
     [
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-out',
-      'server.pem',
-      '-extfile',
-      'ext.cnf',
+      ...['x509', '-req', '-in', `${label}.csr`, '-days', '2', '-out', `${label}.pem`],
+      ...['-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial'],
+      ...['-extfile', `${label}.cnf`],
+    ],
+    dir,
+  );
+  return [
+    `--ssl-cert=${join(dir, `${label}.pem`)}`,
+    `--ssl-key=${join(dir, key)}`,
+    `--ssl-ca=${join(dir, `${ca}.pem`)}`,
+  ];
+}
+
+async function newCa(dir: string, label: string): Promise<TestCa> {
+  checkLabel(label);
+  await openssl(
+    [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2'],
+      ...['-keyout', `${label}.key`, '-out', `${label}.pem`, '-subj', `/CN=vip-failover ${label}`],
     ],
     dir,
   );
   return {
+    caPem: await readFile(join(dir, `${label}.pem`), 'utf8'),
+    issue: (server, sans) => issue(dir, label, server, sans),
+  };
+}
+
+/** A new temporary directory for test CAs. */
+export async function makeTestPki(): Promise<TestPki> {
+  const dir = await mkdtemp(join(tmpdir(), 'vip-failover-pki-'));
+  return {
     dir,
-    caPem: await readFile(join(dir, 'ca.pem'), 'utf8'),
-    serverArgs: [
-      `--ssl-cert=${join(dir, 'server.pem')}`,
-      `--ssl-key=${join(dir, 'server.key')}`,
-      `--ssl-ca=${join(dir, 'ca.pem')}`,
-    ],
+    newCa: (label) => newCa(dir, label),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -27,7 +27,7 @@ import { secretPassword } from '../secret';
 import { sslOptions } from '../probe/tls';
 import type { DatabaseSteps } from '../types';
 
-type NodeRef = Pick<NodeConfig, 'name' | 'address'>;
+type NodeRef = Pick<NodeConfig, 'name' | 'address' | 'tlsServerName'>;
 
 /** What the Mover needs for it; each part absent when the config asks for none. */
 export interface DatabaseDeps {

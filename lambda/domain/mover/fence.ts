@@ -13,18 +13,19 @@
  */
 import { describeError } from '../probe/errors';
 import { openSession, type Session, type SessionOptions } from '../probe/mysql-session';
+import type { TlsPeer } from '../probe/tls';
 import type { Fencing, Unfencing } from '../types';
 
 export type { Fencing, Unfencing } from '../types';
 
 /** Sets `node` read-only; see the module comment. Never throws. */
 export async function fence(
-  node: { readonly name: string; readonly address: string },
+  node: { readonly name: string } & TlsPeer,
   options: SessionOptions,
 ): Promise<Fencing> {
   let session: Session;
   try {
-    session = await openSession(node.address, options);
+    session = await openSession(node, options);
   } catch (e) {
     return { status: 'unreachable', node: node.name, detail: describeError(e) };
   }
@@ -69,7 +70,7 @@ export const UNFENCE_SQL = 'SET GLOBAL read_only = OFF';
 
 /** Sets `node` writable again, undoing our own fence. Never throws. */
 export async function unfence(
-  node: { readonly name: string; readonly address: string },
+  node: { readonly name: string } & TlsPeer,
   options: SessionOptions,
 ): Promise<Unfencing> {
   const failed = (e: unknown): Unfencing => ({
@@ -80,7 +81,7 @@ export async function unfence(
   });
   let session: Session;
   try {
-    session = await openSession(node.address, options);
+    session = await openSession(node, options);
   } catch (e) {
     return failed(e);
   }

@@ -17,6 +17,7 @@ import { sleep } from '../clock';
 import { describeError } from '../probe/errors';
 import { caughtUp, parseReplicaStatus, statusQuery } from '../probe/replication';
 import { openSession, type Session, type SessionOptions } from '../probe/mysql-session';
+import type { TlsPeer } from '../probe/tls';
 import type { Promotion, PromotionStep, ReplicaStatus } from '../types';
 
 export type { Promotion, PromotionStep } from '../types';
@@ -49,7 +50,7 @@ class StepFailure extends Error {
 
 /** Promotes `node`; see the module comment for the steps. */
 export async function promote(
-  node: { readonly name: string; readonly address: string },
+  node: { readonly name: string } & TlsPeer,
   options: PromoteOptions,
 ): Promise<Promotion> {
   const steps: string[] = [];
@@ -59,7 +60,7 @@ export async function promote(
   };
   let session: Session | undefined;
   try {
-    session = await openSession(node.address, options).catch((e: unknown) => {
+    session = await openSession(node, options).catch((e: unknown) => {
       throw new StepFailure('login', `login as ${options.user} failed: ${describeError(e)}`);
     });
     const already = await promoteIn(session, node.name, options, done);

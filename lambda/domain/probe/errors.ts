@@ -48,11 +48,24 @@ const LOGIN_CLIENT_CODES = new Set([
  * TLS failures under probe.mysql.tls: the server greeted us, so it is alive, but we will not log
  * in to it. Not a reason to leave the active node; no reason to move the VIP to it either.
  */
-const TLS_CODES: Readonly<Record<string, string>> = {
-  HANDSHAKE_NO_SSL_SUPPORT: 'the server does not offer TLS, which probe.mysql.tls requires',
-  HANDSHAKE_SSL_ERROR:
-    'TLS handshake failed (with tls "verify", is the server certificate signed by probe.mysql.caBundle?)',
+const TLS_CODES: Readonly<Record<string, (err: ProbeError) => string>> = {
+  HANDSHAKE_NO_SSL_SUPPORT: () => 'the server does not offer TLS, which probe.mysql.tls requires',
+  HANDSHAKE_SSL_ERROR: tlsRefusal,
 };
+
+/**
+ * Why a TLS handshake failed. Node's identity check leaves the name it checked on the error
+ * (`host`; mysql2 replaces the error's code); anything else is the chain or the handshake.
+ */
+function tlsRefusal(err: ProbeError & { host?: unknown }): string {
+  if (typeof err.host === 'string') {
+    return (
+      `TLS handshake failed: the server certificate is not for ${err.host}, which tls "verify" checks ` +
+      "(the node's tlsServerName, or without one its address as an IP SAN)"
+    );
+  }
+  return 'TLS handshake failed (with tls "verify": is the server certificate signed by a CA in probe.mysql.caBundle?)';
+}
 
 const NETWORK_FAILURES: Record<string, ProbeFailure> = {
   ECONNREFUSED: 'refused',
@@ -67,6 +80,12 @@ const NETWORK_FAILURES: Record<string, ProbeFailure> = {
   EADDRNOTAVAIL: 'unreachable',
   ETIMEDOUT: 'timeout',
 };
+
+/** What a TLS failure of mysql2's means, with its own message; undefined for other errors. */
+export function tlsFailure(err: ProbeError): string | undefined {
+  const why = typeof err.code === 'string' ? TLS_CODES[err.code]?.(err) : undefined;
+  return why === undefined ? undefined : `${why}: ${err.message}`;
+}
 
 /** True when a server error means the password was refused, so the secret is worth re-reading. */
 export function passwordRefused(err: ProbeError): boolean {
@@ -100,8 +119,8 @@ export function classify(err: ProbeError, phase: Phase): Outcome {
     const message = typeof err.sqlMessage === 'string' ? err.sqlMessage : err.message;
     return serverAnswer(serverErrno, code, message);
   }
-  const tls = code !== undefined ? TLS_CODES[code] : undefined;
-  if (tls) return { ok: true, eligible: false, failure: 'auth', detail: `${tls}: ${err.message}` };
+  const tls = tlsFailure(err);
+  if (tls) return { ok: true, eligible: false, failure: 'auth', detail: tls };
   if (code !== undefined && LOGIN_CLIENT_CODES.has(code)) {
     return {
       ok: true,

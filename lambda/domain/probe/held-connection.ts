@@ -13,6 +13,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2';
 import { PROBE_CONNECTION } from './socket';
+import { tlsHost, type TlsPeer } from './tls';
 import type { PasswordSource } from '../secret';
 
 /** How a held connection ended. */
@@ -35,11 +36,8 @@ export interface HeldConnection {
   close(): void;
 }
 
-/** Opens a held connection to one node. */
-export type OpenHeldConnection = (node: {
-  readonly name: string;
-  readonly address: string;
-}) => HeldConnection;
+/** Opens a held connection to one node (over TLS, checked against its identity: tls.ts). */
+export type OpenHeldConnection = (node: { readonly name: string } & TlsPeer) => HeldConnection;
 
 export interface HeldConnectionOptions {
   readonly port: number;
@@ -94,7 +92,7 @@ export function heldConnectionOpener(options: HeldConnectionOptions): OpenHeldCo
             user: mysql.user,
             password,
             ...(mysql.database ? { database: mysql.database } : {}),
-            ...(mysql.ssl ? { ssl: mysql.ssl } : {}),
+            ...(mysql.ssl ? { ssl: mysql.ssl, host: tlsHost(s, node) } : {}),
           });
           // A refused login or a lost connection: the socket closes and `lost` says so.
           connection.on('error', () => s.destroy());

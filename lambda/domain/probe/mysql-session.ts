@@ -6,8 +6,11 @@
  * so a frozen server would hold a promotion for as long as the kernel keeps the socket; here a
  * step that overruns destroys the connection and fails with {@link SessionTimeoutError}.
  */
+import { connect as netConnect } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2/promise';
 import { PROBE_CONNECTION } from './socket';
+import { tlsFailure, type ProbeError } from './errors';
+import { tlsHost, type TlsPeer } from './tls';
 import { dialectOf, type Dialect } from './replication';
 import type { PasswordSource } from '../secret';
 
@@ -25,6 +28,11 @@ export interface SessionOptions {
 /** A step did not finish within its deadline; the connection was destroyed. */
 export class SessionTimeoutError extends Error {
   public override readonly name = 'SessionTimeoutError';
+}
+
+/** The TLS handshake failed (a server without TLS, or, under "verify", not the node): no login. */
+export class SessionTlsError extends Error {
+  public override readonly name = 'SessionTlsError';
 }
 
 /** A logged-in session. */
@@ -57,11 +65,19 @@ async function bounded<T>(
   }
 }
 
-/** Logs in to `address` and learns the server's dialect; rejects on any failure. */
-export async function openSession(address: string, options: SessionOptions): Promise<Session> {
+/**
+ * Logs in to the node at its address and learns the server's dialect; rejects on any failure.
+ * Under tls "verify" the node's certificate must carry its identity (tls.ts).
+ */
+export async function openSession(node: TlsPeer, options: SessionOptions): Promise<Session> {
+  const { address } = node;
   const password = await options.password.get();
+  // Our own socket to the address, so that the TLS identity may be a name (mysql2 would resolve it).
+  const stream = netConnect({ host: address, port: options.port });
+  stream.setNoDelay(true);
   const connecting = createConnection({
-    host: address,
+    stream,
+    host: options.ssl ? tlsHost(stream, node) : address,
     port: options.port,
     user: options.user,
     password,
@@ -78,7 +94,10 @@ export async function openSession(address: string, options: SessionOptions): Pro
   const live: Connection = await bounded(
     `login to ${address}:${options.port}`,
     options.timeoutMs,
-    connecting,
+    connecting.catch((e: unknown) => {
+      const tls = tlsFailure(e as ProbeError);
+      throw tls === undefined ? e : new SessionTlsError(tls, { cause: e });
+    }),
     () => (abandoned = true),
   );
   const query = (sql: string, timeoutMs = options.timeoutMs) =>

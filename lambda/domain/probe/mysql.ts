@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { createConnection, type Connection, type SslOptions } from 'mysql2';
 import type { Prober } from './prober';
+import { tlsHost, type TlsPeer } from './tls';
 import { classify, describeError, passwordRefused, type ProbeError } from './errors';
 import { judgeGreeting, looksLikeGreeting, notMySql, parseGreeting } from './greeting';
 import { LivenessLogin } from './liveness';
@@ -94,7 +95,7 @@ export function mysqlProber(options: MysqlProberOptions): Prober {
         options.timeoutMs,
         watch,
         (socket, referee) => {
-          conversation = new MysqlConversation(socket, referee, options, node.address);
+          conversation = new MysqlConversation(socket, referee, options, node);
           return conversation;
         },
         options.sourceAddress,
@@ -130,7 +131,7 @@ class MysqlConversation implements Talk {
     private readonly socket: Socket,
     private readonly referee: Referee,
     private readonly options: MysqlProberOptions,
-    private readonly node: string,
+    private readonly node: TlsPeer,
   ) {
     socket.once('connect', () => {
       if (this.step === 'connect') this.step = 'greeting';
@@ -213,8 +214,8 @@ class MysqlConversation implements Talk {
       user: this.options.user,
       password,
       database: this.options.database,
-      // The node's address, so that a TLS handshake sends no server name for it (an IP).
-      host: this.options.ssl ? this.node : undefined,
+      // The identity a verifying handshake checks: the node's server name, or its address.
+      host: this.options.ssl ? tlsHost(socket, this.node) : undefined,
       ssl: this.options.ssl,
       ...PROBE_CONNECTION,
       multipleStatements: false,
