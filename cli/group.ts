@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -33,6 +34,8 @@ export interface Group {
   readonly secrets: SecretsManagerClient;
   /** Reads the group's alarm states for `status`. */
   readonly cloudwatch: CloudWatchClient;
+  /** Reads the move log for `history`. */
+  readonly logs: CloudWatchLogsClient;
 }
 
 /** Where the CLI reaches AWS: the usual environment, with --region before it. */
@@ -84,6 +87,7 @@ function groupOf(config: FailoverConfig, moverFunction: string, reach: Reach): G
     }),
     secrets: new SecretsManagerClient({ ...aws, maxAttempts: 2, requestHandler }),
     cloudwatch: new CloudWatchClient({ ...aws, maxAttempts: 2, requestHandler }),
+    logs: new CloudWatchLogsClient({ ...aws, maxAttempts: 2, requestHandler }),
   };
 }
 

@@ -1,9 +1,19 @@
-/** `vip-failover history`: every write of the record, as moves with time, from, to, reason and who. */
+/**
+ * `vip-failover history`: every move, newest first, with time, from, to, reason and who. The
+ * move log (one line per move, kept for good) is the history; the record's versions (SSM keeps
+ * its newest 100) add what the log does not hold: writes from before the log existed, the
+ * record's creation and hand edits. A version a log line names is shown once.
+ */
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetParameterHistoryCommand, type ParameterHistory } from '@aws-sdk/client-ssm';
+import { deployedNames } from '../config';
+import { awsErrorName } from '../lambda/domain/errors';
+import { parseMoveLogLine, type MoveLogLine } from '../lambda/domain/mover/move-log';
 import type { Group } from './group';
 
 export interface HistoryEntry {
   readonly at: string;
+  /** The record's version the move wrote; absent for a move whose record write failed. */
   readonly version?: number;
   readonly from?: string;
   readonly to: string;
@@ -15,8 +25,46 @@ export interface HistoryEntry {
   readonly forced?: boolean;
 }
 
-/** Reads every version of the record, oldest first. */
+/** The move log and the record's versions, merged, newest first. */
 export async function history(group: Group): Promise<HistoryEntry[]> {
+  const [lines, versions] = await Promise.all([readMoveLog(group), readVersions(group)]);
+  const logged = new Set(lines.flatMap((l) => l.recordVersion ?? []));
+  const entries = [
+    ...versionEntries(versions).filter((e) => e.version === undefined || !logged.has(e.version)),
+    ...lines.map(lineEntry),
+  ];
+  // A stable sort: moves logged in one millisecond keep the log's order.
+  return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).reverse();
+}
+
+/** Every line of the group's move log, oldest first; none when the log does not exist yet. */
+async function readMoveLog(group: Group): Promise<MoveLogLine[]> {
+  const lines: MoveLogLine[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const out = await group.logs.send(
+        new FilterLogEventsCommand({
+          logGroupName: deployedNames(group.config).moveLog,
+          nextToken,
+        }),
+      );
+      for (const e of out.events ?? []) {
+        const line = parseMoveLogLine(e.message);
+        if (line) lines.push(line);
+      }
+      nextToken = out.nextToken;
+    } while (nextToken);
+  } catch (e) {
+    // A stack from before the move log: the record's versions are all the history there is.
+    if (awsErrorName(e) === 'ResourceNotFoundException') return [];
+    throw e;
+  }
+  return lines;
+}
+
+/** Every version of the record SSM still keeps, oldest first. */
+async function readVersions(group: Group): Promise<ParameterHistory[]> {
   const versions: ParameterHistory[] = [];
   let NextToken: string | undefined;
   do {
@@ -30,7 +78,24 @@ export async function history(group: Group): Promise<HistoryEntry[]> {
     versions.push(...(out.Parameters ?? []));
     NextToken = out.NextToken;
   } while (NextToken);
-  versions.sort((a, b) => (a.Version ?? 0) - (b.Version ?? 0));
+  return versions.sort((a, b) => (a.Version ?? 0) - (b.Version ?? 0));
+}
+
+function lineEntry(l: MoveLogLine): HistoryEntry {
+  return {
+    at: l.at,
+    ...(l.recordVersion !== undefined ? { version: l.recordVersion } : {}),
+    ...(l.from !== undefined ? { from: l.from } : {}),
+    to: l.to,
+    reason: l.reason,
+    who: l.who,
+    ...(l.by ? { by: l.by } : {}),
+    ...(l.forced ? { forced: true } : {}),
+  };
+}
+
+/** The record's versions as moves: each from the value of the version before it. */
+function versionEntries(versions: readonly ParameterHistory[]): HistoryEntry[] {
   return versions.map((v, i) => {
     const { who, by, reason, forced } = describe(v.Description, i === 0);
     return {

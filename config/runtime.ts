@@ -52,6 +52,10 @@ export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
   checkerKey: string;
   /** The secret whose value signs operators' requests to the Mover (docs/security.md). */
   operatorKey: string;
+  /** The move log: a log group that never expires, one JSON line per move (docs/operations.md). */
+  moveLog: string;
+  /** The move log's one stream, which the Mover creates on its first line. */
+  moveLogStream: string;
 } {
   const base = `vip-failover-${config.name}`;
   return {
@@ -59,6 +63,8 @@ export function deployedNames(config: Pick<FailoverConfig, 'name'>): {
     moverFunction: `${base}-mover`,
     checkerKey: `vip-failover/${config.name}/checker-key`,
     operatorKey: `vip-failover/${config.name}/operator-key`,
+    moveLog: `/vip-failover/${config.name}/moves`,
+    moveLogStream: 'moves',
     witnessFunction: (az) => `${base}-witness-${az.slice(-1)}`,
     topic: base,
     dashboard: base,

@@ -1,4 +1,5 @@
 /** The Mover's handler, built from an environment: process.env in Lambda, any object elsewhere. */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -9,7 +10,7 @@ import { ENV, deployedNames, loadRuntimeConfig, type FailoverConfig } from '../c
 import { eventNotification } from './domain/alerts';
 import type { Log } from './domain/log';
 import { systemClock } from './domain/clock';
-import { moveEvent, untrustedEvent } from './domain/mover/move-notice';
+import { moveEvent, moveLogEvent, untrustedEvent } from './domain/mover/move-notice';
 import { publishAll } from './domain/notify';
 import { MAX_REQUEST_AGE_MS, moveVip } from './domain/mover/mover';
 import { databaseDeps } from './domain/mover/database';
@@ -29,6 +30,8 @@ import { awsClientSettings, invocationLoggers } from './shared-handler';
 export interface MoverClients {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
+  /** For the move log, one line per move (mover/move-log.ts). */
+  readonly logs: CloudWatchLogsClient;
   /** For the probe password: a manual move checks its target first. */
   readonly secrets: SecretsManagerClient;
   /** For the move's notification. */
@@ -51,6 +54,7 @@ export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
   return {
     ec2: new EC2Client({ ...aws, maxAttempts: 6, requestHandler }),
     ssm: new SSMClient({ ...aws, maxAttempts: 6, requestHandler }),
+    logs: new CloudWatchLogsClient({ ...aws, requestHandler }),
     secrets: new SecretsManagerClient({ ...aws, requestHandler }),
     sns: new SNSClient({ ...aws, requestHandler }),
     lambda: new LambdaClient({ ...aws, requestHandler: { connectionTimeout: 2000 } }),
@@ -64,7 +68,7 @@ export function createMoverHandler(
 ): MoverHandler {
   const { config } = loadRuntimeConfig(env);
   const loggerFor = invocationLoggers(env);
-  const { ec2, ssm, sns } = clients;
+  const { ec2, ssm, logs, sns } = clients;
   const topicArn = env[ENV.topicArn];
   // The same probe the Checker runs, for the one check before a manual move.
   const prober = proberFor(config.probe, clients.secrets, {
@@ -75,9 +79,12 @@ export function createMoverHandler(
   const database = databaseDeps(config, clients);
   /** Every move, automatic or by hand, tells the operators; a failed publish never fails the move. */
   const notify = async (log: Log, event: unknown, result: MoveResult): Promise<void> => {
-    const notice = moveEvent(event as MoveRequest, result, Date.now());
-    if (!notice) return;
-    await publishAll(sns, topicArn, [eventNotification(config.name, notice)], log);
+    const notices = [
+      moveEvent(event as MoveRequest, result, Date.now()),
+      moveLogEvent(event as MoveRequest, result),
+    ].flatMap((n) => (n ? [eventNotification(config.name, n)] : []));
+    if (notices.length === 0) return;
+    await publishAll(sns, topicArn, notices, log);
   };
   const trust = trustDeps(config, clients.secrets);
   const refusedResult = (target: string, detail: string, started: number): MoveResult => ({
@@ -109,7 +116,7 @@ export function createMoverHandler(
       if (!check.go) return refusedResult(verdict.request.target, check.detail, started);
       request = check.request;
     }
-    const result = await moveVip({ ec2, ssm, prober, logger, database }, config, request);
+    const result = await moveVip({ ec2, ssm, logs, prober, logger, database }, config, request);
     await notify(logger, request, result);
     return result;
   };

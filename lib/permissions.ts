@@ -43,6 +43,8 @@ export interface FailoverArns {
   readonly checkerKey: string;
   /** The key that signs operators' requests to the Mover. */
   readonly operatorKey: string;
+  /** The move log's log group, as IAM names its streams (`log-group:NAME:*`); the Mover's only. */
+  readonly moveLog: string;
 }
 
 /** The ARNs of a config's database failover: the promotion secret and the hook functions. */
@@ -133,6 +135,18 @@ export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
       sid: 'WriteLastMove',
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
       resources: [arns.lastMove],
+    }),
+    // A label on the oldest of SSM's 100 versions blocks every write: the Mover takes it off.
+    new iam.PolicyStatement({
+      sid: 'ClearVersionLimit',
+      actions: ['ssm:GetParameterHistory', 'ssm:UnlabelParameterVersion'],
+      resources: [arns.record, arns.lastMove],
+    }),
+    // One line per move in the durable move log; its stream is created on the first line.
+    new iam.PolicyStatement({
+      sid: 'WriteMoveLog',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [arns.moveLog],
     }),
     // The Checker's automatic moves honour the pause flag, read in the Mover's own round trip.
     new iam.PolicyStatement({

@@ -48,6 +48,7 @@ import {
 } from './permissions';
 import type { VipFailoverOptions, VipFailoverProps } from './props';
 import { resolveProps, type ResolvedGroup } from './resolve-props';
+import { createMoveLog } from './move-log';
 import { createOperatorPolicy, createSigningKeys, type SigningKeys } from './signing-keys';
 import { createParametersIfAbsent, parameterArn, type ParameterRef } from './state-parameters';
 
@@ -181,6 +182,11 @@ export class VipFailover extends Construct {
   public readonly operatorKey: secretsmanager.Secret;
   /** Attach to a role to let it move the VIP: it reads the operator key and invokes the Mover. */
   public readonly operatorPolicy: iam.ManagedPolicy;
+  /**
+   * The move log `/vip-failover/<name>/moves`: one JSON line per move, written by the Mover and
+   * read by `vip-failover history`. Never expires; retained when the stack is deleted.
+   */
+  public readonly moveLog: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: VipFailoverProps | VipFailoverConfigProps) {
     super(scope, id);
@@ -211,12 +217,16 @@ export class VipFailover extends Construct {
     const keys = createSigningKeys(this, config);
     this.checkerKey = keys.checkerKey;
     this.operatorKey = keys.operatorKey;
+    this.moveLog = createMoveLog(this, config);
 
     const build: Build = {
       config,
       options,
       network,
-      arns: this.failoverArns(group, network, channel, keys),
+      arns: {
+        ...this.failoverArns(group, network, channel, keys),
+        moveLog: this.moveLog.logGroupArn,
+      },
       environment: this.environmentOf(group, config, options),
       placements: witnessPlacements(config),
     };
@@ -308,7 +318,7 @@ export class VipFailover extends Construct {
     network: FailoverNetwork,
     channel: NotificationChannel,
     keys: SigningKeys,
-  ): FailoverArns {
+  ): Omit<FailoverArns, 'moveLog'> {
     const config = group.deployed;
     const stack = Stack.of(this);
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;

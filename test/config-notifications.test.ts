@@ -162,7 +162,7 @@ describe('notifications, alarms and the status parameter', () => {
 });
 
 describe('deployedNames', () => {
-  it('names the functions, topic, dashboard and signing keys after the group', () => {
+  it('names the functions, topic, dashboard, signing keys and move log after the group', () => {
     const { witnessFunction, ...names } = deployedNames({ name: 'orders-db' });
 
     expect(names).toEqual({
@@ -172,6 +172,8 @@ describe('deployedNames', () => {
       dashboard: 'vip-failover-orders-db',
       checkerKey: 'vip-failover/orders-db/checker-key',
       operatorKey: 'vip-failover/orders-db/operator-key',
+      moveLog: '/vip-failover/orders-db/moves',
+      moveLogStream: 'moves',
     });
     expect(witnessFunction('eu-west-1b')).toBe('vip-failover-orders-db-witness-b');
   });

@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -155,6 +156,7 @@ describe('createMoverHandler', () => {
       const clients = {
         ec2: new EC2Client({ region: 'eu-west-1' }),
         ssm: new SSMClient({ region: 'eu-west-1' }),
+        logs: new CloudWatchLogsClient({ region: 'eu-west-1' }),
         secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
         sns: new SNSClient({ region: 'eu-west-1' }),
       };

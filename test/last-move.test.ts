@@ -16,6 +16,7 @@ import {
   writeLastMove,
   type LastMove,
 } from '../lambda/domain/mover/last-move';
+import { logRecorder } from './support/domain-fixtures';
 
 const ssmMock = mockClient(SSMClient);
 const NAME = '/vip-failover/orders-db/last-move';
@@ -135,7 +136,7 @@ describe('readLastMove and writeLastMove', () => {
     const m: LastMove = { at: T, to: 'db-a', kind: 'manual', failbacks: 0 };
 
     // Act
-    await writeLastMove(new SSMClient({}), NAME, m);
+    await writeLastMove(new SSMClient({}), NAME, m, logRecorder());
 
     // Assess
     expect(ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input).toEqual({

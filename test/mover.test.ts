@@ -1,4 +1,10 @@
 import {
+  CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   CreateRouteCommand,
   DescribeRouteTablesCommand,
   EC2Client,
@@ -6,9 +12,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   GetParameterCommand,
+  GetParameterHistoryCommand,
   ParameterNotFound,
   PutParameterCommand,
   SSMClient,
+  UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidMoveRequestError } from '../lambda/domain/errors';
@@ -19,7 +27,7 @@ import {
   moveVip,
   parseMoveRequest,
 } from '../lambda/domain/mover/mover';
-import { moveEvent } from '../lambda/domain/mover/move-notice';
+import { moveEvent, moveLogEvent } from '../lambda/domain/mover/move-notice';
 import type { MoveRequest, ProbeResult } from '../lambda/domain/types';
 import {
   ENI_B,
@@ -41,6 +49,7 @@ import {
 
 const ec2Mock = mockClient(EC2Client);
 const ssmMock = mockClient(SSMClient);
+const logsMock = mockClient(CloudWatchLogsClient);
 const config = threeNodeConfig();
 const RECORD = config.recordParameterName;
 const PAUSE = config.pauseParameterName;
@@ -56,6 +65,7 @@ const NOW = Date.parse('2026-12-01T10:00:00Z');
 const deps = () => ({
   ec2: new EC2Client({}),
   ssm: new SSMClient({}),
+  logs: new CloudWatchLogsClient({}),
   logger: log,
   clock: { now: () => NOW },
   prober: async (node: { name: string }): Promise<ProbeResult> => {
@@ -117,6 +127,12 @@ const parametersRead = () => ssmMock.commandCalls(GetParameterCommand).map((c) =
 const parametersWritten = () =>
   ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
 
+/** The messages of the lines the Mover wrote to the move log, in order. */
+const logLines = () =>
+  logsMock
+    .commandCalls(PutLogEventsCommand)
+    .flatMap((c) => (c.args[0].input.logEvents ?? []).map((e) => e.message ?? ''));
+
 function expectNoWrites() {
   expect(ec2Mock).not.toHaveReceivedCommand(ReplaceRouteCommand);
   expect(ec2Mock).not.toHaveReceivedCommand(CreateRouteCommand);
@@ -126,6 +142,8 @@ function expectNoWrites() {
 beforeEach(() => {
   ec2Mock.reset();
   ssmMock.reset();
+  logsMock.reset();
+  logsMock.on(PutLogEventsCommand).resolves({});
   log = logRecorder();
   probeAnswer = {};
   probed.length = 0;
@@ -1230,6 +1248,237 @@ describe('moveVip', () => {
       expect(log.messages('error')).toEqual([result.detail]);
       expect(notice).toMatchObject({ kind: 'moved' });
       expect(notice?.body).toContain(`But ${result.detail}.`);
+    });
+  });
+
+  describe("at the record's 100-version limit", () => {
+    const limit = () =>
+      Object.assign(
+        new Error(
+          "Version 7, the oldest version, can't be deleted because it has a label associated with it.",
+        ),
+        {
+          name: 'ParameterMaxVersionLimitExceeded',
+        },
+      );
+    /** The record's kept versions 7 to 106, the oldest labeled `golden` and `v1`. */
+    function labeledOldest() {
+      const version = (v: number, labels: string[] = []) => ({
+        Name: RECORD,
+        Version: v,
+        Value: 'db-a',
+        Labels: labels,
+      });
+      ssmMock
+        .on(GetParameterHistoryCommand, { Name: RECORD, MaxResults: 50, NextToken: undefined })
+        .resolves({
+          Parameters: Array.from({ length: 50 }, (_, i) =>
+            version(7 + i, i === 0 ? ['golden', 'v1'] : []),
+          ),
+          NextToken: 'page-2',
+        });
+      ssmMock
+        .on(GetParameterHistoryCommand, { Name: RECORD, MaxResults: 50, NextToken: 'page-2' })
+        .resolves({ Parameters: Array.from({ length: 50 }, (_, i) => version(57 + i)) });
+      ssmMock.on(UnlabelParameterVersionCommand).resolves({ RemovedLabels: ['golden', 'v1'] });
+    }
+    const request: MoveRequest = {
+      target: 'db-b',
+      reason: 'db-a failed',
+      expectedActive: 'db-a',
+      automatic: true,
+      kind: 'failover',
+    };
+
+    it('takes the labels off the oldest version, writes the record, and says so', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      labeledOldest();
+      ssmMock
+        .on(PutParameterCommand, { Name: RECORD })
+        .rejectsOnce(limit())
+        .resolves({ Version: 107 });
+
+      // Act
+      const result = await moveVip(deps(), config, request);
+
+      // Assess
+      expect(result).toMatchObject({ status: 'moved', recordWritten: true });
+      expect(result.detail).toBeUndefined();
+      expect(
+        ssmMock.commandCalls(UnlabelParameterVersionCommand).map((c) => c.args[0].input),
+      ).toEqual([{ Name: RECORD, ParameterVersion: 7, Labels: ['golden', 'v1'] }]);
+      expect(parametersWritten().filter((p) => p.Name === RECORD)).toHaveLength(2);
+      expect(log.messages('warn')).toEqual([
+        `removed the label(s) golden, v1 from version 7 of ${RECORD}, the oldest of the 100 SSM keeps: a label there blocks every write; label no version of this parameter`,
+      ]);
+      expect(JSON.parse(logLines()[0] ?? '{}')).toMatchObject({ recordVersion: 107 });
+    });
+
+    it('answers moved and tells the operators when the write fails once more', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      labeledOldest();
+      ssmMock.on(PutParameterCommand, { Name: RECORD }).rejects(limit());
+
+      // Act
+      const result = await moveVip(deps(), config, request);
+      const notice = moveEvent(request, result, Date.now());
+
+      // Assess
+      expect(parametersWritten().filter((p) => p.Name === RECORD)).toHaveLength(2);
+      expect(result).toMatchObject({ status: 'moved', recordWritten: false });
+      expect(result.detail).toMatch(
+        new RegExp(
+          `^the record ${RECORD} could not be written \\(ParameterMaxVersionLimitExceeded: `,
+        ),
+      );
+      expect(notice?.body).toContain(`But ${result.detail}.`);
+      expect(JSON.parse(logLines()[0] ?? '{}')).not.toHaveProperty('recordVersion');
+    });
+
+    it('unlabels nothing and writes no second time when the oldest version has no label', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ssmMock.on(GetParameterHistoryCommand).resolves({
+        Parameters: [{ Name: RECORD, Version: 7, Value: 'db-a', Labels: [] }],
+      });
+      ssmMock.on(PutParameterCommand, { Name: RECORD }).rejects(limit());
+
+      // Act
+      const result = await moveVip(deps(), config, request);
+
+      // Assess
+      expect(ssmMock).not.toHaveReceivedCommand(UnlabelParameterVersionCommand);
+      expect(parametersWritten().filter((p) => p.Name === RECORD)).toHaveLength(1);
+      expect(result).toMatchObject({ status: 'moved', recordWritten: false });
+    });
+  });
+
+  describe('the move log', () => {
+    const MOVE_LOG = `/vip-failover/${config.name}/moves`;
+
+    it('gets one line per move: who, from, to, why, the record version and each table', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+
+      // Act
+      await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'patching db-a',
+        by: 'alice',
+        force: true,
+      });
+
+      // Assess
+      expect(logsMock.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+        {
+          logGroupName: MOVE_LOG,
+          logStreamName: 'moves',
+          logEvents: [{ timestamp: NOW, message: expect.any(String) }],
+        },
+      ]);
+      expect(JSON.parse(logLines()[0] ?? '{}')).toEqual({
+        at: '2026-12-01T10:00:00.000Z',
+        from: 'db-a',
+        to: 'db-b',
+        who: 'manual',
+        by: 'alice',
+        forced: true,
+        reason: 'patching db-a',
+        status: 'moved',
+        recordVersion: 4,
+        tables: ALL.map((routeTableId) => ({ routeTableId, action: 'replaced' })),
+      });
+      expect(logsMock).not.toHaveReceivedCommand(CreateLogStreamCommand);
+    });
+
+    it('creates its stream on the first line and writes the line', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      logsMock
+        .on(PutLogEventsCommand)
+        .rejectsOnce(
+          new ResourceNotFoundException({
+            $metadata: {},
+            message: 'The specified log stream does not exist.',
+          }),
+        )
+        .resolves({});
+      logsMock.on(CreateLogStreamCommand).resolves({});
+
+      // Act
+      const result = await moveVip(deps(), config, request());
+
+      // Assess
+      expect(logsMock.commandCalls(CreateLogStreamCommand).map((c) => c.args[0].input)).toEqual([
+        { logGroupName: MOVE_LOG, logStreamName: 'moves' },
+      ]);
+      expect(logLines()).toHaveLength(2);
+      expect(result.moveLogError).toBeUndefined();
+    });
+
+    it('answers moved with the record written when the line cannot be written, and alerts', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      logsMock.on(PutLogEventsCommand).rejects(
+        Object.assign(new Error('not authorized to perform: logs:PutLogEvents'), {
+          name: 'AccessDeniedException',
+        }),
+      );
+
+      // Act
+      const result = await moveVip(deps(), config, request());
+      const notice = moveLogEvent(request(), result);
+
+      // Assess
+      expect(result).toMatchObject({ status: 'moved', recordWritten: true });
+      expect(result.moveLogError).toBe(
+        `the move log ${MOVE_LOG} could not be written (AccessDeniedException: not authorized to perform: logs:PutLogEvents); the move stands, and vip-failover history will not show it`,
+      );
+      expect(log.messages('error')).toEqual([result.moveLogError]);
+      expect(notice).toMatchObject({
+        kind: 'move-log-unwritten',
+        subject: 'move db-a → db-b missing from the move log',
+      });
+      expect(notice?.body).toContain(result.moveLogError);
+    });
+
+    it('gets a repair line when only the record was set to match the routes', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], 'db-a');
+
+      // Act
+      await moveVip(deps(), config, { target: 'db-b', reason: 'converge', automatic: true });
+
+      // Assess
+      expect(JSON.parse(logLines()[0] ?? '{}')).toMatchObject({
+        from: 'db-a',
+        to: 'db-b',
+        who: 'repair',
+        status: 'already-active',
+        recordVersion: 4,
+      });
+    });
+
+    it('gets no line when nothing changed', async () => {
+      // Prepare
+      given(['db-b', 'db-b', 'db-b'], 'db-b');
+
+      // Act
+      const result = await moveVip(deps(), config, request());
+
+      // Assess
+      expect(result.status).toBe('already-active');
+      expect(logsMock).not.toHaveReceivedCommand(PutLogEventsCommand);
+    });
+
+    const request = (): MoveRequest => ({
+      target: 'db-b',
+      reason: 'db-a failed',
+      expectedActive: 'db-a',
+      automatic: true,
+      kind: 'failover',
     });
   });
 

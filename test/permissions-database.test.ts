@@ -21,6 +21,7 @@ const BASE: FailoverArns = {
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-failover/orders-db/checker-key-AbCdEf',
   operatorKey:
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vip-failover/orders-db/operator-key-AbCdEf',
+  moveLog: 'arn:aws:logs:eu-west-1:123456789012:log-group:/vip-failover/orders-db/moves:*',
 };
 
 /** The Mover's statements as JSON, by sid. */

@@ -13,6 +13,7 @@ import {
   readRecord,
   writeRecord,
 } from '../lambda/domain/mover/record';
+import { logRecorder } from './support/domain-fixtures';
 
 const ssmMock = mockClient(SSMClient);
 const ssm = new SSMClient({});
@@ -108,7 +109,7 @@ describe('writeRecord', () => {
     ssmMock.on(PutParameterCommand).resolves({ Version: 8, Tier: 'Standard' });
 
     // Act
-    const version = await writeRecord(ssm, RECORD, 'db-b');
+    const version = await writeRecord(ssm, RECORD, 'db-b', undefined, logRecorder());
 
     // Assess
     expect(ssmMock).toHaveReceivedCommandTimes(PutParameterCommand, 1);
@@ -133,7 +134,7 @@ describe('writeRecord', () => {
     );
 
     // Act
-    const write = writeRecord(ssm, RECORD, 'db-b');
+    const write = writeRecord(ssm, RECORD, 'db-b', undefined, logRecorder());
 
     // Assess
     await expect(write).rejects.toMatchObject({ name: 'TooManyUpdates' });

@@ -270,12 +270,15 @@ describe('VipFailoverStack', () => {
     it('gives each function its own log group with the configured retention', () => {
       const { template, id, stack } = b;
 
-      // The fifth is the parameter provider's.
-      template.resourceCountIs('AWS::Logs::LogGroup', 5);
-      template.allResources('AWS::Logs::LogGroup', {
-        DeletionPolicy: 'Delete',
-        Properties: { RetentionInDays: 30 },
-      });
+      // The fifth is the parameter provider's; the sixth the move log, which is kept for good.
+      template.resourceCountIs('AWS::Logs::LogGroup', 6);
+      const groups = template.findResources('AWS::Logs::LogGroup');
+      delete groups[id(stack.failover.moveLog)];
+      for (const group of Object.values(groups))
+        expect(group).toMatchObject({
+          DeletionPolicy: 'Delete',
+          Properties: { RetentionInDays: 30 },
+        });
       for (const fn of [
         stack.failover.checker,
         stack.failover.mover,
@@ -433,13 +436,20 @@ describe('VipFailoverStack', () => {
         'ssm:GetParameter',
         'ssm:GetParameter',
         'ssm:GetParameter',
+        'ssm:GetParameterHistory',
         'ssm:PutParameter',
         'ssm:PutParameter',
+        'ssm:UnlabelParameterVersion',
       ]);
-      expect(byAction('ssm:PutParameter')).toEqual([
-        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
-        scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
-      ]);
+      for (const write of [
+        'ssm:PutParameter',
+        'ssm:GetParameterHistory',
+        'ssm:UnlabelParameterVersion',
+      ])
+        expect(byAction(write)).toEqual([
+          scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
+          scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
+        ]);
       expect(byAction('ssm:GetParameter')).toEqual([
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/active'),
         scoped(b.stack, 'ssm', 'parameter/vip-failover/orders-db/last-move'),
@@ -609,20 +619,46 @@ describe('VipFailoverStack', () => {
       }
     });
 
-    it('writes logs only to the function log group', () => {
+    it('writes logs only to the function log group, and the Mover to the move log too', () => {
       const { id, stack } = b;
-      for (const fn of ['checker', 'mover'] as const) {
-        const logs = b
-          .statements(fn)
-          .filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      const logsOf = (fn: 'checker' | 'mover') =>
+        b.statements(fn).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      const writes = (logGroup: IConstruct) =>
+        expect.objectContaining({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [id(logGroup), 'Arn'] },
+        });
 
-        expect(logs).toEqual([
-          expect.objectContaining({
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: { 'Fn::GetAtt': [id(stack.failover[fn].logGroup), 'Arn'] },
-          }),
-        ]);
-      }
+      expect(logsOf('checker')).toEqual([writes(stack.failover.checker.logGroup)]);
+      expect(logsOf('mover')).toEqual([
+        writes(stack.failover.mover.logGroup),
+        writes(stack.failover.moveLog),
+      ]);
+    });
+
+    it('keeps a move log that never expires and outlives the stack, which only the Mover writes', () => {
+      const { template, id, stack } = b;
+      const moveLogId = id(stack.failover.moveLog);
+
+      expect(template.toJSON().Resources[moveLogId]).toEqual({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { LogGroupName: '/vip-failover/orders-db/moves' },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      expect(b.statements('mover').filter((s) => s.Sid === 'WriteMoveLog')).toEqual([
+        {
+          Sid: 'WriteMoveLog',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [moveLogId, 'Arn'] },
+        },
+      ]);
+      const others = [
+        ...b.statements('checker'),
+        ...stack.failover.witnesses.flatMap((w) => b.statements(w)),
+      ];
+      expect(JSON.stringify(others)).not.toContain(moveLogId);
     });
 
     it('uses no managed policies and no wildcard actions', () => {

@@ -41,6 +41,8 @@ export const EVENT_KINDS = [
   'move-untrusted',
   // A move fenced a node, then changed no route, and could not lift its own fence.
   'fence-left',
+  // A move (or record repair) whose line could not be written to the durable move log.
+  'move-log-unwritten',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

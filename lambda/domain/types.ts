@@ -230,6 +230,8 @@ export interface MoveResult {
   readonly durationMs: number;
   /** What the move did around the routes' change: hooks, fencing and promotion (mover/database.ts). */
   readonly database?: DatabaseSteps;
+  /** Why the move's line is missing from the move log (mover/move-log.ts), when its write failed. */
+  readonly moveLogError?: string;
 }
 
 /** The steps of a move beyond the routes, as data. */

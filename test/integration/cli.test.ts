@@ -325,7 +325,8 @@ describe('vip-failover move, history', () => {
     // The in-process Mover logs its own JSON lines to the same stdout.
     expect(moved.stdout).toMatch(/^moved: VIP → db-b/m);
     const entries = JSON.parse(history.stdout) as Record<string, unknown>[];
-    expect(entries.at(-1)).toMatchObject({
+    // Newest first.
+    expect(entries[0]).toMatchObject({
       from: 'db-a',
       to: 'db-b',
       who: 'manual',

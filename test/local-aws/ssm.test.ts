@@ -3,7 +3,9 @@ import {
   GetParameterCommand,
   GetParameterHistoryCommand,
   GetParametersCommand,
+  LabelParameterVersionCommand,
   PutParameterCommand,
+  UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
 import type { LocalAws } from '../../tools/local-aws';
 import { sdkError, type LocalClients } from '../support/aws-env';
@@ -107,6 +109,51 @@ describe('ssm parameters', () => {
     expect(first.Parameters?.map((p) => p.Version)).toEqual([1]);
     expect(second.Parameters?.map((p) => p.Version)).toEqual([2]);
     expect(second.NextToken).toBeUndefined();
+  });
+
+  it('keeps the newest 100 versions, dropping the oldest on each write', async () => {
+    // Act
+    for (let i = 0; i < 101; i++) aws.putParameter(RECORD, `v${i}`);
+
+    // Assess
+    const kept = aws.parameterHistory(RECORD).map((p) => p.version);
+    expect(kept).toHaveLength(100);
+    expect(kept[0]).toBe(3);
+    expect(kept.at(-1)).toBe(102);
+  });
+
+  it('fails every write with ParameterMaxVersionLimitExceeded while the oldest of 100 is labeled, until it is unlabeled', async () => {
+    // Prepare
+    for (let i = 0; i < 99; i++) aws.putParameter(RECORD, `v${i}`);
+    await c.ssm.send(
+      new LabelParameterVersionCommand({ Name: RECORD, ParameterVersion: 1, Labels: ['golden'] }),
+    );
+    const put = () =>
+      c.ssm.send(
+        new PutParameterCommand({ Name: RECORD, Value: 'db-b', Type: 'String', Overwrite: true }),
+      );
+
+    // Act
+    const blocked = await sdkError(put());
+    const history = await c.ssm.send(
+      new GetParameterHistoryCommand({ Name: RECORD, MaxResults: 1 }),
+    );
+    const removed = await c.ssm.send(
+      new UnlabelParameterVersionCommand({
+        Name: RECORD,
+        ParameterVersion: 1,
+        Labels: ['golden', 'other'],
+      }),
+    );
+    const written = await put();
+
+    // Assess
+    expect(blocked).toMatchObject({ name: 'ParameterMaxVersionLimitExceeded', status: 400 });
+    expect(blocked.message).toContain("Version 1, the oldest version, can't be deleted");
+    expect(history.Parameters?.[0]).toMatchObject({ Version: 1, Labels: ['golden'] });
+    expect(removed).toMatchObject({ RemovedLabels: ['golden'], InvalidLabels: ['other'] });
+    expect(written.Version).toBe(101);
+    expect(aws.parameterHistory(RECORD)[0]?.version).toBe(2);
   });
 
   it('reads an older version with the name:version selector', async () => {

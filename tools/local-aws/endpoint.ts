@@ -1,6 +1,7 @@
 /**
  * A local AWS-compatible endpoint: EC2 route tables, SSM parameters, Secrets Manager secrets,
- * SNS Publish, CloudWatch alarm states (DescribeAlarms) and Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
+ * SNS Publish, CloudWatch alarm states (DescribeAlarms), CloudWatch Logs (a log group's events)
+ * and Lambda Invoke, over the wire protocols the SDK v3 clients speak, with fault injection. It knows
  * AWS concepts only; seed.ts turns a failover config into this state and reads it back in the
  * config's terms. Dev tooling only: never bundled into a Lambda.
  *
@@ -25,6 +26,7 @@ import {
   type InvocationRecord,
   type LambdaHandler,
 } from './lambda';
+import { LogsModel, type LogEventView } from './logs';
 import { METADATA_ENV, MetadataModel } from './metadata';
 import { SecretsModel, type SecretView } from './secrets';
 import { SnsModel } from './sns';
@@ -52,6 +54,8 @@ export class LocalAws {
   readonly sns: SnsModel;
   /** Alarms and their states, for DescribeAlarms. */
   readonly cloudwatch: CloudWatchModel;
+  /** CloudWatch Logs: log groups, streams and events. */
+  readonly logs: LogsModel;
   /** Lambda's metadata endpoint: which AZ each bearer token runs in. */
   readonly metadata: MetadataModel;
   readonly faults: Faults;
@@ -72,6 +76,7 @@ export class LocalAws {
     this.lambda = parts.lambda;
     this.sns = parts.sns;
     this.cloudwatch = parts.cloudwatch;
+    this.logs = parts.logs;
     this.metadata = parts.metadata;
     this.faults = parts.faults;
     this.log = parts.log;
@@ -88,6 +93,7 @@ export class LocalAws {
       lambda: new LambdaEmulator(owner, region, accountId),
       sns: new SnsModel(region, accountId),
       cloudwatch: new CloudWatchModel(region, accountId),
+      logs: new LogsModel(),
       metadata: new MetadataModel(),
       faults: new Faults(
         options.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random),
@@ -119,8 +125,9 @@ export class LocalAws {
 
   // ---- world ----
 
-  /** Forgets every table, ENI, instance, parameter, secret, topic, message and alarm (functions stay). */
+  /** Forgets every table, ENI, instance, parameter, secret, topic, message, alarm and log group (functions stay). */
   reset(): void {
+    this.logs.reset();
     this.ec2.reset();
     this.ssm.reset();
     this.secrets.reset();
@@ -155,6 +162,20 @@ export class LocalAws {
 
   putParameter(name: string, value: string): number {
     return this.ssm.put(name, value);
+  }
+
+  /** Puts labels on a version, as LabelParameterVersion does (moving them off any other). */
+  labelParameterVersion(name: string, version: number, labels: readonly string[]): void {
+    this.ssm.label(name, version, labels);
+  }
+
+  /** Every event of a log group, oldest first across its streams. */
+  logEvents(group: string): LogEventView[] {
+    return this.logs.events(group);
+  }
+
+  deleteLogGroup(group: string): boolean {
+    return this.logs.deleteGroup(group);
   }
 
   deleteParameter(name: string): boolean {

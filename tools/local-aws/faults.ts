@@ -89,6 +89,7 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
     },
     sns: { code: 'Throttled', status: 400, message: 'Rate exceeded' },
     cloudwatch: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+    logs: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
   },
   internal: {
     ec2: { code: 'InternalError', status: 500, message: 'An internal error has occurred' },
@@ -101,6 +102,11 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
     lambda: { code: 'ServiceException', status: 500, message: 'An internal error occurred' },
     sns: { code: 'InternalError', status: 500, message: 'An internal error occurred' },
     cloudwatch: { code: 'InternalServiceFault', status: 500, message: 'Internal service error' },
+    logs: {
+      code: 'ServiceUnavailableException',
+      status: 500,
+      message: 'The service cannot complete the request.',
+    },
   },
   unavailable: {
     ec2: {
@@ -113,6 +119,11 @@ const PRESETS: Readonly<Record<FaultErrorPreset, Readonly<Record<ServiceName, Fa
     lambda: { code: 'ServiceException', status: 503, message: 'Service Unavailable' },
     sns: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
     cloudwatch: { code: 'ServiceUnavailable', status: 503, message: 'Service Unavailable' },
+    logs: {
+      code: 'ServiceUnavailableException',
+      status: 503,
+      message: 'The service cannot complete the request.',
+    },
   },
 };
 

@@ -24,5 +24,6 @@ export type { ParameterVersion } from './ssm';
 export type { SecretView } from './secrets';
 export type { PublishedMessage } from './sns';
 export type { AlarmStateValue, AlarmView } from './cloudwatch';
+export type { LogEventView } from './logs';
 export type { Ec2RouteView, Ec2RouteTableView, RouteTarget } from './ec2';
 export type { ServiceName } from './protocol';

@@ -1,7 +1,8 @@
 /** What every emulated service shares: the error type, the reply shape and the error envelopes. */
 import { ec2ErrorResponse, snsErrorResponse } from './xml';
 
-export type ServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'lambda' | 'sns' | 'cloudwatch';
+export type ServiceName =
+  'ec2' | 'ssm' | 'secretsmanager' | 'lambda' | 'sns' | 'cloudwatch' | 'logs';
 
 /** An AWS error as the service would send it; `fields` are extra members of the error shape. */
 export class AwsError extends Error {
@@ -49,6 +50,7 @@ export function errorReply(service: ServiceName, err: AwsError, requestId: strin
       };
     case 'ssm':
     case 'secretsmanager':
+    case 'logs':
       return {
         status: err.status,
         headers: { 'content-type': JSON_11 },
@@ -80,11 +82,17 @@ export function errorReply(service: ServiceName, err: AwsError, requestId: strin
 /** Calls that change state: the ones a crashed invocation must not get applied. */
 export const MUTATING: Readonly<Record<ServiceName, ReadonlySet<string>>> = {
   ec2: new Set(['CreateRoute', 'ReplaceRoute', 'DeleteRoute']),
-  ssm: new Set(['PutParameter', 'DeleteParameter']),
+  ssm: new Set([
+    'PutParameter',
+    'DeleteParameter',
+    'LabelParameterVersion',
+    'UnlabelParameterVersion',
+  ]),
   secretsmanager: new Set(['PutSecretValue', 'CreateSecret']),
   lambda: new Set(),
   sns: new Set(['Publish']),
   cloudwatch: new Set(),
+  logs: new Set(['CreateLogGroup', 'CreateLogStream', 'PutLogEvents']),
 };
 
 /** Reads a required string member of a JSON request, as the JSON protocols validate it. */

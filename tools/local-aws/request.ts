@@ -15,7 +15,7 @@ export type ParsedCall =
       readonly params: Record<string, string>;
     }
   | {
-      readonly service: 'ssm' | 'secretsmanager' | 'cloudwatch';
+      readonly service: 'ssm' | 'secretsmanager' | 'cloudwatch' | 'logs';
       readonly action: string;
       readonly params: Record<string, unknown>;
     }
@@ -46,8 +46,9 @@ const MAX_BODY = 7 * 1024 * 1024;
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const LAMBDA_CONFIGURATION = /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/;
 const LAMBDA_LIST = /^\/2015-03-31\/functions\/?$/;
-const JSON_TARGETS: Record<string, 'ssm' | 'secretsmanager' | 'cloudwatch'> = {
+const JSON_TARGETS: Record<string, 'ssm' | 'secretsmanager' | 'cloudwatch' | 'logs'> = {
   AmazonSSM: 'ssm',
+  Logs_20140328: 'logs',
   secretsmanager: 'secretsmanager',
   GraniteServiceVersion20100801: 'cloudwatch',
 };
@@ -177,7 +178,8 @@ export function summarise(call: ParsedCall): Record<string, unknown> {
     }
     case 'ssm':
     case 'secretsmanager':
-    case 'cloudwatch': {
+    case 'cloudwatch':
+    case 'logs': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(call.params)) {
         const secret =

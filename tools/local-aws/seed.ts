@@ -23,6 +23,7 @@ import { createMoverHandler } from '../../lambda/mover-handler';
 import type { CloudWatchModel } from './cloudwatch';
 import type { Ec2Model, Ec2RouteView } from './ec2';
 import type { LocalAws } from './endpoint';
+import type { LogsModel } from './logs';
 import type { SecretsModel } from './secrets';
 import type { SnsModel } from './sns';
 import type { SsmModel } from './ssm';
@@ -47,6 +48,7 @@ export interface SeedModels {
   readonly secrets: SecretsModel;
   readonly sns: SnsModel;
   readonly cloudwatch: CloudWatchModel;
+  readonly logs: LogsModel;
 }
 
 /** The topic the stack creates for a group, or the existing one the config names. */
@@ -65,7 +67,7 @@ export const DEFAULT_SIGNING_KEYS = {
 /**
  * Creates the route tables (local route + VIP route to the active node), every node's ENI or
  * instance, the record and pause parameters, the two signing keys, the group's alarms (all OK),
- * and the probe and promotion secrets when the config names them.
+ * the move log (empty), and the probe and promotion secrets when the config names them.
  * Seeding again replaces these objects, so each seed starts from version 1.
  */
 export function seedWorld(models: SeedModels, config: FailoverConfig, options: SeedOptions): void {
@@ -75,8 +77,11 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
       `local-aws seed: active node ${JSON.stringify(options.active)} is not in the config; nodes are ${config.nodes.map((n) => n.name).join(', ')}`,
     );
   }
-  const { ec2, ssm, secrets, sns, cloudwatch } = models;
+  const { ec2, ssm, secrets, sns, cloudwatch, logs } = models;
   sns.createTopic(topicName(config));
+  // The stack creates the move log; the Mover creates its stream on the first line.
+  logs.deleteGroup(deployedNames(config).moveLog);
+  logs.createGroup(deployedNames(config).moveLog);
   for (const name of Object.values(alarmNames(config))) cloudwatch.putAlarm(name, 'OK');
   for (const node of config.nodes) {
     if (node.networkInterfaceId)

@@ -17,6 +17,7 @@ import type { Faults } from './faults';
 import type { InvocationInfo, LambdaEmulator } from './lambda';
 import { handleGetFunctionConfiguration, handleListFunctions } from './lambda-config';
 import { handleInvoke } from './lambda-invoke';
+import type { LogsModel } from './logs';
 import { isMetadataRequest, type MetadataModel } from './metadata';
 import { AwsError, errorReply, MUTATING, type Reply } from './protocol';
 import { parseCall, readBody, summarise, Unplaceable, type ParsedCall } from './request';
@@ -32,6 +33,7 @@ export interface ServerParts {
   readonly lambda: LambdaEmulator;
   readonly sns: SnsModel;
   readonly cloudwatch: CloudWatchModel;
+  readonly logs: LogsModel;
   readonly metadata: MetadataModel;
   readonly faults: Faults;
   readonly log: CallLog;
@@ -233,6 +235,8 @@ export class LocalAwsServer {
         return this.parts.sns.handle(call.action, call.params, requestId);
       case 'cloudwatch':
         return this.parts.cloudwatch.handle(call.action, call.params);
+      case 'logs':
+        return this.parts.logs.handle(call.action, call.params);
     }
   }
 

@@ -1,4 +1,8 @@
-/** SSM Parameter Store: versions, Overwrite and history, over JSON 1.1 (`AmazonSSM.*`). */
+/**
+ * SSM Parameter Store: versions, Overwrite, history and version labels, over JSON 1.1
+ * (`AmazonSSM.*`). Like SSM, it keeps a parameter's newest 100 versions: a write drops the
+ * oldest, and fails with ParameterMaxVersionLimitExceeded while the oldest carries a label.
+ */
 import {
   AwsError,
   epochSeconds,
@@ -25,6 +29,8 @@ export interface ParameterVersion {
 
 /** AWS keeps the last 100 versions of a parameter and drops older ones. */
 const MAX_VERSIONS = 100;
+/** A version holds at most 10 labels. */
+const MAX_LABELS = 10;
 const MAX_STANDARD_VALUE = 4096;
 const TYPES = new Set<string>(['String', 'StringList', 'SecureString']);
 
@@ -34,6 +40,8 @@ function notFound(name: string): AwsError {
 
 export class SsmModel {
   private readonly params = new Map<string, ParameterVersion[]>();
+  /** Parameter name → label → the version it is on. */
+  private readonly labels = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly region: string,
@@ -42,6 +50,30 @@ export class SsmModel {
 
   reset(): void {
     this.params.clear();
+    this.labels.clear();
+  }
+
+  /** The labels on one version of a parameter. */
+  labelsOf(name: string, version: number): string[] {
+    return [...(this.labels.get(name) ?? [])].filter(([, v]) => v === version).map(([l]) => l);
+  }
+
+  /** Puts labels on a version, moving each off the version it was on, as SSM does. */
+  label(name: string, version: number, labels: readonly string[]): void {
+    if (!this.params.get(name)?.some((p) => p.version === version))
+      throw new AwsError(
+        'ParameterVersionNotFound',
+        `Systems Manager could not find version ${version} of ${name}. Verify the version and try again.`,
+      );
+    const byLabel = this.labels.get(name) ?? new Map<string, number>();
+    const after = new Set([...this.labelsOf(name, version), ...labels]);
+    if (after.size > MAX_LABELS)
+      throw new AwsError(
+        'ParameterVersionLabelLimitExceeded',
+        `A parameter version can have maximum ${MAX_LABELS} labels.`,
+      );
+    for (const l of labels) byLabel.set(l, version);
+    this.labels.set(name, byLabel);
   }
 
   arnOf(name: string): string {
@@ -66,6 +98,12 @@ export class SsmModel {
   ): number {
     const versions = this.params.get(name) ?? [];
     const last = versions.at(-1);
+    const oldest = versions[0];
+    if (versions.length >= MAX_VERSIONS && oldest && this.labelsOf(name, oldest.version).length > 0)
+      throw new AwsError(
+        'ParameterMaxVersionLimitExceeded',
+        `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${oldest.version}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
+      );
     const next: ParameterVersion = {
       name,
       type: options.type ?? last?.type ?? 'String',
@@ -85,6 +123,7 @@ export class SsmModel {
   }
 
   delete(name: string): boolean {
+    this.labels.delete(name);
     return this.params.delete(name);
   }
 
@@ -103,9 +142,13 @@ export class SsmModel {
         return jsonReply(this.putParameter(params));
       case 'GetParameterHistory':
         return jsonReply(this.getParameterHistory(params));
+      case 'LabelParameterVersion':
+        return jsonReply(this.labelParameterVersion(params));
+      case 'UnlabelParameterVersion':
+        return jsonReply(this.unlabelParameterVersion(params));
       case 'DeleteParameter': {
         const name = this.nameOf(requireString(params, 'Name'));
-        if (!this.params.delete(name)) throw notFound(name);
+        if (!this.delete(name)) throw notFound(name);
         return jsonReply({});
       }
       default:
@@ -236,6 +279,37 @@ export class SsmModel {
     return { Version: version, Tier: 'Standard' };
   }
 
+  private labelParameterVersion(params: Record<string, unknown>): Record<string, unknown> {
+    const name = this.nameOf(requireString(params, 'Name'));
+    const versions = this.params.get(name);
+    if (!versions) throw notFound(name);
+    const labels = labelList(params);
+    const version =
+      typeof params['ParameterVersion'] === 'number'
+        ? params['ParameterVersion']
+        : (versions.at(-1) as ParameterVersion).version;
+    this.label(name, version, labels);
+    return { InvalidLabels: [], ParameterVersion: version };
+  }
+
+  private unlabelParameterVersion(params: Record<string, unknown>): Record<string, unknown> {
+    const name = this.nameOf(requireString(params, 'Name'));
+    const version = params['ParameterVersion'];
+    if (typeof version !== 'number') requireString(params, 'ParameterVersion');
+    if (!this.params.get(name)?.some((p) => p.version === version))
+      throw new AwsError(
+        'ParameterVersionNotFound',
+        `Systems Manager could not find version ${String(version)} of ${name}. Verify the version and try again.`,
+      );
+    const on = new Set(this.labelsOf(name, version as number));
+    const labels = labelList(params);
+    for (const l of labels) if (on.has(l)) this.labels.get(name)?.delete(l);
+    return {
+      RemovedLabels: labels.filter((l) => on.has(l)),
+      InvalidLabels: labels.filter((l) => !on.has(l)),
+    };
+  }
+
   private getParameterHistory(params: Record<string, unknown>): Record<string, unknown> {
     const name = this.nameOf(requireString(params, 'Name'));
     const versions = this.params.get(name);
@@ -264,7 +338,7 @@ export class SsmModel {
         ...(p.description ? { Description: p.description } : {}),
         Value: this.valueOf(p, decrypt),
         Version: p.version,
-        Labels: [],
+        Labels: this.labelsOf(p.name, p.version),
         Tier: 'Standard',
         Policies: [],
         DataType: p.dataType,
@@ -274,4 +348,20 @@ export class SsmModel {
         : {}),
     };
   }
+}
+
+/** The Labels member of a label call: 1 to 10 strings. */
+function labelList(params: Record<string, unknown>): string[] {
+  const labels = params['Labels'];
+  if (
+    !Array.isArray(labels) ||
+    labels.length === 0 ||
+    labels.length > MAX_LABELS ||
+    !labels.every((l) => typeof l === 'string' && l.length > 0)
+  )
+    throw new AwsError(
+      'ValidationException',
+      "1 validation error detected: Value at 'labels' failed to satisfy constraint: Member must have length between 1 and 10",
+    );
+  return labels as string[];
 }

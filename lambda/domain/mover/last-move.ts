@@ -4,9 +4,11 @@
  * restarts no cooldown, and the count of recent failbacks that damps a flapping preferred node
  * outlives the run that saw it.
  */
-import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
+import type { Log } from '../log';
 import { readRecord, type RecordState } from './record';
+import { putPastVersionLimit } from './version-limit';
 
 /** Why the VIP moved: the Checker's failover, failback or convergence, or an operator's move. */
 export type MoveKind = 'failover' | 'failback' | 'converge' | 'manual';
@@ -105,14 +107,16 @@ export async function readLastMove(
   return parseLastMove((await readRecord(ssm, name, signal)).value);
 }
 
-/** Writes the last move, creating the parameter on the first one. */
-export async function writeLastMove(ssm: SSMClient, name: string, m: LastMove): Promise<void> {
-  await ssm.send(
-    new PutParameterCommand({
-      Name: name,
-      Value: lastMoveValue(m),
-      Type: 'String',
-      Overwrite: true,
-    }),
+/** Writes the last move, creating the parameter on the first one; past 100 versions too. */
+export async function writeLastMove(
+  ssm: SSMClient,
+  name: string,
+  m: LastMove,
+  log: Pick<Log, 'warn'>,
+): Promise<void> {
+  await putPastVersionLimit(
+    ssm,
+    { Name: name, Value: lastMoveValue(m), Type: 'String', Overwrite: true },
+    log,
   );
 }

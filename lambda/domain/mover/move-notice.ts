@@ -50,6 +50,21 @@ export function moveEvent(
   };
 }
 
+/**
+ * A move whose line the move log lacks: the move stands, but `vip-failover history` will not
+ * show it once the record's 100 versions have passed it.
+ */
+export function moveLogEvent(request: MoveRequest, result: MoveResult): AlertEvent | undefined {
+  if (result.moveLogError === undefined) return undefined;
+  const from = request.expectedActive ?? result.previousRecord ?? 'no single node';
+  return {
+    kind: 'move-log-unwritten',
+    subject: `move ${from} → ${result.target} missing from the move log`,
+    body: `The VIP move from ${from} to ${result.target} (${result.status}) is done, but ${result.moveLogError}.\n\nAsked for: ${request.reason}\n\nNext step: fix the cause (the Mover role's logs:CreateLogStream and logs:PutLogEvents on the move log, the log group deleted, throttling); the line is in the Mover's own log (event move-log-error) if the history must be complete.`,
+    facts: { from, to: result.target, status: result.status },
+  };
+}
+
 /** `automatic`, `switchover by alice`, `switchover by alice, forced`. */
 function whoMoved(request: MoveRequest): string {
   if (request.automatic) return 'automatic';

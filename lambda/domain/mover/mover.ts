@@ -1,4 +1,5 @@
 /** The Mover: repoints the VIP route in every table, then records the active node. */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type FailoverConfig } from '../../../config';
@@ -15,6 +16,7 @@ import {
   type DatabaseMove,
 } from './database';
 import type { Prober } from '../probe/probe';
+import { logMove, moveLogLine } from './move-log';
 import { resultOf, untouched, type MoveReads, type MoveRun } from './move-run';
 import { parseMoveRequest } from './request';
 import { readMaintenance, readPause, readRecord, writeRecord } from './record';
@@ -24,6 +26,8 @@ import type { MoveRequest, MoveResult, TableOutcome, TableState } from '../types
 export interface MoverDeps {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
+  /** For the move log: one line per move in the group's log group (move-log.ts). */
+  readonly logs: CloudWatchLogsClient;
   readonly logger: Log;
   /** Checks a manual move's target before any write; without it, manual moves need `force`. */
   readonly prober?: Prober;
@@ -152,6 +156,21 @@ async function repoint(
     const baseMs = config.detection.cooldownSeconds * 1000;
     await recordMove(deps, config, nextLastMove(reads.last, move, baseMs));
   }
+  // After the record, before the after hook: the line waits for nothing that may time out.
+  const moveLogError =
+    changed || written.recordWritten
+      ? await logMove(
+          deps,
+          config,
+          moveLogLine(request, run.clock.now(), {
+            from: left.length > 0 ? left.join(', ') : reads.record.value,
+            status,
+            changed,
+            outcomes,
+            recordVersion: written.recordVersion,
+          }),
+        )
+      : undefined;
   const database =
     changed && deps.database
       ? await finishMove(deps.database, config, log, around, prepared.steps)
@@ -160,6 +179,7 @@ async function repoint(
     ...resultOf(run, reads.record, status, outcomes, written.recordWritten),
     ...(written.recordError ? { detail: written.recordError } : {}),
     ...(Object.keys(database).length > 0 ? { database } : {}),
+    ...(moveLogError ? { moveLogError } : {}),
   };
   report(run, reads, summary, failed);
   return summary;
@@ -177,7 +197,7 @@ async function recordActive(
   { tables, record }: MoveReads,
   outcomes: readonly TableOutcome[],
   changed: boolean,
-): Promise<{ recordWritten: boolean; recordError?: string }> {
+): Promise<{ recordWritten: boolean; recordVersion?: number; recordError?: string }> {
   const readableFailed = outcomes.filter(
     (o) => o.action === 'failed' && !tables.find((t) => t.routeTableId === o.routeTableId)?.error,
   );
@@ -185,13 +205,14 @@ async function recordActive(
   if (!confirmed || readableFailed.length > 0 || record.value === node.name)
     return { recordWritten: false };
   try {
-    await writeRecord(
+    const recordVersion = await writeRecord(
       deps.ssm,
       config.recordParameterName,
       node.name,
       historyNote(request, changed),
+      log,
     );
-    return { recordWritten: true };
+    return { recordWritten: true, ...(recordVersion !== undefined ? { recordVersion } : {}) };
   } catch (e) {
     const recordError = `the record ${config.recordParameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
     log.error(recordError, { event: 'record-error', request });
@@ -241,7 +262,7 @@ const kindOf = (request: MoveRequest): LastMove['kind'] =>
  */
 async function recordMove(deps: MoverDeps, config: FailoverConfig, move: LastMove): Promise<void> {
   try {
-    await writeLastMove(deps.ssm, config.lastMoveParameterName, move);
+    await writeLastMove(deps.ssm, config.lastMoveParameterName, move, deps.logger);
   } catch (e) {
     deps.logger.error(
       `could not write ${config.lastMoveParameterName}: ${awsErrorText(e)}; the cooldown runs from the record's last write, undamped; grant ssm:PutParameter on it`,

@@ -1,7 +1,9 @@
 /** The SSM record of the active node, and the operators' pause flag and maintenance windows. */
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { awsErrorName, awsErrorText } from '../errors';
+import type { Log } from '../log';
 import { NO_MAINTENANCE, parseMaintenance, type MaintenanceState } from '../maintenance';
+import { putPastVersionLimit } from './version-limit';
 
 /** The record as read: value undefined when the parameter does not exist. */
 export interface RecordState {
@@ -28,24 +30,30 @@ export async function readRecord(
   }
 }
 
-/** Writes the active node's name as a plain String, so it reads well in the console; versions are the history. */
+/**
+ * Writes the active node's name as a plain String, so it reads well in the console; its newest
+ * versions are the recent history (the move log keeps all of it). Past SSM's 100 versions it
+ * clears a label that blocks the write (version-limit.ts).
+ */
 export async function writeRecord(
   ssm: SSMClient,
   name: string,
   node: string,
-  note?: string,
+  note: string | undefined,
+  log: Pick<Log, 'warn'>,
 ): Promise<number | undefined> {
   // The description rides with each version: the history shows who moved and why.
-  const out = await ssm.send(
-    new PutParameterCommand({
+  return putPastVersionLimit(
+    ssm,
+    {
       Name: name,
       Value: node,
       Type: 'String',
       Overwrite: true,
       ...(note ? { Description: note } : {}),
-    }),
+    },
+    log,
   );
-  return out.Version;
 }
 
 /**
