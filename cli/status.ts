@@ -19,6 +19,7 @@ import {
 import { placementOf, readTables } from '../lambda/domain/mover/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
+import { OPTIONAL_ALARMS } from '../config/alarm-names';
 import { readAlarms, type AlarmReading, type AlarmState } from './alarms';
 import type { Group } from './group';
 import { history, type HistoryEntry } from './history';
@@ -202,7 +203,10 @@ function moveLines(r: StatusReport, now: number): string[] {
 }
 
 function alarmLine(a: AlarmState, now: number): string {
-  if (a.state === undefined) return `  ${a.suffix.padEnd(19)} missing: no alarm ${a.name}`;
+  if (a.state === undefined)
+    return OPTIONAL_ALARMS.has(a.key)
+      ? `  ${a.suffix.padEnd(19)} off (not in the config)`
+      : `  ${a.suffix.padEnd(19)} missing: no alarm ${a.name}`;
   const since = a.since ? ` since ${when(Date.parse(a.since), now)}` : '';
   return `  ${a.suffix.padEnd(19)} ${a.state.padEnd(17)}${since}`;
 }

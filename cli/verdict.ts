@@ -3,7 +3,7 @@
  * (Nagios, Icinga, Sensu): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Pure: a function of what was
  * read and the time.
  */
-import type { AlarmKey } from '../config/alarm-names';
+import { OPTIONAL_ALARMS, type AlarmKey } from '../config/alarm-names';
 import type { GroupStatus } from '../lambda/domain/status';
 import { describeMaintenance, type MaintenanceState } from '../lambda/domain/maintenance';
 import type { PauseState } from '../lambda/domain/mover/record';
@@ -129,7 +129,8 @@ export const ALARM_LEVEL: Readonly<Record<AlarmKey, 'WARNING' | 'CRITICAL'>> = {
 };
 
 /**
- * The alarms: each in ALARM at its level; missing ones (deleted, or a stack older than them) and
+ * The alarms: each in ALARM at its level; missing ones (deleted, or a stack older than them; not
+ * an optional one, which the config may leave out) and
  * an unreadable set WARNING at most, so CloudWatch alone never makes the verdict UNKNOWN.
  * INSUFFICIENT_DATA is shown but not judged: the Checker's own report covers its silence.
  */
@@ -142,7 +143,10 @@ function alarmFindings(reading: AlarmReading, now: number): Finding[] {
       level: ALARM_LEVEL[a.key],
       text: `alarm ${a.suffix} in ALARM${a.since ? ` for ${span(now - Date.parse(a.since))}` : ''}`,
     }));
-  const missing = reading.states.filter((a) => a.state === undefined).map((a) => a.name);
+  // An optional alarm the config did not ask for is off, not missing.
+  const missing = reading.states
+    .filter((a) => a.state === undefined && !OPTIONAL_ALARMS.has(a.key))
+    .map((a) => a.name);
   if (missing.length > 0)
     out.push({ level: 'WARNING', text: `alarms missing: ${missing.join(', ')}` });
   return out;

@@ -18,6 +18,22 @@ export const ALARM_SUFFIX = {
 
 export type AlarmKey = keyof typeof ALARM_SUFFIX;
 
+/**
+ * The alarms a group has only when its config asks for them (`alarms.moverErrors`,
+ * `alarms.pausedTooLongMinutes`): without them, a notification on the topic tells a human of the
+ * same state. Absent, they are off, not missing.
+ */
+export const OPTIONAL_ALARMS: ReadonlySet<AlarmKey> = new Set(['moverErrors', 'pausedTooLong']);
+
+/** The alarms the config's stack creates, in the order of ALARM_SUFFIX. */
+export function enabledAlarms(config: Pick<FailoverConfig, 'alarms'>): AlarmKey[] {
+  const on: Partial<Record<AlarmKey, boolean>> = {
+    moverErrors: config.alarms.moverErrors,
+    pausedTooLong: config.alarms.pausedTooLongMinutes !== undefined,
+  };
+  return (Object.keys(ALARM_SUFFIX) as AlarmKey[]).filter((key) => on[key] ?? true);
+}
+
 /** Alarm names, `vip-failover-<name>-<what>`: known before the alarms exist, for the topic's policies. */
 export function alarmNames(
   config: Pick<FailoverConfig, 'name'>,

@@ -5,9 +5,12 @@
  */
 export const METRIC_NAMESPACE = 'VipFailover';
 
-/** The metric names the alarms and the dashboard use. */
+/**
+ * The metric names the alarms and the dashboard use. Every run ends by writing HealthyStandbys
+ * once, so its sample count is the Checker's heartbeat; the per-node four come only with
+ * `monitoring.nodeMetrics`, and the rest only in a run that has something to count.
+ */
 export const METRIC = {
-  heartbeat: 'Heartbeat',
   probes: 'Probes',
   probeFailures: 'ProbeFailures',
   probeLatency: 'ProbeLatencyMax',

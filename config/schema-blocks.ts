@@ -381,6 +381,18 @@ export const notificationsSchema = z
       )
       .default([]),
     reminderMinutes: between(5, 1440, 'minutes').default(60),
+    /**
+     * How the created topic is encrypted at rest: `none`, or `own-key`, a KMS key of the group's
+     * own ($1 a month). Not the AWS-managed alias/aws/sns key: CloudWatch alarms cannot publish
+     * to a topic it encrypts, as its policy cannot grant them the key.
+     */
+    encryption: z
+      .enum(['none', 'own-key'], {
+        message:
+          'must be "none" or "own-key" (a KMS key of its own, $1 a month; the AWS-managed alias/aws/sns key ' +
+          'cannot be used, as CloudWatch alarms cannot publish to a topic it encrypts)',
+      })
+      .default('none'),
   })
   .strict()
   .superRefine((n, ctx) => {
@@ -399,14 +411,41 @@ export const notificationsSchema = z
         code: 'custom',
         path: ['kmsKeyArn'],
         message:
-          'is set without notifications.topicArn; it names the key of an existing topic, and the topic the stack creates has its own key: remove it',
+          'is set without notifications.topicArn; it names the key of an existing topic, and the topic the stack creates ' +
+          'is encrypted as notifications.encryption says: remove it',
+      });
+    }
+    if (n.topicArn !== undefined && n.encryption === 'own-key') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['encryption'],
+        message:
+          'applies only to the topic the stack creates, and notifications.topicArn names an existing one, whose key is ' +
+          "its owner's: remove encryption, or name that topic's key in notifications.kmsKeyArn",
       });
     }
   });
 
+/**
+ * The alarms beyond the five every group has. Each is off by default because a notification on
+ * the topic already tells a human of the same state; each costs $0.10 a month.
+ */
 export const alarmsSchema = z
   .object({
-    pausedTooLongMinutes: between(10, 1440, 'minutes').default(240),
+    /** The pause alarm, after this long paused; absent, no alarm (the paused condition reminds). */
+    pausedTooLongMinutes: between(10, 1440, 'minutes').optional(),
+    /** An alarm on the Mover's Lambda errors (a failed move of the Checker's is moveFailures'). */
+    moverErrors: z.boolean({ message: 'must be true or false' }).default(false),
+  })
+  .strict();
+
+/** What the group reports to CloudWatch beyond its alarms: each a cost, each off by default. */
+export const monitoringSchema = z
+  .object({
+    /** The dashboard vip-failover-<name>: $3 a month beyond an account's first three. */
+    dashboard: z.boolean({ message: 'must be true or false' }).default(false),
+    /** Probes, ProbeFailures, ProbeLatencyMax and NodeUp per node: 4 metrics a node at $0.30. */
+    nodeMetrics: z.boolean({ message: 'must be true or false' }).default(false),
   })
   .strict();
 

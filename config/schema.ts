@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ACCOUNT, REGION } from './arn';
 import {
   alarmsSchema,
+  monitoringSchema,
   detectionSchema,
   hooksSchema,
   moverSchema,
@@ -123,6 +124,7 @@ export const fieldsSchema = z
     interfaceEndpoints: z.boolean({ message: 'must be true or false' }).default(false),
     notifications: notificationsSchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
+    monitoring: monitoringSchema.prefault({}),
     logRetentionDays: whole('days')
       .refine((d) => LOG_RETENTION_DAYS.includes(d), {
         message: `must be a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.slice(0, 12).join(', ')} ... days`,

@@ -1,7 +1,12 @@
 /**
  * The group's alarms and dashboard, on the Checker's embedded metrics and the functions' own.
  *
- * Plain aws-cloudwatch constructs rather than cdk-monitoring-constructs: seven alarms and one
+ * Only what a human must hear of, by default: five alarms on one custom metric (HealthyStandbys,
+ * which every run writes, so its sample count is the heartbeat) and the functions' own metrics.
+ * The Mover's errors, the pause, the dashboard and the per-node metrics are a config setting each
+ * (docs/tuning-and-cost.md says what each costs).
+ *
+ * Plain aws-cloudwatch constructs rather than cdk-monitoring-constructs: a few alarms and one
  * dashboard do not need another dependency (and its aws-cdk-lib peer range) to track, and every
  * metric here is named by its exact namespace, name and dimensions as the Checker writes them.
  */
@@ -14,10 +19,10 @@ import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../config';
 import { runbookLink } from '../config/runbooks';
 import { deployedNames } from '../config/runtime';
-import { ALARM_SUFFIX, alarmNames } from '../config/alarm-names';
+import { ALARM_SUFFIX, alarmNames, enabledAlarms } from '../config/alarm-names';
 import { METRIC, METRIC_NAMESPACE } from '../config/metric-names';
 
-export { ALARM_SUFFIX, alarmNames };
+export { ALARM_SUFFIX, alarmNames, enabledAlarms };
 
 /** The alarms of one group. */
 export interface FailoverAlarms {
@@ -27,14 +32,21 @@ export interface FailoverAlarms {
   readonly noHealthyStandby: cloudwatch.Alarm;
   readonly checkerErrors: cloudwatch.Alarm;
   readonly checkerThrottles: cloudwatch.Alarm;
-  readonly moverErrors: cloudwatch.Alarm;
+  /**
+   * The Mover's Lambda errors, with `alarms.moverErrors`. Without it, a failed Mover call of the
+   * Checker's raises moveFailures, and an operator's call prints its error.
+   */
+  readonly moverErrors?: cloudwatch.Alarm;
   /**
    * A move failed or finished only in part. Not the Mover's Lambda throttles: two runs that see
    * the same master die both ask for the failover, and the second is turned away by design.
    */
   readonly moveFailures: cloudwatch.Alarm;
-  /** Automatic moves have been paused for `alarms.pausedTooLongMinutes`. */
-  readonly pausedTooLong: cloudwatch.Alarm;
+  /**
+   * Automatic moves have been paused for `alarms.pausedTooLongMinutes`, when that is set. Without
+   * it, the paused condition is notified when the pause begins and reminded while it lasts.
+   */
+  readonly pausedTooLong?: cloudwatch.Alarm;
 }
 
 export type AlarmKey = keyof FailoverAlarms;
@@ -111,9 +123,10 @@ function healthAlarms(
       'heartbeatMissing',
       `no Checker run has ended for ${3 * scheduleMinutes} minutes, so nothing watches the master. ` +
         'Read the Checker log group and its Errors and Throttles; check its schedule rule is enabled.',
-      // The watcher is watched: silence is the failure this alarm exists for.
+      // The watcher is watched: silence is the failure this alarm exists for. Every run that
+      // ends writes HealthyStandbys once, so its sample count counts the runs.
       threePeriods(
-        groupMetric(config, METRIC.heartbeat, 'Sum'),
+        groupMetric(config, METRIC.healthyStandbys, 'SampleCount'),
         cloudwatch.TreatMissingData.BREACHING,
       ),
     ),
@@ -158,11 +171,15 @@ function functionAlarms(
       'Checker runs were throttled: more ran at once than its reserved concurrency allows ' +
         '(runs started by hand, or runs lasting longer than planned).',
     ),
-    moverErrors: lambdaAlarm(
-      'moverErrors',
-      fns.mover.metricErrors(lambdaMetric),
-      'Mover invocations failed. Read the Mover log group; check the route tables and the record.',
-    ),
+    ...(config.alarms.moverErrors
+      ? {
+          moverErrors: lambdaAlarm(
+            'moverErrors',
+            fns.mover.metricErrors(lambdaMetric),
+            'Mover invocations failed. Read the Mover log group; check the route tables and the record.',
+          ),
+        }
+      : {}),
   };
 }
 
@@ -171,11 +188,6 @@ function moveAlarms(
   alarm: AlarmMaker,
   config: FailoverConfig,
 ): Pick<FailoverAlarms, 'moveFailures' | 'pausedTooLong'> {
-  const scheduleMinutes = config.scheduleMinutes;
-  const pausedPeriods = Math.min(
-    Math.ceil(config.alarms.pausedTooLongMinutes / scheduleMinutes),
-    Math.floor(MAX_EVALUATION_MINUTES / scheduleMinutes),
-  );
   return {
     moveFailures: alarm(
       'moveFailures',
@@ -188,9 +200,27 @@ function moveAlarms(
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
+        // A run writes MoveFailures only when a move failed: no data, no failure.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
     ),
+    ...pausedAlarm(alarm, config),
+  };
+}
+
+/** The pause alarm, when `alarms.pausedTooLongMinutes` asks for it. */
+function pausedAlarm(
+  alarm: AlarmMaker,
+  config: FailoverConfig,
+): Pick<FailoverAlarms, 'pausedTooLong'> {
+  const minutes = config.alarms.pausedTooLongMinutes;
+  if (minutes === undefined) return {};
+  const scheduleMinutes = config.scheduleMinutes;
+  const pausedPeriods = Math.min(
+    Math.ceil(minutes / scheduleMinutes),
+    Math.floor(MAX_EVALUATION_MINUTES / scheduleMinutes),
+  );
+  return {
     pausedTooLong: alarm(
       'pausedTooLong',
       `automatic moves have been paused for ${pausedPeriods * scheduleMinutes} minutes: a dead master ` +
@@ -201,7 +231,8 @@ function moveAlarms(
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: pausedPeriods,
         datapointsToAlarm: pausedPeriods,
-        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+        // A run writes Paused only while paused; a silent Checker is the heartbeat alarm's.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
     ),
   };
@@ -292,7 +323,7 @@ function pulseRow(config: FailoverConfig, alarms: FailoverAlarms): cloudwatch.IW
     graph(
       config,
       'Checker runs ended (heartbeat)',
-      [groupMetric(config, METRIC.heartbeat, 'Sum')],
+      [groupMetric(config, METRIC.healthyStandbys, 'SampleCount').with({ label: 'runs' })],
       {
         leftAnnotations: [alarms.heartbeatMissing.toAnnotation()],
       },
@@ -322,13 +353,17 @@ function functionRow(config: FailoverConfig, fns: Functions): cloudwatch.IWidget
   return [errorsAndThrottles('Checker', fns.checker), errorsAndThrottles('Mover', fns.mover)];
 }
 
-/** The dashboard `vip-failover-<name>`: alarms, nodes, moves, holds and the Checker's pulse. */
+/**
+ * The dashboard `vip-failover-<name>`, with `monitoring.dashboard`: alarms, nodes (with
+ * `monitoring.nodeMetrics`), moves, holds and the Checker's pulse.
+ */
 export function createDashboard(
   scope: Construct,
   config: FailoverConfig,
   fns: Functions,
   alarms: FailoverAlarms,
-): cloudwatch.Dashboard {
+): cloudwatch.Dashboard | undefined {
+  if (!config.monitoring.dashboard) return undefined;
   return new cloudwatch.Dashboard(scope, 'Dashboard', {
     dashboardName: deployedNames(config).dashboard,
     defaultInterval: Duration.hours(3),
@@ -336,12 +371,12 @@ export function createDashboard(
       [
         new cloudwatch.AlarmStatusWidget({
           title: `vip-failover ${config.name}: VIP ${config.vip}`,
-          alarms: Object.values(alarms),
+          alarms: Object.values(alarms).filter((a) => a !== undefined),
           width: 24,
           height: 3,
         }),
       ],
-      nodeRow(config),
+      ...(config.monitoring.nodeMetrics ? [nodeRow(config)] : []),
       moveRow(config),
       pulseRow(config, alarms),
       functionRow(config, fns),

@@ -239,6 +239,26 @@ export interface VipFailoverNotifications {
    * @default 60
    */
   readonly reminderMinutes?: number;
+  /**
+   * How the created topic is encrypted at rest: `own-key`, with a KMS key of its own ($1 a
+   * month), or `none` (the AWS-managed alias/aws/sns key would stop the alarms publishing).
+   * @default 'none'
+   */
+  readonly encryption?: 'none' | 'own-key';
+}
+
+/** What the group reports to CloudWatch beyond its alarms: each costs, each is off by default. */
+export interface VipFailoverMonitoring {
+  /**
+   * The dashboard `vip-failover-<name>` ($3 a month beyond an account's first three).
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Probes, ProbeFailures, ProbeLatencyMax and NodeUp for each node (4 custom metrics a node).
+   * @default false
+   */
+  readonly nodeMetrics?: boolean;
 }
 
 /** Props of {@link VipFailover}: one failover group. */
@@ -306,10 +326,21 @@ export interface VipFailoverProps extends VipFailoverOptions {
    */
   readonly notifications?: VipFailoverNotifications;
   /**
-   * Minutes the pause flag may stay set before its alarm fires.
-   * @default 240
+   * Minutes the pause flag may stay set before its alarm fires; set, the alarm is created.
+   * @default none: no alarm (the pause is notified when it begins and reminded while it lasts)
    */
   readonly pausedTooLongMinutes?: number;
+  /**
+   * An alarm on the Mover's Lambda errors (a failed move the Checker asked for raises the
+   * move-failures alarm either way).
+   * @default false
+   */
+  readonly moverErrorsAlarm?: boolean;
+  /**
+   * The dashboard and the per-node metrics.
+   * @default neither
+   */
+  readonly monitoring?: VipFailoverMonitoring;
   /**
    * Retention of the functions' logs.
    * @default logs.RetentionDays.ONE_MONTH

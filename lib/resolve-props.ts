@@ -66,6 +66,7 @@ const PROP_PATHS: readonly (readonly [configPath: string, propPath: string])[] =
   ['notifications.kmsKeyArn', 'notifications.kmsKey'],
   ['mover.timeoutSeconds', 'moverTimeoutSeconds'],
   ['alarms.pausedTooLongMinutes', 'pausedTooLongMinutes'],
+  ['alarms.moverErrors', 'moverErrorsAlarm'],
   ['logRetentionDays', 'logRetention'],
   ['vpc.subnets', 'vpcSubnets'],
   ['vpc.cidr', 'vpc.vpcCidrBlock'],
@@ -303,6 +304,7 @@ function movesInput(
       kmsKeyArn: topicKey && r.standIns.of(topicKey, keyStandIn(r.arn)),
       emails: notifications?.emails && [...notifications.emails],
       reminderMinutes: notifications?.reminderMinutes,
+      encryption: notifications?.encryption,
     },
   };
 }
@@ -340,7 +342,11 @@ function configInput(
     secondOpinion: props.secondOpinion && { ...props.secondOpinion },
     interfaceEndpoints: props.interfaceEndpoints,
     notifications: moves.notifications,
-    alarms: { pausedTooLongMinutes: props.pausedTooLongMinutes },
+    alarms: {
+      pausedTooLongMinutes: props.pausedTooLongMinutes,
+      moverErrors: props.moverErrorsAlarm,
+    },
+    monitoring: props.monitoring && { ...props.monitoring },
     logRetentionDays: props.logRetention,
   };
 }

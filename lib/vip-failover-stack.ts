@@ -81,7 +81,8 @@ export class VipFailoverStack extends Stack {
     output('CheckerFunctionName', this.failover.checker.functionName, 'Checker Lambda');
     output('MoverFunctionName', this.failover.mover.functionName, 'Mover Lambda: manual moves');
     output('TopicArn', this.failover.topic.topicArn, 'SNS topic of notifications and alarms');
-    output('DashboardName', this.failover.dashboard.dashboardName, 'CloudWatch dashboard');
+    if (this.failover.dashboard)
+      output('DashboardName', this.failover.dashboard.dashboardName, 'CloudWatch dashboard');
   }
 }
 

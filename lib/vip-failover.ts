@@ -35,7 +35,13 @@ import {
   type WitnessPlacement,
 } from './group-checks';
 import { handlerFunction, nodeOptions } from './handler-code';
-import { alarmNames, createAlarms, createDashboard, type FailoverAlarms } from './monitoring';
+import {
+  alarmNames,
+  createAlarms,
+  createDashboard,
+  enabledAlarms,
+  type FailoverAlarms,
+} from './monitoring';
 import { createNetwork, type FailoverNetwork } from './network';
 import { createNotificationChannel, type NotificationChannel } from './notifications';
 import {
@@ -174,8 +180,8 @@ export class VipFailover extends Construct {
   public readonly topic: sns.ITopic;
   /** The alarms, each notifying {@link topic} when it fires and when it clears. */
   public readonly alarms: FailoverAlarms;
-  /** The dashboard `vip-failover-<name>`. */
-  public readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard `vip-failover-<name>`, when `monitoring.dashboard` asks for it. */
+  public readonly dashboard?: cloudwatch.Dashboard;
   /** The generated key that signs the Checker's requests to the Mover (docs/security.md). */
   public readonly checkerKey: secretsmanager.Secret;
   /** The generated key that signs operators' requests to the Mover. */
@@ -210,7 +216,7 @@ export class VipFailover extends Construct {
     const channel = createNotificationChannel(
       this,
       config,
-      Object.values(alarmNames(config)),
+      enabledAlarms(config).map((key) => alarmNames(config)[key]),
       group.topic,
     );
     this.topic = channel.topic;

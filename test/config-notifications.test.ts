@@ -28,12 +28,27 @@ function problemsOf(input: unknown): readonly string[] {
 }
 
 describe('notifications, alarms and the status parameter', () => {
-  it('default to a created topic without subscriptions, hourly reminders and a 4-hour pause alarm', () => {
+  it('default to a created topic without a key or subscriptions, hourly reminders, no optional alarm, no dashboard or node metrics', () => {
     const config = validateConfig(example);
 
-    expect(config.notifications).toEqual({ emails: [], reminderMinutes: 60 });
-    expect(config.alarms).toEqual({ pausedTooLongMinutes: 240 });
+    expect(config.notifications).toEqual({ emails: [], reminderMinutes: 60, encryption: 'none' });
+    expect(config.alarms).toEqual({ moverErrors: false });
+    expect(config.monitoring).toEqual({ dashboard: false, nodeMetrics: false });
     expect(config.statusParameterName).toBe('/vip-failover/orders-db/status');
+  });
+
+  it('accepts each cost a setting away: a key of its own, the optional alarms, the dashboard, node metrics', () => {
+    const config = validateConfig(
+      variant((c) => {
+        c.notifications = { encryption: 'own-key' };
+        c.alarms = { moverErrors: true, pausedTooLongMinutes: 240 };
+        c.monitoring = { dashboard: true, nodeMetrics: true };
+      }),
+    );
+
+    expect(config.notifications.encryption).toBe('own-key');
+    expect(config.alarms).toEqual({ moverErrors: true, pausedTooLongMinutes: 240 });
+    expect(config.monitoring).toEqual({ dashboard: true, nodeMetrics: true });
   });
 
   it('accepts email subscriptions on the created topic and a reminder interval', () => {
@@ -103,6 +118,38 @@ describe('notifications, alarms and the status parameter', () => {
       'a topic key without a topic',
       variant((c) => (c.notifications = { kmsKeyArn: KEY })),
       'is set without notifications.topicArn; it names the key of an existing topic',
+    ],
+    [
+      'a key of its own for an existing topic',
+      variant((c) => (c.notifications = { topicArn: TOPIC, encryption: 'own-key' })),
+      'notifications.encryption "own-key" applies only to the topic the stack creates, and notifications.topicArn ' +
+        "names an existing one, whose key is its owner's",
+    ],
+    [
+      'the AWS-managed key for the topic',
+      variant((c) => (c.notifications = { encryption: 'alias/aws/sns' })),
+      'notifications.encryption "alias/aws/sns" must be "none" or "own-key" (a KMS key of its own, $1 a month; ' +
+        'the AWS-managed alias/aws/sns key cannot be used, as CloudWatch alarms cannot publish to a topic it encrypts)',
+    ],
+    [
+      'a mover-errors alarm that is not a boolean',
+      variant((c) => (c.alarms = { moverErrors: 'yes' })),
+      'alarms.moverErrors "yes" must be true or false',
+    ],
+    [
+      'a dashboard that is not a boolean',
+      variant((c) => (c.monitoring = { dashboard: 1 })),
+      'monitoring.dashboard 1 must be true or false',
+    ],
+    [
+      'node metrics that are not a boolean',
+      variant((c) => (c.monitoring = { nodeMetrics: 'on' })),
+      'monitoring.nodeMetrics "on" must be true or false',
+    ],
+    [
+      'an unknown monitoring setting',
+      variant((c) => (c.monitoring = { metrics: true })),
+      'monitoring.metrics is not a known field',
     ],
     [
       'an address that is not one',

@@ -1,4 +1,9 @@
-import { createMetrics, emitRunMetrics, type RunFigures } from '../lambda/domain/metrics';
+import {
+  createMetrics,
+  emitRunMetrics,
+  type MetricsOptions,
+  type RunFigures,
+} from '../lambda/domain/metrics';
 
 interface EmfLine {
   _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
@@ -6,14 +11,14 @@ interface EmfLine {
 }
 
 /** Emits through a real Powertools Metrics and returns the EMF lines it wrote. */
-function emitted(figures: RunFigures): EmfLine[] {
+function emitted(figures: RunFigures, options: MetricsOptions = { nodeMetrics: true }): EmfLine[] {
   const lines: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     lines.push(String(chunk));
     return true;
   });
   try {
-    emitRunMetrics(createMetrics(), figures);
+    emitRunMetrics(createMetrics(), figures, options);
   } finally {
     spy.mockRestore();
   }
@@ -47,19 +52,53 @@ describe('emitRunMetrics', () => {
     expect(dbA?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Group', 'Node']]);
   });
 
-  it('writes the heartbeat, standbys, pause and moves under the Group dimension', () => {
-    const group = emitted(figures).find((l) => l.Heartbeat !== undefined);
+  it('writes the standbys, the pause and moves under the Group dimension, and no Heartbeat', () => {
+    const group = emitted({ ...figures, paused: true }).find(
+      (l) => l.Node === undefined && !l.Kind,
+    );
 
     expect(group).toMatchObject({
       Group: 'orders-db',
-      Heartbeat: 1,
       HealthyStandbys: 0,
-      Paused: 0,
+      Paused: 1,
       Moves: 1,
       MoveDuration: 650,
       TimeToFailover: 2100,
     });
-    expect(group?.Node).toBeUndefined();
+    expect(group?.Heartbeat).toBeUndefined();
+    expect(group?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Group']]);
+  });
+
+  it('writes nothing per node unless monitoring.nodeMetrics asks', () => {
+    const lines = emitted(figures, { nodeMetrics: false });
+
+    expect(lines.filter((l) => l.Node !== undefined)).toEqual([]);
+    expect(lines.find((l) => l.HealthyStandbys !== undefined)).toBeDefined();
+  });
+
+  it('writes only HealthyStandbys, the heartbeat, in a steady run: no pause, move or failure to count', () => {
+    const steady: RunFigures = {
+      ...figures,
+      active: 'db-a',
+      nodes: figures.nodes.map((n) => ({ ...n, up: true })),
+      holds: [],
+      moves: 0,
+      moveDurationsMs: [],
+      timeToFailoverMs: [],
+    };
+    const names = emitted(steady, { nodeMetrics: false }).flatMap((l) =>
+      l._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)),
+    );
+
+    expect(names).toEqual(['HealthyStandbys']);
+  });
+
+  it('writes MoveFailures in a run that had a failed move', () => {
+    const group = emitted({ ...figures, moveFailures: 2 }, { nodeMetrics: false }).find(
+      (l) => l.HealthyStandbys !== undefined,
+    );
+
+    expect(group).toMatchObject({ MoveFailures: 2 });
   });
 
   it('counts each hold by its kind', () => {

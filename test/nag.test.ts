@@ -48,6 +48,15 @@ describe.each<[string, Raw]>([
     { ...example, notifications: { emails: ['oncall@example.com'] } },
   ],
   [
+    'every cost asked for: a topic key, the optional alarms, the dashboard, node metrics',
+    {
+      ...example,
+      notifications: { encryption: 'own-key' },
+      alarms: { moverErrors: true, pausedTooLongMinutes: 240 },
+      monitoring: { dashboard: true, nodeMetrics: true },
+    },
+  ],
+  [
     'an existing encrypted topic',
     {
       ...example,
@@ -90,7 +99,7 @@ describe.each<[string, Raw]>([
 });
 
 describe('acknowledgments', () => {
-  it("are each role's IAM5 Resource::* finding, the signing keys' rotation and the subnet route table warning, with reasons", () => {
+  it("are each role's IAM5 Resource::* finding, the signing keys' rotation, the keyless topic and the subnet route table warning, with reasons", () => {
     const { stack } = stackFor(example);
 
     const acks = stack.node.findAll().flatMap((c) =>
@@ -102,6 +111,7 @@ describe('acknowledgments', () => {
 
     expect(acks.map(({ path: p, id }) => [p, id])).toEqual([
       ['Nag/Failover', expect.stringMatching(/@aws-cdk\/aws-ec2:noSubnetRouteTableId$/)],
+      ['Nag/Failover/Topic', expect.stringMatching(/AwsSolutions-SNS2$/)],
       ...['CheckerKey', 'OperatorKey'].map((key) => [
         `Nag/Failover/${key}`,
         expect.stringMatching(/AwsSolutions-SMG4$/),
@@ -123,6 +133,29 @@ describe('acknowledgments', () => {
     expect(reasonOf('WitnessARole')).toContain(
       'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have',
     );
+  });
+
+  it('leave SNS2 to the key when the topic has one of its own', () => {
+    const keyless = stackFor(example)
+      .stack.node.tryFindChild('Failover')!
+      .node.tryFindChild('Topic')!;
+    const keyed = stackFor({ ...example, notifications: { encryption: 'own-key' } })
+      .stack.node.tryFindChild('Failover')!
+      .node.tryFindChild('Topic')!;
+    const acked = (c: typeof keyless) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>));
+
+    expect(acked(keyless)).toEqual([
+      [
+        expect.stringMatching(/AwsSolutions-SNS2$/),
+        expect.stringMatching(
+          /never a secret.*over TLS \(SNS3\).*alias\/aws\/sns key would stop every alarm/,
+        ),
+      ],
+    ]);
+    expect(acked(keyed)).toEqual([]);
   });
 
   it('do not hide a new wildcard action', () => {

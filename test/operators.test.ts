@@ -10,6 +10,7 @@ import type { CheckerReport } from '../lambda/domain/checker/checker';
 import { conditionsOf, tellOperators } from '../lambda/domain/operators';
 import type { MetricsSink } from '../lambda/domain/metrics';
 import { parseStatus } from '../lambda/domain/status';
+import { ENV, loadRuntimeConfig, runtimeConfig } from '../config/runtime';
 import { exampleConfig, logRecorder } from './support/domain-fixtures';
 
 const snsMock = mockClient(SNSClient);
@@ -232,6 +233,34 @@ describe('tellOperators', () => {
     expect(added).toContainEqual(['TimeToFailover', 2100]);
     expect(added).toContainEqual(['MoveDuration', 600]);
   });
+
+  it.each([
+    ['the default', {}, []],
+    ['monitoring.nodeMetrics', { monitoring: { nodeMetrics: true } }, ['db-a', 'db-b']],
+  ])(
+    'emits per-node metrics as %s in the deployed config says',
+    async (_what, overrides, nodes) => {
+      // Prepare: the config as the stack hands it to the Checker, through its environment
+      const deployed = loadRuntimeConfig({
+        [ENV.config]: JSON.stringify(runtimeConfig(exampleConfig(overrides))),
+      }).config;
+      const dimensions: Record<string, string>[] = [];
+      const sink = {
+        ...metrics,
+        addDimensions: (d: Record<string, string>) => {
+          dimensions.push(d);
+          return sink;
+        },
+      } as unknown as MetricsSink;
+
+      // Act
+      await tellOperators({ ...deps(), metrics: sink }, deployed, TOPIC, report(), NOT_PAUSED);
+
+      // Assess
+      expect(dimensions.flatMap((d) => (d.Node ? [d.Node] : []))).toEqual(nodes);
+      expect(dimensions).toContainEqual({ Group: 'orders-db' });
+    },
+  );
 
   it('writes what the run saw into the status parameter', async () => {
     // Act

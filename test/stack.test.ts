@@ -40,6 +40,13 @@ function variant(change: (c: Raw) => void): Raw {
   return c;
 }
 
+/** The example with every cost the defaults leave out: a topic key, two more alarms, the dashboard, node metrics. */
+const everything = variant((c) => {
+  c.notifications = { encryption: 'own-key' };
+  c.alarms = { moverErrors: true, pausedTooLongMinutes: 240 };
+  c.monitoring = { dashboard: true, nodeMetrics: true };
+});
+
 /** A tcp group on a 5-minute schedule behind interface endpoints. */
 const tcpWithEndpoints = variant((c) => {
   c.probe = { type: 'tcp', port: 5432 };
@@ -202,19 +209,18 @@ describe('VipFailoverStack', () => {
       const bill = groupBill(resources, config, { logBytesPerRun: 3000, logBasis: 'given' });
       const quantity = (name: string) => bill.items.find((i) => i.item === name)?.quantity;
 
-      // 4 per node (Probes, ProbeFailures, ProbeLatencyMax, NodeUp) and 5 per group.
-      expect(quantity('custom metrics')).toBe(4 * config.nodes.length + 5);
-      expect(quantity('dashboards')).toBe(1);
-      expect(quantity('KMS keys')).toBe(1);
+      // HealthyStandbys, the one metric every run writes: no per-node metrics by default.
+      expect(quantity('custom metrics')).toBe(1);
+      expect(quantity('dashboards')).toBe(0);
+      expect(quantity('KMS keys')).toBe(0);
       expect(quantity('secrets')).toBe(2);
-      expect(quantity('alarm metrics, standard resolution')).toBe(7);
+      expect(quantity('alarm metrics, standard resolution')).toBe(5);
       expect(quantity('vip-failover-orders-db-checker: requests')).toBe(43_800);
       expect(bill.checker_lambda_monthly_usd).toBe(checkerCost(config).checker_lambda_monthly_usd);
       expect(bill.monthly_usd_per_group).toBeCloseTo(
         bill.items.reduce((sum, i) => sum + i.monthly_usd, 0),
         2,
       );
-      expect(bill.monthly_usd_per_group).toBeGreaterThan(bill.checker_lambda_monthly_usd + 8);
     });
 
     it('never retries an asynchronous invocation of any function, nor delivers it late', () => {
@@ -491,32 +497,20 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('lets the Checker and the Mover publish to the topic only, encrypting with its key only through SNS', () => {
+    it('lets the Checker and the Mover publish to the topic only; a topic without a key needs no KMS grant', () => {
       const { id, stack } = b;
-      const byAction = (action: string) =>
-        b.statements('checker').filter((s) => actionsOf(s).includes(action));
+      const publishes = (fn: 'checker' | 'mover') =>
+        b
+          .statements(fn)
+          .filter((s) => actionsOf(s).some((a) => a === 'sns:Publish' || a.startsWith('kms:')));
 
-      expect(byAction('sns:Publish')).toEqual([
-        expect.objectContaining({ Resource: { Ref: id(stack.failover.topic) } }),
-      ]);
-      expect(byAction('kms:GenerateDataKey')).toEqual([
-        expect.objectContaining({
-          Sid: 'EncryptNotifications',
-          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          Resource: { 'Fn::GetAtt': [topicKeyId(b), 'Arn'] },
-          Condition: { StringEquals: { 'kms:ViaService': `sns.${example.region}.amazonaws.com` } },
-        }),
-      ]);
-      // The Mover notifies every move itself, with the same two grants.
-      const moverPublishes = b
-        .statements('mover')
-        .filter((s) =>
-          ['sns:Publish', 'kms:GenerateDataKey'].some((a) => actionsOf(s).includes(a)),
-        );
-      expect(moverPublishes).toEqual([
-        ...byAction('sns:Publish'),
-        ...byAction('kms:GenerateDataKey'),
-      ]);
+      for (const fn of ['checker', 'mover'] as const)
+        expect(publishes(fn)).toEqual([
+          expect.objectContaining({
+            Action: 'sns:Publish',
+            Resource: { Ref: id(stack.failover.topic) },
+          }),
+        ]);
     });
 
     it('lets the Mover read the secret too: a manual move probes its target first', () => {
@@ -834,15 +828,14 @@ describe('VipFailoverStack', () => {
       template.hasOutput('CheckerFunctionName', { Value: { Ref: id(stack.failover.checker) } });
       template.hasOutput('MoverFunctionName', { Value: { Ref: id(stack.failover.mover) } });
       template.hasOutput('TopicArn', { Value: { Ref: id(stack.failover.topic) } });
-      template.hasOutput('DashboardName', { Value: { Ref: id(stack.failover.dashboard) } });
     });
   });
 
-  describe('notifications, alarms and dashboard', () => {
+  describe('notifications, alarms and dashboard, each cost of them asked for', () => {
     let b: Built;
     let topicId: string;
     beforeAll(() => {
-      b = exampleStack();
+      b = build(everything);
       topicId = b.id(b.stack.failover.topic as sns.Topic);
     });
 
@@ -887,6 +880,34 @@ describe('VipFailoverStack', () => {
       expect(statements[1]!.Condition.StringEquals).toEqual({
         'aws:SourceAccount': example.account,
       });
+    });
+
+    it('lets the Checker and the Mover publish to the topic only, encrypting with its key only through SNS', () => {
+      const { id, stack } = b;
+      const byAction = (action: string) =>
+        b.statements('checker').filter((s) => actionsOf(s).includes(action));
+
+      expect(byAction('sns:Publish')).toEqual([
+        expect.objectContaining({ Resource: { Ref: id(stack.failover.topic) } }),
+      ]);
+      expect(byAction('kms:GenerateDataKey')).toEqual([
+        expect.objectContaining({
+          Sid: 'EncryptNotifications',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: { 'Fn::GetAtt': [topicKeyId(b), 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': `sns.${example.region}.amazonaws.com` } },
+        }),
+      ]);
+      // The Mover notifies every move itself, with the same two grants.
+      const moverPublishes = b
+        .statements('mover')
+        .filter((s) =>
+          ['sns:Publish', 'kms:GenerateDataKey'].some((a) => actionsOf(s).includes(a)),
+        );
+      expect(moverPublishes).toEqual([
+        ...byAction('sns:Publish'),
+        ...byAction('kms:GenerateDataKey'),
+      ]);
     });
 
     it("lets CloudWatch use the topic's key only for the group's alarms", () => {
@@ -943,13 +964,14 @@ describe('VipFailoverStack', () => {
       );
     });
 
-    it('fires Heartbeat missing after three silent periods, silence counting as breaching', () => {
+    it('fires Heartbeat missing after three periods without a run ending, silence counting as breaching', () => {
+      // Every run that ends writes HealthyStandbys once: its sample count counts the runs.
       b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'vip-failover-orders-db-heartbeat-missing',
         Namespace: 'VipFailover',
-        MetricName: 'Heartbeat',
+        MetricName: 'HealthyStandbys',
         Dimensions: [{ Name: 'Group', Value: 'orders-db' }],
-        Statistic: 'Sum',
+        Statistic: 'SampleCount',
         Period: 60,
         ComparisonOperator: 'LessThanThreshold',
         Threshold: 1,
@@ -1023,6 +1045,7 @@ describe('VipFailoverStack', () => {
         Threshold: 1,
         EvaluationPeriods: 240,
         DatapointsToAlarm: 240,
+        TreatMissingData: 'notBreaching',
       });
     });
 
@@ -1071,7 +1094,7 @@ describe('VipFailoverStack', () => {
         ],
       ]);
       for (const [title, metric] of [
-        [/heartbeat/, 'Heartbeat'],
+        [/heartbeat/, 'HealthyStandbys'],
         [/^Healthy standbys/, 'HealthyStandbys'],
         [/^Paused/, 'Paused'],
       ] as const) {
@@ -1150,7 +1173,7 @@ describe('VipFailoverStack', () => {
       const { template } = build(
         variant((c) => {
           c.scheduleMinutes = 7;
-          c.alarms = { pausedTooLongMinutes: 1440 };
+          c.alarms = { pausedTooLongMinutes: 1440, moverErrors: true };
         }),
       );
 
@@ -1162,7 +1185,8 @@ describe('VipFailoverStack', () => {
         DatapointsToAlarm: 205,
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'Heartbeat',
+        MetricName: 'HealthyStandbys',
+        Statistic: 'SampleCount',
         Period: 420,
         EvaluationPeriods: 3,
       });
@@ -1448,8 +1472,8 @@ describe('VipFailoverStack', () => {
     it('names functions, topics, alarms and dashboards after each group, so none collide', () => {
       const stack = new Stack(new App({ context: noBundling }), 'Two');
       const groups = [
-        VipFailover.fromInput(stack, 'Orders', example),
-        VipFailover.fromInput(stack, 'Billing', { ...example, name: 'billing-db' }),
+        VipFailover.fromInput(stack, 'Orders', everything),
+        VipFailover.fromInput(stack, 'Billing', { ...everything, name: 'billing-db' }),
       ];
       const template = Template.fromStack(stack);
       const names = (type: string, property: string) =>
@@ -1854,8 +1878,13 @@ describe('VipFailover with typed props', () => {
 
   it('gives two groups in one stack, one typed and one from JSON, names of their own', () => {
     const stack = stackIn();
-    new VipFailover(stack, 'Orders', exampleProps(stack));
-    VipFailover.fromInput(stack, 'Billing', { ...example, name: 'billing-db' });
+    new VipFailover(stack, 'Orders', {
+      ...exampleProps(stack),
+      moverErrorsAlarm: true,
+      pausedTooLongMinutes: 240,
+      monitoring: { dashboard: true },
+    });
+    VipFailover.fromInput(stack, 'Billing', { ...everything, name: 'billing-db' });
     const template = Template.fromStack(stack);
     const names = (type: string, property: string) =>
       Object.values(template.findResources(type)).flatMap((r) =>

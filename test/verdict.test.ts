@@ -252,6 +252,17 @@ describe('verdictOf', () => {
     );
   });
 
+  it('says OK when only the optional alarms a config may leave out do not exist', () => {
+    // Act
+    const v = verdictOf(
+      input({ alarms: alarms({ moverErrors: 'missing', pausedTooLong: 'missing' }) }),
+      NOW,
+    );
+
+    // Assess
+    expect(v.level).toBe('OK');
+  });
+
   it('shows but does not judge an alarm with insufficient data', () => {
     // Act
     const v = verdictOf(input({ alarms: alarms({ noHealthyStandby: 'INSUFFICIENT_DATA' }) }), NOW);

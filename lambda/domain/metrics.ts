@@ -65,11 +65,39 @@ export interface RunFigures {
   readonly timeToFailoverMs: readonly number[];
 }
 
+/** What the config asks the Checker to emit beyond the group's own figures. */
+export interface MetricsOptions {
+  /** Probes, ProbeFailures, ProbeLatencyMax and NodeUp per node (`monitoring.nodeMetrics`). */
+  readonly nodeMetrics: boolean;
+}
+
 /**
- * Emits one run's metrics: a line per node (Group, Node), one per hold (Group, Kind), then the
- * group's line with the heartbeat. Publishing clears the dimensions, so each line has its own.
+ * Emits one run's metrics: with `nodeMetrics`, a line per node (Group, Node); one per hold
+ * (Group, Kind); then the group's line. Publishing clears the dimensions, so each line has its
+ * own. A custom metric is billed for each hour it is written, so only HealthyStandbys, the
+ * heartbeat, is written by every run; the pause, moves and failed moves only when there are any.
  */
-export function emitRunMetrics(metrics: MetricsSink, f: RunFigures): void {
+export function emitRunMetrics(metrics: MetricsSink, f: RunFigures, options: MetricsOptions): void {
+  if (options.nodeMetrics) emitNodeMetrics(metrics, f);
+  for (const kind of new Set(f.holds)) {
+    metrics.addDimensions({ Group: f.group, Kind: kind });
+    metrics.addMetric(METRIC.holds, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+  }
+  metrics.addDimensions({ Group: f.group });
+  const standbys = f.nodes.filter((n) => n.up && n.name !== f.active).length;
+  metrics.addMetric(METRIC.healthyStandbys, MetricUnit.Count, standbys);
+  if (f.paused) metrics.addMetric(METRIC.paused, MetricUnit.Count, 1);
+  if (f.moves > 0) metrics.addMetric(METRIC.moves, MetricUnit.Count, f.moves);
+  if (f.moveFailures > 0) metrics.addMetric(METRIC.moveFailures, MetricUnit.Count, f.moveFailures);
+  for (const ms of f.moveDurationsMs)
+    metrics.addMetric(METRIC.moveDuration, MetricUnit.Milliseconds, ms);
+  for (const ms of f.timeToFailoverMs)
+    metrics.addMetric(METRIC.timeToFailover, MetricUnit.Milliseconds, ms);
+  metrics.publishStoredMetrics();
+}
+
+function emitNodeMetrics(metrics: MetricsSink, f: RunFigures): void {
   for (const node of f.nodes) {
     metrics.addDimensions({ Group: f.group, Node: node.name });
     metrics.addMetric(METRIC.probes, MetricUnit.Count, node.probes);
@@ -78,21 +106,4 @@ export function emitRunMetrics(metrics: MetricsSink, f: RunFigures): void {
     metrics.addMetric(METRIC.nodeUp, MetricUnit.Count, node.up ? 1 : 0);
     metrics.publishStoredMetrics();
   }
-  for (const kind of new Set(f.holds)) {
-    metrics.addDimensions({ Group: f.group, Kind: kind });
-    metrics.addMetric(METRIC.holds, MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
-  }
-  metrics.addDimensions({ Group: f.group });
-  metrics.addMetric(METRIC.heartbeat, MetricUnit.Count, 1);
-  const standbys = f.nodes.filter((n) => n.up && n.name !== f.active).length;
-  metrics.addMetric(METRIC.healthyStandbys, MetricUnit.Count, standbys);
-  metrics.addMetric(METRIC.paused, MetricUnit.Count, f.paused ? 1 : 0);
-  metrics.addMetric(METRIC.moves, MetricUnit.Count, f.moves);
-  metrics.addMetric(METRIC.moveFailures, MetricUnit.Count, f.moveFailures);
-  for (const ms of f.moveDurationsMs)
-    metrics.addMetric(METRIC.moveDuration, MetricUnit.Milliseconds, ms);
-  for (const ms of f.timeToFailoverMs)
-    metrics.addMetric(METRIC.timeToFailover, MetricUnit.Milliseconds, ms);
-  metrics.publishStoredMetrics();
 }

@@ -43,30 +43,34 @@ export async function tellOperators(
   const { logger: log } = deps;
   const now = deps.now();
   const conditions = conditionsOf(report, pause);
-  emitRunMetrics(deps.metrics, {
-    group: config.name,
-    active: report.active,
-    nodes: Object.entries(report.nodes).map(([name, n]) => ({
-      name,
-      probes: n.probes,
-      failed: n.failed,
-      maxLatencyMs: n.maxLatencyMs,
-      up: n.state === 'up',
-    })),
-    paused: report.paused,
-    holds: conditions.map((c) => c.kind),
-    moves: report.moves.filter((m) => m.result?.status === 'moved').length,
-    moveFailures: failedMoves(report.moves),
-    moveDurationsMs: report.moves.flatMap((m) =>
-      m.result?.status === 'moved' ? [m.result.durationMs] : [],
-    ),
-    // First failed probe of the old master to the Mover's answer (its last table switched).
-    timeToFailoverMs: report.moves.flatMap((m) =>
-      m.result?.status === 'moved' && m.request.detectedAt
-        ? [m.at + m.result.durationMs - Date.parse(m.request.detectedAt)]
-        : [],
-    ),
-  });
+  emitRunMetrics(
+    deps.metrics,
+    {
+      group: config.name,
+      active: report.active,
+      nodes: Object.entries(report.nodes).map(([name, n]) => ({
+        name,
+        probes: n.probes,
+        failed: n.failed,
+        maxLatencyMs: n.maxLatencyMs,
+        up: n.state === 'up',
+      })),
+      paused: report.paused,
+      holds: conditions.map((c) => c.kind),
+      moves: report.moves.filter((m) => m.result?.status === 'moved').length,
+      moveFailures: failedMoves(report.moves),
+      moveDurationsMs: report.moves.flatMap((m) =>
+        m.result?.status === 'moved' ? [m.result.durationMs] : [],
+      ),
+      // First failed probe of the old master to the Mover's answer (its last table switched).
+      timeToFailoverMs: report.moves.flatMap((m) =>
+        m.result?.status === 'moved' && m.request.detectedAt
+          ? [m.at + m.result.durationMs - Date.parse(m.request.detectedAt)]
+          : [],
+      ),
+    },
+    config.monitoring,
+  );
   let previous: GroupStatus | undefined;
   try {
     previous = await readStatus(deps.ssm, config.statusParameterName);

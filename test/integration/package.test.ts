@@ -149,6 +149,7 @@ const billing: VipFailoverProps = {
     user: 'vip_monitor',
     secret: secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'billing-db-vip-monitor'),
   },
+  monitoring: { dashboard: true },
 };
 new VipFailover(stack, 'BillingDb', billing);
 
@@ -297,7 +298,7 @@ describe('the packed package in a CDK app of its own', () => {
     },
   );
 
-  it('gives each group its own config, topic, alarms and dashboard', () => {
+  it('gives each group its own config, topic and alarms, and the group that asks a dashboard', () => {
     // A config naming a token is joined by CloudFormation; its parts hold the rest as text.
     const text = (v: unknown): string =>
       typeof v === 'string'
@@ -316,8 +317,11 @@ describe('the packed package in a CDK app of its own', () => {
       ...Array<string>(4).fill('orders-db'),
     ]);
     template.resourceCountIs('AWS::SNS::Topic', 2);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'vip-failover-billing-db',
+    });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
   it('grants the typed group its secret by name, with the random suffix as a wildcard', () => {

@@ -108,7 +108,7 @@ export function steadyMetrics(config: FailoverConfig): string[] {
       return this as never;
     },
   };
-  emitRunMetrics(sink, steadyRun(config));
+  emitRunMetrics(sink, steadyRun(config), config.monitoring);
   return [...seen].sort();
 }
 

@@ -34,7 +34,7 @@ export function metricBytes(config: FailoverConfig): number {
       metrics.clearDimensions();
     },
   } as MetricsSink;
-  emitRunMetrics(sink, steadyRun(config));
+  emitRunMetrics(sink, steadyRun(config), config.monitoring);
   return bytes;
 }
 
