@@ -18,6 +18,7 @@ import {
   ConfigError,
   ENV,
   checkerWindow,
+  advisoriesOf,
   deprecationsOf,
   formatProblem,
   runtimeConfig,
@@ -190,6 +191,9 @@ export class VipFailover extends Construct {
     this.validateDeployment(group, options);
     for (const notice of deprecationsOf(group.config)) {
       Annotations.of(this).addWarningV2('vip-failover:deprecated-key', formatProblem(notice));
+    }
+    for (const advice of advisoriesOf(group.config)) {
+      Annotations.of(this).addWarningV2('vip-failover:config-advice', formatProblem(advice));
     }
     this.config = group.config;
     // From here on, what is deployed: tokens where the typed props hold them.
