@@ -318,6 +318,11 @@ export class VipFailover extends Construct {
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
     return {
       vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId }),
+      nodeInterfaces: config.nodes.flatMap(({ networkInterfaceId: eni }) =>
+        eni === undefined
+          ? []
+          : [stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: eni })],
+      ),
       routeTables: config.routeTableIds.map((id) =>
         stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
       ),
@@ -365,6 +370,7 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name} Mover`,
         logGroup: moverLogs,
         vpcArn: arns.vpc,
+        nodeInterfaces: arns.nodeInterfaces,
         statements: moverStatements(arns),
       }),
       logGroup: moverLogs,
@@ -402,6 +408,7 @@ export class VipFailover extends Construct {
           description: `vip-failover ${config.name} witness in ${where}`,
           logGroup: logs,
           vpcArn: arns.vpc,
+          nodeInterfaces: arns.nodeInterfaces,
           statements: witnessStatements(arns),
         }),
         logGroup: logs,
@@ -431,6 +438,7 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name} Checker`,
         logGroup: checkerLogs,
         vpcArn: arns.vpc,
+        nodeInterfaces: arns.nodeInterfaces,
         statements: checkerStatements(
           arns,
           this.mover.functionArn,

@@ -28,7 +28,7 @@ import {
 } from '../lib/vip-failover-stack';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+type Statement = { Sid?: string; Effect?: string; Action: string | string[]; Resource: unknown };
 
 const ROOT = path.join(__dirname, '..');
 const example: Raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'example.json'), 'utf8'));
@@ -591,6 +591,7 @@ describe('VipFailoverStack', () => {
       for (const fn of ['checker', 'mover'] as const) {
         const eni = b
           .statements(fn)
+          .filter((s) => s.Effect === 'Allow')
           .filter((s) => actionsOf(s).some((a) => /NetworkInterface$|PrivateIpAddresses$/.test(a)));
         const conditioned = eni.filter((s) => !actionsOf(s)[0]!.startsWith('ec2:Describe'));
 
@@ -758,12 +759,13 @@ describe('VipFailoverStack', () => {
 
       for (const w of stack.failover.witnesses) {
         const statements = b.statements(w);
-        const actions = statements.flatMap(actionsOf);
+        const actions = statements.filter((st) => st.Effect === 'Allow').flatMap(actionsOf);
 
         expect(statements.map((st) => st.Sid)).toEqual([
           'WriteLogs',
           'DescribeVpcNetwork',
           'VpcNetworkInterfaces',
+          'KeepNodeInterfaces',
           'ReadProbePassword',
         ]);
         expect(statements[0]!.Resource).toEqual({ 'Fn::GetAtt': [id(w.logGroup), 'Arn'] });
