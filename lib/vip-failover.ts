@@ -32,6 +32,7 @@ import {
   deploymentProblems,
   placementProblems,
   witnessPlacements,
+  witnessReservedConcurrency,
   witnessTimeoutSeconds,
   type WitnessPlacement,
 } from './group-checks';
@@ -56,6 +57,7 @@ export type * from './props';
 export {
   checkerReservedConcurrency,
   witnessPlacements,
+  witnessReservedConcurrency,
   witnessTimeoutSeconds,
   type WitnessPlacement,
 } from './group-checks';
@@ -403,6 +405,7 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name}: probes the nodes from ${where} when the Checker asks for a second opinion`,
         timeout: Duration.seconds(witnessTimeoutSeconds(config)),
         memorySize: options.checkerMemorySize,
+        reservedConcurrentExecutions: witnessReservedConcurrency(config),
         securityGroups: [network.checkerSecurityGroup],
         role: functionRole(this, `${id}Role`, {
           description: `vip-failover ${config.name} witness in ${where}`,

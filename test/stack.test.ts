@@ -701,9 +701,19 @@ describe('VipFailoverStack', () => {
           // One probe of 1000 ms, and 10 s for a cold start and the secret.
           Timeout: 11,
         });
-        expect(p.ReservedConcurrentExecutions).toBeUndefined();
       }
       expect(config.probe.timeoutMs).toBe(1000);
+    });
+
+    it('reserves each witness as much concurrency as the Checker, one call per Checker run alive', () => {
+      const { template, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const reserved = (fn: IConstruct) =>
+        resources[id(fn)]!.Properties.ReservedConcurrentExecutions as number | undefined;
+
+      // Four Checker runs can be alive at the defaults (two overlapping, a late one, a check).
+      expect(reserved(stack.failover.checker)).toBe(4);
+      expect(stack.failover.witnesses.map(reserved)).toEqual([4, 4]);
     });
 
     it("bundles the witnesses' own entry, one asset for both", () => {
@@ -1220,6 +1230,16 @@ describe('VipFailoverStack', () => {
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
       ).toBe(4);
+    });
+
+    it('reserves each witness as many calls as Checker runs can be alive', () => {
+      const { template, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+
+      expect(stack.failover.witnesses).not.toHaveLength(0);
+      for (const w of stack.failover.witnesses) {
+        expect(resources[id(w)]!.Properties.ReservedConcurrentExecutions).toBe(4);
+      }
     });
 
     it('schedules every 5 minutes and drops runs older than one period', () => {
