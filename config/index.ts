@@ -49,4 +49,5 @@ export {
   showValue,
   type ConfigProblem,
 } from './problems';
+export { advisoriesOf } from './advisories';
 export { deprecationsOf, validateConfig } from './validate';

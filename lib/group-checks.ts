@@ -114,6 +114,17 @@ export function checkerReservedConcurrency(config: FailoverConfig): number {
   return Math.max(2, Math.ceil(timeoutSeconds / (config.scheduleMinutes * 60)) + 1) + 1;
 }
 
+/**
+ * Concurrency reserved for each witness: as much as the Checker's, since each Checker run alive
+ * calls a witness once at a time (its warm-up, then one ask after another). Without it, an account
+ * at its concurrency limit throttles the witnesses, and a throttled witness counts as unanswered:
+ * under `secondOpinion.whenUnanswered` `hold` that stops failover, under `move` it loses the second opinion. One
+ * each would be too few: two overlapping runs would throttle each other's calls.
+ */
+export function witnessReservedConcurrency(config: FailoverConfig): number {
+  return checkerReservedConcurrency(config);
+}
+
 /** The account and region of a config that differ from the stack's, where the stack's are known. */
 export function placementProblems(scope: Construct, config: FailoverConfig): ConfigProblem[] {
   const stack = Stack.of(scope);

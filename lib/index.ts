@@ -6,6 +6,7 @@ export {
   VipFailover,
   checkerReservedConcurrency,
   witnessPlacements,
+  witnessReservedConcurrency,
   type VipFailoverConfigProps,
   type WitnessPlacement,
 } from './vip-failover';

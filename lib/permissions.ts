@@ -12,6 +12,8 @@ import { secretResourceArn, type FailoverConfig } from '../config';
 export interface FailoverArns {
   /** The VPC the functions are attached to. */
   readonly vpc: string;
+  /** The nodes' own ENIs (the nodes routed to by `networkInterfaceId`), which no role may change. */
+  readonly nodeInterfaces: readonly string[];
   readonly routeTables: readonly string[];
   readonly record: string;
   readonly pause: string;
@@ -73,6 +75,18 @@ export const VPC_ENI_ACTIONS = [
 ] as const;
 
 /**
+ * What no role may do to a node's own ENI, whatever grants it: delete it, or take an address off
+ * it or add one (the node's address is what the Checker probes and what the VIP's route leads to).
+ */
+export const NODE_ENI_DENIED = [
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  'ec2:AssignIpv6Addresses',
+  'ec2:UnassignIpv6Addresses',
+] as const;
+
+/**
  * What a VPC Lambda's role needs for its Hyperplane ENIs. Only the Describe calls stay on `*`
  * unconditioned: they have no resource-level permissions.
  *
@@ -84,8 +98,27 @@ export const VPC_ENI_ACTIONS = [
  * creates the function, and its guide warns that a DeleteNetworkInterface grant narrower than
  * every ENI can fail that test; a real ENI, subnet or security group always carries the key, so
  * the role still cannot touch one in another VPC.
+ *
+ * The nodes' own ENIs are in that VPC too, so an explicit Deny names each by its exact ARN: it
+ * overrides this grant and any other (a managed policy attached later, say), and leaves Lambda's
+ * own ENIs, which are never the nodes', to the grant. A node routed to by `instanceId` has no ENI
+ * named in the config, so its ENIs are not covered.
  */
-export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
+export function vpcAttachmentStatements(
+  vpcArn: string,
+  nodeInterfaces: readonly string[] = [],
+): iam.PolicyStatement[] {
+  const keepNodes =
+    nodeInterfaces.length === 0
+      ? []
+      : [
+          new iam.PolicyStatement({
+            sid: 'KeepNodeInterfaces',
+            effect: iam.Effect.DENY,
+            actions: [...NODE_ENI_DENIED],
+            resources: [...nodeInterfaces],
+          }),
+        ];
   return [
     new iam.PolicyStatement({
       sid: 'DescribeVpcNetwork',
@@ -98,6 +131,7 @@ export function vpcAttachmentStatements(vpcArn: string): iam.PolicyStatement[] {
       resources: ['*'],
       conditions: { StringEqualsIfExists: { 'ec2:Vpc': vpcArn } },
     }),
+    ...keepNodes,
   ];
 }
 
@@ -334,6 +368,8 @@ export function functionRole(
     readonly description: string;
     readonly logGroup: logs.ILogGroup;
     readonly vpcArn: string;
+    /** The nodes' ENIs the role is denied to delete or re-address (FailoverArns.nodeInterfaces). */
+    readonly nodeInterfaces: readonly string[];
     readonly statements: iam.PolicyStatement[];
   },
 ): iam.Role {
@@ -343,7 +379,7 @@ export function functionRole(
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [props.logGroup.logGroupArn],
     }),
-    ...vpcAttachmentStatements(props.vpcArn),
+    ...vpcAttachmentStatements(props.vpcArn, props.nodeInterfaces),
     ...props.statements,
   ];
   const role = new iam.Role(scope, id, {

@@ -18,6 +18,7 @@ import {
   ConfigError,
   ENV,
   checkerWindow,
+  advisoriesOf,
   deprecationsOf,
   formatProblem,
   runtimeConfig,
@@ -31,6 +32,7 @@ import {
   deploymentProblems,
   placementProblems,
   witnessPlacements,
+  witnessReservedConcurrency,
   witnessTimeoutSeconds,
   type WitnessPlacement,
 } from './group-checks';
@@ -62,6 +64,7 @@ export type * from './props';
 export {
   checkerReservedConcurrency,
   witnessPlacements,
+  witnessReservedConcurrency,
   witnessTimeoutSeconds,
   type WitnessPlacement,
 } from './group-checks';
@@ -203,6 +206,9 @@ export class VipFailover extends Construct {
     for (const notice of deprecationsOf(group.config)) {
       Annotations.of(this).addWarningV2('vip-failover:deprecated-key', formatProblem(notice));
     }
+    for (const advice of advisoriesOf(group.config)) {
+      Annotations.of(this).addWarningV2('vip-failover:config-advice', formatProblem(advice));
+    }
     this.config = group.config;
     // From here on, what is deployed: tokens where the typed props hold them.
     const config = group.deployed;
@@ -330,6 +336,11 @@ export class VipFailover extends Construct {
     const mysql = config.probe.type === 'mysql' ? config.probe.mysql : undefined;
     return {
       vpc: stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId }),
+      nodeInterfaces: config.nodes.flatMap(({ networkInterfaceId: eni }) =>
+        eni === undefined
+          ? []
+          : [stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: eni })],
+      ),
       routeTables: config.routeTableIds.map((id) =>
         stack.formatArn({ service: 'ec2', resource: 'route-table', resourceName: id }),
       ),
@@ -377,6 +388,7 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name} Mover`,
         logGroup: moverLogs,
         vpcArn: arns.vpc,
+        nodeInterfaces: arns.nodeInterfaces,
         statements: moverStatements(arns),
       }),
       logGroup: moverLogs,
@@ -409,11 +421,13 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name}: probes the nodes from ${where} when the Checker asks for a second opinion`,
         timeout: Duration.seconds(witnessTimeoutSeconds(config)),
         memorySize: options.checkerMemorySize,
+        reservedConcurrentExecutions: witnessReservedConcurrency(config),
         securityGroups: [network.checkerSecurityGroup],
         role: functionRole(this, `${id}Role`, {
           description: `vip-failover ${config.name} witness in ${where}`,
           logGroup: logs,
           vpcArn: arns.vpc,
+          nodeInterfaces: arns.nodeInterfaces,
           statements: witnessStatements(arns),
         }),
         logGroup: logs,
@@ -443,6 +457,7 @@ export class VipFailover extends Construct {
         description: `vip-failover ${config.name} Checker`,
         logGroup: checkerLogs,
         vpcArn: arns.vpc,
+        nodeInterfaces: arns.nodeInterfaces,
         statements: checkerStatements(
           arns,
           this.mover.functionArn,

@@ -23,7 +23,7 @@ const ruleNames = (violations: PolicyViolation[], severity: string) =>
 
 describe.each<[string, Raw]>([
   ['the example config', example],
-  ['a tcp probe', { ...example, probe: { type: 'tcp', port: 3306 } }],
+  ['a tcp probe', { ...example, probe: { type: 'tcp', port: 5432 } }],
   ['interface endpoints', { ...example, interfaceEndpoints: true }],
   [
     'a tcp probe with interface endpoints',

@@ -8,6 +8,7 @@ const AFTER = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-db-after';
 
 const BASE: FailoverArns = {
   vpc: 'arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0a1b2c3d4e5f60718',
+  nodeInterfaces: [],
   routeTables: ['arn:aws:ec2:eu-west-1:123456789012:route-table/rtb-0a1b2c3d4e5f60001'],
   record: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/active',
   pause: 'arn:aws:ssm:eu-west-1:123456789012:parameter/vip-failover/orders-db/paused',

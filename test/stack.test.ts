@@ -28,7 +28,7 @@ import {
 } from '../lib/vip-failover-stack';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+type Statement = { Sid?: string; Effect?: string; Action: string | string[]; Resource: unknown };
 
 const ROOT = path.join(__dirname, '..');
 const example: Raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'example.json'), 'utf8'));
@@ -595,6 +595,7 @@ describe('VipFailoverStack', () => {
       for (const fn of ['checker', 'mover'] as const) {
         const eni = b
           .statements(fn)
+          .filter((s) => s.Effect === 'Allow')
           .filter((s) => actionsOf(s).some((a) => /NetworkInterface$|PrivateIpAddresses$/.test(a)));
         const conditioned = eni.filter((s) => !actionsOf(s)[0]!.startsWith('ec2:Describe'));
 
@@ -730,9 +731,19 @@ describe('VipFailoverStack', () => {
           // One probe of 1000 ms, and 10 s for a cold start and the secret.
           Timeout: 11,
         });
-        expect(p.ReservedConcurrentExecutions).toBeUndefined();
       }
       expect(config.probe.timeoutMs).toBe(1000);
+    });
+
+    it('reserves each witness as much concurrency as the Checker, one call per Checker run alive', () => {
+      const { template, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+      const reserved = (fn: IConstruct) =>
+        resources[id(fn)]!.Properties.ReservedConcurrentExecutions as number | undefined;
+
+      // Four Checker runs can be alive at the defaults (two overlapping, a late one, a check).
+      expect(reserved(stack.failover.checker)).toBe(4);
+      expect(stack.failover.witnesses.map(reserved)).toEqual([4, 4]);
     });
 
     it("bundles the witnesses' own entry, one asset for both", () => {
@@ -788,12 +799,13 @@ describe('VipFailoverStack', () => {
 
       for (const w of stack.failover.witnesses) {
         const statements = b.statements(w);
-        const actions = statements.flatMap(actionsOf);
+        const actions = statements.filter((st) => st.Effect === 'Allow').flatMap(actionsOf);
 
         expect(statements.map((st) => st.Sid)).toEqual([
           'WriteLogs',
           'DescribeVpcNetwork',
           'VpcNetworkInterfaces',
+          'KeepNodeInterfaces',
           'ReadProbePassword',
         ]);
         expect(statements[0]!.Resource).toEqual({ 'Fn::GetAtt': [id(w.logGroup), 'Arn'] });
@@ -1278,6 +1290,16 @@ describe('VipFailoverStack', () => {
         template.toJSON().Resources[id(stack.failover.checker)].Properties
           .ReservedConcurrentExecutions,
       ).toBe(4);
+    });
+
+    it('reserves each witness as many calls as Checker runs can be alive', () => {
+      const { template, id, stack } = b;
+      const resources = template.toJSON().Resources as Record<string, Raw>;
+
+      expect(stack.failover.witnesses).not.toHaveLength(0);
+      for (const w of stack.failover.witnesses) {
+        expect(resources[id(w)]!.Properties.ReservedConcurrentExecutions).toBe(4);
+      }
     });
 
     it('schedules every 5 minutes and drops runs older than one period', () => {

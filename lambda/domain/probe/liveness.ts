@@ -30,6 +30,36 @@ export const LIVENESS_USER = 'vip_failover_liveness_probe';
 const REFUSALS = new Set([1045, 1698]);
 
 /**
+ * The authentication plugins a MySQL or MariaDB server may switch a login to. A server treats a
+ * user that does not exist as one of its real accounts, picked by the user name's hash, so it can
+ * ask for any plugin its accounts use (ed25519, PAM's dialog, GSSAPI, ...). mysql2 knows few of
+ * them and hangs up on the others mid-handshake: an aborted handshake on every probe, the kind
+ * that blocks hosts. Any answer completes the handshake, and the server refuses it.
+ */
+const SWITCH_PLUGINS = [
+  'mysql_native_password',
+  'mysql_old_password',
+  'mysql_clear_password',
+  'caching_sha2_password',
+  'sha256_password',
+  'client_ed25519',
+  'parsec',
+  'dialog',
+  'auth_gssapi_client',
+  'authentication_ldap_sasl_client',
+  'authentication_kerberos_client',
+  'authentication_fido_client',
+  'authentication_webauthn_client',
+  'authentication_oci_client',
+  'authentication_openid_connect_client',
+] as const;
+
+/** An empty answer to every request of the plugin: no password, no key, no token. */
+const emptyAnswer = () => () => Buffer.alloc(0);
+
+const ANSWER_ANY_PLUGIN = Object.fromEntries(SWITCH_PLUGINS.map((name) => [name, emptyAnswer]));
+
+/**
  * One liveness login on a socket whose greeting has not been read yet. It decides through the
  * referee and closes the socket; the error packets a server sends instead of the greeting
  * (ER_CON_COUNT_ERROR, ER_HOST_IS_BLOCKED, ...) keep their usual verdicts.
@@ -59,6 +89,7 @@ export class LivenessLogin {
       stream: socket,
       user: LIVENESS_USER,
       password: '',
+      authPlugins: ANSWER_ANY_PLUGIN,
       ...PROBE_CONNECTION,
     });
     // Stays attached for the connection's life, so a late error never goes unhandled.
@@ -86,7 +117,9 @@ export class LivenessLogin {
   /**
    * At the deadline, a server that sent its handshake but has not answered the login yet is
    * alive by that handshake, as the greeting alone used to prove: waiting for a password must
-   * never make a node look dead. Only this rare case still hangs up mid-handshake.
+   * never make a node look dead. The login went out when the greeting came in, so a server that
+   * was only slow reads it after our hang-up and refuses it (test/integration/liveness.test.ts);
+   * only a server that then switches plugins sees its handshake abandoned.
    */
   atDeadline(): Outcome | undefined {
     if (this.server === undefined) return undefined;

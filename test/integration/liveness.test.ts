@@ -1,0 +1,156 @@
+/**
+ * The liveness login (the MySQL probe without a password) as a real MariaDB server counts it.
+ *
+ * MySQL and MariaDB count a handshake the client abandons (a hang-up before the server's last
+ * answer) towards `max_connect_errors`, and block the client's host after that many. They do so
+ * only for hosts they resolve by name, never with --skip-name-resolve (which every server of the
+ * harness runs with) and never for 127.0.0.1, so no spec on loopback can see a host blocked. What
+ * a spec can see is how each connection ended: a refused login counts in Access_denied_errors,
+ * which never blocks a host; an abandoned handshake counts in Aborted_connects alone.
+ */
+import { createServer, connect, type Server } from 'node:net';
+import { createConnection } from 'mysql2/promise';
+import { sleep } from '../../lambda/domain/clock';
+import { mysqlProber, type PasswordSource } from '../../lambda/domain/probe/probe';
+import { LIVENESS_USER } from '../../lambda/domain/probe/liveness';
+import { startMariaDb, stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
+
+const TIMEOUT_MS = 300;
+const PROBES = 5;
+
+/** A secret that cannot be read, so every probe is a liveness login. */
+const noPassword: PasswordSource = {
+  get: () => Promise.reject(new Error('AccessDeniedException')),
+  invalidate: () => undefined,
+};
+
+const node = { name: 'db-a', address: '127.0.0.1' };
+
+/** How the server's connections ended, read once every client thread has ended. */
+async function endings(server: MariaDbServer): Promise<{ refused: number; aborted: number }> {
+  const until = Date.now() + 3000;
+  for (;;) {
+    const [row] = (await server.query(
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Daemon'",
+    )) as { n: number }[];
+    if (Number(row?.n) === 0 || Date.now() > until) break;
+    await sleep(20);
+  }
+  const rows = (await server.query(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Access_denied_errors', 'Aborted_connects')",
+  )) as { Variable_name: string; Value: string }[];
+  const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value);
+  return { refused: value('Access_denied_errors'), aborted: value('Aborted_connects') };
+}
+
+/** The error a plain mysql2 login as the liveness user gets from `server`. */
+async function plainLoginError(server: MariaDbServer): Promise<string> {
+  try {
+    const conn = await createConnection({
+      host: '127.0.0.1',
+      port: server.port,
+      user: LIVENESS_USER,
+      password: '',
+    });
+    await conn.end();
+    return 'logged in';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+afterAll(() => stopAll());
+
+describe('the liveness login on a server whose accounts use a plugin mysql2 lacks', () => {
+  let server: MariaDbServer;
+
+  beforeAll(async () => {
+    // A user that does not exist is authenticated as one of the real accounts, picked by the
+    // name's hash: with ed25519 on nearly every account, it is asked for client_ed25519.
+    server = await startMariaDb({ args: ['--max-connect-errors=3'] });
+    await server.query("INSTALL SONAME 'auth_ed25519'");
+    for (let i = 0; i < 60; i++) {
+      await server.query(`CREATE USER app${i}@'%' IDENTIFIED VIA ed25519 USING PASSWORD('pw${i}')`);
+    }
+  }, 60_000);
+
+  it('is asked for client_ed25519, which mysql2 alone would abandon mid-handshake', async () => {
+    // Act
+    const error = await plainLoginError(server);
+
+    // Assess: the situation the next spec is about
+    expect(error).toMatch(/unknown plugin client_ed25519/);
+  });
+
+  it('answers the plugin, so the server counts every probe as a refused login, not an abandoned handshake', async () => {
+    // Prepare
+    const probe = mysqlProber({
+      port: server.port,
+      timeoutMs: TIMEOUT_MS,
+      user: 'monitor',
+      password: noPassword,
+    });
+    const before = await endings(server);
+
+    // Act
+    const results = [];
+    for (let i = 0; i < PROBES; i++) results.push(await probe(node));
+
+    // Assess
+    const after = await endings(server);
+    for (const result of results) {
+      expect(result).toMatchObject({ ok: true, eligible: false, failure: 'secret' });
+      expect(result.detail).toContain(`alive: it refused a login as ${LIVENESS_USER}`);
+    }
+    expect(after).toEqual({ refused: before.refused + PROBES, aborted: before.aborted + PROBES });
+  });
+});
+
+describe('the liveness login on a server that greets and then stalls past the deadline', () => {
+  let server: MariaDbServer;
+  let proxy: Server;
+  let proxyPort: number;
+
+  beforeAll(async () => {
+    server = await startMariaDb({ args: ['--max-connect-errors=3'] });
+    // Between the probe and the server: relays both ways, and freezes the server (SIGSTOP) as
+    // soon as its greeting has passed, so the login the probe sends waits unanswered.
+    proxy = createServer((client) => {
+      const upstream = connect({ host: '127.0.0.1', port: server.port });
+      upstream.once('data', () => server.freeze());
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.end());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyPort = (proxy.address() as { port: number }).port;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (server.frozen) server.thaw();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  it('judges it alive by its greeting, and the thawed server counts the login as refused', async () => {
+    // Prepare
+    const probe = mysqlProber({
+      port: proxyPort,
+      timeoutMs: TIMEOUT_MS,
+      user: 'monitor',
+      password: noPassword,
+    });
+    const before = await endings(server);
+
+    // Act
+    const result = await probe(node);
+    server.thaw();
+
+    // Assess: the login was sent before the hang-up, so the server reads it and refuses it
+    const after = await endings(server);
+    expect(result).toMatchObject({ ok: true, eligible: false, failure: 'secret' });
+    expect(result.detail).toContain('alive by its MySQL greeting');
+    expect(after).toEqual({ refused: before.refused + 1, aborted: before.aborted + 1 });
+  });
+});
