@@ -106,7 +106,12 @@ export async function readLastMove(
 }
 
 /** Writes the last move, creating the parameter on the first one. */
-export async function writeLastMove(ssm: SSMClient, name: string, m: LastMove): Promise<void> {
+export async function writeLastMove(
+  ssm: SSMClient,
+  name: string,
+  m: LastMove,
+  signal?: AbortSignal,
+): Promise<void> {
   await ssm.send(
     new PutParameterCommand({
       Name: name,
@@ -114,5 +119,6 @@ export async function writeLastMove(ssm: SSMClient, name: string, m: LastMove): 
       Type: 'String',
       Overwrite: true,
     }),
+    { abortSignal: signal },
   );
 }

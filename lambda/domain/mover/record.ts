@@ -34,6 +34,7 @@ export async function writeRecord(
   name: string,
   node: string,
   note?: string,
+  signal?: AbortSignal,
 ): Promise<number | undefined> {
   // The description rides with each version: the history shows who moved and why.
   const out = await ssm.send(
@@ -44,6 +45,7 @@ export async function writeRecord(
       Overwrite: true,
       ...(note ? { Description: note } : {}),
     }),
+    { abortSignal: signal },
   );
   return out.Version;
 }
