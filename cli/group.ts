@@ -150,9 +150,10 @@ export function explain(e: unknown, endpoint: string | undefined): string {
     .find(Boolean);
   if (err.name === 'CredentialsProviderError')
     return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local endpoint)';
+  // Before the network codes: the SDK's request deadline also says ETIMEDOUT.
+  if (err.name === 'TimeoutError') return timeoutLine(err.message ?? '', where);
   if (code)
     return `cannot reach ${where} (${code}); check AWS_ENDPOINT_URL, the network, or the region`;
-  if (err.name === 'TimeoutError') return timeoutLine(err.message ?? '', where);
   if (/region/i.test(err.message ?? '') && /missing/i.test(err.message ?? ''))
     return 'no AWS region: set AWS_REGION, or name the region in the config';
   return `${err.name ?? 'Error'}: ${err.message ?? String(e)}`;
