@@ -16,6 +16,7 @@ import { checkerClients } from '../../lambda/checker-handler';
 import { createMoverHandler, moverClients } from '../../lambda/mover-handler';
 import { witnessClients } from '../../lambda/witness-handler';
 import { moveVip } from '../../lambda/domain/mover/mover';
+import { signRequest } from '../../lambda/domain/signing';
 import { logger } from '../../lambda/domain/log';
 import { loadGroup, CLI_REQUEST_MS } from '../../cli/group';
 import { loopbackExample } from '../support/loopback-example';
@@ -141,20 +142,28 @@ describe('the Mover against an endpoint that accepts and never answers', () => {
     Object.values(clients).forEach((c) => c.destroy());
   });
 
-  it('answers a request well within mover.timeoutSeconds, its notification given up in time', async () => {
-    // Prepare: the signing keys, the notification: every call goes to the silent endpoint.
+  it('answers a signed request well within mover.timeoutSeconds, its key and notification given up in time', async () => {
+    // Prepare: the signing key's read and the notification go to the silent endpoint.
     const clients = moverClients(silentEnv());
     const handler = createMoverHandler(silentEnv(), clients);
+    const request = signRequest(
+      { target: 'db-b', reason: 'drill', by: 'alice' },
+      { group: config.name, signer: 'operator', key: 'a key the Mover cannot read' },
+      Date.now(),
+    );
 
     // Act
     const started = Date.now();
     const result = await Promise.race([
-      handler({ target: 'db-b', reason: 'drill' }),
+      handler(request),
       new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), BOUND_MS).unref()),
     ]);
 
     // Assess
-    expect(result).toMatchObject({ status: 'refused' });
+    expect(result).toMatchObject({
+      status: 'refused',
+      detail: expect.stringMatching(new RegExp(`no answer within ${MOVER_AWS_STEP_MS} ms`)),
+    });
     expect(Date.now() - started).toBeLessThan(config.mover.timeoutSeconds * 1000);
     Object.values(clients).forEach((c) => c.destroy());
   });
