@@ -17,7 +17,7 @@ import {
   type FailoverConfig,
 } from '../config';
 import { awsErrorName } from '../lambda/domain/errors';
-import { awsClientSettings } from '../lambda/shared-handler';
+import { awsClientSettings, sdkDeadlines } from '../lambda/shared-handler';
 import { CliError } from './errors';
 
 export { CliError } from './errors';
@@ -59,21 +59,21 @@ export function lambdaClient(reach: Reach): LambdaClient {
     throw new CliError(
       'no AWS region: pass --region (such as --region eu-west-1) or set AWS_REGION',
     );
-  const requestHandler = { connectionTimeout: CONNECT_MS, requestTimeout: REQUEST_MS };
-  return new LambdaClient({ ...aws, maxAttempts: 2, requestHandler });
+  return new LambdaClient({ ...aws, maxAttempts: 2, requestHandler: CALL_DEADLINES });
 }
 
 /**
  * Deadlines on every call, so an endpoint that accepts the connection and never answers fails the
  * command in seconds instead of hanging it; a move may take the Mover's whole timeout.
  */
-const CONNECT_MS = 3000;
-const REQUEST_MS = 10_000;
+export const CLI_CONNECT_MS = 3000;
+export const CLI_REQUEST_MS = 5000;
+const CALL_DEADLINES = sdkDeadlines(CLI_CONNECT_MS, CLI_REQUEST_MS);
 
 function groupOf(config: FailoverConfig, moverFunction: string, reach: Reach): Group {
   const aws = settings(reach, config.region);
-  const requestHandler = { connectionTimeout: CONNECT_MS, requestTimeout: REQUEST_MS };
-  const moveMs = config.mover.timeoutSeconds * 1000 + REQUEST_MS;
+  const requestHandler = CALL_DEADLINES;
+  const moveMs = config.mover.timeoutSeconds * 1000 + CLI_REQUEST_MS;
   return {
     config,
     moverFunction,
@@ -83,7 +83,7 @@ function groupOf(config: FailoverConfig, moverFunction: string, reach: Reach): G
     lambda: new LambdaClient({
       ...aws,
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: CONNECT_MS, requestTimeout: moveMs },
+      requestHandler: sdkDeadlines(CLI_CONNECT_MS, moveMs),
     }),
     secrets: new SecretsManagerClient({ ...aws, maxAttempts: 2, requestHandler }),
     cloudwatch: new CloudWatchClient({ ...aws, maxAttempts: 2, requestHandler }),
@@ -154,10 +154,20 @@ export function explain(e: unknown, endpoint: string | undefined): string {
     .find(Boolean);
   if (err.name === 'CredentialsProviderError')
     return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local endpoint)';
+  // Before the network codes: the SDK's request deadline also says ETIMEDOUT.
+  if (err.name === 'TimeoutError') return timeoutLine(err.message ?? '', where);
   if (code)
     return `cannot reach ${where} (${code}); check AWS_ENDPOINT_URL, the network, or the region`;
-  if (err.name === 'TimeoutError') return `${where} did not answer in time; try again`;
   if (/region/i.test(err.message ?? '') && /missing/i.test(err.message ?? ''))
     return 'no AWS region: set AWS_REGION, or name the region in the config';
   return `${err.name ?? 'Error'}: ${err.message ?? String(e)}`;
+}
+
+/** A call that ran out of its deadline, in one line naming the endpoint and the deadline. */
+function timeoutLine(message: string, where: string): string {
+  const ms = /(\d+) ms/.exec(message)?.[1];
+  const fix = 'check AWS_ENDPOINT_URL, the network, or the region, and try again';
+  if (/establish a connection/.test(message))
+    return `cannot reach ${where}: no connection within ${ms ?? CLI_CONNECT_MS} ms; ${fix}`;
+  return `${where} accepted the connection but did not answer within ${ms ?? CLI_REQUEST_MS} ms; ${fix}`;
 }

@@ -4,6 +4,13 @@
  */
 import { parseArn, partitionOf, secretIdentity } from './arn';
 import { cidrContains, vipAddress, vpcReservedRole } from './net';
+import {
+  MAX_MOVER_TIMEOUT_SECONDS,
+  MOVER_MARGIN_MS,
+  budgetLine,
+  moverBudget,
+  type MoverBudgetInput,
+} from './mover-budget';
 import type { ConfigProblem } from './problems';
 import { defaultParameterName, recordParameterName, type ConfigFields } from './schema';
 
@@ -248,10 +255,7 @@ function sharedCredentialProblems(c: Partial<ConfigFields>): ConfigProblem[] {
   return problems;
 }
 
-/** What a Mover keeps for reading and switching the route tables and writing the record. */
-const MOVE_RESERVE_MS = 10_000;
-
-/** What the Mover does around a move, in MySQL and in hooks, must fit in its timeout. */
+/** What the Mover does around a move, in MySQL and in hooks. */
 function promotionChecks(c: Partial<ConfigFields>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (c.promotion?.type === 'mysql' && c.probe && c.probe.type !== 'mysql') {
@@ -263,23 +267,50 @@ function promotionChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     });
   }
   problems.push(...sharedCredentialProblems(c));
-  if (!c.mover || !c.hooks || !c.promotion || !c.probe) return problems;
-  // The before hook, the catch-up, then a few statements and the fencing, each within a probe
-  // timeout; and the route switch itself needs its seconds.
-  const catchUp = c.promotion.type === 'mysql' ? c.promotion.catchUpTimeoutMs : 0;
-  const hook = c.hooks.beforeMoveArn ? c.hooks.beforeMoveTimeoutMs : 0;
-  const budgetMs = c.mover.timeoutSeconds * 1000 - MOVE_RESERVE_MS - 3 * c.probe.timeoutMs;
-  if (catchUp + hook > 0 && catchUp + hook > budgetMs) {
-    problems.push({
-      path: ['mover', 'timeoutSeconds'],
-      value: c.mover.timeoutSeconds,
-      message:
-        `leaves ${Math.max(0, Math.floor(budgetMs))} ms for hooks.beforeMoveTimeoutMs (${hook}) plus promotion.catchUpTimeoutMs (${catchUp}) ` +
-        `after ${MOVE_RESERVE_MS / 1000} s for the route switch and 3 probe timeouts for the promotion's statements; ` +
-        'raise mover.timeoutSeconds or shorten those waits',
-    });
-  }
   return problems;
+}
+
+/**
+ * Every step of the Mover, each at its deadline, must fit in `mover.timeoutSeconds`
+ * (mover-budget.ts); a timeout left out is the budget's need, unless that is over Lambda's most.
+ */
+function moverBudgetChecks(c: Partial<ConfigFields>): ConfigProblem[] {
+  if (!c.mover || !c.hooks || !c.promotion || !c.probe) return [];
+  const budget = moverBudget(c as MoverBudgetInput);
+  const needSeconds = Math.ceil(budget.needMs / 1000);
+  const steps = `${budgetLine(budget)}, and a ${MOVER_MARGIN_MS / 1000} s margin`;
+  if (budget.needMs > MAX_MOVER_TIMEOUT_SECONDS * 1000) {
+    const catchUp = c.promotion.type === 'mysql' ? c.promotion.catchUpTimeoutMs : 0;
+    const most = catchUp - (budget.needMs - MAX_MOVER_TIMEOUT_SECONDS * 1000);
+    const others = `hooks.beforeMoveTimeoutMs, or probe.timeoutMs (each of the fencing's and the promotion's statements may take ${budget.statementMs} ms)`;
+    return [
+      {
+        path: catchUp > 0 ? ['promotion', 'catchUpTimeoutMs'] : ['mover', 'timeoutSeconds'],
+        value: catchUp > 0 ? catchUp : c.mover.timeoutSeconds,
+        message:
+          `makes the Mover's run need up to ${needSeconds} s (${steps}), over the ${MAX_MOVER_TIMEOUT_SECONDS} s mover.timeoutSeconds may be; ` +
+          (catchUp > 0 && most >= 1000
+            ? `lower promotion.catchUpTimeoutMs to at most ${most}, or shorten ${others}`
+            : `shorten ${others}`),
+      },
+    ];
+  }
+  const seconds = c.mover.timeoutSeconds;
+  if (seconds === undefined || seconds * 1000 >= budget.needMs) return [];
+  const levers = [
+    c.promotion.type === 'mysql' ? 'promotion.catchUpTimeoutMs' : undefined,
+    c.hooks.beforeMoveArn ? 'hooks.beforeMoveTimeoutMs' : undefined,
+  ].filter(Boolean);
+  return [
+    {
+      path: ['mover', 'timeoutSeconds'],
+      value: seconds,
+      message:
+        `is shorter than the Mover's run may take: up to ${needSeconds} s (${steps}); ` +
+        `raise mover.timeoutSeconds to at least ${needSeconds}, or leave it out (the default fits)` +
+        (levers.length > 0 ? `, or shorten ${levers.join(' or ')}` : ''),
+    },
+  ];
 }
 
 /**
@@ -313,6 +344,7 @@ export function crossChecks(c: Partial<ConfigFields>): ConfigProblem[] {
     ...aliasChecks(c),
     ...parameterChecks(c),
     ...promotionChecks(c),
+    ...moverBudgetChecks(c),
     ...secondOpinionChecks(c),
   ];
 }

@@ -6,6 +6,21 @@ import type { FailoverConfig } from './schema';
 import { ConfigError } from './problems';
 import { validateConfig } from './validate';
 
+export {
+  MAX_HOOK_TIMEOUT_MS,
+  MAX_MOVER_TIMEOUT_SECONDS,
+  MOVER_AWS_ATTEMPT,
+  MOVER_AWS_ATTEMPTS,
+  MOVER_AWS_STEP_MS,
+  MOVER_MARGIN_MS,
+  MOVER_STATEMENTS,
+  moverBudget,
+  moverStatementMs,
+  type MoverBudget,
+  type MoverStep,
+  type MoverStepName,
+} from './mover-budget';
+
 /**
  * Environment variable names shared by the stack (which sets them) and the handlers.
  *

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { KMS_KEY_ARN, SECRET_ARN } from './arn';
 import { IPV4, parseCidr, specialRangeOf, vipAddress } from './net';
+import { MAX_HOOK_TIMEOUT_MS } from './mover-budget';
 import {
   AZ,
   DNS_NAME,
@@ -342,7 +343,7 @@ export const hooksSchema = z
     beforeMoveArn: functionArn('before a move (it may veto it)'),
     afterMoveArn: functionArn('after a move'),
     /** A before hook that has not answered by then vetoes nothing: the move goes ahead. */
-    beforeMoveTimeoutMs: between(100, 30000, 'milliseconds').default(5000),
+    beforeMoveTimeoutMs: between(100, MAX_HOOK_TIMEOUT_MS, 'milliseconds').default(5000),
   })
   .strict();
 
@@ -469,6 +470,7 @@ export const moverSchema = z
       .number({ message: RESERVATION })
       .refine((n) => n === 1, { message: RESERVATION })
       .default(1),
-    timeoutSeconds: between(5, 300, 'seconds').default(30),
+    /** Left out: what the Mover's steps need (mover-budget.ts), at least 30; schema.ts fills it. */
+    timeoutSeconds: between(5, 300, 'seconds').optional(),
   })
   .strict();

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT, REGION } from './arn';
+import { defaultMoverTimeoutSeconds } from './mover-budget';
 import {
   alarmsSchema,
   monitoringSchema,
@@ -154,6 +155,10 @@ export function recordParameterName(
 /** The whole config: its fields, then the parameter names resolved from the group's name. */
 export const configSchema = fieldsSchema.transform(({ parameterName, ...c }) => ({
   ...c,
+  mover: {
+    ...c.mover,
+    timeoutSeconds: c.mover.timeoutSeconds ?? defaultMoverTimeoutSeconds(c),
+  },
   recordParameterName: recordParameterName({ ...c, parameterName }),
   pauseParameterName: c.pauseParameterName ?? defaultParameterName(c.name, 'paused'),
   statusParameterName: c.statusParameterName ?? defaultParameterName(c.name, 'status'),

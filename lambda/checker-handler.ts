@@ -5,7 +5,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ConfigError, ENV, checkWindowMs, deployedNames, loadRuntimeConfig } from '../config';
+import {
+  ConfigError,
+  ENV,
+  MAX_MOVER_TIMEOUT_SECONDS,
+  checkWindowMs,
+  deployedNames,
+  loadRuntimeConfig,
+} from '../config';
 import { runChecker, type CheckerReport } from './domain/checker/checker';
 import { checkerSigner } from './domain/checker/signer';
 import { systemClock } from './domain/clock';
@@ -16,7 +23,7 @@ import { readPause } from './domain/mover/record';
 import { UrgentNotifier } from './domain/urgent';
 import { secretPassword } from './domain/secret';
 import { zoneReader } from './domain/vantage';
-import { awsClientSettings, invocationLoggers } from './shared-handler';
+import { awsClientSettings, invocationLoggers, sdkDeadlines } from './shared-handler';
 
 /** The SDK clients the Checker uses. */
 export interface CheckerClients {
@@ -42,7 +49,7 @@ export class InvalidScheduledEventError extends Error {
 export function checkerClients(env: NodeJS.ProcessEnv): CheckerClients {
   const aws = awsClientSettings(env);
   // Short socket timeouts: a hanging API must fail this run, not stall detection.
-  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  const requestHandler = sdkDeadlines(2000, 5000);
   return {
     ec2: new EC2Client({ ...aws, requestHandler }),
     ssm: new SSMClient({ ...aws, requestHandler }),
@@ -50,7 +57,12 @@ export function checkerClients(env: NodeJS.ProcessEnv): CheckerClients {
     // The Mover may take its whole timeout; the Checker bounds the call itself. One attempt: a
     // 429 means a Mover is already moving, and the Checker's own backoff and re-read handle it
     // better than a blind retry that would only find the VIP already moved.
-    lambda: new LambdaClient({ ...aws, maxAttempts: 1 }),
+    // Its socket deadline is a backstop past the longest Mover run.
+    lambda: new LambdaClient({
+      ...aws,
+      maxAttempts: 1,
+      requestHandler: sdkDeadlines(2000, MAX_MOVER_TIMEOUT_SECONDS * 1000 + 5000),
+    }),
     sns: new SNSClient({ ...aws, requestHandler }),
   };
 }

@@ -6,7 +6,16 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { ENV, deployedNames, loadRuntimeConfig, type FailoverConfig } from '../config';
+import {
+  ENV,
+  MOVER_AWS_ATTEMPT,
+  MOVER_AWS_ATTEMPTS,
+  MOVER_AWS_STEP_MS,
+  MAX_HOOK_TIMEOUT_MS,
+  deployedNames,
+  loadRuntimeConfig,
+  type FailoverConfig,
+} from '../config';
 import { eventNotification } from './domain/alerts';
 import type { Log } from './domain/log';
 import { systemClock } from './domain/clock';
@@ -24,7 +33,7 @@ import {
 import { proberFor } from './domain/probe/probe';
 import { secretPassword } from './domain/secret';
 import type { MoveRequest, MoveResult } from './domain/types';
-import { awsClientSettings, invocationLoggers } from './shared-handler';
+import { awsClientSettings, invocationLoggers, sdkDeadlines } from './shared-handler';
 
 /** The SDK clients the Mover uses. */
 export interface MoverClients {
@@ -42,41 +51,46 @@ export interface MoverClients {
 
 export type MoverHandler = (event: unknown, context?: Context) => Promise<MoveResult>;
 
-/** The Mover's clients, aimed where `env` says. */
+/**
+ * The Mover's clients, aimed where `env` says, with the socket deadlines of its budget
+ * (config/mover-budget.ts): an API that accepts and never answers costs one attempt, and each
+ * step's abort signal ends its retries, so no call outlives its step. SNS, whose publish takes
+ * no signal here, gets one attempt: the notification's whole step.
+ */
 export function moverClients(env: NodeJS.ProcessEnv): MoverClients {
   const aws = awsClientSettings(env);
-  // More attempts than the default 3: a move must survive RequestLimitExceeded bursts, and
-  // exponential backoff keeps six attempts well inside the Mover's timeout.
-  // Socket deadlines like the Checker's: an API that accepts and never answers costs one
-  // attempt's few seconds, not the Mover's whole timeout. The hooks' client keeps no request
-  // deadline of its own: hooks.ts bounds each call by the hook's configured timeout.
-  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  const { connectionTimeoutMs, requestTimeoutMs } = MOVER_AWS_ATTEMPT;
+  const requestHandler = sdkDeadlines(connectionTimeoutMs, requestTimeoutMs);
+  const maxAttempts = MOVER_AWS_ATTEMPTS;
   return {
-    ec2: new EC2Client({ ...aws, maxAttempts: 6, requestHandler }),
-    ssm: new SSMClient({ ...aws, maxAttempts: 6, requestHandler }),
-    logs: new CloudWatchLogsClient({ ...aws, requestHandler }),
-    secrets: new SecretsManagerClient({ ...aws, requestHandler }),
-    sns: new SNSClient({ ...aws, requestHandler }),
-    lambda: new LambdaClient({ ...aws, requestHandler: { connectionTimeout: 2000 } }),
+    ec2: new EC2Client({ ...aws, maxAttempts, requestHandler }),
+    ssm: new SSMClient({ ...aws, maxAttempts, requestHandler }),
+    logs: new CloudWatchLogsClient({ ...aws, maxAttempts, requestHandler }),
+    secrets: new SecretsManagerClient({ ...aws, maxAttempts, requestHandler }),
+    sns: new SNSClient({ ...aws, maxAttempts: 1, requestHandler }),
+    // A before hook may answer as late as the longest hooks.beforeMoveTimeoutMs; hooks.ts aborts
+    // each call at its own deadline (the hook's, or the step's for the after hook).
+    lambda: new LambdaClient({
+      ...aws,
+      maxAttempts,
+      requestHandler: sdkDeadlines(connectionTimeoutMs, MAX_HOOK_TIMEOUT_MS),
+    }),
   };
 }
 
 /** Reads the config from `env` once (a broken deployment fails at start) and returns the handler. */
-export function createMoverHandler(
-  env: NodeJS.ProcessEnv,
-  clients: MoverClients = moverClients(env),
-): MoverHandler {
+export function createMoverHandler(env: NodeJS.ProcessEnv, clients?: MoverClients): MoverHandler {
   const { config } = loadRuntimeConfig(env);
+  const { ec2, ssm, logs, sns, ...rest } = clients ?? moverClients(env);
   const loggerFor = invocationLoggers(env);
-  const { ec2, ssm, logs, sns } = clients;
   const topicArn = env[ENV.topicArn];
   // The same probe the Checker runs, for the one check before a manual move.
-  const prober = proberFor(config.probe, clients.secrets, {
+  const prober = proberFor(config.probe, rest.secrets, {
     sourceAddress: env[ENV.sourceAddress],
   });
   // Hooks, fencing and promotion around the move, as the config asks; the promotion password
   // is read on the first move and cached like the probe's.
-  const database = databaseDeps(config, clients);
+  const database = databaseDeps(config, rest);
   /** Every move, automatic or by hand, tells the operators; a failed publish never fails the move. */
   const notify = async (log: Log, event: unknown, result: MoveResult): Promise<void> => {
     const notices = [
@@ -86,7 +100,7 @@ export function createMoverHandler(
     if (notices.length === 0) return;
     await publishAll(sns, topicArn, notices, log);
   };
-  const trust = trustDeps(config, clients.secrets);
+  const trust = trustDeps(config, rest.secrets);
   const refusedResult = (target: string, detail: string, started: number): MoveResult => ({
     status: 'refused',
     target,
@@ -127,8 +141,8 @@ function trustDeps(config: FailoverConfig, secrets: MoverClients['secrets']): Tr
   const names = deployedNames(config);
   return {
     keys: {
-      checker: secretPassword(secrets, names.checkerKey),
-      operator: secretPassword(secrets, names.operatorKey),
+      checker: secretPassword(secrets, names.checkerKey, { fetchTimeoutMs: MOVER_AWS_STEP_MS }),
+      operator: secretPassword(secrets, names.operatorKey, { fetchTimeoutMs: MOVER_AWS_STEP_MS }),
     },
     nonces: new NonceBook(systemClock, MAX_REQUEST_AGE_MS + MAX_CLOCK_SKEW_MS),
     clock: systemClock,

@@ -39,6 +39,22 @@ export function awsClientSettings(env: NodeJS.ProcessEnv): AwsClientSettings {
   };
 }
 
+/**
+ * An SDK client's socket deadlines: connecting, then the whole request. The SDK's handler only
+ * warns when `requestTimeout` passes unless told to throw, so without `throwOnRequestTimeout` an
+ * endpoint that accepts the connection and never answers holds the call for minutes.
+ */
+export function sdkDeadlines(
+  connectionTimeoutMs: number,
+  requestTimeoutMs: number,
+): { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true } {
+  return {
+    connectionTimeout: connectionTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    throwOnRequestTimeout: true,
+  };
+}
+
 type LogLevel = Parameters<Logger['setLogLevel']>[0];
 
 /**

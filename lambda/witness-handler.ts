@@ -5,7 +5,7 @@ import { ENV, loadRuntimeConfig } from '../config';
 import { proberFor } from './domain/probe/probe';
 import { zoneReader } from './domain/vantage';
 import { parseWitnessRequest, witness, type WitnessAnswer } from './domain/witness';
-import { awsClientSettings, invocationLoggers } from './shared-handler';
+import { awsClientSettings, invocationLoggers, sdkDeadlines } from './shared-handler';
 
 /** The SDK clients the witness uses: only Secrets Manager, for the probe's password. */
 export interface WitnessClients {
@@ -15,7 +15,7 @@ export interface WitnessClients {
 export type WitnessHandler = (event: unknown, context?: Context) => Promise<WitnessAnswer>;
 
 export function witnessClients(env: NodeJS.ProcessEnv): WitnessClients {
-  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  const requestHandler = sdkDeadlines(2000, 5000);
   return { secrets: new SecretsManagerClient({ ...awsClientSettings(env), requestHandler }) };
 }
 

@@ -27,6 +27,26 @@ describe('explain', () => {
       'cannot reach http://127.0.0.1:4566 (ENOTFOUND); check AWS_ENDPOINT_URL, the network, or the region',
     ],
     [
+      'a request past its deadline (the SDK also says ETIMEDOUT)',
+      Object.assign(
+        new Error(
+          '@smithy/node-http-handler - [ERROR] a request has exceeded the configured 5000 ms requestTimeout.',
+        ),
+        { name: 'TimeoutError', code: 'ETIMEDOUT' },
+      ),
+      'http://127.0.0.1:4566 accepted the connection but did not answer within 5000 ms; check AWS_ENDPOINT_URL, the network, or the region, and try again',
+    ],
+    [
+      'no connection within its deadline',
+      Object.assign(
+        new Error(
+          '@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 3000 ms.',
+        ),
+        { name: 'TimeoutError' },
+      ),
+      'cannot reach http://127.0.0.1:4566: no connection within 3000 ms; check AWS_ENDPOINT_URL, the network, or the region, and try again',
+    ],
+    [
       'an AWS error',
       Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }),
       'AccessDeniedException: User is not authorized',

@@ -92,8 +92,9 @@ describe('database failover config', () => {
           catchUpTimeoutMs: 60000,
         };
         raw.hooks = { beforeMoveArn: HOOK };
+        raw.mover = { timeoutSeconds: 30 };
       },
-      /^mover\.timeoutSeconds 30 leaves \d+ ms for hooks\.beforeMoveTimeoutMs \(5000\) plus promotion\.catchUpTimeoutMs \(60000\)/,
+      /^mover\.timeoutSeconds 30 is shorter than the Mover's run may take: up to \d+ s \(.*before hook 5 s \(hooks\.beforeMoveTimeoutMs\).*catch-up 60 s \(promotion\.catchUpTimeoutMs\).*\); raise mover\.timeoutSeconds to at least \d+, or leave it out \(the default fits\), or shorten promotion\.catchUpTimeoutMs or hooks\.beforeMoveTimeoutMs$/,
     ],
     [
       'a promotion user that is also the probe user',

@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import type {} from 'aws-sdk-client-mock-jest';
-import type { HooksConfig } from '../config';
+import { MOVER_AWS_STEP_MS, type HooksConfig } from '../config';
 import {
   HookError,
   afterMove,
@@ -117,6 +117,26 @@ describe('afterMove', () => {
 describe('lambdaInvoker', () => {
   const lambda = mockClient(LambdaClient);
   beforeEach(() => lambda.reset());
+
+  it('gives up the after hook at its step deadline when Lambda never answers', async () => {
+    // Prepare: a client that never answers but honours the abort signal, as the SDK does.
+    const silent = {
+      send: (_command: unknown, options: { abortSignal: AbortSignal }) =>
+        new Promise((_resolve, reject) =>
+          options.abortSignal.addEventListener('abort', () =>
+            reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+          ),
+        ),
+    } as unknown as LambdaClient;
+
+    // Act
+    const sent = lambdaInvoker(silent).send(AFTER, { ...EVENT, phase: 'after' });
+
+    // Assess
+    await expect(sent).rejects.toThrow(
+      new RegExp(`^${AFTER}: no answer within ${MOVER_AWS_STEP_MS} ms`),
+    );
+  });
 
   it('invokes the before hook synchronously and reads its answer', async () => {
     // Prepare

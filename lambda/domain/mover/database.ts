@@ -17,7 +17,12 @@
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { FailoverConfig, NodeConfig } from '../../../config';
+import {
+  MOVER_AWS_STEP_MS,
+  moverStatementMs,
+  type FailoverConfig,
+  type NodeConfig,
+} from '../../../config';
 import { fence, unfence, type Fencing, type Unfencing } from './fence';
 import { afterMove, beforeMove, lambdaInvoker, type Invoker } from './hooks';
 import type { Log } from '../log';
@@ -40,9 +45,6 @@ export interface DatabaseDeps {
   readonly invoker?: Invoker;
 }
 
-/** The promotion session's deadline per statement: the probe's, with a floor for a busy server. */
-const MIN_STATEMENT_MS = 2000;
-
 /** The deps the config asks for, over the Mover's clients. */
 export function databaseDeps(
   config: FailoverConfig,
@@ -56,9 +58,12 @@ export function databaseDeps(
   const session: SessionOptions = {
     port: config.probe.port,
     user: p.user,
-    password: secretPassword(clients.secrets, p.passwordSecretArn),
+    // Each read of the password, each statement: a deadline of the Mover's budget.
+    password: secretPassword(clients.secrets, p.passwordSecretArn, {
+      fetchTimeoutMs: MOVER_AWS_STEP_MS,
+    }),
     ssl: sslOptions(config.probe.mysql),
-    timeoutMs: Math.max(config.probe.timeoutMs, MIN_STATEMENT_MS),
+    timeoutMs: moverStatementMs(config),
   };
   return {
     invoker,

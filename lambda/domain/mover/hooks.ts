@@ -12,6 +12,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { HooksConfig } from '../../../config';
 import { awsErrorText } from '../errors';
+import { stepErrorText, stepSignal } from './step-deadline';
 
 /** What a hook receives. */
 export interface HookEvent {
@@ -69,6 +70,7 @@ export function lambdaInvoker(lambda: LambdaClient): Invoker {
       }
     },
     async send(functionArn, event) {
+      const signal = stepSignal();
       try {
         await lambda.send(
           new InvokeCommand({
@@ -76,9 +78,10 @@ export function lambdaInvoker(lambda: LambdaClient): Invoker {
             InvocationType: 'Event',
             Payload: payload(event),
           }),
+          { abortSignal: signal },
         );
       } catch (e) {
-        throw new HookError(`${functionArn}: ${awsErrorText(e)}`, { cause: e });
+        throw new HookError(`${functionArn}: ${stepErrorText(e, signal)}`, { cause: e });
       }
     },
   };

@@ -113,10 +113,12 @@ export async function writeLastMove(
   name: string,
   m: LastMove,
   log: Pick<Log, 'warn'>,
+  signal?: AbortSignal,
 ): Promise<void> {
   await putPastVersionLimit(
     ssm,
     { Name: name, Value: lastMoveValue(m), Type: 'String', Overwrite: true },
     log,
+    signal,
   );
 }

@@ -11,9 +11,10 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { z } from 'zod';
 import { deployedNames, type FailoverConfig } from '../../../config';
-import { awsErrorName, awsErrorText } from '../errors';
+import { awsErrorName } from '../errors';
 import type { Log } from '../log';
 import type { MoveRequest, MoveResult, TableOutcome } from '../types';
+import { stepErrorText, stepSignal } from './step-deadline';
 
 /** One line of the move log, as written and as `vip-failover history` reads it back. */
 export interface MoveLogLine {
@@ -106,7 +107,9 @@ export async function appendMoveLog(
   logs: CloudWatchLogsClient,
   where: { readonly group: string; readonly stream: string },
   line: MoveLogLine,
+  signal?: AbortSignal,
 ): Promise<void> {
+  const options = { abortSignal: signal };
   const put = () =>
     logs.send(
       new PutLogEventsCommand({
@@ -114,6 +117,7 @@ export async function appendMoveLog(
         logStreamName: where.stream,
         logEvents: [{ timestamp: Date.parse(line.at), message: JSON.stringify(line) }],
       }),
+      options,
     );
   let out;
   try {
@@ -121,7 +125,10 @@ export async function appendMoveLog(
   } catch (e) {
     if (awsErrorName(e) !== 'ResourceNotFoundException') throw e;
     await logs
-      .send(new CreateLogStreamCommand({ logGroupName: where.group, logStreamName: where.stream }))
+      .send(
+        new CreateLogStreamCommand({ logGroupName: where.group, logStreamName: where.stream }),
+        options,
+      )
       .catch((c: unknown) => {
         if (awsErrorName(c) !== 'ResourceAlreadyExistsException') throw c;
       });
@@ -142,11 +149,13 @@ export async function logMove(
   line: MoveLogLine,
 ): Promise<string | undefined> {
   const names = deployedNames(config);
+  const signal = stepSignal();
   try {
-    await appendMoveLog(deps.logs, { group: names.moveLog, stream: names.moveLogStream }, line);
+    const where = { group: names.moveLog, stream: names.moveLogStream };
+    await appendMoveLog(deps.logs, where, line, signal);
     return undefined;
   } catch (e) {
-    const error = `the move log ${names.moveLog} could not be written (${awsErrorText(e)}); the move stands, and vip-failover history will not show it`;
+    const error = `the move log ${names.moveLog} could not be written (${stepErrorText(e, signal)}); the move stands, and vip-failover history will not show it`;
     deps.logger.error(error, { event: 'move-log-error', line });
     return error;
   }

@@ -4,7 +4,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { nodeByName, type FailoverConfig } from '../../../config';
 import { systemClock, type Clock } from '../clock';
-import { InvalidMoveRequestError, awsErrorText } from '../errors';
+import { InvalidMoveRequestError } from '../errors';
 import { MAX_REQUEST_AGE_MS, expired, heldBack } from './guards';
 import { moveClock, nextLastMove, readLastMove, writeLastMove, type LastMove } from './last-move';
 import type { Log } from '../log';
@@ -21,6 +21,7 @@ import { resultOf, untouched, type MoveReads, type MoveRun } from './move-run';
 import { parseMoveRequest } from './request';
 import { readMaintenance, readPause, readRecord, writeRecord } from './record';
 import { pointTables, readTables } from './routes';
+import { stepErrorText, stepSignal } from './step-deadline';
 import type { MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
 
 export interface MoverDeps {
@@ -88,14 +89,15 @@ export async function moveVip(
 
 /** One round trip of reads; the pause flag only matters to the Checker's automatic requests. */
 async function readAll(deps: MoverDeps, config: FailoverConfig, run: MoveRun): Promise<MoveReads> {
+  const signal = stepSignal();
   const [tables, record, pause, lastMove, maintenance] = await Promise.all([
-    readTables(deps.ec2, config),
-    readRecord(deps.ssm, config.recordParameterName),
+    readTables(deps.ec2, config, signal),
+    readRecord(deps.ssm, config.recordParameterName, signal),
     run.request.automatic
-      ? readPause(deps.ssm, config.pauseParameterName, run.started)
+      ? readPause(deps.ssm, config.pauseParameterName, run.started, signal)
       : Promise.resolve({ paused: false }),
-    readLastMove(deps.ssm, config.lastMoveParameterName),
-    readMaintenance(deps.ssm, config.maintenanceParameterName, run.started),
+    readLastMove(deps.ssm, config.lastMoveParameterName, signal),
+    readMaintenance(deps.ssm, config.maintenanceParameterName, run.started, signal),
   ]);
   if (maintenance.error)
     run.log.warn(`maintenance not checked: ${maintenance.error}`, {
@@ -139,6 +141,7 @@ async function repoint(
   // The Checker leaves a table an operator pointed elsewhere alone; an operator's move takes all.
   const outcomes = await pointTables(deps.ec2, config, tables, node, {
     leaveForeign: request.automatic === true,
+    signal: stepSignal(),
   });
   const failed = outcomes.filter((o) => o.action === 'failed');
   const changed = outcomes.some((o) => o.action === 'replaced' || o.action === 'created');
@@ -204,6 +207,7 @@ async function recordActive(
   const confirmed = outcomes.some((o) => o.action !== 'failed');
   if (!confirmed || readableFailed.length > 0 || record.value === node.name)
     return { recordWritten: false };
+  const signal = stepSignal();
   try {
     const recordVersion = await writeRecord(
       deps.ssm,
@@ -211,10 +215,11 @@ async function recordActive(
       node.name,
       historyNote(request, changed),
       log,
+      signal,
     );
     return { recordWritten: true, ...(recordVersion !== undefined ? { recordVersion } : {}) };
   } catch (e) {
-    const recordError = `the record ${config.recordParameterName} could not be written (${awsErrorText(e)}); the routes are switched, and the next Checker run repairs the record`;
+    const recordError = `the record ${config.recordParameterName} could not be written (${stepErrorText(e, signal)}); the routes are switched, and the next Checker run repairs the record`;
     log.error(recordError, { event: 'record-error', request });
     return { recordWritten: false, recordError };
   }
@@ -261,11 +266,12 @@ const kindOf = (request: MoveRequest): LastMove['kind'] =>
  * another node than the record and times the cooldown from the record's write, undamped.
  */
 async function recordMove(deps: MoverDeps, config: FailoverConfig, move: LastMove): Promise<void> {
+  const signal = stepSignal();
   try {
-    await writeLastMove(deps.ssm, config.lastMoveParameterName, move, deps.logger);
+    await writeLastMove(deps.ssm, config.lastMoveParameterName, move, deps.logger, signal);
   } catch (e) {
     deps.logger.error(
-      `could not write ${config.lastMoveParameterName}: ${awsErrorText(e)}; the cooldown runs from the record's last write, undamped; grant ssm:PutParameter on it`,
+      `could not write ${config.lastMoveParameterName}: ${stepErrorText(e, signal)}; the cooldown runs from the record's last write, undamped; grant ssm:PutParameter on it`,
       { event: 'last-move-error', move },
     );
   }

@@ -13,7 +13,7 @@
  * retried move does not fail on its own first attempt. Expected failures are results naming the
  * step; nothing here throws.
  */
-import { sleep } from '../clock';
+import { sleep, systemClock, type Clock } from '../clock';
 import { describeError } from '../probe/errors';
 import { caughtUp, parseReplicaStatus, statusQuery } from '../probe/replication';
 import { openSession, type Session, type SessionOptions } from '../probe/mysql-session';
@@ -34,6 +34,12 @@ export interface PromoteOptions extends SessionOptions {
   readonly waitFor?: string;
   /** Pause between two reads of the replica status while waiting. @default 100 */
   readonly pollMs?: number;
+  /** Reads the time the catch-up's deadline is kept by. @default systemClock */
+  readonly clock?: Clock;
+  /** Waits between two reads of the replica status. @default sleep */
+  readonly pause?: (ms: number) => Promise<void>;
+  /** Logs in to the node. @default openSession */
+  readonly open?: typeof openSession;
   /** Told each step as it completes, for the log. */
   readonly onStep?: (message: string) => void;
 }
@@ -60,7 +66,7 @@ export async function promote(
   };
   let session: Session | undefined;
   try {
-    session = await openSession(node, options).catch((e: unknown) => {
+    session = await (options.open ?? openSession)(node, options).catch((e: unknown) => {
       throw new StepFailure('login', `login as ${options.user} failed: ${describeError(e)}`);
     });
     const already = await promoteIn(session, node.name, options, done);
@@ -88,14 +94,14 @@ async function promoteIn(
     return true;
   }
   // Also when replication is already stopped: stopped short of what it received is refused.
-  const started = Date.now();
+  // The catch-up and the wait for the old master's position share one deadline, never passed.
+  const catchUpBy = new CatchUpDeadline(options);
   if (initial) {
-    const applied = await catchUp(session, name, options, initial);
+    const applied = await catchUp(session, name, catchUpBy, initial);
     done(`${name} applied everything it received (${applied})`);
   }
   if (options.waitFor) {
-    const leftMs = Math.max(1000, options.catchUpTimeoutMs - (Date.now() - started));
-    await waitForPosition(session, name, options.waitFor, leftMs);
+    await waitForPosition(session, name, options.waitFor, catchUpBy);
     done(`${name} applied the old master's last transaction (${options.waitFor})`);
   }
   if (replicating) {
@@ -114,14 +120,46 @@ async function promoteIn(
   return false;
 }
 
+/**
+ * The catch-up's one deadline, `catchUpTimeoutMs` from its start: each read of the replica status,
+ * each pause between them and the GTID wait get only what is left of it (mover-budget.ts).
+ */
+class CatchUpDeadline {
+  readonly totalMs: number;
+  readonly pollMs: number;
+  readonly pause: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
+  private readonly endsAt: number;
+  /** The deadline of one statement: the session's, or what is left when that is less. */
+  private readonly statementMs: number;
+
+  constructor(options: PromoteOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.totalMs = options.catchUpTimeoutMs;
+    this.endsAt = this.clock.now() + options.catchUpTimeoutMs;
+    this.pollMs = options.pollMs ?? 100;
+    this.pause = options.pause ?? sleep;
+    this.statementMs = options.timeoutMs;
+  }
+
+  /** Milliseconds left, 0 once passed. */
+  leftMs(): number {
+    return Math.max(0, this.endsAt - this.clock.now());
+  }
+
+  /** A statement's deadline now. */
+  statementLeftMs(): number {
+    return Math.min(this.statementMs, this.leftMs());
+  }
+}
+
 /** Waits until the replica has applied what it received; resolves to the applied position. */
 async function catchUp(
   session: Session,
   name: string,
-  options: PromoteOptions,
+  by: CatchUpDeadline,
   first: ReplicaStatus,
 ): Promise<string> {
-  const deadline = Date.now() + options.catchUpTimeoutMs;
   let status: ReplicaStatus | undefined = first;
   while (status && !caughtUp(status)) {
     if (status.sqlThread !== 'Yes')
@@ -129,13 +167,16 @@ async function catchUp(
         'catch-up',
         `${name}'s SQL thread is ${status.sqlThread || 'stopped'} with ${status.received} received but only ${status.applied} applied${status.lastError ? ` (${status.lastError})` : ''}; promoting it would lose those transactions`,
       );
-    if (Date.now() >= deadline)
-      throw new StepFailure(
-        'catch-up',
-        `${name} had applied ${status.applied} of ${status.received} received after promotion.catchUpTimeoutMs ${options.catchUpTimeoutMs}; promoting it would lose the rest`,
-      );
-    await sleep(options.pollMs ?? 100);
-    status = await replicaStatus(session);
+    const late = new StepFailure(
+      'catch-up',
+      `${name} had applied ${status.applied} of ${status.received} received after promotion.catchUpTimeoutMs ${by.totalMs}; promoting it would lose the rest`,
+    );
+    if (by.leftMs() > 0) await by.pause(Math.min(by.pollMs, by.leftMs()));
+    if (by.leftMs() === 0) throw late;
+    // A read the deadline cut short is the catch-up's end, not a failed status.
+    status = await replicaStatus(session, by.statementLeftMs()).catch((e: unknown) => {
+      throw by.leftMs() === 0 ? late : e;
+    });
   }
   return status ? status.applied : first.applied;
 }
@@ -160,22 +201,34 @@ export function isGtidSet(position: string): boolean {
   return parts.every((p) => MYSQL_UUID_SET.test(p) || MARIADB_GTID.test(p));
 }
 
-/** Waits until the replica has applied `position`, within `timeoutMs`. */
+/**
+ * How much of the catch-up's deadline the server's answer to the GTID wait gets: the server
+ * waits whole seconds that end at least this long before the deadline, which ends the query.
+ */
+export const GTID_ANSWER_MS = 250;
+
+/** Waits until the replica has applied `position`, within what is left of the catch-up. */
 async function waitForPosition(
   session: Session,
   name: string,
   position: string,
-  timeoutMs: number,
+  by: CatchUpDeadline,
 ): Promise<void> {
-  const seconds = Math.ceil(timeoutMs / 1000);
   // A literal: checked against the GTID grammars before it is quoted.
   if (!isGtidSet(position))
     throw new StepFailure('catch-up', `GTID position ${JSON.stringify(position)} is not one`);
+  const leftMs = by.leftMs();
+  const seconds = Math.floor((leftMs - GTID_ANSWER_MS) / 1000);
+  if (seconds < 1)
+    throw new StepFailure(
+      'catch-up',
+      `${name} had ${leftMs} ms left of promotion.catchUpTimeoutMs ${by.totalMs} to apply the old master's position ${position}, too little to wait; promoting it could lose the rest`,
+    );
   const quoted = `'${position.replace(/\s+/g, '')}'`;
   const sql = session.dialect.mariadb
     ? `SELECT MASTER_GTID_WAIT(${quoted}, ${seconds}) AS r`
     : `SELECT WAIT_FOR_EXECUTED_GTID_SET(${quoted}, ${seconds}) AS r`;
-  const rows = (await step('catch-up', () => session.query(sql, timeoutMs + 5000))) as {
+  const rows = (await step('catch-up', () => session.query(sql, leftMs))) as {
     r: unknown;
   }[];
   if (Number(rows[0]?.r) !== 0)
@@ -185,9 +238,12 @@ async function waitForPosition(
     );
 }
 
-async function replicaStatus(session: Session): Promise<ReplicaStatus | undefined> {
+async function replicaStatus(
+  session: Session,
+  timeoutMs?: number,
+): Promise<ReplicaStatus | undefined> {
   return step('status', async () =>
-    parseReplicaStatus(await session.query(statusQuery(session.dialect))),
+    parseReplicaStatus(await session.query(statusQuery(session.dialect), timeoutMs)),
   );
 }
 

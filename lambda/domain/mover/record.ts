@@ -41,6 +41,7 @@ export async function writeRecord(
   node: string,
   note: string | undefined,
   log: Pick<Log, 'warn'>,
+  signal?: AbortSignal,
 ): Promise<number | undefined> {
   // The description rides with each version: the history shows who moved and why.
   return putPastVersionLimit(
@@ -53,6 +54,7 @@ export async function writeRecord(
       ...(note ? { Description: note } : {}),
     },
     log,
+    signal,
   );
 }
 

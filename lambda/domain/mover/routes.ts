@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../../config';
 import { awsErrorName, awsErrorText } from '../errors';
+import { stepErrorText } from './step-deadline';
 import type { BlackholeRoute, ForeignRoute, Placement, TableOutcome, TableState } from '../types';
 
 export type { BlackholeRoute, ForeignRoute, Placement } from '../types';
@@ -129,9 +130,10 @@ export async function pointTables(
   config: FailoverConfig,
   tables: readonly TableState[],
   node: NodeConfig,
-  options: { leaveForeign?: boolean } = {},
+  options: { leaveForeign?: boolean; signal?: AbortSignal } = {},
 ): Promise<TableOutcome[]> {
   const target = routeTarget(node);
+  const send = { abortSignal: options.signal };
   return Promise.all(
     tables.map(async (table): Promise<TableOutcome> => {
       const { routeTableId } = table;
@@ -141,24 +143,25 @@ export async function pointTables(
       try {
         if (table.routeTarget === undefined && !table.error) {
           try {
-            await ec2.send(new CreateRouteCommand(input));
+            await ec2.send(new CreateRouteCommand(input), send);
             return { routeTableId, action: 'created' };
           } catch (e) {
             if (awsErrorName(e) !== 'RouteAlreadyExists') throw e;
-            await ec2.send(new ReplaceRouteCommand(input));
+            await ec2.send(new ReplaceRouteCommand(input), send);
             return { routeTableId, action: 'replaced' };
           }
         }
         try {
-          await ec2.send(new ReplaceRouteCommand(input));
+          await ec2.send(new ReplaceRouteCommand(input), send);
           return { routeTableId, action: 'replaced' };
         } catch (e) {
           if (!isMissingRoute(e)) throw e;
-          await ec2.send(new CreateRouteCommand(input));
+          await ec2.send(new CreateRouteCommand(input), send);
           return { routeTableId, action: 'created' };
         }
       } catch (e) {
-        return { routeTableId, action: 'failed', error: awsErrorText(e) };
+        const error = options.signal ? stepErrorText(e, options.signal) : awsErrorText(e);
+        return { routeTableId, action: 'failed', error };
       }
     }),
   );

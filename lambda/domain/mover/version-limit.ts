@@ -29,24 +29,30 @@ export async function putPastVersionLimit(
   ssm: SSMClient,
   input: PutParameterCommandInput & { readonly Name: string },
   log: Pick<Log, 'warn'>,
+  signal?: AbortSignal,
 ): Promise<number | undefined> {
+  const options = { abortSignal: signal };
   try {
-    return (await ssm.send(new PutParameterCommand(input))).Version;
+    return (await ssm.send(new PutParameterCommand(input), options)).Version;
   } catch (e) {
     if (awsErrorName(e) !== 'ParameterMaxVersionLimitExceeded') throw e;
-    const freed = await unlabelOldest(ssm, input.Name);
+    const freed = await unlabelOldest(ssm, input.Name, options);
     if (!freed) throw e;
     log.warn(
       `removed the label(s) ${freed.labels.join(', ')} from version ${freed.version} of ${input.Name}, the oldest of the 100 SSM keeps: a label there blocks every write; label no version of this parameter`,
       { event: 'parameter-unlabeled', parameter: input.Name, ...freed },
     );
-    return (await ssm.send(new PutParameterCommand(input))).Version;
+    return (await ssm.send(new PutParameterCommand(input), options)).Version;
   }
 }
 
 /** Removes every label of the parameter's oldest version; undefined when it has none. */
-async function unlabelOldest(ssm: SSMClient, name: string): Promise<Unlabeled | undefined> {
-  const oldest = await oldestVersion(ssm, name);
+async function unlabelOldest(
+  ssm: SSMClient,
+  name: string,
+  options: { abortSignal?: AbortSignal },
+): Promise<Unlabeled | undefined> {
+  const oldest = await oldestVersion(ssm, name, options);
   if (!oldest || oldest.labels.length === 0) return undefined;
   await ssm.send(
     new UnlabelParameterVersionCommand({
@@ -54,17 +60,23 @@ async function unlabelOldest(ssm: SSMClient, name: string): Promise<Unlabeled | 
       ParameterVersion: oldest.version,
       Labels: [...oldest.labels],
     }),
+    options,
   );
   return oldest;
 }
 
 /** The lowest version SSM still keeps, with its labels (at most 100 versions: two pages). */
-async function oldestVersion(ssm: SSMClient, name: string): Promise<Unlabeled | undefined> {
+async function oldestVersion(
+  ssm: SSMClient,
+  name: string,
+  options: { abortSignal?: AbortSignal },
+): Promise<Unlabeled | undefined> {
   let oldest: Unlabeled | undefined;
   let NextToken: string | undefined;
   do {
     const out = await ssm.send(
       new GetParameterHistoryCommand({ Name: name, MaxResults: 50, NextToken }),
+      options,
     );
     // A stubbed client answers with no output at all: no versions.
     for (const p of (out as typeof out | undefined)?.Parameters ?? []) {

@@ -1,0 +1,25 @@
+/**
+ * The deadline of one AWS step of the Mover (config/mover-budget.ts): an abort signal that ends
+ * the step's calls, retries included, so that the steps after it keep their time.
+ */
+import { MOVER_AWS_STEP_MS } from '../../../config';
+import { awsErrorText } from '../errors';
+
+/** A signal that aborts after the budget's AWS step. */
+export function stepSignal(ms: number = MOVER_AWS_STEP_MS): AbortSignal {
+  const signal = AbortSignal.timeout(ms);
+  deadlines.set(signal, ms);
+  return signal;
+}
+
+const deadlines = new WeakMap<AbortSignal, number>();
+
+/** What an aborted step says: its deadline, not the SDK's AbortError. */
+export function stepTimeoutText(signal: AbortSignal): string {
+  return `no answer within ${deadlines.get(signal) ?? MOVER_AWS_STEP_MS} ms (the Mover's deadline for this step)`;
+}
+
+/** An AWS error as text, or the step's deadline when that ended it. */
+export function stepErrorText(e: unknown, signal: AbortSignal): string {
+  return signal.aborted ? stepTimeoutText(signal) : awsErrorText(e);
+}
