@@ -397,7 +397,7 @@ export async function failOver(options: {
  * only the witnesses of other zones to probe, one of them saw the master dead and the standby
  * alive from there, and the run neither went without an answer nor heard a disagreement.
  */
-function secondOpinionProblems(
+export function secondOpinionProblems(
   report: CheckerReport,
   witnesses: readonly DeployedFunction[],
   zones: Readonly<Record<string, string>>,
@@ -426,13 +426,24 @@ function secondOpinionProblems(
   if (summary.disagreement) problems.push(`a witness disagreed: ${summary.disagreement}`);
 
   const probes = served.filter((i) => witnessCall(i).kind === 'probe');
-  const sameZone = probes.filter((i) => zones[i.functionName] === checkerZone);
+  // Until a witness's warm-up has answered, the Checker cannot know its zone, and asks it too (an
+  // answer from its own zone never counts); once the zone is known, it must not ask it again.
+  const zoneKnownAt = (name: string) =>
+    Math.min(
+      ...served
+        .filter((i) => i.functionName === name && witnessCall(i).kind === 'warm')
+        .map((i) => i.endedAt),
+    );
+  const sameZone = probes.filter(
+    (i) => zones[i.functionName] === checkerZone && i.startedAt > zoneKnownAt(i.functionName),
+  );
   if (sameZone.length > 0) {
     problems.push(
       `the Checker asked ${sameZone[0]?.functionName}, in its own zone ${checkerZone}, for a second opinion`,
     );
   }
   const agreeing = probes.filter((i) => {
+    if (zones[i.functionName] === checkerZone) return false;
     const p = witnessCall(i).answer?.probes;
     return p?.[nodes.master]?.ok === false && p[nodes.standby]?.ok === true;
   });
