@@ -3,7 +3,7 @@ import {
   DescribeAlarmsCommand,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { alarmNames } from '../../config/alarm-names';
+import { alarmNames, enabledAlarms } from '../../config/alarm-names';
 import { LocalAws } from '../../tools/local-aws';
 import { clientConfig, sdkError } from '../support/aws-env';
 import { config, useExampleWorld } from './fixture';
@@ -16,16 +16,18 @@ useExampleWorld((started) => {
 });
 afterAll(() => cloudwatch.destroy());
 
-const names = () => Object.values(alarmNames(config));
+/** The alarms the stack creates for the example config, which the seed creates too. */
+const names = () => enabledAlarms(config).map((key) => alarmNames(config)[key]);
 
 describe('CloudWatch DescribeAlarms', () => {
-  it("answers the seeded group's alarms by name, every one OK", async () => {
+  it("answers the seeded group's alarms by name, every one OK, and only the config's", async () => {
     // Act
     const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names() }));
 
     // Assess
     expect(out.MetricAlarms?.map((a) => a.AlarmName)).toEqual([...names()].sort());
     expect(out.MetricAlarms?.map((a) => a.StateValue)).toEqual(names().map(() => 'OK'));
+    expect(names()).not.toContain(alarmNames(config).pausedTooLong);
     expect(out.MetricAlarms?.[0]?.AlarmArn).toMatch(
       /^arn:aws:cloudwatch:eu-west-1:123456789012:alarm:vip-failover-orders-db-/,
     );
@@ -55,7 +57,7 @@ describe('CloudWatch DescribeAlarms', () => {
 
   it('keeps the time an alarm entered its state when it is set to the same state again', async () => {
     // Prepare
-    const name = alarmNames(config).moverErrors;
+    const name = alarmNames(config).moveFailures;
     const first = Date.parse('2026-12-07T03:00:00.000Z');
     aws.setAlarmState(name, 'ALARM', 'first', first);
     aws.setAlarmState(name, 'ALARM', 'again', first + 60_000);
@@ -74,18 +76,18 @@ describe('CloudWatch DescribeAlarms', () => {
   it('pages with MaxRecords and NextToken', async () => {
     // Act
     const first = await cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNamePrefix: 'vip-failover-orders-db-', MaxRecords: 5 }),
+      new DescribeAlarmsCommand({ AlarmNamePrefix: 'vip-failover-orders-db-', MaxRecords: 3 }),
     );
     const rest = await cloudwatch.send(
       new DescribeAlarmsCommand({
         AlarmNamePrefix: 'vip-failover-orders-db-',
-        MaxRecords: 5,
+        MaxRecords: 3,
         NextToken: first.NextToken,
       }),
     );
 
     // Assess
-    expect(first.MetricAlarms).toHaveLength(5);
+    expect(first.MetricAlarms).toHaveLength(3);
     expect(rest.NextToken).toBeUndefined();
     expect(
       [...(first.MetricAlarms ?? []), ...(rest.MetricAlarms ?? [])].map((a) => a.AlarmName),

@@ -5,7 +5,7 @@
  * The one module of the endpoint that knows the failover config.
  */
 import { readFileSync } from 'node:fs';
-import { alarmNames } from '../../config/alarm-names';
+import { alarmNames, enabledAlarms } from '../../config/alarm-names';
 import {
   deployedNames,
   ENV,
@@ -82,7 +82,9 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
   // The stack creates the move log; the Mover creates its stream on the first line.
   logs.deleteGroup(deployedNames(config).moveLog);
   logs.createGroup(deployedNames(config).moveLog);
-  for (const name of Object.values(alarmNames(config))) cloudwatch.putAlarm(name, 'OK');
+  // The alarms the stack creates for this config, no more.
+  const alarms = alarmNames(config);
+  for (const key of enabledAlarms(config)) cloudwatch.putAlarm(alarms[key], 'OK');
   for (const node of config.nodes) {
     if (node.networkInterfaceId)
       ec2.registerNetworkInterface(
