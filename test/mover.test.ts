@@ -1,5 +1,7 @@
 import {
   CreateRouteCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   EC2Client,
   ReplaceRouteCommand,
@@ -29,6 +31,7 @@ import {
   RTB_3,
   VIP,
   describeAnswer,
+  interfacesAnswer,
   logRecorder,
   noRouteDefined,
   requestLimitExceeded,
@@ -90,6 +93,9 @@ function given(
       .on(GetParameterCommand, { Name: MAINTENANCE })
       .resolves({ Parameter: { Name: MAINTENANCE, Value: maintenance, Version: 1 } });
   ec2Mock.on(DescribeRouteTablesCommand).resolves(describeAnswer(...tables));
+  const interfaces = interfacesAnswer();
+  ec2Mock.on(DescribeNetworkInterfacesCommand).resolves(interfaces.enis);
+  ec2Mock.on(DescribeInstancesCommand).resolves(interfaces.instances);
   if (record === undefined) ssmMock.on(GetParameterCommand, { Name: RECORD }).rejects(missing);
   else
     ssmMock

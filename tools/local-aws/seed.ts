@@ -78,14 +78,7 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
   const { ec2, ssm, secrets, sns, cloudwatch } = models;
   sns.createTopic(topicName(config));
   for (const name of Object.values(alarmNames(config))) cloudwatch.putAlarm(name, 'OK');
-  for (const node of config.nodes) {
-    if (node.networkInterfaceId)
-      ec2.registerNetworkInterface(
-        node.networkInterfaceId,
-        node.instanceId ? { instanceId: node.instanceId } : {},
-      );
-    else if (node.instanceId) ec2.registerInstance(node.instanceId);
-  }
+  for (const node of config.nodes) seedNode(ec2, config, node);
   const target = nodeTarget(active);
   if (!target)
     throw new Error(
@@ -119,6 +112,22 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
         JSON.stringify({ username: promotion.user, password: DEFAULT_PROBE_PASSWORD }),
     );
   }
+}
+
+/**
+ * A node as the prerequisites want it (README): an instance in the group's VPC with the node's
+ * ENI attached (an ENI-configured node's instance id derives from its ENI), source/destination
+ * check off.
+ */
+function seedNode(ec2: Ec2Model, config: FailoverConfig, node: NodeConfig): void {
+  const ready = { vpcId: config.vpc.vpcId, sourceDestCheck: false };
+  const eni = node.networkInterfaceId;
+  if (!eni) {
+    if (node.instanceId) ec2.registerInstance(node.instanceId, ready);
+    return;
+  }
+  const instanceId = node.instanceId ?? `i-${eni.slice(4).padEnd(17, '0').slice(0, 17)}`;
+  ec2.registerInstance(instanceId, { ...ready, networkInterfaceIds: [eni] });
 }
 
 /**
@@ -219,10 +228,18 @@ function nodeTarget(node: NodeConfig): string | undefined {
  * so the instance is matched first.
  */
 function nodeOfRoute(
+  models: Pick<SeedModels, 'ec2'>,
   config: FailoverConfig,
   route: Ec2RouteView | undefined,
 ): NodeConfig | undefined {
-  return nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
+  const byId =
+    nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
+  if (byId || route?.instanceId === undefined) return byId;
+  // A route naming a node's instance, or another ENI of it, is that node's.
+  const enis = models.ec2.instanceInterfaces(route.instanceId) ?? [];
+  return config.nodes.find(
+    (n) => n.networkInterfaceId !== undefined && enis.includes(n.networkInterfaceId),
+  );
 }
 
 /**
@@ -236,7 +253,7 @@ export function routeTargets(
   const out: Record<string, string | undefined> = {};
   for (const id of config.routeTableIds) {
     const route = models.ec2.route(id, config.vip);
-    const node = nodeOfRoute(config, route);
+    const node = nodeOfRoute(models, config, route);
     out[id] = node
       ? nodeTarget(node)
       : (route?.networkInterfaceId ?? route?.instanceId ?? route?.gatewayId);
@@ -251,6 +268,6 @@ export function routeNodes(
 ): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const id of config.routeTableIds)
-    out[id] = nodeOfRoute(config, models.ec2.route(id, config.vip))?.name;
+    out[id] = nodeOfRoute(models, config, models.ec2.route(id, config.vip))?.name;
   return out;
 }

@@ -7,6 +7,7 @@ import type { Log } from '../log';
 import type { Placement } from '../mover/routes';
 import type { MoveRequest, MoveResult } from '../types';
 import { DecisionLog } from './decision-log';
+import type { InterfaceWatch } from './interface-watch';
 import type { NodeBook } from './nodes';
 import type { ReplicationWatch } from './replication-watch';
 import type { SecondOpinion } from './second-opinion';
@@ -28,6 +29,8 @@ export interface ActorDeps {
   readonly nodes: NodeBook;
   /** Each standby's fitness by its replication; without it, replication holds nothing back. */
   readonly replication?: Pick<ReplicationWatch, 'fitness'>;
+  /** The nodes' readiness by their interfaces; without it, every node counts as ready. */
+  readonly interfaces?: Pick<InterfaceWatch, 'problems'>;
   /** Witnesses in other AZs; without it, a failover needs no second opinion. */
   readonly secondOpinion?: Pick<SecondOpinion, 'verdict'>;
   readonly window: RunWindow;
@@ -95,6 +98,7 @@ export class Actor {
       probeDetails: nodes.details(),
       replication: this.deps.replication?.fitness(view.activeName()),
       maintenance: view.maintenanceAt(clock.now()),
+      readiness: this.deps.interfaces?.problems(),
     });
   }
 

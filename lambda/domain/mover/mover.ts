@@ -19,7 +19,8 @@ import { resultOf, untouched, type MoveReads, type MoveRun } from './move-run';
 import { parseMoveRequest } from './request';
 import { readMaintenance, readPause, readRecord, writeRecord } from './record';
 import { pointTables, readTables } from './routes';
-import type { MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
+import { readInterfaces } from '../interfaces';
+import type { InterfaceReading, MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
 
 export interface MoverDeps {
   readonly ec2: EC2Client;
@@ -85,7 +86,7 @@ export async function moveVip(
 /** One round trip of reads; the pause flag only matters to the Checker's automatic requests. */
 async function readAll(deps: MoverDeps, config: FailoverConfig, run: MoveRun): Promise<MoveReads> {
   const [tables, record, pause, lastMove, maintenance] = await Promise.all([
-    readTables(deps.ec2, config),
+    readTables(deps.ec2, config, undefined, interfacesOrNone(deps, config, run)),
     readRecord(deps.ssm, config.recordParameterName),
     run.request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, run.started)
@@ -105,6 +106,21 @@ async function readAll(deps: MoverDeps, config: FailoverConfig, run: MoveRun): P
     needsRoutes: tables.some((t) => !t.error && t.node !== run.node.name),
     maintenance: maintenance.current,
   };
+}
+
+/**
+ * The nodes' interfaces, so that a route naming a node's instance (or another of its ENIs) counts
+ * as that node. A failed read must not stop a move: the config's ids alone then tell the nodes.
+ */
+function interfacesOrNone(
+  deps: MoverDeps,
+  config: FailoverConfig,
+  run: MoveRun,
+): Promise<InterfaceReading | undefined> {
+  return readInterfaces(deps.ec2, config).catch((e: unknown) => {
+    run.log.warn(`interfaces not read: ${awsErrorText(e)}`, { event: 'interfaces-unreadable' });
+    return undefined;
+  });
 }
 
 /**
