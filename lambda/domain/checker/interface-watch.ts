@@ -65,6 +65,14 @@ export class InterfaceWatch {
     return { nodes, ...(this.error !== undefined ? { error: this.error } : {}) };
   }
 
+  /**
+   * Makes the next ask read again: a Mover answer that names an ENI or instance as not found says
+   * the reading is out of date, and a node that is gone must not be asked for again.
+   */
+  invalidate(): void {
+    this.readAt = -Infinity;
+  }
+
   /** The reading, read again first when it is due; never rejects. */
   fresh(): Promise<InterfaceReading | undefined> {
     if (this.deps.clock.now() - this.readAt < INTERFACES_READ_MS)
