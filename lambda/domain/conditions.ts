@@ -6,7 +6,7 @@
 import type { Condition, ConditionKind } from './alerts';
 import type { CheckerReport } from './checker/report';
 import type { PauseState } from './mover/record';
-import type { ReadinessProblemKind } from './types';
+import type { ReadinessProblemKind } from './readiness';
 
 /** Hold kinds that only wait and need nobody: a failback paused is not an alert. */
 const QUIET_HOLDS: ReadonlySet<string> = new Set(['paused-failback', 'second-opinion-pending']);

@@ -12,7 +12,7 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../config';
-import type { InterfaceReading, NodeInterfaces, ReadinessProblem } from './types';
+import type { InterfaceReading, NodeInterfaces, ReadinessProblem } from './readiness';
 
 /** Reads every node's ENI (DescribeNetworkInterfaces) and instance (DescribeInstances), side by side. */
 export async function readInterfaces(

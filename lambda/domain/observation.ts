@@ -3,7 +3,8 @@
  * (targets.ts): its own file so that both import it and neither imports the other back.
  */
 import type { NodeHealth } from './health';
-import type { Placement, ReadinessProblem } from './types';
+import type { ReadinessProblem } from './readiness';
+import type { Placement } from './types';
 import type { Fitness } from './replication';
 import type { NodeMaintenance } from './maintenance';
 

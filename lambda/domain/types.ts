@@ -111,42 +111,13 @@ export interface TableState {
   readonly error?: string;
 }
 
-/**
- * A table whose VIP route targets something outside the config: left alone, alerted on, while
- * that target is live; pointed at a node once it is blackhole (Placement's `orphaned`).
- */
+/** A table whose VIP route targets a live target outside the config (else: `orphaned`). */
 export interface ForeignRoute {
   readonly routeTableId: string;
   readonly target: string;
   /** True when that target is gone too: its route is blackhole. */
   readonly blackhole?: true;
 }
-
-/**
- * Why a node cannot receive the VIP's traffic, as its interfaces show it (interfaces.ts):
- * - `source-dest-check`: EC2 drops packets addressed to the VIP (not this node's own address);
- * - `detached`: its ENI is attached to no instance (a route to it is blackhole);
- * - `other-vpc`: its ENI or instance is in another VPC than the group's (a route cannot name it);
- * - `gone`: its ENI or instance does not exist (deleted, terminated).
- */
-export type ReadinessProblemKind = 'source-dest-check' | 'detached' | 'other-vpc' | 'gone';
-
-export interface ReadinessProblem {
-  readonly kind: ReadinessProblemKind;
-  /** The facts, for a human: which ENI or instance, and what EC2 says of it. */
-  readonly detail: string;
-}
-
-/** One node's interfaces as EC2 showed them at the last read. */
-export interface NodeInterfaces {
-  /** The instance its ENI is attached to (or its configured instance); absent when none. */
-  readonly instanceId?: string;
-  /** What keeps it from receiving the VIP's traffic; empty when it is ready. */
-  readonly problems: readonly ReadinessProblem[];
-}
-
-/** Every configured node's interfaces, by node name. */
-export type InterfaceReading = Readonly<Record<string, NodeInterfaces>>;
 
 /** A table whose VIP route names a configured node but is blackhole: the VIP is not served. */
 export interface BlackholeRoute {
@@ -173,12 +144,9 @@ export type Placement =
   | ({
       readonly kind: 'split';
       readonly nodes: readonly string[];
-      /** Tables without the route, and those whose route is orphaned (listed there too). */
+      /** Tables without the route, and the orphaned ones. */
       readonly missing: readonly string[];
-      /**
-       * Tables whose route is blackhole on a target outside the config: they serve no client and
-       * keep no operator's intent, so they are pointed at a node like a missing route.
-       */
+      /** Tables whose route is blackhole on a target outside the config: converged as missing. */
       readonly orphaned?: readonly ForeignRoute[];
     } & Exceptions)
   /** No readable table sends the VIP to a configured node, and some send it elsewhere. */

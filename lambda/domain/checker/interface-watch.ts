@@ -11,7 +11,7 @@ import { awsErrorText } from '../errors';
 import { readInterfaces } from '../interfaces';
 import { withDeadline } from './deadline';
 import type { Log } from '../log';
-import type { InterfaceReading, ReadinessProblem } from '../types';
+import type { InterfaceReading, ReadinessProblem } from '../readiness';
 
 /** How often a run re-reads the interfaces: readiness changes by hand, not by the second. */
 export const INTERFACES_READ_MS = 180_000;

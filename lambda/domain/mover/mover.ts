@@ -20,7 +20,8 @@ import { parseMoveRequest } from './request';
 import { readMaintenance, readPause, readRecord, writeRecord } from './record';
 import { pointTables, readTables } from './routes';
 import { readInterfaces } from '../interfaces';
-import type { InterfaceReading, MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
+import type { InterfaceReading } from '../readiness';
+import type { MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
 
 export interface MoverDeps {
   readonly ec2: EC2Client;

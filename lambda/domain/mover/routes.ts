@@ -9,14 +9,8 @@ import {
 import type { FailoverConfig, NodeConfig } from '../../../config';
 import { awsErrorName, awsErrorText } from '../errors';
 import { nodeOfRoute } from '../interfaces';
-import type {
-  BlackholeRoute,
-  ForeignRoute,
-  InterfaceReading,
-  Placement,
-  TableOutcome,
-  TableState,
-} from '../types';
+import type { InterfaceReading } from '../readiness';
+import type { BlackholeRoute, ForeignRoute, Placement, TableOutcome, TableState } from '../types';
 
 export type { BlackholeRoute, ForeignRoute, Placement } from '../types';
 
