@@ -16,6 +16,7 @@ import {
   readRecord,
   type PauseState,
 } from '../lambda/domain/mover/record';
+import { readInterfaces } from '../lambda/domain/interfaces';
 import { placementOf, readTables } from '../lambda/domain/mover/routes';
 import { readStatus, type GroupStatus } from '../lambda/domain/status';
 import type { TableState } from '../lambda/domain/types';
@@ -61,12 +62,15 @@ export interface StatusReport {
   readonly alarms: AlarmReading;
 }
 
+const noReading = () => undefined;
+
 /** Reads everything in one round of calls and judges it. */
 export async function status(group: Group, now: number): Promise<StatusReport> {
   const { config } = group;
   const [tables, record, pause, maintenance, lastRun, lastMove, entries, alarms] =
     await Promise.all([
-      readTables(group.ec2, config),
+      // The nodes' interfaces tell a route naming a node's instance; without them, the ids alone.
+      readTables(group.ec2, config, undefined, readInterfaces(group.ec2, config).catch(noReading)),
       readRecord(group.ssm, config.recordParameterName),
       readPause(group.ssm, config.pauseParameterName, now),
       readMaintenance(group.ssm, config.maintenanceParameterName, now),

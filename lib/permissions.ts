@@ -148,12 +148,27 @@ function readRoutesStatement(): iam.PolicyStatement {
 }
 
 /**
+ * Reading the nodes' interfaces (their instance, VPC, attachment and source/destination check),
+ * for the Checker's readiness check and both functions' reading of the routes: Describe calls
+ * only, which have no resource-level permissions. ec2:DescribeNetworkInterfaces comes with every
+ * role's VPC attachment (vpcAttachmentStatements); a node configured by instance id needs this.
+ */
+function readInterfacesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadInterfaces',
+    actions: ['ec2:DescribeInstances'],
+    resources: ['*'],
+  });
+}
+
+/**
  * The Mover: reads the tables, repoints the configured ones, writes the record, reads the pause
  * flag, reads the probe secret and, as configured, the promotion secret and invokes the hooks.
  */
 export function moverStatements(arns: FailoverArns): iam.PolicyStatement[] {
   return [
     readRoutesStatement(),
+    readInterfacesStatement(),
     new iam.PolicyStatement({
       sid: 'MoveRoutes',
       actions: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
@@ -304,6 +319,7 @@ export function checkerStatements(
 ): iam.PolicyStatement[] {
   return [
     readRoutesStatement(),
+    readInterfacesStatement(),
     new iam.PolicyStatement({
       sid: 'ReadState',
       actions: ['ssm:GetParameter'],

@@ -1,4 +1,8 @@
-import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runtimeConfig } from '../config';
@@ -22,7 +26,9 @@ import {
 } from './support/domain-checker';
 import {
   ENI_A,
+  ENI_B,
   FOREIGN_ENI,
+  interfacesAnswer,
   RTB_1,
   RTB_2,
   RTB_3,
@@ -1267,5 +1273,40 @@ describe('runChecker, confirmation pace', () => {
     expect(starts.length).toBeGreaterThanOrEqual(fall);
     const gaps = starts.slice(1, fall).map((t, i) => t - (starts[i] as number));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(confirmIntervalMs);
+  });
+});
+
+describe("runChecker, a standby's ENI gone under it", () => {
+  it('reads the interfaces again when the Mover finds the ENI gone, and asks no more', async () => {
+    // Prepare: db-b's ENI is deleted after the run read it; the Mover finds it gone.
+    const w = world();
+    const aws = simulatedAws(config, w);
+    const gone = interfacesAnswer({ 'db-b': 'gone' });
+    const notFound = `InvalidNetworkInterfaceID.NotFound: The networkInterface ID '${ENI_B}' does not exist`;
+    aws.lambdaMock.on(InvokeCommand).callsFake(async () => {
+      aws.ec2Mock.on(DescribeNetworkInterfacesCommand).resolves(gone.enis);
+      return invokeAnswer({
+        status: 'partial',
+        target: 'db-b',
+        tables: [RTB_1, RTB_2, RTB_3].map((routeTableId) => ({
+          routeTableId,
+          action: 'failed',
+          error: notFound,
+        })),
+        recordWritten: false,
+        durationMs: 5,
+      });
+    });
+    const { prober } = scriptedProber({ 'db-a': '+---', 'db-b': '+' });
+
+    // Act
+    const report = await drive(runChecker(checkerDeps(prober), runtime, options()));
+
+    // Assess
+    expect(aws.lambdaMock).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(report.decision).toMatchObject({ action: 'hold', kind: 'no-standby' });
+    expect(report.readiness?.nodes).toEqual({
+      'db-b': [{ kind: 'gone', detail: `ENI ${ENI_B} does not exist (deleted?)` }],
+    });
   });
 });

@@ -547,6 +547,98 @@ describe('decide', () => {
     });
   });
 
+  describe("with nodes' interfaces that are not ready", () => {
+    const checkOn = {
+      kind: 'source-dest-check',
+      detail: 'ENI eni-b has its source/destination check on',
+    } as const;
+    const gone = { kind: 'gone', detail: 'ENI eni-b does not exist (deleted?)' } as const;
+    const elsewhere = { kind: 'other-vpc', detail: 'ENI eni-b is in vpc-other' } as const;
+    const detached = { kind: 'detached', detail: 'ENI eni-a is attached to no instance' } as const;
+
+    it.each<[string, Observation, Decision]>([
+      [
+        'fails over to a ready standby before a more preferred one whose check is on',
+        observation([down, up, up], { readiness: { 'db-b': [checkOn] } }),
+        move('db-c', 'db-a', /^db-a failed 3 consecutive probes; db-c is healthy$/),
+      ],
+      [
+        'fails over to a standby whose check is on when it is the only one, and says so',
+        observation([down, up, down], { readiness: { 'db-b': [checkOn] } }),
+        move(
+          'db-b',
+          'db-a',
+          /^db-a failed 3 consecutive probes; db-b is healthy \(not ready: ENI eni-b has its source\/destination check on\)$/,
+        ),
+      ],
+      [
+        'never fails over to a standby whose ENI is gone, and names it',
+        observation([down, up, down], { readiness: { 'db-b': [gone] } }),
+        hold(
+          'no-standby',
+          'error',
+          /^db-a is down and no standby is healthy; not moving the VIP to an unproven node; db-b cannot be routed to: ENI eni-b does not exist \(deleted\?\)$/,
+        ),
+      ],
+      [
+        'never fails over to a standby in another VPC',
+        observation([down, up, up], { readiness: { 'db-b': [elsewhere] } }),
+        move('db-c', 'db-a', /db-c is healthy$/),
+      ],
+      [
+        'never converges on a node whose ENI is gone',
+        observation([up, up, up], {
+          placement: split(['db-a', 'db-b']),
+          record: 'db-b',
+          readiness: { 'db-b': [gone] },
+        }),
+        converge('db-a', /converging on db-a$/),
+      ],
+      [
+        'never fails back to a preferred node that is not ready',
+        observation([up, up, up], { ...onB, readiness: { 'db-a': [detached] } }),
+        none(/^db-b is up$/),
+      ],
+    ])('%s', (title, o, expected) => {
+      const config = title.includes('fails back') ? preferred : never;
+      expect(decide(config, o)).toEqual(expected);
+    });
+  });
+
+  describe('with a VIP route blackhole on a target outside the config', () => {
+    const orphaned = (ids: string[]) => ({
+      ...split(['db-a'], ids),
+      orphaned: ids.map((routeTableId) => ({
+        routeTableId,
+        target: FOREIGN_ENI,
+        blackhole: true as const,
+      })),
+    });
+
+    it.each<[string, Observation, Decision]>([
+      [
+        'points that table at the active node, and says why',
+        observation([up, up, up], { placement: orphaned([RTB_2]) }),
+        converge(
+          'db-a',
+          new RegExp(
+            `^the VIP route in ${RTB_2} is blackhole on ${FOREIGN_ENI}, which is not a configured node \\(it serves no client\\); converging on db-a$`,
+          ),
+        ),
+      ],
+      [
+        'points it at the most preferred live node when no table of ours is left, as a missing route',
+        observation([down, up, up], {
+          placement: { ...orphaned([RTB_1, RTB_2, RTB_3]), nodes: [] },
+          record: 'db-a',
+        }),
+        converge('db-b', /blackhole on .*converging on db-b$/),
+      ],
+    ])('%s', (_title, o, expected) => {
+      expect(decide(never, o)).toEqual(expected);
+    });
+  });
+
   describe('with standbys that answer but fail our login', () => {
     const details = {
       'db-b': "server refused our login: ER_BAD_DB_ERROR (1049): Unknown database 'monitor'",

@@ -6,6 +6,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateRouteCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   EC2Client,
   ReplaceRouteCommand,
@@ -37,6 +39,10 @@ import {
   RTB_3,
   VIP,
   describeAnswer,
+  ec2Error,
+  interfacesAnswer,
+  INSTANCE_A,
+  ENI_A,
   logRecorder,
   noRouteDefined,
   requestLimitExceeded,
@@ -100,6 +106,9 @@ function given(
       .on(GetParameterCommand, { Name: MAINTENANCE })
       .resolves({ Parameter: { Name: MAINTENANCE, Value: maintenance, Version: 1 } });
   ec2Mock.on(DescribeRouteTablesCommand).resolves(describeAnswer(...tables));
+  const interfaces = interfacesAnswer();
+  ec2Mock.on(DescribeNetworkInterfacesCommand).resolves(interfaces.enis);
+  ec2Mock.on(DescribeInstancesCommand).resolves(interfaces.instances);
   if (record === undefined) ssmMock.on(GetParameterCommand, { Name: RECORD }).rejects(missing);
   else
     ssmMock
@@ -400,6 +409,73 @@ describe('moveVip', () => {
         previousRecord: undefined,
       });
       expect(log.messages('info')).toEqual(['VIP already on db-b; record repaired from null']);
+    });
+  });
+
+  describe("with the nodes' interfaces", () => {
+    /** A table whose VIP route names db-a's instance: AWS shows the instance's primary ENI. */
+    const byInstanceOfA = (routeTableId: string) => ({
+      RouteTableId: routeTableId,
+      VpcId: config.vpc.vpcId,
+      Routes: [
+        {
+          DestinationCidrBlock: config.vip,
+          InstanceId: INSTANCE_A,
+          NetworkInterfaceId: 'eni-0aaaaaaaaaaaaaaa0',
+          State: 'active' as const,
+        },
+      ],
+    });
+
+    it("fails over every table that names the dead master's instance", async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: ALL.map(byInstanceOfA) });
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'db-a died',
+        expectedActive: 'db-a',
+        automatic: true,
+        kind: 'failover',
+      });
+
+      // Assess
+      expect(result.status).toBe('moved');
+      expect(ec2Mock).toHaveReceivedCommandWith(DescribeNetworkInterfacesCommand, {
+        Filters: [{ Name: 'network-interface-id', Values: [ENI_A, ENI_B] }],
+      });
+      for (const RouteTableId of ALL)
+        expect(ec2Mock).toHaveReceivedCommandWith(ReplaceRouteCommand, {
+          RouteTableId,
+          DestinationCidrBlock: config.vip,
+          NetworkInterfaceId: ENI_B,
+        });
+    });
+
+    it('still moves when the interfaces cannot be read, by the ids in the config', async () => {
+      // Prepare
+      given(['db-a', 'db-a', 'db-a'], 'db-a');
+      ec2Mock
+        .on(DescribeNetworkInterfacesCommand)
+        .rejects(ec2Error('UnauthorizedOperation', 'You are not authorized'));
+
+      // Act
+      const result = await moveVip(deps(), config, {
+        target: 'db-b',
+        reason: 'db-a died',
+        expectedActive: 'db-a',
+        automatic: true,
+        kind: 'failover',
+      });
+
+      // Assess
+      expect(result.status).toBe('moved');
+      expect(ec2Mock).toHaveReceivedCommandTimes(ReplaceRouteCommand, 3);
+      expect(log.messages('warn')).toEqual([
+        'interfaces not read: UnauthorizedOperation: You are not authorized',
+      ]);
     });
   });
 

@@ -128,7 +128,7 @@ describe('acknowledgments', () => {
     // Each reason names the role's own "*" actions: a witness reads no route tables.
     const reasonOf = (role: string) => acks.find((a) => a.path === `Nag/Failover/${role}`)!.reason;
     expect(reasonOf('CheckerRole')).toContain(
-      'ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets and ec2:DescribeRouteTables have',
+      'ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets, ec2:DescribeRouteTables and ec2:DescribeInstances have',
     );
     expect(reasonOf('WitnessARole')).toContain(
       'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have',

@@ -350,9 +350,28 @@ describe('placementOf', () => {
       { kind: 'foreign', foreign: [{ routeTableId: RTB_1, target: FOREIGN_ENI }] },
     ],
     [
-      'foreign, marked blackhole, when a foreign target is gone',
+      'split, the orphaned table to converge like a missing route, when a foreign target is gone',
+      [blackhole(foreign(RTB_1)), onA(RTB_2), onA(RTB_3)],
+      {
+        kind: 'split',
+        nodes: ['db-a'],
+        missing: [RTB_1],
+        foreign: [],
+        blackhole: [],
+        orphaned: [{ routeTableId: RTB_1, target: FOREIGN_ENI, blackhole: true }],
+      },
+    ],
+    [
+      'split over no node when the only route is blackhole on a foreign target',
       [blackhole(foreign(RTB_1))],
-      { kind: 'foreign', foreign: [{ routeTableId: RTB_1, target: FOREIGN_ENI, blackhole: true }] },
+      {
+        kind: 'split',
+        nodes: [],
+        missing: [RTB_1],
+        foreign: [],
+        blackhole: [],
+        orphaned: [{ routeTableId: RTB_1, target: FOREIGN_ENI, blackhole: true }],
+      },
     ],
     [
       'consistent with the blackhole tables listed when the node is gone',

@@ -576,6 +576,21 @@ describe('VipFailoverStack', () => {
       });
     });
 
+    it('grants the readiness check only Describe calls: no instance or ENI attribute is changed', () => {
+      for (const fn of ['checker', 'mover'] as const) {
+        const statements = b.statements(fn);
+        const interfaces = statements.find((s) => (s as Raw).Sid === 'ReadInterfaces');
+        const actions = statements.flatMap(actionsOf);
+
+        expect(interfaces).toMatchObject({ Effect: 'Allow', Resource: '*' });
+        expect(actionsOf(interfaces!)).toEqual(['ec2:DescribeInstances']);
+        expect(actions).toContain('ec2:DescribeNetworkInterfaces');
+        expect(actions.filter((a) => /Instance|Attribute|SourceDest/.test(a))).toEqual([
+          'ec2:DescribeInstances',
+        ]);
+      }
+    });
+
     it('allows "*" unconditioned only for Describe calls', () => {
       for (const fn of ['checker', 'mover'] as const) {
         const onStar = b
@@ -584,6 +599,7 @@ describe('VipFailoverStack', () => {
           .flatMap(actionsOf);
 
         expect(onStar.sort()).toEqual([
+          'ec2:DescribeInstances',
           'ec2:DescribeNetworkInterfaces',
           'ec2:DescribeRouteTables',
           'ec2:DescribeSubnets',

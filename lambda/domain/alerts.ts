@@ -29,6 +29,12 @@ export const CONDITION_KINDS = [
   'maintenance',
   'maintenance-overran',
   'maintenance-unreadable',
+  // A node's interfaces (interfaces.ts): it cannot receive the VIP's traffic, or cannot be read.
+  'source-dest-check',
+  'interface-detached',
+  'interface-other-vpc',
+  'interface-gone',
+  'interfaces-unreadable',
 ] as const;
 export type ConditionKind = (typeof CONDITION_KINDS)[number];
 

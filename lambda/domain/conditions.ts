@@ -6,6 +6,7 @@
 import type { Condition, ConditionKind } from './alerts';
 import type { CheckerReport } from './checker/report';
 import type { PauseState } from './mover/record';
+import type { ReadinessProblemKind } from './readiness';
 
 /** Hold kinds that only wait and need nobody: a failback paused is not an alert. */
 const QUIET_HOLDS: ReadonlySet<string> = new Set(['paused-failback', 'second-opinion-pending']);
@@ -51,6 +52,32 @@ const NEXT_STEP: Readonly<Record<ConditionKind, string>> = {
     "Check the witness function's errors and its subnet's AZ; until it answers, failovers from a Checker in another AZ follow secondOpinion.whenUnanswered.",
   'readings-unavailable':
     'Check the Checker role (ssm:GetParameter and ssm:PutParameter on the replication parameter, which the stack grants) and SSM throttling; until the readings are saved, a Checker run that begins after the master died (an AZ outage) cannot judge the replicas and holds.',
+  'source-dest-check':
+    "Turn the node's source/destination check off (aws ec2 modify-instance-attribute --no-source-dest-check, or modify-network-interface-attribute on its ENI): until then EC2 drops every packet for the VIP sent to it, and a move there leaves clients cut off.",
+  'interface-detached':
+    "Attach the node's ENI to its instance again, or configure the node by the ENI its instance has now; a route to a detached ENI is blackhole.",
+  'interface-other-vpc':
+    "The node's ENI or instance is in another VPC than vpc.vpcId: fix the node's id in the config, or vpc.vpcId. The node is no failover target meanwhile.",
+  'interface-gone':
+    "The node's ENI or instance no longer exists: configure the node's new ENI (networkInterfaceId) and redeploy. The node is no failover target meanwhile.",
+  'interfaces-unreadable':
+    'Check the Checker role (ec2:DescribeNetworkInterfaces, ec2:DescribeInstances) and EC2 throttling; until the interfaces are read, a route naming a node by another of its interfaces looks foreign, and no node is judged by its readiness.',
+};
+
+/** The condition kind of each readiness problem. */
+const READINESS_KIND = {
+  'source-dest-check': 'source-dest-check',
+  detached: 'interface-detached',
+  'other-vpc': 'interface-other-vpc',
+  gone: 'interface-gone',
+} as const satisfies Record<ReadinessProblemKind, ConditionKind>;
+
+/** What each readiness problem means for the node, for a subject line. */
+const READINESS_SUBJECT: Readonly<Record<ReadinessProblemKind, string>> = {
+  'source-dest-check': "cannot receive the VIP's traffic: source/destination check is on",
+  detached: 'is not ready: its ENI is detached',
+  'other-vpc': 'is no failover target: its ENI is in another VPC',
+  gone: 'is no failover target: its ENI or instance is gone',
 };
 
 function condition(
@@ -118,6 +145,7 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
     );
   }
   out.push(...secondOpinionConditions(report));
+  out.push(...readinessConditions(report));
   out.push(...maintenanceConditions(report));
   const readings = report.savedReadings?.error;
   if (readings !== undefined)
@@ -218,6 +246,33 @@ function maintenanceConditions({ maintenance, nodes }: CheckerReport): Condition
         'maintenance-unreadable',
         'the maintenance parameter cannot be read',
         `${maintenance.error}. Every node counts as a failover target meanwhile.`,
+      ),
+    );
+  return out;
+}
+
+/** A node that cannot receive the VIP's traffic, or interfaces that could not be read. */
+function readinessConditions({ readiness }: CheckerReport): Condition[] {
+  if (!readiness) return [];
+  const out = Object.entries(readiness.nodes).flatMap(([node, problems]) =>
+    problems.map((p) => {
+      const kind = READINESS_KIND[p.kind];
+      return condition(
+        `${kind}:${node}`,
+        kind,
+        `${node} ${READINESS_SUBJECT[p.kind]}`,
+        `${node}: ${p.detail}.`,
+        { node, problem: p.kind },
+      );
+    }),
+  );
+  if (readiness.error !== undefined)
+    out.push(
+      condition(
+        'interfaces-unreadable',
+        'interfaces-unreadable',
+        "the nodes' interfaces cannot be read",
+        `${readiness.error}.`,
       ),
     );
   return out;

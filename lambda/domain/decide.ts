@@ -3,7 +3,18 @@ import type { FailoverConfig } from '../../config';
 import type { NodeHealth } from './health';
 import type { Observation } from './observation';
 import type { Placement } from './types';
-import { inService, inStep, ineligible, judged, loggedIn, targets, usable } from './targets';
+import {
+  inService,
+  inStep,
+  ineligible,
+  judged,
+  loggedIn,
+  ready,
+  routable,
+  targets,
+  unreadiness,
+  usable,
+} from './targets';
 
 export type { Observation } from './observation';
 
@@ -99,7 +110,12 @@ const list = (ids: readonly string[]) => ids.join(', ');
  *   target. Only when our own secret is unreadable is an alive node a target for a failover or a
  *   convergence (never for an optional failback): liveness is then all anyone can know.
  * - A table sending the VIP outside the config (an operator's change) is left alone, loudly (a
- *   notice); the other tables are followed. With no table of ours left, hold.
+ *   notice); the other tables are followed. With no table of ours left, hold. A route a node's
+ *   instance or another of its ENIs is named by is that node's (interfaces.ts). A route blackhole
+ *   on a target outside the config keeps nobody's intent: it is converged like a missing route.
+ * - A node whose ENI or instance is gone or in another VPC is no target; a ready node (its
+ *   source/destination check off, its ENI attached) is preferred to one that is not, which is
+ *   still a failover target when it is the only one (the master is dead anyway), never a failback's.
  * - Tables split or missing the route: converge on the live target the record names, else the
  *   most preferred live target among those the tables use, else the most preferred live target.
  *   A node whose route is blackhole is not one.
@@ -144,10 +160,18 @@ type Split = Extract<Placement, { kind: 'split' }>;
 type Consistent = Extract<Placement, { kind: 'consistent' }>;
 
 function converge(config: FailoverConfig, o: Observation, placement: Split): Decision {
-  const what =
-    placement.missing.length > 0
-      ? `route missing in ${list(placement.missing)}`
-      : `tables split between ${list(placement.nodes)}`;
+  const orphaned = placement.orphaned ?? [];
+  const lost = orphaned.map((f) => f.routeTableId);
+  const without = placement.missing.filter((id) => !lost.includes(id));
+  const what = [
+    ...(orphaned.length > 0
+      ? [
+          `the VIP route in ${list(lost)} is blackhole on ${list([...new Set(orphaned.map((f) => f.target))])}, which is not a configured node (it serves no client)`,
+        ]
+      : []),
+    ...(without.length > 0 ? [`route missing in ${list(without)}`] : []),
+    ...(placement.missing.length === 0 ? [`tables split between ${list(placement.nodes)}`] : []),
+  ].join('; ');
   if (o.paused) return hold('paused-split', 'warn', 'route tables are split but moves are paused');
   const blackholed = [...new Set(placement.blackhole.map((b) => b.node))];
   // Converging picks among live nodes: a lone lost probe must not steer traffic off a node.
@@ -155,7 +179,7 @@ function converge(config: FailoverConfig, o: Observation, placement: Split): Dec
     .map((n) => n.name)
     .filter((name) => !blackholed.includes(name) && o.health[name]?.state === 'up')
     .filter((name) => loggedIn(o.health[name] as NodeHealth, true) && inStep(o, name))
-    .filter((name) => inService(o, name));
+    .filter((name) => inService(o, name) && routable(o, name));
   const target =
     (o.record !== undefined && placement.nodes.includes(o.record) && live.includes(o.record)
       ? o.record
@@ -222,7 +246,7 @@ function failover(config: FailoverConfig, o: Observation, placement: Consistent)
   if (o.paused)
     return held('paused-while-down', `${lost} but moves are paused; ${standby} is healthy`);
   const why = gone ?? `${active} failed ${o.health[active]?.failures ?? 0} consecutive probes`;
-  const reason = `${why}; ${standby} is healthy${judged(o, standby)}`;
+  const reason = `${why}; ${standby} is healthy${judged(o, standby)}${unreadiness(o, standby)}`;
   return { action: 'move', kind: 'failover', target: standby, from: active, reason };
 }
 
@@ -232,7 +256,7 @@ function failback(config: FailoverConfig, o: Observation, active: string): Decis
   const preferred = config.nodes[0]?.name as string;
   if (detection.failback !== 'preferred' || active === preferred) return undefined;
   // An optional move: only to a node whose login we could check.
-  if (!usable(o, preferred, detection.rise, true, false)) return undefined;
+  if (!usable(o, preferred, detection.rise, true, false) || !ready(o, preferred)) return undefined;
   if (cooling(config, o))
     return { action: 'none', reason: `failback to ${preferred} waits for the cooldown` };
   if (o.paused)

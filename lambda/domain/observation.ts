@@ -3,6 +3,7 @@
  * (targets.ts): its own file so that both import it and neither imports the other back.
  */
 import type { NodeHealth } from './health';
+import type { ReadinessProblem } from './readiness';
 import type { Placement } from './types';
 import type { Fitness } from './replication';
 import type { NodeMaintenance } from './maintenance';
@@ -28,4 +29,10 @@ export interface Observation {
   readonly replication?: Readonly<Record<string, Fitness>>;
   /** Nodes operators took out of the targets for now (maintenance.ts); never a target. */
   readonly maintenance?: Readonly<Record<string, NodeMaintenance>>;
+  /**
+   * Each node's readiness problems by its interfaces (interfaces.ts): a node whose ENI or
+   * instance is gone or in another VPC is never a target; one not ready otherwise (its
+   * source/destination check on, its ENI detached) only when no ready one is. Absent: all ready.
+   */
+  readonly readiness?: Readonly<Record<string, readonly ReadinessProblem[]>>;
 }

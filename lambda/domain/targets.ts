@@ -25,9 +25,19 @@ export function inService(o: Observation, name: string): boolean {
   return o.maintenance?.[name] === undefined;
 }
 
+/** A route can name it: its ENI or instance exists, in the group's VPC (interfaces.ts). */
+export function routable(o: Observation, name: string): boolean {
+  return !(o.readiness?.[name] ?? []).some((p) => p.kind === 'gone' || p.kind === 'other-vpc');
+}
+
+/** Nothing in its interfaces keeps the VIP's traffic from it (source/destination check off ...). */
+export function ready(o: Observation, name: string): boolean {
+  return (o.readiness?.[name] ?? []).length === 0;
+}
+
 /**
  * May receive the VIP: up, answered its latest probe, logged in, in step by its replication, not
- * in maintenance; in cooldown (`strict`), also risen.
+ * in maintenance, routable; in cooldown (`strict`), also risen.
  */
 export function usable(
   o: Observation,
@@ -38,15 +48,30 @@ export function usable(
 ): boolean {
   const h = o.health[name];
   if (!h || h.state !== 'up' || h.lastOk !== true || !loggedIn(h, untried)) return false;
-  return inStep(o, name) && inService(o, name) && (!strict || h.successes >= rise);
+  const fit = inStep(o, name) && inService(o, name) && routable(o, name);
+  return fit && (!strict || h.successes >= rise);
 }
 
-/** Nodes other than `except`, in order of preference, that may receive the VIP. */
+/**
+ * Nodes other than `except` that may receive the VIP: the ready ones first, each group in order
+ * of preference. A node that is not ready is still a target when it is the only one: the master
+ * is dead anyway.
+ */
 export function targets(config: FailoverConfig, o: Observation, strict: boolean, except?: string) {
   const { rise } = config.detection;
-  return config.nodes
+  const usableNames = config.nodes
     .map((n) => n.name)
     .filter((name) => name !== except && usable(o, name, rise, strict));
+  return [
+    ...usableNames.filter((name) => ready(o, name)),
+    ...usableNames.filter((name) => !ready(o, name)),
+  ];
+}
+
+/** Why a node is not ready, for a reason: `` when it is. */
+export function unreadiness(o: Observation, name: string): string {
+  const problems = o.readiness?.[name] ?? [];
+  return problems.length === 0 ? '' : ` (not ready: ${problems.map((p) => p.detail).join('; ')})`;
 }
 
 /** Why an alive node is not a target, for the reason; empty when none answers. */
@@ -62,6 +87,8 @@ export function ineligible(
     .map((name) => {
       const maintained = o.maintenance?.[name];
       if (maintained) return `${name} is in maintenance ${describeMaintenance(maintained)}`;
+      if (!routable(o, name))
+        return `${name} cannot be routed to: ${(o.readiness?.[name] ?? []).map((p) => p.detail).join('; ')}`;
       const h = o.health[name] as NodeHealth;
       const fitness = o.replication?.[name];
       if (h.lastEligible === false && h.lastCredentials === undefined) {

@@ -111,7 +111,7 @@ export interface TableState {
   readonly error?: string;
 }
 
-/** A table whose VIP route targets something outside the config: left alone, alerted on. */
+/** A table whose VIP route targets a live target outside the config (else: `orphaned`). */
 export interface ForeignRoute {
   readonly routeTableId: string;
   readonly target: string;
@@ -144,7 +144,10 @@ export type Placement =
   | ({
       readonly kind: 'split';
       readonly nodes: readonly string[];
+      /** Tables without the route, and the orphaned ones. */
       readonly missing: readonly string[];
+      /** Tables whose route is blackhole on a target outside the config: converged as missing. */
+      readonly orphaned?: readonly ForeignRoute[];
     } & Exceptions)
   /** No readable table sends the VIP to a configured node, and some send it elsewhere. */
   | { readonly kind: 'foreign'; readonly foreign: readonly ForeignRoute[] }

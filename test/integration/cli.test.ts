@@ -116,6 +116,22 @@ describe('vip-failover status', () => {
     expect(code).toBe(2);
   });
 
+  it("counts tables that name db-a's instance as db-a, not as foreign", async () => {
+    // Prepare: db-a's ENI is the second of an instance; every table names the instance.
+    checkerReported({ 'db-a': 'up', 'db-b': 'up' });
+    const instance = 'i-0aaaaaaaaaaaaaaa1';
+    aws.ec2.registerInstance(instance, { vpcId: config.vpc.vpcId, sourceDestCheck: false });
+    aws.ec2.attachNetworkInterface(config.nodes[0]?.networkInterfaceId as string, instance);
+    for (const id of config.routeTableIds) aws.pointRoute(id, { instanceId: instance }, config.vip);
+
+    // Act
+    const { code, stdout } = await cli('status');
+
+    // Assess
+    expect(firstLine(stdout)).toMatch(/^OK: orders-db: VIP on db-a; up: db-a, db-b;/);
+    expect(code).toBe(0);
+  });
+
   it('says WARNING and exits 1 while paused, with the end of the pause', async () => {
     // Prepare
     checkerReported({ 'db-a': 'up', 'db-b': 'up' });

@@ -31,6 +31,9 @@ describe('ec2 route tables', () => {
       {
         DestinationCidrBlock: VIP,
         NetworkInterfaceId: ENI_A,
+        // The seeded node's ENI is attached to an instance, which the route shows as AWS does.
+        InstanceId: expect.stringMatching(/^i-[0-9a-f]{17}$/),
+        InstanceOwnerId: '123456789012',
         State: 'active',
         Origin: 'CreateRoute',
       },

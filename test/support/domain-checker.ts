@@ -4,7 +4,12 @@
  * (honouring expectedActive, and the pause flag for automatic requests), and probers whose
  * answers are scripted per node.
  */
-import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
@@ -14,7 +19,15 @@ import type { CheckerDeps } from '../../lambda/domain/checker/checker';
 import { sleep } from '../../lambda/domain/clock';
 import { readPaused } from '../../lambda/domain/mover/record';
 import type { MoveRequest, MoveResult, ProbeResult } from '../../lambda/domain/types';
-import { RTB_1, RTB_2, RTB_3, describeAnswer, routedTo, type VipTarget } from './domain-fixtures';
+import {
+  RTB_1,
+  RTB_2,
+  RTB_3,
+  describeAnswer,
+  interfacesAnswer,
+  routedTo,
+  type VipTarget,
+} from './domain-fixtures';
 
 export type Prober = CheckerDeps['prober'];
 
@@ -128,6 +141,8 @@ export interface World {
   recordWrittenAt?: number;
   /** The pause flag's value on each read, the last repeating; empty when it does not exist. */
   paused: string[];
+  /** How the nodes' interfaces differ from ready; all ready when absent. */
+  interfaces?: Parameters<typeof interfacesAnswer>[0];
 }
 
 /** Mocked AWS clients over a world that the simulated Mover changes the way the real one does. */
@@ -140,6 +155,9 @@ export function simulatedAws(config: FailoverConfig, world: World) {
   const pauseReadsBeforeInvoke: number[] = [];
 
   ec2Mock.on(DescribeRouteTablesCommand).callsFake(() => describeAnswer(...world.tables));
+  const interfaces = interfacesAnswer(world.interfaces);
+  ec2Mock.on(DescribeNetworkInterfacesCommand).resolves(interfaces.enis);
+  ec2Mock.on(DescribeInstancesCommand).resolves(interfaces.instances);
   ssmMock.on(GetParameterCommand, { Name: config.recordParameterName }).callsFake(() => {
     if (world.record === undefined) throw new ParameterNotFound({ $metadata: {}, message: '' });
     return {

@@ -1,5 +1,11 @@
 /** Shared fixtures of the domain specs: a validated example config, route tables, AWS errors, a log recorder. */
-import { EC2ServiceException, type RouteTable } from '@aws-sdk/client-ec2';
+import {
+  EC2ServiceException,
+  type DescribeInstancesCommandOutput,
+  type DescribeNetworkInterfacesCommandOutput,
+  type NetworkInterface,
+  type RouteTable,
+} from '@aws-sdk/client-ec2';
 import example from '../../config/example.json';
 import { validateConfig, type FailoverConfig, type FailoverConfigInput } from '../../config';
 import type { Log } from '../../lambda/domain/log';
@@ -77,6 +83,63 @@ export function routeTable(routeTableId: string, vipTarget: VipTarget): RouteTab
 export function describeAnswer(...targets: VipTarget[]) {
   const ids = [RTB_1, RTB_2, RTB_3];
   return { RouteTables: targets.map((t, i) => routeTable(ids[i] as string, t)) };
+}
+
+/** The instances db-a's and db-b's ENIs are attached to. */
+export const INSTANCE_A = 'i-0a1b2c3d4e5f6100a';
+export const INSTANCE_B = 'i-0a1b2c3d4e5f6100b';
+
+/** How an ENI of a node differs from ready (attached, in the group's VPC, check off). */
+export interface EniState {
+  readonly sourceDestCheck?: boolean;
+  readonly detached?: boolean;
+  readonly vpcId?: string;
+}
+
+/** An ENI as DescribeNetworkInterfaces shows it: ready unless `state` says otherwise. */
+export function networkInterface(id: string, instanceId: string, state: EniState = {}) {
+  return {
+    NetworkInterfaceId: id,
+    VpcId: state.vpcId ?? example.vpc.vpcId,
+    SourceDestCheck: state.sourceDestCheck ?? false,
+    Status: state.detached ? ('available' as const) : ('in-use' as const),
+    ...(state.detached
+      ? {}
+      : { Attachment: { InstanceId: instanceId, DeviceIndex: 0, Status: 'attached' as const } }),
+  } satisfies NetworkInterface;
+}
+
+/**
+ * The answers of the nodes' interfaces (db-a's and db-b's ENIs, db-c's instance): every node
+ * ready, but as `states` says; `gone` leaves a node out of the answer, as the filter does.
+ */
+export function interfacesAnswer(
+  states: Partial<Record<'db-a' | 'db-b' | 'db-c', EniState | 'gone'>> = {},
+): {
+  enis: DescribeNetworkInterfacesCommandOutput;
+  instances: DescribeInstancesCommandOutput;
+} {
+  const a = states['db-a'];
+  const b = states['db-b'];
+  const c = states['db-c'];
+  const enis = [
+    ...(a === 'gone' ? [] : [networkInterface(ENI_A, INSTANCE_A, a)]),
+    ...(b === 'gone' ? [] : [networkInterface(ENI_B, INSTANCE_B, b)]),
+  ];
+  const instance = c !== 'gone' && {
+    InstanceId: INSTANCE_C,
+    VpcId: c?.vpcId ?? example.vpc.vpcId,
+    SourceDestCheck: c?.sourceDestCheck ?? false,
+    State: { Name: 'running' as const, Code: 16 },
+    NetworkInterfaces: [networkInterface(ENI_OF_C, INSTANCE_C, c)],
+  };
+  return {
+    enis: { $metadata: {}, NetworkInterfaces: enis },
+    instances: {
+      $metadata: {},
+      Reservations: instance ? [{ Instances: [instance] }] : [],
+    },
+  };
 }
 
 /** An EC2 error as the SDK deserialises it. */

@@ -18,7 +18,7 @@ const SUPPORTED_FILTERS = new Set([
 ]);
 
 /** AWS filter values accept `*` and `?` wildcards. */
-function globMatch(pattern: string, value: string): boolean {
+export function globMatch(pattern: string, value: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === value;
   const re = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
@@ -38,7 +38,7 @@ export function indexedList(params: Params, prefix: string): string[] {
   return out.sort((a, b) => a.n - b.n).map((e) => e.v);
 }
 
-function filtersOf(params: Params): { name: string; values: string[] }[] {
+export function filtersOf(params: Params): { name: string; values: string[] }[] {
   const indexes = new Set<number>();
   for (const k of Object.keys(params)) {
     const m = /^Filter\.(\d+)\.Name$/.exec(k);

@@ -1,11 +1,17 @@
 /**
  * The EC2 Query-protocol actions the endpoint serves, checked as AWS checks them:
- * DescribeRouteTables (ec2-describe.ts), CreateRoute, ReplaceRoute and DeleteRoute. State lives
- * in Ec2Model.
+ * DescribeRouteTables (ec2-describe.ts), CreateRoute, ReplaceRoute and DeleteRoute, and the
+ * interfaces' DescribeNetworkInterfaces, DescribeInstances and ModifyNetworkInterfaceAttribute
+ * (ec2-interfaces.ts). State lives in Ec2Model.
  */
 import { ipv4Block } from './cidr';
 import type { Ec2Model, Ec2RouteTableView, RouteMembers, RouteTarget } from './ec2';
 import { describeRouteTables } from './ec2-describe';
+import {
+  describeInstances,
+  describeNetworkInterfaces,
+  modifyNetworkInterfaceAttribute,
+} from './ec2-interfaces';
 import { ID, malformed, routeTableNotFound, type Params } from './ec2-ids';
 import { AwsError, type Reply } from './protocol';
 import { ec2Response, type XmlValue } from './xml';
@@ -62,6 +68,16 @@ export class Ec2Query {
         return done(this.replaceRoute(params));
       case 'DeleteRoute':
         return done(this.deleteRoute(params));
+      case 'DescribeNetworkInterfaces': {
+        const result = describeNetworkInterfaces(this.model, params);
+        return () => result;
+      }
+      case 'DescribeInstances': {
+        const result = describeInstances(this.model, params);
+        return () => result;
+      }
+      case 'ModifyNetworkInterfaceAttribute':
+        return done(modifyNetworkInterfaceAttribute(this.model, params));
       default:
         throw new AwsError(
           'InvalidAction',

@@ -47,10 +47,43 @@ function targetOfId(id: string): RouteTarget {
   return { gatewayId: id };
 }
 
+/** An ENI as DescribeNetworkInterfaces shows it. */
+export interface Ec2NetworkInterfaceView {
+  readonly networkInterfaceId: string;
+  readonly vpcId: string;
+  /** AWS's default for a new ENI is true; an overlay IP needs it off. */
+  readonly sourceDestCheck: boolean;
+  /** The instance it is attached to and at which device index; absent when detached. */
+  readonly attachment?: { readonly instanceId: string; readonly deviceIndex: number };
+}
+
+/** An instance as DescribeInstances shows it: its ENIs in device order (primary first). */
+export interface Ec2InstanceView {
+  readonly instanceId: string;
+  readonly vpcId: string;
+  /** The primary ENI's check, as AWS reports the instance's. */
+  readonly sourceDestCheck: boolean;
+  readonly networkInterfaces: readonly Ec2NetworkInterfaceView[];
+}
+
+interface Eni {
+  instanceId?: string;
+  vpcId: string;
+  sourceDestCheck: boolean;
+  /**
+   * Detached from its instance (detachNetworkInterface): its routes are blackhole. An ENI made
+   * without an instance is not: it stands for an interface whose owner is not modelled.
+   */
+  detached?: boolean;
+}
+
+/** The VPC of an ENI or instance made without one: a fixed stand-in. */
+export const DEFAULT_VPC_ID = 'vpc-00000000000000000';
+
 export class Ec2Model {
   private readonly tables = new Map<string, RouteTable>();
-  private readonly enis = new Map<string, { instanceId?: string }>();
-  private readonly instances = new Map<string, { networkInterfaceIds: string[] }>();
+  private readonly enis = new Map<string, Eni>();
+  private readonly instances = new Map<string, { networkInterfaceIds: string[]; vpcId: string }>();
 
   constructor(readonly accountId: string) {}
 
@@ -109,9 +142,11 @@ export class Ec2Model {
   setRoute(routeTableId: string, cidr: string, target: string | RouteTarget): void {
     this.requireTable(routeTableId);
     const t = typeof target === 'string' ? targetOfId(target) : target;
+    const vpcId = this.tables.get(routeTableId)?.vpcId;
     if ('networkInterfaceId' in t && !this.enis.has(t.networkInterfaceId))
-      this.registerNetworkInterface(t.networkInterfaceId);
-    if ('instanceId' in t && !this.instances.has(t.instanceId)) this.registerInstance(t.instanceId);
+      this.registerNetworkInterface(t.networkInterfaceId, { vpcId });
+    if ('instanceId' in t && !this.instances.has(t.instanceId))
+      this.registerInstance(t.instanceId, { vpcId });
     this.writeRoute(routeTableId, cidr, this.routeMembers(t));
   }
 
@@ -161,17 +196,25 @@ export class Ec2Model {
 
   // ---- network interfaces and instances ----
 
-  /** Makes an ENI exist, optionally attached to an instance (which then exists too). */
+  /**
+   * Makes an ENI exist (source/destination check on, as AWS creates it, unless told), optionally
+   * attached to an instance (which then exists too, in the ENI's VPC).
+   */
   registerNetworkInterface(
     networkInterfaceId: string,
-    options: { instanceId?: string } = {},
+    options: { instanceId?: string; vpcId?: string; sourceDestCheck?: boolean } = {},
   ): void {
-    this.enis.set(networkInterfaceId, { instanceId: options.instanceId });
+    const vpcId = options.vpcId ?? DEFAULT_VPC_ID;
+    const before = this.enis.get(networkInterfaceId);
+    if (before?.instanceId) this.detachNetworkInterface(networkInterfaceId);
+    this.enis.set(networkInterfaceId, {
+      vpcId,
+      sourceDestCheck: options.sourceDestCheck ?? true,
+    });
     if (options.instanceId) {
-      const inst = this.instances.get(options.instanceId) ?? { networkInterfaceIds: [] };
-      if (!inst.networkInterfaceIds.includes(networkInterfaceId))
-        inst.networkInterfaceIds.push(networkInterfaceId);
-      this.instances.set(options.instanceId, inst);
+      if (!this.instances.has(options.instanceId))
+        this.instances.set(options.instanceId, { networkInterfaceIds: [], vpcId });
+      this.attachNetworkInterface(networkInterfaceId, options.instanceId);
     }
   }
 
@@ -181,23 +224,58 @@ export class Ec2Model {
    */
   registerInstance(
     instanceId: string,
-    options: { networkInterfaceIds?: readonly string[] } = {},
+    options: {
+      networkInterfaceIds?: readonly string[];
+      vpcId?: string;
+      sourceDestCheck?: boolean;
+    } = {},
   ): void {
     const enis = options.networkInterfaceIds?.length
       ? [...options.networkInterfaceIds]
       : [`eni-${createHash('sha256').update(instanceId).digest('hex').slice(0, 17)}`];
-    this.instances.set(instanceId, { networkInterfaceIds: [] });
-    for (const eni of enis) this.registerNetworkInterface(eni, { instanceId });
+    const vpcId = options.vpcId ?? DEFAULT_VPC_ID;
+    this.instances.set(instanceId, { networkInterfaceIds: [], vpcId });
+    const { sourceDestCheck } = options;
+    for (const eni of enis)
+      this.registerNetworkInterface(eni, { instanceId, vpcId, sourceDestCheck });
+  }
+
+  /** Attaches an ENI to an instance at the next device index; false when either is missing. */
+  attachNetworkInterface(networkInterfaceId: string, instanceId: string): boolean {
+    const eni = this.enis.get(networkInterfaceId);
+    const inst = this.instances.get(instanceId);
+    if (!eni || !inst) return false;
+    if (eni.instanceId) this.detachNetworkInterface(networkInterfaceId);
+    eni.instanceId = instanceId;
+    eni.detached = false;
+    inst.networkInterfaceIds.push(networkInterfaceId);
+    return true;
+  }
+
+  /** Detaches an ENI from its instance: routes to it turn `blackhole`, as in AWS. */
+  detachNetworkInterface(networkInterfaceId: string): boolean {
+    const eni = this.enis.get(networkInterfaceId);
+    const inst = eni?.instanceId ? this.instances.get(eni.instanceId) : undefined;
+    if (!eni || !inst) return false;
+    inst.networkInterfaceIds = inst.networkInterfaceIds.filter((id) => id !== networkInterfaceId);
+    eni.instanceId = undefined;
+    eni.detached = true;
+    return true;
+  }
+
+  /** Turns an ENI's source/destination check on or off; false when there is no such ENI. */
+  setSourceDestCheck(networkInterfaceId: string, on: boolean): boolean {
+    const eni = this.enis.get(networkInterfaceId);
+    if (!eni) return false;
+    eni.sourceDestCheck = on;
+    return true;
   }
 
   /** Deletes an ENI: routes to it turn `blackhole`, as in AWS. */
   deleteNetworkInterface(networkInterfaceId: string): boolean {
-    const eni = this.enis.get(networkInterfaceId);
-    if (!eni) return false;
+    if (!this.enis.has(networkInterfaceId)) return false;
+    this.detachNetworkInterface(networkInterfaceId);
     this.enis.delete(networkInterfaceId);
-    const inst = eni.instanceId ? this.instances.get(eni.instanceId) : undefined;
-    if (inst)
-      inst.networkInterfaceIds = inst.networkInterfaceIds.filter((id) => id !== networkInterfaceId);
     return true;
   }
 
@@ -223,6 +301,48 @@ export class Ec2Model {
     return this.instances.get(instanceId)?.networkInterfaceIds;
   }
 
+  /** An ENI as DescribeNetworkInterfaces shows it, or undefined when there is none. */
+  networkInterface(id: string): Ec2NetworkInterfaceView | undefined {
+    const eni = this.enis.get(id);
+    if (!eni) return undefined;
+    const deviceIndex = eni.instanceId
+      ? (this.instances.get(eni.instanceId)?.networkInterfaceIds.indexOf(id) ?? -1)
+      : -1;
+    return {
+      networkInterfaceId: id,
+      vpcId: eni.vpcId,
+      sourceDestCheck: eni.sourceDestCheck,
+      ...(eni.instanceId && deviceIndex >= 0
+        ? { attachment: { instanceId: eni.instanceId, deviceIndex } }
+        : {}),
+    };
+  }
+
+  /** Every ENI, in creation order. */
+  networkInterfaces(): Ec2NetworkInterfaceView[] {
+    return [...this.enis.keys()].map((id) => this.networkInterface(id) as Ec2NetworkInterfaceView);
+  }
+
+  /** An instance as DescribeInstances shows it, or undefined when there is none. */
+  instance(id: string): Ec2InstanceView | undefined {
+    const inst = this.instances.get(id);
+    if (!inst) return undefined;
+    const networkInterfaces = inst.networkInterfaceIds.flatMap(
+      (eni) => this.networkInterface(eni) ?? [],
+    );
+    return {
+      instanceId: id,
+      vpcId: inst.vpcId,
+      sourceDestCheck: networkInterfaces[0]?.sourceDestCheck ?? true,
+      networkInterfaces,
+    };
+  }
+
+  /** Every instance, in creation order. */
+  instanceList(): Ec2InstanceView[] {
+    return [...this.instances.keys()].map((id) => this.instance(id) as Ec2InstanceView);
+  }
+
   private requireTable(routeTableId: string): RouteTable {
     const table = this.tables.get(routeTableId);
     if (!table)
@@ -240,8 +360,11 @@ export class Ec2Model {
 
   private stateOf(r: Ec2Route): 'active' | 'blackhole' {
     if (r.gatewayId !== undefined) return 'active';
-    if (r.networkInterfaceId !== undefined)
-      return this.enis.has(r.networkInterfaceId) ? 'active' : 'blackhole';
+    // A detached ENI carries no traffic: AWS shows its routes blackhole.
+    if (r.networkInterfaceId !== undefined) {
+      const eni = this.enis.get(r.networkInterfaceId);
+      return eni && !eni.detached ? 'active' : 'blackhole';
+    }
     if (r.instanceId !== undefined)
       return this.instances.has(r.instanceId) ? 'active' : 'blackhole';
     return 'blackhole';

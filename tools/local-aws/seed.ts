@@ -85,14 +85,7 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
   // The alarms the stack creates for this config, no more.
   const alarms = alarmNames(config);
   for (const key of enabledAlarms(config)) cloudwatch.putAlarm(alarms[key], 'OK');
-  for (const node of config.nodes) {
-    if (node.networkInterfaceId)
-      ec2.registerNetworkInterface(
-        node.networkInterfaceId,
-        node.instanceId ? { instanceId: node.instanceId } : {},
-      );
-    else if (node.instanceId) ec2.registerInstance(node.instanceId);
-  }
+  for (const node of config.nodes) seedNode(ec2, config, node);
   const target = nodeTarget(active);
   if (!target)
     throw new Error(
@@ -126,6 +119,22 @@ export function seedWorld(models: SeedModels, config: FailoverConfig, options: S
         JSON.stringify({ username: promotion.user, password: DEFAULT_PROBE_PASSWORD }),
     );
   }
+}
+
+/**
+ * A node as the prerequisites want it (README): an instance in the group's VPC with the node's
+ * ENI attached (an ENI-configured node's instance id derives from its ENI), source/destination
+ * check off.
+ */
+function seedNode(ec2: Ec2Model, config: FailoverConfig, node: NodeConfig): void {
+  const ready = { vpcId: config.vpc.vpcId, sourceDestCheck: false };
+  const eni = node.networkInterfaceId;
+  if (!eni) {
+    if (node.instanceId) ec2.registerInstance(node.instanceId, ready);
+    return;
+  }
+  const instanceId = node.instanceId ?? `i-${eni.slice(4).padEnd(17, '0').slice(0, 17)}`;
+  ec2.registerInstance(instanceId, { ...ready, networkInterfaceIds: [eni] });
 }
 
 /**
@@ -226,10 +235,18 @@ function nodeTarget(node: NodeConfig): string | undefined {
  * so the instance is matched first.
  */
 function nodeOfRoute(
+  models: Pick<SeedModels, 'ec2'>,
   config: FailoverConfig,
   route: Ec2RouteView | undefined,
 ): NodeConfig | undefined {
-  return nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
+  const byId =
+    nodeByTarget(config, route?.instanceId) ?? nodeByTarget(config, route?.networkInterfaceId);
+  if (byId || route?.instanceId === undefined) return byId;
+  // A route naming a node's instance, or another ENI of it, is that node's.
+  const enis = models.ec2.instanceInterfaces(route.instanceId) ?? [];
+  return config.nodes.find(
+    (n) => n.networkInterfaceId !== undefined && enis.includes(n.networkInterfaceId),
+  );
 }
 
 /**
@@ -243,7 +260,7 @@ export function routeTargets(
   const out: Record<string, string | undefined> = {};
   for (const id of config.routeTableIds) {
     const route = models.ec2.route(id, config.vip);
-    const node = nodeOfRoute(config, route);
+    const node = nodeOfRoute(models, config, route);
     out[id] = node
       ? nodeTarget(node)
       : (route?.networkInterfaceId ?? route?.instanceId ?? route?.gatewayId);
@@ -258,6 +275,6 @@ export function routeNodes(
 ): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const id of config.routeTableIds)
-    out[id] = nodeOfRoute(config, models.ec2.route(id, config.vip))?.name;
+    out[id] = nodeOfRoute(models, config, models.ec2.route(id, config.vip))?.name;
   return out;
 }

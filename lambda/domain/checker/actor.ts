@@ -7,6 +7,7 @@ import type { Log } from '../log';
 import type { Placement } from '../mover/routes';
 import type { MoveRequest, MoveResult } from '../types';
 import { DecisionLog } from './decision-log';
+import type { InterfaceWatch } from './interface-watch';
 import type { NodeBook } from './nodes';
 import type { ReplicationWatch } from './replication-watch';
 import type { SecondOpinion } from './second-opinion';
@@ -28,6 +29,8 @@ export interface ActorDeps {
   readonly nodes: NodeBook;
   /** Each standby's fitness by its replication; without it, replication holds nothing back. */
   readonly replication?: Pick<ReplicationWatch, 'fitness'>;
+  /** The nodes' readiness by their interfaces; without it, every node counts as ready. */
+  readonly interfaces?: Pick<InterfaceWatch, 'problems' | 'invalidate'>;
   /** Witnesses in other AZs; without it, a failover needs no second opinion. */
   readonly secondOpinion?: Pick<SecondOpinion, 'verdict'>;
   readonly window: RunWindow;
@@ -40,6 +43,9 @@ export interface ActorDeps {
 }
 
 type Act = Extract<Decision, { action: 'move' | 'converge' }>;
+
+/** The error of a route whose target does not exist. */
+const NOT_FOUND = /^Invalid(NetworkInterface|Instance)ID\.NotFound/;
 
 const acts = (d: Decision): d is Act => d.action === 'move' || d.action === 'converge';
 
@@ -95,6 +101,7 @@ export class Actor {
       probeDetails: nodes.details(),
       replication: this.deps.replication?.fitness(view.activeName()),
       maintenance: view.maintenanceAt(clock.now()),
+      readiness: this.deps.interfaces?.problems(),
     });
   }
 
@@ -244,6 +251,11 @@ export class Actor {
     }
     this.attempts.push({ at, request, result });
     this.take(result, before, request);
+    // A route target not found (an ENI deleted, an instance terminated): read it all again now.
+    if (result.tables.some((t) => NOT_FOUND.test(t.error ?? ''))) {
+      this.deps.interfaces?.invalidate();
+      await view.readSince(this.deps.clock.now()).catch(() => undefined);
+    }
     if (result.status === 'moved' || result.status === 'already-active') this.backoffMs = 0;
     else this.backOff();
     // Any answer but our own move says the world is not as we saw it (another run moved first,

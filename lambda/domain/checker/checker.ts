@@ -118,10 +118,13 @@ async function finish(run: Run, timeToRead: () => boolean): Promise<void> {
 }
 
 function reportOf(
-  { view, nodes, actor, window, clock, saved, secondOpinion }: Run,
+  { view, nodes, actor, window, clock, saved, secondOpinion, interfaces }: Run,
   decision: Decision = actor.decideNow(),
 ): CheckerReport {
+  const readiness = interfaces.summary();
+  const unready = Object.keys(readiness.nodes).length > 0 || readiness.error !== undefined;
   return {
+    ...(unready ? { readiness } : {}),
     ...(secondOpinion ? { secondOpinion: secondOpinion.summary() } : {}),
     ...(saved ? { savedReadings: saved.summary() } : {}),
     ...maintenanceOf(view, clock.now()),

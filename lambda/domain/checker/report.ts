@@ -5,6 +5,7 @@ import type { MaintenanceSummary } from '../maintenance';
 import type { Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import type { MoveAttempt } from './actor';
+import type { ReadinessSummary } from './interface-watch';
 import type { NodeProbeSummary } from './nodes';
 import type { SavedReadingsSummary } from './saved-readings';
 import type { SecondOpinionSummary } from './second-opinion';
@@ -26,6 +27,8 @@ export interface CheckerReport {
   readonly savedReadings?: SavedReadingsSummary;
   /** Nodes operators took out of the targets, and windows ended but not yet lifted. */
   readonly maintenance?: MaintenanceSummary;
+  /** The nodes whose interfaces keep them from receiving the VIP, and a failed read. */
+  readonly readiness?: ReadinessSummary;
 }
 
 /**
@@ -65,9 +68,13 @@ function problems(report: CheckerReport): string[] {
     opinion?.disagreement !== undefined ? [`second opinion: ${opinion.disagreement}`] : [];
   const readings = report.savedReadings?.error ? [report.savedReadings.error] : [];
   const maintenance = report.maintenance?.error ? [report.maintenance.error] : [];
+  const readiness = Object.values(report.readiness?.nodes ?? {}).flatMap((ps) =>
+    ps.map((p) => p.detail),
+  );
+  if (report.readiness?.error) readiness.push(report.readiness.error);
   return [
     ...[...unreadable, ...moves, ...foreign, ...secret, ...refused],
-    ...[...disagreed, ...unanswered, ...witnesses, ...readings, ...maintenance],
+    ...[...disagreed, ...unanswered, ...witnesses, ...readings, ...maintenance, ...readiness],
   ];
 }
 

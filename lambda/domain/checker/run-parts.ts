@@ -18,6 +18,7 @@ import { SecondOpinion } from './second-opinion';
 import type { MoverSigner } from './signer';
 import { View } from './view';
 import { HeldConnectionKeeper } from './held-connection-keeper';
+import { InterfaceWatch } from './interface-watch';
 import { RunWindow } from './window';
 import type { Clock } from '../clock';
 import type { Decision } from '../decide';
@@ -85,6 +86,7 @@ export interface Run {
   readonly actor: Actor;
   readonly pacer: Pacer;
   readonly fences: FenceRequests;
+  readonly interfaces: InterfaceWatch;
   readonly saved?: SavedReadings;
   readonly secondOpinion?: SecondOpinion;
   readonly keeper?: HeldConnectionKeeper;
@@ -109,7 +111,7 @@ export async function assemble(
     ? (request: MoveRequest) => Promise.resolve(checkOnly(request))
     : async (request: MoveRequest) =>
         callMover(deps.lambda, options.moverFunctionName, await sign(request), moverMs);
-  const { view, fences, saved, replication } = await readParts(
+  const { view, fences, saved, replication, interfaces } = await readParts(
     deps,
     runtime,
     clock,
@@ -123,7 +125,7 @@ export async function assemble(
   // The run's parts exist only once the actor does; a decision reported before that waits.
   let snapshot: ((d: Decision) => void) | undefined;
   const actor: Actor = new Actor({
-    ...{ config, view, nodes, replication, secondOpinion, window, clock, log },
+    ...{ config, view, nodes, replication, secondOpinion, window, clock, log, interfaces },
     callMover: mover,
     onReport: (d) => snapshot?.(d),
   });
@@ -144,7 +146,7 @@ export async function assemble(
       secondOpinion,
     });
   const run: Run = {
-    ...{ runtime, clock, window, view, nodes, actor, pacer, fences },
+    ...{ runtime, clock, window, view, nodes, actor, pacer, fences, interfaces },
     ...{ saved, secondOpinion, keeper },
   };
   const { onSnapshot } = deps;
@@ -161,10 +163,20 @@ async function readParts(
   apiTimeoutMs: number,
   mover: (request: MoveRequest) => ReturnType<typeof callMover>,
   readOnly: boolean,
-): Promise<Pick<Run, 'view' | 'fences' | 'saved'> & { replication: ReplicationWatch }> {
+): Promise<
+  Pick<Run, 'view' | 'fences' | 'saved' | 'interfaces'> & { replication: ReplicationWatch }
+> {
   const { config } = runtime;
   const log = deps.logger;
-  const view = new View({ ec2: deps.ec2, ssm: deps.ssm, clock, log }, config, apiTimeoutMs);
+  const interfaces = new InterfaceWatch(
+    { ec2: deps.ec2, clock, log, timeoutMs: apiTimeoutMs / 2 },
+    config,
+  );
+  const view = new View(
+    { ec2: deps.ec2, ssm: deps.ssm, clock, log, interfaces },
+    config,
+    apiTimeoutMs,
+  );
   const fences = new FenceRequests({ config, clock, log, callMover: mover });
   // Replication is read by MySQL probes only; only they have sightings to save.
   const saved =
@@ -181,7 +193,7 @@ async function readParts(
     saved && { saved, maxAgeMs: readingMaxAgeMs(runtime), clock },
   );
   await Promise.all([view.firstRead(), replication.loadSaved()]);
-  return { view, fences, saved, replication };
+  return { view, fences, saved, replication, interfaces };
 }
 
 /** Witnesses in other zones, when the config asks for a second opinion. */

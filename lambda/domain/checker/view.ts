@@ -21,12 +21,15 @@ import { readMaintenance, readPause, readRecord, type RecordState } from '../mov
 import { isForeign, placementOf, readTables, type Placement } from '../mover/routes';
 import type { TableState } from '../types';
 import { withDeadline } from './deadline';
+import type { InterfaceWatch } from './interface-watch';
 
 export interface ViewDeps {
   readonly ec2: EC2Client;
   readonly ssm: SSMClient;
   readonly clock: Clock;
   readonly log: Log;
+  /** The nodes' interfaces, read beside the tables when due; without it, the config's ids alone. */
+  readonly interfaces?: Pick<InterfaceWatch, 'fresh'>;
 }
 
 export class View {
@@ -150,10 +153,10 @@ export class View {
   moverPlaced(node: string): void {
     // The route target too: a table whose route was missing now has one.
     const config = nodeByName(this.config, node);
-    const target = config?.networkInterfaceId ?? config?.instanceId;
+    const routeTarget = config?.networkInterfaceId ?? config?.instanceId;
     // An automatic move leaves a foreign table alone; a route the Mover wrote is no blackhole.
     const tables = this.current.tables.map((t) =>
-      t.error || isForeign(t) ? t : { routeTableId: t.routeTableId, target, node },
+      t.error || isForeign(t) ? t : { routeTableId: t.routeTableId, routeTarget, node },
     );
     this.current = { ...this.current, tables, record: { ...this.current.record, value: node } };
     this.epoch += 1;
@@ -182,7 +185,7 @@ export class View {
       this.apiTimeoutMs,
       (signal) =>
         Promise.all([
-          readTables(ec2, this.config, signal),
+          readTables(ec2, this.config, signal, this.deps.interfaces?.fresh()),
           readRecord(ssm, this.config.recordParameterName, signal),
           readPause(ssm, this.config.pauseParameterName, startedAt, signal),
           readLastMove(ssm, this.config.lastMoveParameterName, signal),

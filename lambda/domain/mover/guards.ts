@@ -9,7 +9,7 @@ import type { Prober } from '../probe/probe';
 import type { MoveRequest, MoveResult, TableState } from '../types';
 import { cooldownMs } from './last-move';
 import { resultOf, unchanged, untouched, type MoveReads, type MoveRun } from './move-run';
-import { isForeign, placementOf } from './routes';
+import { isForeign, isOrphaned, placementOf } from './routes';
 
 /**
  * The oldest request the Mover acts on. Lambda keeps a queued asynchronous event for up to its
@@ -91,11 +91,13 @@ async function refusedByCheck(
  */
 function stale(run: MoveRun, { tables, record }: MoveReads): MoveResult | undefined {
   const { request, node, log } = run;
-  // A foreign table is left alone by automatic requests, so it blocks only an operator's swap.
+  // A foreign table is left alone by automatic requests, so it blocks only an operator's swap;
+  // an orphaned one serves nobody and blocks nothing.
   const blocking = tables.filter(
     (t) =>
       !t.error &&
       !(request.automatic && isForeign(t)) &&
+      !isOrphaned(t) &&
       t.node !== node.name &&
       t.routeTarget !== undefined &&
       t.node !== request.expectedActive,

@@ -22,6 +22,8 @@ import { parseMoveRequest } from './request';
 import { readMaintenance, readPause, readRecord, writeRecord } from './record';
 import { pointTables, readTables } from './routes';
 import { stepErrorText, stepSignal } from './step-deadline';
+import { readInterfaces } from '../interfaces';
+import type { InterfaceReading } from '../readiness';
 import type { MoveRequest, MoveResult, TableOutcome, TableState } from '../types';
 
 export interface MoverDeps {
@@ -91,7 +93,7 @@ export async function moveVip(
 async function readAll(deps: MoverDeps, config: FailoverConfig, run: MoveRun): Promise<MoveReads> {
   const signal = stepSignal();
   const [tables, record, pause, lastMove, maintenance] = await Promise.all([
-    readTables(deps.ec2, config, signal),
+    readTables(deps.ec2, config, signal, interfacesOrNone(deps, config, run, signal)),
     readRecord(deps.ssm, config.recordParameterName, signal),
     run.request.automatic
       ? readPause(deps.ssm, config.pauseParameterName, run.started, signal)
@@ -111,6 +113,24 @@ async function readAll(deps: MoverDeps, config: FailoverConfig, run: MoveRun): P
     needsRoutes: tables.some((t) => !t.error && t.node !== run.node.name),
     maintenance: maintenance.current,
   };
+}
+
+/**
+ * The nodes' interfaces, so that a route naming a node's instance (or another of its ENIs) counts
+ * as that node. A failed read must not stop a move: the config's ids alone then tell the nodes.
+ */
+function interfacesOrNone(
+  deps: MoverDeps,
+  config: FailoverConfig,
+  run: MoveRun,
+  signal: AbortSignal,
+): Promise<InterfaceReading | undefined> {
+  return readInterfaces(deps.ec2, config, signal).catch((e: unknown) => {
+    run.log.warn(`interfaces not read: ${stepErrorText(e, signal)}`, {
+      event: 'interfaces-unreadable',
+    });
+    return undefined;
+  });
 }
 
 /**

@@ -6,20 +6,24 @@ import {
   type EC2Client,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { nodeByTarget, type FailoverConfig, type NodeConfig } from '../../../config';
+import type { FailoverConfig, NodeConfig } from '../../../config';
 import { awsErrorName, awsErrorText } from '../errors';
 import { stepErrorText } from './step-deadline';
+import { nodeOfRoute } from '../interfaces';
+import type { InterfaceReading } from '../readiness';
 import type { BlackholeRoute, ForeignRoute, Placement, TableOutcome, TableState } from '../types';
 
 export type { BlackholeRoute, ForeignRoute, Placement } from '../types';
 
-function tableState(config: FailoverConfig, table: RouteTable): TableState {
+function tableState(
+  config: FailoverConfig,
+  table: RouteTable,
+  interfaces: InterfaceReading | undefined,
+): TableState {
   const route = table.Routes?.find((r) => r.DestinationCidrBlock === config.vip);
   const routeTableId = table.RouteTableId ?? '(unknown)';
   if (!route) return { routeTableId };
-  // An instance route also shows the instance's ENI; match on the instance first.
-  const node =
-    nodeByTarget(config, route.InstanceId) ?? nodeByTarget(config, route.NetworkInterfaceId);
+  const node = nodeOfRoute(config, interfaces, route);
   const target = node
     ? (node.networkInterfaceId ?? node.instanceId)
     : (route.NetworkInterfaceId ??
@@ -40,15 +44,35 @@ function tableState(config: FailoverConfig, table: RouteTable): TableState {
 }
 
 /**
- * Reads the VIP route of every configured table in one call. AWS fails the whole call when one
- * id is unknown; then each table is read on its own so one bad id does not blind us to the rest.
+ * Reads the VIP route of every configured table, and tells each route's node by the config and,
+ * when given, by the nodes' interfaces (read beside the tables: they resolve once both are in).
  */
 export async function readTables(
   ec2: EC2Client,
   config: FailoverConfig,
   signal?: AbortSignal,
+  interfaces?: Promise<InterfaceReading | undefined>,
 ): Promise<TableState[]> {
+  const [tables, reading] = await Promise.all([describeTables(ec2, config, signal), interfaces]);
+  return tables.map((t) => ('error' in t ? t : tableState(config, t.table, reading)));
+}
+
+type Described = { table: RouteTable } | { routeTableId: string; error: string };
+
+/**
+ * Every configured table in one call. AWS fails the whole call when one id is unknown; then each
+ * table is read on its own so one bad id does not blind us to the rest.
+ */
+async function describeTables(
+  ec2: EC2Client,
+  config: FailoverConfig,
+  signal?: AbortSignal,
+): Promise<Described[]> {
   const ids = [...config.routeTableIds];
+  const missing = (id: string) => ({
+    routeTableId: id,
+    error: 'not returned by DescribeRouteTables',
+  });
   try {
     const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ids }), {
       abortSignal: signal,
@@ -56,24 +80,20 @@ export async function readTables(
     const byId = new Map((out.RouteTables ?? []).map((t) => [t.RouteTableId, t]));
     return ids.map((id) => {
       const table = byId.get(id);
-      return table
-        ? tableState(config, table)
-        : { routeTableId: id, error: 'not returned by DescribeRouteTables' };
+      return table ? { table } : missing(id);
     });
   } catch (e) {
     if (awsErrorName(e) !== 'InvalidRouteTableID.NotFound') throw e;
     if (ids.length === 1) return [{ routeTableId: ids[0] as string, error: awsErrorText(e) }];
   }
   return Promise.all(
-    ids.map(async (id): Promise<TableState> => {
+    ids.map(async (id): Promise<Described> => {
       try {
         const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }), {
           abortSignal: signal,
         });
         const table = out.RouteTables?.[0];
-        return table
-          ? tableState(config, table)
-          : { routeTableId: id, error: 'not returned by DescribeRouteTables' };
+        return table ? { table } : missing(id);
       } catch (e) {
         if (awsErrorName(e) === 'InvalidRouteTableID.NotFound')
           return { routeTableId: id, error: awsErrorText(e) };
@@ -83,9 +103,27 @@ export async function readTables(
   );
 }
 
-/** A table whose VIP route targets something outside the config (an operator's change). */
+/**
+ * A table whose VIP route targets something live outside the config (an operator's change). A
+ * route blackhole on such a target is orphaned instead: nobody's intent survives in it.
+ */
 export function isForeign(table: TableState): boolean {
-  return !table.error && table.routeTarget !== undefined && table.node === undefined;
+  return (
+    !table.error &&
+    table.routeTarget !== undefined &&
+    table.node === undefined &&
+    table.state !== 'blackhole'
+  );
+}
+
+/** A table whose VIP route is blackhole on a target outside the config: it serves nobody. */
+export function isOrphaned(table: TableState): boolean {
+  return (
+    !table.error &&
+    table.routeTarget !== undefined &&
+    table.node === undefined &&
+    table.state === 'blackhole'
+  );
 }
 
 /** Summarises per-table states into one placement. */
@@ -95,19 +133,28 @@ export function placementOf(tables: readonly TableState[]): Placement {
   const foreign = readable.filter(isForeign).map((t): ForeignRoute => ({
     routeTableId: t.routeTableId,
     target: t.routeTarget as string,
-    ...(t.state === 'blackhole' ? { blackhole: true } : {}),
+  }));
+  const orphaned = readable.filter(isOrphaned).map((t): ForeignRoute => ({
+    routeTableId: t.routeTableId,
+    target: t.routeTarget as string,
+    blackhole: true,
   }));
   const ours = readable.filter((t) => !isForeign(t));
   const nodes = [...new Set(ours.filter((t) => t.node).map((t) => t.node as string))];
   // Only missing routes beside a foreign one: nothing of ours to follow, so hands off.
   if (nodes.length === 0 && foreign.length > 0) return { kind: 'foreign', foreign };
-  const missing = ours.filter((t) => t.routeTarget === undefined).map((t) => t.routeTableId);
+  const missing = ours
+    .filter((t) => t.routeTarget === undefined || isOrphaned(t))
+    .map((t) => t.routeTableId);
   const blackhole = ours
     .filter((t) => t.node !== undefined && t.state === 'blackhole')
     .map((t): BlackholeRoute => ({ routeTableId: t.routeTableId, node: t.node as string }));
   if (nodes.length === 1 && missing.length === 0)
     return { kind: 'consistent', node: nodes[0] as string, foreign, blackhole };
-  return { kind: 'split', nodes, missing, foreign, blackhole };
+  return {
+    ...{ kind: 'split', nodes, missing, foreign, blackhole },
+    ...(orphaned.length > 0 ? { orphaned } : {}),
+  };
 }
 
 function routeTarget(node: NodeConfig): { NetworkInterfaceId: string } | { InstanceId: string } {
