@@ -338,6 +338,12 @@ export async function failOver(options: {
           `the Checker's report shows no move made: ${JSON.stringify(report.moves).slice(0, 300)}`,
         );
       }
+      // The world's nodes are ready (world.ts): a readiness problem is the read gone wrong.
+      const unready = Object.entries(report.readiness?.nodes ?? {});
+      if (report.readiness?.error || unready.length > 0)
+        problems.push(
+          `the Checker's readiness read found ${JSON.stringify(report.readiness).slice(0, 300)}; the nodes' ENIs are attached with the check off`,
+        );
       if (config.secondOpinion.enabled) {
         problems.push(
           ...secondOpinionProblems(report, options.witnesses, zones, checkerZone, served, {

@@ -5,12 +5,15 @@
  * the real MariaDB servers on this machine.
  */
 import {
+  AttachNetworkInterfaceCommand,
   CreateNetworkInterfaceCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   EC2Client,
+  ModifyNetworkInterfaceAttributeCommand,
+  RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -96,6 +99,7 @@ export async function createWorld(
       if (!eni)
         throw new Error(`moto CreateNetworkInterface answered without an id for ${node.name}`);
       enis[node.name] = eni;
+      await readyNode(ec2, eni, subnets[0]?.subnetId);
       raw.nodes[i] = { name: node.name, networkInterfaceId: eni, address: nodeAddress(i) };
     }
 
@@ -134,3 +138,32 @@ export async function createWorld(
     secrets.destroy();
   }
 }
+
+/**
+ * A node as the prerequisites make it (docs/deploy.md): its ENI attached to an instance of its own,
+ * as a second interface, with the source/destination check off, so that the Checker's readiness
+ * read finds nothing to raise.
+ */
+async function readyNode(ec2: EC2Client, eni: string, subnetId: string | undefined): Promise<void> {
+  const out = await ec2.send(
+    new RunInstancesCommand({ ImageId: MOTO_AMI, MinCount: 1, MaxCount: 1, SubnetId: subnetId }),
+  );
+  const instanceId = out.Instances?.[0]?.InstanceId;
+  if (!instanceId) throw new Error('moto RunInstances answered without an instance id');
+  await ec2.send(
+    new AttachNetworkInterfaceCommand({
+      NetworkInterfaceId: eni,
+      InstanceId: instanceId,
+      DeviceIndex: 1,
+    }),
+  );
+  await ec2.send(
+    new ModifyNetworkInterfaceAttributeCommand({
+      NetworkInterfaceId: eni,
+      SourceDestCheck: { Value: false },
+    }),
+  );
+}
+
+/** An image moto knows out of the box (its default AMI list). */
+const MOTO_AMI = 'ami-12c6146b';
