@@ -66,7 +66,7 @@ function tableFindings(tables: readonly TableState[]): Finding[] {
     out.push({ level: 'CRITICAL', text: `route tables split: ${where.join(' / ')}` });
   }
   if (placement.kind === 'foreign' || placement.foreign.length > 0) {
-    const foreign = placement.foreign.map((f) => `${f.routeTableId} → ${f.target}`);
+    const foreign = placement.foreign.map((f) => `${f.routeTableId} → ${f.routeTarget}`);
     out.push({ level: 'CRITICAL', text: `VIP routed to no node: ${foreign.join(', ')}` });
   }
   if (placement.kind !== 'foreign' && placement.blackhole.length > 0) {

@@ -736,7 +736,7 @@ describe('runChecker', () => {
     const notice = {
       kind: 'foreign-route',
       routeTableId: RTB_2,
-      target: FOREIGN_ENI,
+      routeTarget: FOREIGN_ENI,
       message: `route table ${RTB_2} sends the VIP to ${FOREIGN_ENI}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
     };
     expect(report.decision).toEqual({ action: 'none', reason: 'db-b is up', notices: [notice] });

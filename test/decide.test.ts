@@ -320,7 +320,10 @@ describe('decide', () => {
   describe('with tables it cannot act on', () => {
     const allForeign: Placement = {
       kind: 'foreign',
-      foreign: [RTB_1, RTB_2, RTB_3].map((routeTableId) => ({ routeTableId, target: FOREIGN_ENI })),
+      foreign: [RTB_1, RTB_2, RTB_3].map((routeTableId) => ({
+        routeTableId,
+        routeTarget: FOREIGN_ENI,
+      })),
     };
 
     it.each<[string, Observation, Decision]>([
@@ -355,11 +358,11 @@ describe('decide', () => {
   });
 
   describe('with a table sent outside the config', () => {
-    const foreignIn2 = { routeTableId: RTB_2, target: FOREIGN_ENI };
+    const foreignIn2 = { routeTableId: RTB_2, routeTarget: FOREIGN_ENI };
     const notice: Notice = {
       kind: 'foreign-route',
       routeTableId: RTB_2,
-      target: FOREIGN_ENI,
+      routeTarget: FOREIGN_ENI,
       message: `route table ${RTB_2} sends the VIP to ${FOREIGN_ENI}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
     };
     const withForeign = (p: Consistent | Split): Placement => ({ ...p, foreign: [foreignIn2] });
@@ -610,7 +613,7 @@ describe('decide', () => {
       ...split(['db-a'], ids),
       orphaned: ids.map((routeTableId) => ({
         routeTableId,
-        target: FOREIGN_ENI,
+        routeTarget: FOREIGN_ENI,
         blackhole: true as const,
       })),
     });

@@ -109,7 +109,7 @@ describe('conditionsOf', () => {
           {
             kind: 'foreign-route',
             routeTableId: 'rtb-2',
-            target: 'eni-f',
+            routeTarget: 'eni-f',
             message: 'route table rtb-2 sends the VIP to eni-f',
           },
         ],

@@ -321,7 +321,7 @@ describe('placementOf', () => {
       {
         kind: 'consistent',
         node: 'db-a',
-        foreign: [{ routeTableId: RTB_2, target: FOREIGN_ENI }],
+        foreign: [{ routeTableId: RTB_2, routeTarget: FOREIGN_ENI }],
         blackhole: [],
       },
     ],
@@ -332,7 +332,7 @@ describe('placementOf', () => {
         kind: 'split',
         nodes: ['db-a', 'db-b'],
         missing: [],
-        foreign: [{ routeTableId: RTB_2, target: FOREIGN_ENI }],
+        foreign: [{ routeTableId: RTB_2, routeTarget: FOREIGN_ENI }],
         blackhole: [],
       },
     ],
@@ -341,13 +341,13 @@ describe('placementOf', () => {
       [foreign(RTB_1), foreign(RTB_2), foreign(RTB_3)],
       {
         kind: 'foreign',
-        foreign: ALL.map((routeTableId) => ({ routeTableId, target: FOREIGN_ENI })),
+        foreign: ALL.map((routeTableId) => ({ routeTableId, routeTarget: FOREIGN_ENI })),
       },
     ],
     [
       'foreign when the other tables only lack the route',
       [foreign(RTB_1), missing(RTB_2), unreadable(RTB_3)],
-      { kind: 'foreign', foreign: [{ routeTableId: RTB_1, target: FOREIGN_ENI }] },
+      { kind: 'foreign', foreign: [{ routeTableId: RTB_1, routeTarget: FOREIGN_ENI }] },
     ],
     [
       'split, the orphaned table to converge like a missing route, when a foreign target is gone',
@@ -358,7 +358,7 @@ describe('placementOf', () => {
         missing: [RTB_1],
         foreign: [],
         blackhole: [],
-        orphaned: [{ routeTableId: RTB_1, target: FOREIGN_ENI, blackhole: true }],
+        orphaned: [{ routeTableId: RTB_1, routeTarget: FOREIGN_ENI, blackhole: true }],
       },
     ],
     [
@@ -370,7 +370,7 @@ describe('placementOf', () => {
         missing: [RTB_1],
         foreign: [],
         blackhole: [],
-        orphaned: [{ routeTableId: RTB_1, target: FOREIGN_ENI, blackhole: true }],
+        orphaned: [{ routeTableId: RTB_1, routeTarget: FOREIGN_ENI, blackhole: true }],
       },
     ],
     [

@@ -118,9 +118,9 @@ export function conditionsOf(report: CheckerReport, pause: PauseState): Conditio
       condition(
         `foreign-route:${n.routeTableId}`,
         'foreign-route',
-        `${n.routeTableId} sends the VIP to ${n.target}, not a node`,
+        `${n.routeTableId} sends the VIP to ${n.routeTarget}, not a node`,
         n.message,
-        { routeTableId: n.routeTableId, target: n.target },
+        { routeTableId: n.routeTableId, routeTarget: n.routeTarget },
       ),
     );
   }

@@ -53,8 +53,8 @@ export type HoldKind =
 export interface Notice {
   readonly kind: 'foreign-route';
   readonly routeTableId: string;
-  /** Where that table sends the VIP. */
-  readonly target: string;
+  /** Where that table sends the VIP: the route target, an ENI or instance id. */
+  readonly routeTarget: string;
   /** True when that target is gone too (blackhole route). */
   readonly blackhole?: true;
   readonly message: string;
@@ -133,7 +133,7 @@ export function decide(config: FailoverConfig, o: Observation): Decision {
   const notices = placement.foreign.map((f): Notice => ({
     kind: 'foreign-route',
     ...f,
-    message: `route table ${f.routeTableId} sends the VIP to ${f.target}${f.blackhole ? ' (blackhole)' : ''}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
+    message: `route table ${f.routeTableId} sends the VIP to ${f.routeTarget}${f.blackhole ? ' (blackhole)' : ''}, which is not a configured node; leaving it alone (point it at a node, or invoke the Mover, to take it back)`,
   }));
   return { ...decision, notices };
 }
@@ -145,7 +145,7 @@ function next(config: FailoverConfig, o: Observation): Decision {
     return hold('tables-unreadable', 'error', why);
   }
   if (placement.kind === 'foreign') {
-    const targets = [...new Set(placement.foreign.map((f) => f.target))];
+    const targets = [...new Set(placement.foreign.map((f) => f.routeTarget))];
     return hold(
       'foreign-route',
       'error',
@@ -166,7 +166,7 @@ function converge(config: FailoverConfig, o: Observation, placement: Split): Dec
   const what = [
     ...(orphaned.length > 0
       ? [
-          `the VIP route in ${list(lost)} is blackhole on ${list([...new Set(orphaned.map((f) => f.target))])}, which is not a configured node (it serves no client)`,
+          `the VIP route in ${list(lost)} is blackhole on ${list([...new Set(orphaned.map((f) => f.routeTarget))])}, which is not a configured node (it serves no client)`,
         ]
       : []),
     ...(without.length > 0 ? [`route missing in ${list(without)}`] : []),

@@ -114,7 +114,8 @@ export interface TableState {
 /** A table whose VIP route targets a live target outside the config (else: `orphaned`). */
 export interface ForeignRoute {
   readonly routeTableId: string;
-  readonly target: string;
+  /** The ENI or instance id the route points at (a route target, never a node). */
+  readonly routeTarget: string;
   /** True when that target is gone too: its route is blackhole. */
   readonly blackhole?: true;
 }

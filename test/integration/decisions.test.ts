@@ -119,7 +119,11 @@ describe('a table sent outside the config', () => {
     expect(c.placement().tables[rtb2]).toBe(FOREIGN_ENI);
     const notice = `route table ${rtb2} sends the VIP to ${FOREIGN_ENI}, which is not a configured node; leaving it alone`;
     expect(runReports(c, since).at(-1)?.decision.notices).toEqual([
-      expect.objectContaining({ kind: 'foreign-route', routeTableId: rtb2, target: FOREIGN_ENI }),
+      expect.objectContaining({
+        kind: 'foreign-route',
+        routeTableId: rtb2,
+        routeTarget: FOREIGN_ENI,
+      }),
     ]);
     expect(events(c, 'summary', since).at(-1)).toMatchObject({
       level: 'ERROR',

@@ -15,7 +15,7 @@ export class DecisionLog {
 
   report(d: Decision, health: Readonly<Record<string, NodeHealth>>): void {
     for (const notice of d.notices ?? []) {
-      const key = `${notice.routeTableId} ${notice.target}`;
+      const key = `${notice.routeTableId} ${notice.routeTarget}`;
       if (this.noticed.has(key)) continue;
       this.noticed.add(key);
       this.log.error(notice.message, { event: 'notice', notice });

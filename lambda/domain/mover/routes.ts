@@ -132,11 +132,11 @@ export function placementOf(tables: readonly TableState[]): Placement {
   if (readable.length === 0) return { kind: 'unreadable' };
   const foreign = readable.filter(isForeign).map((t): ForeignRoute => ({
     routeTableId: t.routeTableId,
-    target: t.routeTarget as string,
+    routeTarget: t.routeTarget as string,
   }));
   const orphaned = readable.filter(isOrphaned).map((t): ForeignRoute => ({
     routeTableId: t.routeTableId,
-    target: t.routeTarget as string,
+    routeTarget: t.routeTarget as string,
     blackhole: true,
   }));
   const ours = readable.filter((t) => !isForeign(t));
