@@ -111,10 +111,9 @@ export interface TableState {
   readonly error?: string;
 }
 
-/** A table whose VIP route targets a live target outside the config (else: `orphaned`). */
+/** A table whose VIP route targets a live ENI or instance outside the config (else: `orphaned`). */
 export interface ForeignRoute {
   readonly routeTableId: string;
-  /** The ENI or instance id the route points at (a route target, never a node). */
   readonly routeTarget: string;
   /** True when that target is gone too: its route is blackhole. */
   readonly blackhole?: true;
