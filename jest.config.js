@@ -20,7 +20,8 @@ const { availableParallelism } = require('node:os');
  * machine, which ran the integration files one after the other; they mostly wait (for compressed
  * detection, a Checker window, a MariaDB server): one integration file keeps about a third of a
  * core busy, so four workers on two cores overlap those waits (npm test 337 s with three, 282 s
- * with four, measured on this machine with 1,460 tests). Files
+ * with four, measured on this machine with 1,460 tests). `npm run test:unit` alone is CPU-bound
+ * (CDK synthesis) and runs three (--maxWorkers=3): 52 s, where four took 70 s. Files
  * in parallel never share an address: each worker's clusters use 127.<worker id>.0.x
  * (tools/harness/cluster.ts), ports are picked free, and partition chains are named per process.
  */

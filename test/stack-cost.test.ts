@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../config';
 import { alarmNames } from '../config/alarm-names';
-import { groupBill, groupTemplate, steadyMetrics, type GroupBill } from '../tools/bench/bill';
+import { groupBill, steadyMetrics, type GroupBill, type Resources } from '../tools/bench/bill';
 import { VipFailoverStack } from '../lib/vip-failover-stack';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,14 +24,22 @@ const MEASURED = { logBytesPerRun: 2800, logBasis: 'given' };
 
 /** The group's whole monthly bill, computed by the bench's bill.ts from the synthesized template. */
 const billOf = (raw: Raw): GroupBill =>
-  groupBill(groupTemplate(raw), validateConfig(raw), MEASURED);
+  groupBill(templateOf(raw).toJSON().Resources as Resources, validateConfig(raw), MEASURED);
 
 const costOf = (bill: GroupBill, item: RegExp) =>
   bill.items.filter((i) => item.test(i.item)).reduce((sum, i) => sum + i.monthly_usd, 0);
 
+/** Each configuration synthesized once in this file (a synth costs about a second of CPU). */
+const templates = new Map<string, Template>();
 function templateOf(raw: Raw): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new VipFailoverStack(app, 'Cost', { config: raw }));
+  const key = JSON.stringify(raw);
+  let template = templates.get(key);
+  if (!template) {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    template = Template.fromStack(new VipFailoverStack(app, 'Cost', { config: raw }));
+    templates.set(key, template);
+  }
+  return template;
 }
 
 const alarmNamesIn = (t: Template) =>

@@ -60,7 +60,7 @@ export interface GroupBill {
   readonly items: readonly BillItem[];
 }
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
 /** The template of the group's stack, synthesized without bundling (only the resources matter). */
 export function groupTemplate(rawConfig: unknown): Resources {
