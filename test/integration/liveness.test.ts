@@ -9,10 +9,10 @@
  * which never blocks a host; an abandoned handshake counts in Aborted_connects alone.
  */
 import { createConnection } from 'mysql2/promise';
-import { sleep } from '../../lambda/domain/clock';
 import { mysqlProber, type PasswordSource } from '../../lambda/domain/probe/probe';
 import { LIVENESS_USER } from '../../lambda/domain/probe/liveness';
 import { startMariaDb, stopAll, type MariaDbServer } from '../../tools/harness/mariadb';
+import { connectionCounts } from '../support/connection-counts';
 
 const TIMEOUT_MS = 300;
 const PROBES = 5;
@@ -25,22 +25,8 @@ const noPassword: PasswordSource = {
 
 const node = { name: 'db-a', address: '127.0.0.1' };
 
-/** How the server's connections ended, read once every client thread has ended. */
-async function endings(server: MariaDbServer): Promise<{ refused: number; aborted: number }> {
-  const until = Date.now() + 3000;
-  for (;;) {
-    const [row] = (await server.query(
-      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Daemon'",
-    )) as { n: number }[];
-    if (Number(row?.n) === 0 || Date.now() > until) break;
-    await sleep(20);
-  }
-  const rows = (await server.query(
-    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Access_denied_errors', 'Aborted_connects')",
-  )) as { Variable_name: string; Value: string }[];
-  const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value);
-  return { refused: value('Access_denied_errors'), aborted: value('Aborted_connects') };
-}
+/** How the server's connections ended, once every client thread has ended. */
+const endings = (server: MariaDbServer) => connectionCounts(server, 'Aborted_connects', 3000);
 
 /** The error a plain mysql2 login as the liveness user gets from `server`. */
 async function plainLoginError(server: MariaDbServer): Promise<string> {

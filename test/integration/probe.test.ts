@@ -31,6 +31,7 @@ import {
   startStalledListener,
   type Listener,
 } from '../support/listeners';
+import { connectionCounts } from '../support/connection-counts';
 
 const TIMEOUT_MS = 300;
 /** Headroom over the deadline for a loaded CI machine; a missing deadline would take seconds. */
@@ -128,29 +129,9 @@ function latePassword(password: string, ms: number): PasswordSource {
 const NOT_TRIED = `login as ${USER} not tried`;
 const REFUSED = `alive: it refused a login as ${LIVENESS_USER} \\(server 10\\.`;
 
-/**
- * What the server has counted of the connections made to it: logins refused
- * (Access_denied_errors) and handshakes aborted before authentication
- * (Aborted_connects_preauth), the kind that feeds max_connect_errors for non-loopback clients.
- * Read once every client connection's thread has ended, since a thread counts as it ends.
- */
-async function handshakeCounts(
-  server: MariaDbServer,
-): Promise<{ refused: number; aborted: number }> {
-  const until = Date.now() + 2000;
-  for (;;) {
-    const [row] = (await server.query(
-      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Daemon'",
-    )) as { n: number }[];
-    if (Number(row?.n) === 0 || Date.now() > until) break;
-    await sleep(20);
-  }
-  const rows = (await server.query(
-    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Access_denied_errors', 'Aborted_connects_preauth')",
-  )) as { Variable_name: string; Value: string }[];
-  const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value);
-  return { refused: value('Access_denied_errors'), aborted: value('Aborted_connects_preauth') };
-}
+/** Refused logins and handshakes aborted before authentication, once every thread has ended. */
+const handshakeCounts = (server: MariaDbServer) =>
+  connectionCounts(server, 'Aborted_connects_preauth', 2000);
 
 /** Connects, reads the greeting and hangs up, as the probe without a password used to. */
 function hangUpAfterGreeting(port: number): Promise<void> {
